@@ -1,0 +1,130 @@
+from __future__ import annotations
+
+import datetime
+from collections.abc import Mapping
+from typing import Any, Self, TypeVar, cast
+from uuid import UUID
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
+T = TypeVar("T", bound="Customer")
+
+
+@_attrs_define
+class Customer:
+    """A customer of a Malomo store.
+
+    Attributes:
+        created_at (datetime.datetime): When the customer was created on the Malomo Platform (UTC).
+        email (str): Customer's email address.
+        first_name (None | str): Customer's first name; null when unknown.
+        id (UUID): Unique identifier for the customer.
+        last_name (None | str): Customer's last name; null when unknown.
+        phone_number (None | str): Customer's phone number; null when unknown.
+        updated_at (datetime.datetime): When the customer was last updated (UTC); never before `created_at`.
+    """
+
+    created_at: datetime.datetime
+    email: str
+    first_name: None | str
+    id: UUID
+    last_name: None | str
+    phone_number: None | str
+    updated_at: datetime.datetime
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        created_at = self.created_at.isoformat()
+
+        email = self.email
+
+        first_name: None | str
+        first_name = self.first_name
+
+        id = str(self.id)
+
+        last_name: None | str
+        last_name = self.last_name
+
+        phone_number: None | str
+        phone_number = self.phone_number
+
+        updated_at = self.updated_at.isoformat()
+
+        field_dict: dict[str, Any] = {}
+        field_dict.update(self.additional_properties)
+        field_dict.update(
+            {
+                "created_at": created_at,
+                "email": email,
+                "first_name": first_name,
+                "id": id,
+                "last_name": last_name,
+                "phone_number": phone_number,
+                "updated_at": updated_at,
+            }
+        )
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        d = dict(src_dict)
+        created_at = datetime.datetime.fromisoformat(d.pop("created_at"))
+
+        email = d.pop("email")
+
+        def _parse_first_name(data: object) -> None | str:
+            if data is None:
+                return data
+            return cast(None | str, data)
+
+        first_name = _parse_first_name(d.pop("first_name"))
+
+        id = UUID(d.pop("id"))
+
+        def _parse_last_name(data: object) -> None | str:
+            if data is None:
+                return data
+            return cast(None | str, data)
+
+        last_name = _parse_last_name(d.pop("last_name"))
+
+        def _parse_phone_number(data: object) -> None | str:
+            if data is None:
+                return data
+            return cast(None | str, data)
+
+        phone_number = _parse_phone_number(d.pop("phone_number"))
+
+        updated_at = datetime.datetime.fromisoformat(d.pop("updated_at"))
+
+        customer = cls(
+            created_at=created_at,
+            email=email,
+            first_name=first_name,
+            id=id,
+            last_name=last_name,
+            phone_number=phone_number,
+            updated_at=updated_at,
+        )
+
+        customer.additional_properties = d
+        return customer
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties

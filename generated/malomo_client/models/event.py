@@ -1,0 +1,132 @@
+from __future__ import annotations
+
+import datetime
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
+from uuid import UUID
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
+if TYPE_CHECKING:
+    from ..models.event_properties import EventProperties
+
+
+T = TypeVar("T", bound="Event")
+
+
+@_attrs_define
+class Event:
+    """One entry in a customer's event log.
+
+    Attributes:
+        id (UUID): Unique identifier for the event.
+        label (str): Human-readable summary of the event.
+        link_back_url (None | str): Where the event can be seen in the store's admin, when there is such a place.
+        properties (EventProperties): Free-form details of the event.
+        timestamp (int): When the event happened, in unix seconds.
+        type_ (str): The kind of event, e.g. `ShopifyOrderFulfilled`.
+        created_at (datetime.datetime): When the event was recorded (UTC).
+        updated_at (datetime.datetime): When the event was last updated (UTC).
+    """
+
+    id: UUID
+    label: str
+    link_back_url: None | str
+    properties: EventProperties
+    timestamp: int
+    type_: str
+    created_at: datetime.datetime
+    updated_at: datetime.datetime
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        id = str(self.id)
+
+        label = self.label
+
+        link_back_url: None | str
+        link_back_url = self.link_back_url
+
+        properties = self.properties.to_dict()
+
+        timestamp = self.timestamp
+
+        type_ = self.type_
+
+        created_at = self.created_at.isoformat()
+
+        updated_at = self.updated_at.isoformat()
+
+        field_dict: dict[str, Any] = {}
+        field_dict.update(self.additional_properties)
+        field_dict.update(
+            {
+                "id": id,
+                "label": label,
+                "link_back_url": link_back_url,
+                "properties": properties,
+                "timestamp": timestamp,
+                "type": type_,
+                "created_at": created_at,
+                "updated_at": updated_at,
+            }
+        )
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        from ..models.event_properties import EventProperties
+
+        d = dict(src_dict)
+        id = UUID(d.pop("id"))
+
+        label = d.pop("label")
+
+        def _parse_link_back_url(data: object) -> None | str:
+            if data is None:
+                return data
+            return cast(None | str, data)
+
+        link_back_url = _parse_link_back_url(d.pop("link_back_url"))
+
+        properties = EventProperties.from_dict(d.pop("properties"))
+
+        timestamp = d.pop("timestamp")
+
+        type_ = d.pop("type")
+
+        created_at = datetime.datetime.fromisoformat(d.pop("created_at"))
+
+        updated_at = datetime.datetime.fromisoformat(d.pop("updated_at"))
+
+        event = cls(
+            id=id,
+            label=label,
+            link_back_url=link_back_url,
+            properties=properties,
+            timestamp=timestamp,
+            type_=type_,
+            created_at=created_at,
+            updated_at=updated_at,
+        )
+
+        event.additional_properties = d
+        return event
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties

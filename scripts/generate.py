@@ -1,0 +1,127 @@
+"""Regenerate generated/malomo_client from openapi/malomo.yaml; `--check` fails on drift.
+
+Generation is byte-identical on every machine only with the pinned generator and
+ruff, so both versions are checked before anything is written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.metadata
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+SPEC = ROOT / "openapi" / "malomo.yaml"
+CONFIG = ROOT / "openapi" / "generator.yaml"
+TEMPLATES = ROOT / "openapi" / "templates"
+TARGET = ROOT / "generated" / "malomo_client"
+PINS = {"openapi-python-client": "0.29.1", "ruff": "0.17.5"}
+IGNORED = {".ruff_cache", "__pycache__"}
+
+
+def check_pins() -> None:
+    """Exit with one line when an installed generator or ruff is not the pinned one."""
+    for name, wanted in PINS.items():
+        try:
+            found = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            found = "not installed"
+        if found != wanted:
+            sys.exit(f"generate: {name}=={wanted} is required, found {found} (pip install -e '.[dev]')")
+
+
+def ruff_binary() -> str:
+    """Absolute path of the pinned ruff: the generator silently skips hooks it cannot find on PATH."""
+    from ruff.__main__ import find_ruff_bin
+
+    return str(Path(find_ruff_bin()).resolve())
+
+
+def generate(into: Path) -> None:
+    """Write a fresh malomo_client package to `into` (which must not exist)."""
+    ruff = ruff_binary()
+    # --isolated: the repo's own ruff settings must not reach generated code.
+    common = "--isolated --no-cache --line-length 120 --target-version py311"
+    config = yaml.safe_load(CONFIG.read_text())
+    config["post_hooks"] = [
+        f"{ruff} check {common} --fix-only --extend-select=I .",
+        f"{ruff} format {common} .",
+    ]
+    with tempfile.TemporaryDirectory() as tmp:
+        config_path = Path(tmp) / "generator.yaml"
+        config_path.write_text(yaml.safe_dump(config))
+        result = subprocess.run(
+            [
+                sys.executable, "-m", "openapi_python_client", "generate",
+                "--path", str(SPEC),
+                "--config", str(config_path),
+                "--custom-template-path", str(TEMPLATES),
+                "--meta", "none",
+                "--output-path", str(into),
+                "--fail-on-warning",
+            ],
+            capture_output=True,
+            text=True,
+            cwd=tmp,
+        )
+    if result.returncode != 0:
+        sys.exit(f"generate: openapi-python-client failed:\n{result.stdout}{result.stderr}")
+    # --meta none leaves out the PEP 561 marker; users type-check against this package.
+    (into / "py.typed").write_text("# Marker file for PEP 561\n")
+    for leftover in IGNORED:
+        for path in into.rglob(leftover):
+            shutil.rmtree(path)
+
+
+def files_under(root: Path) -> dict[str, bytes]:
+    """Every file below `root` by relative path, skipping caches."""
+    return {
+        path.relative_to(root).as_posix(): path.read_bytes()
+        for path in sorted(root.rglob("*"))
+        if path.is_file() and not IGNORED.intersection(path.relative_to(root).parts)
+    }
+
+
+def differing_files(left: Path, right: Path) -> list[str]:
+    """Relative paths whose bytes differ, or that exist on one side only."""
+    a, b = files_under(left), files_under(right)
+    return sorted(name for name in a.keys() | b.keys() if a.get(name) != b.get(name))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Regenerate, or with --check report drift and exit 1."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--check", action="store_true", help="fail if generated/ is stale; write nothing")
+    args = parser.parse_args(argv)
+    check_pins()
+    with tempfile.TemporaryDirectory() as tmp:
+        fresh = Path(tmp) / "malomo_client"
+        generate(fresh)
+        if args.check:
+            if not TARGET.is_dir():
+                print(f"generate --check: {TARGET.relative_to(ROOT)} is missing")
+                return 1
+            stale = differing_files(fresh, TARGET)
+            if stale:
+                print("generate --check: generated/ is stale; run python scripts/generate.py. Differing files:")
+                for name in stale:
+                    print(f"  generated/malomo_client/{name}")
+                return 1
+            print("generate --check: generated/ is up to date")
+            return 0
+        if TARGET.exists():
+            shutil.rmtree(TARGET)
+        TARGET.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copytree(fresh, TARGET)
+    print(f"generate: wrote {TARGET.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

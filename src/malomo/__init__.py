@@ -1,0 +1,1 @@
+"""Hand-written client runtime over the generated malomo_client (placeholder until issue 5)."""
