@@ -38,7 +38,7 @@ def check_pins() -> None:
 
 def ruff_binary() -> str:
     """Absolute path of the pinned ruff: the generator silently skips hooks it cannot find on PATH."""
-    from ruff.__main__ import find_ruff_bin
+    from ruff import find_ruff_bin
 
     return str(Path(find_ruff_bin()).resolve())
 
@@ -109,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
                 return 1
             stale = differing_files(fresh, TARGET)
             if stale:
-                print("generate --check: generated/ is stale; run python scripts/generate.py. Differing files:")
+                print("generate --check: generated/ is stale; run python scripts/generate.py. Differs:")
                 for name in stale:
                     print(f"  generated/malomo_client/{name}")
                 return 1

@@ -1,0 +1,239 @@
+"""The malomo exception hierarchy, and the mapping from an HTTP answer to the right exception.
+
+One shallow tree, every class documented here::
+
+    MalomoError                  any failure of an API call; status, code, message, request_id
+    ├── APIConnectionError       the request got no HTTP answer (DNS, refused, reset, ...); status None
+    │   └── APITimeoutError      ... because a connect/read/write/pool timeout fired
+    ├── BadRequestError          400, 413, 415, 422: the request was refused as written
+    ├── AuthenticationError      401: missing, unknown or publishable (pk_) key
+    ├── NotFoundError            404: no such resource (also a malformed id)
+    ├── RateLimitError           429 (after retries ran out); retry_after = the server's advice
+    ├── ServerError              any 5xx, whatever its body (an HTML 502 from a proxy too)
+    └── PaginationLoopError      a list endpoint handed back a cursor it had already handed out
+
+Any other non-2xx status, and a 2xx answer whose body does not fit the spec, raise
+``MalomoError`` itself. No message ever holds the API key: the key sent with the request is
+scrubbed from anything taken from the response.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import math
+import re
+import time
+from collections.abc import Mapping
+from typing import Any
+
+import httpx
+
+__all__ = [
+    "APIConnectionError",
+    "APITimeoutError",
+    "AuthenticationError",
+    "BadRequestError",
+    "MalomoError",
+    "NotFoundError",
+    "PaginationLoopError",
+    "RateLimitError",
+    "ServerError",
+    "error_from_response",
+    "error_from_transport_error",
+    "parse_retry_after",
+]
+
+_MAX_MESSAGE_CHARS = 300
+_WHITESPACE = re.compile(r"\s+")
+_TAGS = re.compile(r"<[^>]*>")
+
+
+class MalomoError(Exception):
+    """Base class of every error raised by the malomo client runtime.
+
+    Attributes:
+        status: the HTTP status of the answer, or None when there was no answer.
+        code: the machine-readable code from the error body (``not_found``), or a code
+            chosen by the client (``http_502``, ``connection_error``) when the body had none.
+        message: a one-line human-readable explanation.
+        request_id: the server's request id (body ``request_id`` or ``X-Request-Id`` header),
+            or None when the server sent none.
+        headers: the response headers (never the request's, which hold the key).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        code: str | None = None,
+        request_id: str | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        self.message = _one_line(message)
+        self.status = status
+        self.code = code
+        self.request_id = request_id
+        self.headers: Mapping[str, str] = headers if headers is not None else httpx.Headers()
+        super().__init__(self.message)
+
+    def __str__(self) -> str:
+        head = " ".join(part for part in (str(self.status) if self.status else None, self.code) if part)
+        text = f"{head}: {self.message}" if head else self.message
+        return f"{text} (request_id={self.request_id})" if self.request_id else text
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(status={self.status!r}, code={self.code!r}, "
+            f"message={self.message!r}, request_id={self.request_id!r})"
+        )
+
+
+class APIConnectionError(MalomoError):
+    """The request got no HTTP answer: DNS failure, connection refused or reset, protocol error."""
+
+
+class APITimeoutError(APIConnectionError):
+    """A connect, read, write or pool timeout fired (see ``connect(timeout=...)``)."""
+
+
+class BadRequestError(MalomoError):
+    """400, 413, 415 or 422: the request was malformed, too large or of the wrong media type."""
+
+
+class AuthenticationError(MalomoError):
+    """401: the API key is missing, unknown, or a publishable (pk_) key."""
+
+
+class NotFoundError(MalomoError):
+    """404: no resource has this id (a malformed id is answered the same way)."""
+
+
+class RateLimitError(MalomoError):
+    """429 after the retries ran out. ``retry_after`` is the server's advice in seconds, if any."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.retry_after = retry_after
+
+
+class ServerError(MalomoError):
+    """Any 5xx answer after the retries ran out, whatever its body."""
+
+
+class PaginationLoopError(MalomoError):
+    """A list endpoint returned a ``next`` cursor it had already returned: it would loop forever."""
+
+
+_STATUS_CLASSES: dict[int, type[MalomoError]] = {
+    400: BadRequestError,
+    401: AuthenticationError,
+    404: NotFoundError,
+    413: BadRequestError,
+    415: BadRequestError,
+    422: BadRequestError,
+    429: RateLimitError,
+}
+
+
+def _one_line(text: str) -> str:
+    text = _WHITESPACE.sub(" ", text).strip()
+    if len(text) > _MAX_MESSAGE_CHARS:
+        text = text[: _MAX_MESSAGE_CHARS - 3] + "..."
+    return text
+
+
+def _sent_secret(response: httpx.Response) -> str | None:
+    """The credential the request carried, so that it can be scrubbed from texts the server echoes."""
+    try:
+        authorization = response.request.headers.get("authorization")
+    except RuntimeError:  # a response built by hand, without a request
+        return None
+    if not authorization:
+        return None
+    scheme, _, credential = authorization.partition(" ")
+    return credential or scheme
+
+
+def _scrub(text: str, secret: str | None) -> str:
+    return text.replace(secret, "[redacted]") if secret else text
+
+
+def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
+    """Seconds to wait according to a ``Retry-After`` value (delta-seconds or HTTP-date), else None."""
+    if value is None:
+        return None
+    value = value.strip()
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return None
+        if when.tzinfo is None:  # an obsolete date format without zone: HTTP dates are GMT
+            return None
+        seconds = when.timestamp() - (time.time() if now is None else now)
+    if math.isnan(seconds) or math.isinf(seconds):
+        return None
+    return max(0.0, seconds)
+
+
+def error_from_response(response: httpx.Response) -> MalomoError:
+    """The typed error for a non-2xx answer (or a 2xx that broke the contract); the body must be read.
+
+    Uses the spec's ``Error`` body when there is one and falls back on the status line when the
+    body is not JSON (an HTML 502 page, an empty 503), so it never raises itself.
+    """
+    status = response.status_code
+    secret = _sent_secret(response)
+    body: Any = None
+    try:
+        body = json.loads(response.content) if response.content else None
+    except (ValueError, UnicodeDecodeError):
+        body = None
+    fields = body if isinstance(body, dict) else {}
+
+    code = fields.get("code") if isinstance(fields.get("code"), str) else None
+    message = fields.get("message") if isinstance(fields.get("message"), str) else None
+    request_id = fields.get("request_id") if isinstance(fields.get("request_id"), str) else None
+    request_id = request_id or response.headers.get("x-request-id") or None
+
+    if message is None:
+        reason = response.reason_phrase or "HTTP error"
+        if response.content and body is None:
+            snippet = _one_line(_TAGS.sub(" ", response.content[:2000].decode("utf-8", "replace")))
+            kind = response.headers.get("content-type", "unknown type").split(";")[0]
+            message = f"{reason} (non-JSON {kind} body: {snippet[:120]})" if snippet else reason
+        else:
+            message = reason
+    message = _scrub(message, secret)
+    code = _scrub(code, secret) if code else f"http_{status}"
+    request_id = _scrub(request_id, secret) if request_id else None
+
+    cls = _STATUS_CLASSES.get(status) or (ServerError if 500 <= status <= 599 else MalomoError)
+    if cls is RateLimitError:
+        return RateLimitError(
+            message,
+            retry_after=parse_retry_after(response.headers.get("retry-after")),
+            status=status,
+            code=code,
+            request_id=request_id,
+            headers=response.headers,
+        )
+    return cls(message, status=status, code=code, request_id=request_id, headers=response.headers)
+
+
+def error_from_transport_error(exc: httpx.TransportError) -> APIConnectionError:
+    """The typed error for an httpx transport failure (the request got no HTTP answer)."""
+    try:
+        target = f"{exc.request.method} {exc.request.url.copy_with(query=None)}"
+    except RuntimeError:
+        target = "request"
+    detail = str(exc) or type(exc).__name__
+    if isinstance(exc, httpx.TimeoutException):
+        return APITimeoutError(f"{target} timed out ({type(exc).__name__}: {detail})", code="timeout")
+    return APIConnectionError(
+        f"{target} failed without an HTTP answer ({type(exc).__name__}: {detail})", code="connection_error"
+    )

@@ -1,0 +1,354 @@
+"""SQLite storage of the reference server: customers, their event logs and server metadata.
+
+One connection, used from one thread at a time (the server's event loop); every write is one committed
+transaction before the caller acknowledges it. Timestamps are stored as integer microseconds since the epoch.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import sqlite3
+import time
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Final
+
+CUSTOMER_FIELDS: Final = ("email", "first_name", "last_name", "phone_number")
+
+_SCHEMA: Final = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS customers (
+    id TEXT PRIMARY KEY,
+    email TEXT NOT NULL,
+    first_name TEXT,
+    last_name TEXT,
+    phone_number TEXT,
+    created_us INTEGER NOT NULL,
+    updated_us INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS customers_by_position ON customers (created_us, id);
+CREATE TABLE IF NOT EXISTS events (
+    id TEXT PRIMARY KEY,
+    customer_id TEXT NOT NULL,
+    label TEXT NOT NULL,
+    link_back_url TEXT,
+    properties TEXT NOT NULL,
+    timestamp INTEGER NOT NULL,
+    type TEXT NOT NULL,
+    created_us INTEGER NOT NULL,
+    updated_us INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS events_by_position ON events (customer_id, created_us, id);
+"""
+
+_CUSTOMER_COLUMNS: Final = "id, email, first_name, last_name, phone_number, created_us, updated_us"
+_EVENT_COLUMNS: Final = "id, label, link_back_url, properties, timestamp, type, created_us, updated_us"
+
+
+def format_timestamp(micros: int) -> str:
+    """RFC 3339 UTC text of `micros`; the fraction is written only when it is not zero (stable either way)."""
+    seconds, fraction = divmod(micros, 1_000_000)
+    text = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds))
+    return f"{text}.{fraction:06d}Z" if fraction else f"{text}Z"
+
+
+def parse_timestamp(text: str) -> int:
+    """Microseconds since the epoch of an RFC 3339 date-time with a `Z` or numeric offset; ValueError if not."""
+    if not isinstance(text, str) or len(text) < 20 or text[10] not in "Tt":
+        raise ValueError(f"{text!r} is not an RFC 3339 date-time")
+    moment = datetime.fromisoformat(text[:-1] + "+00:00" if text[-1] in "Zz" else text)
+    if moment.tzinfo is None:
+        raise ValueError(f"{text!r} has no UTC offset")
+    delta = moment - datetime(1970, 1, 1, tzinfo=UTC)
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+@dataclass(frozen=True, slots=True)
+class Position:
+    """Where an item sits in a list ordered by (created_at, id)."""
+
+    created_us: int
+    id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """One page of a list and whether there are items before and after it."""
+
+    items: list[dict[str, Any]]
+    first: Position | None
+    last: Position | None
+    has_before: bool
+    has_after: bool
+
+
+def _customer_json(row: Sequence[Any]) -> dict[str, Any]:
+    return {
+        "created_at": format_timestamp(row[5]),
+        "email": row[1],
+        "first_name": row[2],
+        "id": row[0],
+        "last_name": row[3],
+        "phone_number": row[4],
+        "updated_at": format_timestamp(row[6]),
+    }
+
+
+def _event_json(row: Sequence[Any]) -> dict[str, Any]:
+    return {
+        "id": row[0],
+        "label": row[1],
+        "link_back_url": row[2],
+        "properties": json.loads(row[3]),
+        "timestamp": row[4],
+        "type": row[5],
+        "created_at": format_timestamp(row[6]),
+        "updated_at": format_timestamp(row[7]),
+    }
+
+
+class CustomersStore:
+    """Customers and their events in one SQLite database (`:memory:` or a file in WAL mode)."""
+
+    def __init__(self, path: str = ":memory:") -> None:
+        self.path = path
+        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        if path != ":memory:":
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=FULL")
+        self._db.executescript(_SCHEMA)
+        self._last_us = 0
+        self._sync_clock()
+        self.cursor_secret = self._meta_secret("cursor_secret")
+
+    def close(self) -> None:
+        self._db.close()
+
+    def _meta_secret(self, key: str) -> bytes:
+        row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        if row is None:
+            value = secrets.token_hex(32)
+            self._db.execute("INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)", (key, value))
+            row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return bytes.fromhex(row[0])
+
+    def _sync_clock(self) -> None:
+        """Make later timestamps come after every stored one, so new items always sort last."""
+        row = self._db.execute(
+            "SELECT max(m) FROM (SELECT max(created_us) AS m FROM customers UNION ALL"
+            " SELECT max(updated_us) FROM customers UNION ALL SELECT max(created_us) FROM events UNION ALL"
+            " SELECT max(updated_us) FROM events)"
+        ).fetchone()
+        self._last_us = max(self._last_us, row[0] or 0)
+
+    def _tick(self, at_least: int = 0) -> int:
+        """A microsecond timestamp later than every one handed out before (and than `at_least - 1`)."""
+        now = time.time_ns() // 1000
+        self._last_us = max(now, self._last_us + 1, at_least)
+        return self._last_us
+
+    # Customers
+
+    def create_customer(self, fields: Mapping[str, str | None]) -> dict[str, Any]:
+        """Insert a customer (and its `CustomerCreated` event) in one transaction; return its JSON."""
+        now = self._tick()
+        row = (
+            str(uuid.uuid4()),
+            fields["email"],
+            fields.get("first_name"),
+            fields.get("last_name"),
+            fields.get("phone_number"),
+            now,
+            now,
+        )
+        event = (
+            str(uuid.uuid4()),
+            row[0],
+            "Customer created",
+            None,
+            json.dumps({"fields": [name for name in CUSTOMER_FIELDS if fields.get(name) is not None]}),
+            now // 1_000_000,
+            "CustomerCreated",
+            now,
+            now,
+        )
+        with self._transaction():
+            self._db.execute(f"INSERT INTO customers ({_CUSTOMER_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)", row)
+            self._insert_events([event])
+        return _customer_json(row)
+
+    def get_customer(self, customer_id: str) -> dict[str, Any] | None:
+        row = self._db.execute(
+            f"SELECT {_CUSTOMER_COLUMNS} FROM customers WHERE id = ?", (customer_id,)
+        ).fetchone()
+        return None if row is None else _customer_json(row)
+
+    def customer_exists(self, customer_id: str) -> bool:
+        return self._db.execute("SELECT 1 FROM customers WHERE id = ?", (customer_id,)).fetchone() is not None
+
+    def update_customer(self, customer_id: str, changes: Mapping[str, str | None]) -> dict[str, Any] | None:
+        """Apply a partial update, move `updated_at` forward and log a `CustomerUpdated` event."""
+        row = self._db.execute(
+            f"SELECT {_CUSTOMER_COLUMNS} FROM customers WHERE id = ?", (customer_id,)
+        ).fetchone()
+        if row is None:
+            return None
+        current = dict(zip(("id", *CUSTOMER_FIELDS), row[:5], strict=True))
+        changed = [name for name in CUSTOMER_FIELDS if name in changes and changes[name] != current[name]]
+        current.update(changes)
+        now = self._tick(at_least=row[6] + 1)
+        new_row = (customer_id, *(current[name] for name in CUSTOMER_FIELDS), row[5], now)
+        event = (
+            str(uuid.uuid4()),
+            customer_id,
+            "Customer updated",
+            None,
+            json.dumps({"changed_fields": changed}),
+            now // 1_000_000,
+            "CustomerUpdated",
+            now,
+            now,
+        )
+        with self._transaction():
+            self._db.execute(
+                "UPDATE customers SET email = ?, first_name = ?, last_name = ?, phone_number = ?, updated_us = ?"
+                " WHERE id = ?",
+                (*new_row[1:5], now, customer_id),
+            )
+            self._insert_events([event])
+        return _customer_json(new_row)
+
+    def delete_customer(self, customer_id: str) -> bool:
+        """Delete a customer and its event log; False when there was no such customer."""
+        with self._transaction():
+            deleted = self._db.execute("DELETE FROM customers WHERE id = ?", (customer_id,)).rowcount
+            if deleted:
+                self._db.execute("DELETE FROM events WHERE customer_id = ?", (customer_id,))
+        return bool(deleted)
+
+    def count_customers(self) -> int:
+        return int(self._db.execute("SELECT count(*) FROM customers").fetchone()[0])
+
+    # Lists
+
+    def list_customers(self, page_size: int, after: Position | None, before: Position | None) -> Page:
+        return self._page("customers", "", (), _CUSTOMER_COLUMNS, _customer_json, page_size, after, before)
+
+    def list_events(
+        self, customer_id: str, page_size: int, after: Position | None, before: Position | None
+    ) -> Page:
+        return self._page(
+            "events", "customer_id = ? AND ", (customer_id,), _EVENT_COLUMNS, _event_json, page_size, after, before
+        )
+
+    def _page(
+        self,
+        table: str,
+        scope: str,
+        scope_args: tuple[str, ...],
+        columns: str,
+        to_json: Any,
+        page_size: int,
+        after: Position | None,
+        before: Position | None,
+    ) -> Page:
+        created_column = 6 if table == "events" else 5
+        if before is not None:
+            rows = self._db.execute(
+                f"SELECT {columns} FROM {table} WHERE {scope}(created_us, id) < (?, ?)"
+                " ORDER BY created_us DESC, id DESC LIMIT ?",
+                (*scope_args, before.created_us, before.id, page_size),
+            ).fetchall()
+            rows.reverse()
+        elif after is not None:
+            rows = self._db.execute(
+                f"SELECT {columns} FROM {table} WHERE {scope}(created_us, id) > (?, ?)"
+                " ORDER BY created_us, id LIMIT ?",
+                (*scope_args, after.created_us, after.id, page_size),
+            ).fetchall()
+        else:
+            rows = self._db.execute(
+                f"SELECT {columns} FROM {table} WHERE {scope}1 ORDER BY created_us, id LIMIT ?",
+                (*scope_args, page_size),
+            ).fetchall()
+        if not rows:
+            return Page([], None, None, False, False)
+        first = Position(rows[0][created_column], rows[0][0])
+        last = Position(rows[-1][created_column], rows[-1][0])
+
+        def exists(operator: str, position: Position) -> bool:
+            query = f"SELECT 1 FROM {table} WHERE {scope}(created_us, id) {operator} (?, ?) LIMIT 1"
+            return self._db.execute(query, (*scope_args, position.created_us, position.id)).fetchone() is not None
+
+        return Page([to_json(row) for row in rows], first, last, exists("<", first), exists(">", last))
+
+    # Seeding and bulk loading
+
+    def insert_seed(self, customers: Iterable[Mapping[str, Any]]) -> int:
+        """Insert validated seed customers with their events; ids already present are left as they are."""
+        inserted = 0
+        with self._transaction():
+            for customer in customers:
+                row = (
+                    customer["id"],
+                    customer["email"],
+                    customer.get("first_name"),
+                    customer.get("last_name"),
+                    customer.get("phone_number"),
+                    customer["created_us"],
+                    customer["updated_us"],
+                )
+                cursor = self._db.execute(
+                    f"INSERT OR IGNORE INTO customers ({_CUSTOMER_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)", row
+                )
+                if not cursor.rowcount:
+                    continue
+                inserted += 1
+                self._insert_events(
+                    (
+                        event["id"],
+                        customer["id"],
+                        event["label"],
+                        event.get("link_back_url"),
+                        json.dumps(event.get("properties", {})),
+                        event["timestamp"],
+                        event["type"],
+                        event["created_us"],
+                        event["updated_us"],
+                    )
+                    for event in customer.get("events", ())
+                )
+        self._sync_clock()
+        return inserted
+
+    def bulk_insert_customers(self, rows: Iterable[tuple[str, str, str | None, str | None, str | None, int, int]]) -> None:
+        """Insert raw customer rows (id, email, first, last, phone, created_us, updated_us) in one transaction."""
+        with self._transaction():
+            self._db.executemany(f"INSERT INTO customers ({_CUSTOMER_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+        self._sync_clock()
+
+    def _insert_events(self, events: Iterable[tuple[Any, ...]]) -> None:
+        self._db.executemany(
+            "INSERT INTO events (id, customer_id, label, link_back_url, properties, timestamp, type, created_us,"
+            " updated_us) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            events,
+        )
+
+    def _transaction(self) -> _Transaction:
+        return _Transaction(self._db)
+
+
+class _Transaction:
+    """BEGIN IMMEDIATE ... COMMIT (or ROLLBACK on error) on an autocommit connection."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self._db = db
+
+    def __enter__(self) -> None:
+        self._db.execute("BEGIN IMMEDIATE")
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        self._db.execute("ROLLBACK" if exc_type is not None else "COMMIT")
