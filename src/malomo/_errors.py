@@ -152,7 +152,7 @@ def _sent_secret(response: httpx.Response) -> str | None:
         return None
     if not authorization:
         return None
-    scheme, _, credential = authorization.partition(" ")
+    scheme, _, credential = str(authorization).partition(" ")
     return credential or scheme
 
 
@@ -228,7 +228,7 @@ def error_from_response(response: httpx.Response) -> MalomoError:
 def error_from_transport_error(exc: httpx.TransportError) -> APIConnectionError:
     """The typed error for an httpx transport failure (the request got no HTTP answer)."""
     try:
-        target = f"{exc.request.method} {exc.request.url.copy_with(query=None)}"
+        target = f"{exc.request.method} {exc.request.url.copy_with(query=None, userinfo=b'')}"
     except RuntimeError:
         target = "request"
     detail = str(exc) or type(exc).__name__

@@ -56,7 +56,7 @@ def format_timestamp(micros: int) -> str:
 
 
 def parse_timestamp(text: str) -> int:
-    """Microseconds since the epoch of an RFC 3339 date-time with a `Z` or numeric offset; ValueError if not."""
+    """Microseconds since the epoch of an RFC 3339 date-time (`Z` or numeric offset); else ValueError."""
     if not isinstance(text, str) or len(text) < 20 or text[10] not in "Tt":
         raise ValueError(f"{text!r} is not an RFC 3339 date-time")
     moment = datetime.fromisoformat(text[:-1] + "+00:00" if text[-1] in "Zz" else text)
@@ -146,8 +146,10 @@ class CustomersStore:
 
     def _tick(self, at_least: int = 0) -> int:
         """A microsecond timestamp later than every one handed out before (and than `at_least - 1`)."""
-        now = time.time_ns() // 1000
-        self._last_us = max(now, self._last_us + 1, at_least)
+        now = max(time.time_ns() // 1000, self._last_us + 1, at_least)
+        # A whole second would be written without a fraction; skipping it keeps every timestamp the
+        # server makes the same length, so their text sorts like their time.
+        self._last_us = now + 1 if now % 1_000_000 == 0 else now
         return self._last_us
 
     # Customers
@@ -214,8 +216,8 @@ class CustomersStore:
         )
         with self._transaction():
             self._db.execute(
-                "UPDATE customers SET email = ?, first_name = ?, last_name = ?, phone_number = ?, updated_us = ?"
-                " WHERE id = ?",
+                "UPDATE customers SET email = ?, first_name = ?, last_name = ?, phone_number = ?,"
+                " updated_us = ? WHERE id = ?",
                 (*new_row[1:5], now, customer_id),
             )
             self._insert_events([event])
@@ -241,7 +243,14 @@ class CustomersStore:
         self, customer_id: str, page_size: int, after: Position | None, before: Position | None
     ) -> Page:
         return self._page(
-            "events", "customer_id = ? AND ", (customer_id,), _EVENT_COLUMNS, _event_json, page_size, after, before
+            "events",
+            "customer_id = ? AND ",
+            (customer_id,),
+            _EVENT_COLUMNS,
+            _event_json,
+            page_size,
+            after,
+            before,
         )
 
     def _page(
@@ -281,7 +290,10 @@ class CustomersStore:
 
         def exists(operator: str, position: Position) -> bool:
             query = f"SELECT 1 FROM {table} WHERE {scope}(created_us, id) {operator} (?, ?) LIMIT 1"
-            return self._db.execute(query, (*scope_args, position.created_us, position.id)).fetchone() is not None
+            return (
+                self._db.execute(query, (*scope_args, position.created_us, position.id)).fetchone()
+                is not None
+            )
 
         return Page([to_json(row) for row in rows], first, last, exists("<", first), exists(">", last))
 
@@ -324,16 +336,20 @@ class CustomersStore:
         self._sync_clock()
         return inserted
 
-    def bulk_insert_customers(self, rows: Iterable[tuple[str, str, str | None, str | None, str | None, int, int]]) -> None:
-        """Insert raw customer rows (id, email, first, last, phone, created_us, updated_us) in one transaction."""
+    def bulk_insert_customers(
+        self, rows: Iterable[tuple[str, str, str | None, str | None, str | None, int, int]]
+    ) -> None:
+        """Insert raw rows (id, email, first, last, phone, created_us, updated_us) in one transaction."""
         with self._transaction():
-            self._db.executemany(f"INSERT INTO customers ({_CUSTOMER_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+            self._db.executemany(
+                f"INSERT INTO customers ({_CUSTOMER_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)", rows
+            )
         self._sync_clock()
 
     def _insert_events(self, events: Iterable[tuple[Any, ...]]) -> None:
         self._db.executemany(
-            "INSERT INTO events (id, customer_id, label, link_back_url, properties, timestamp, type, created_us,"
-            " updated_us) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO events (id, customer_id, label, link_back_url, properties, timestamp, type,"
+            " created_us, updated_us) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             events,
         )
 

@@ -1,0 +1,297 @@
+"""Benchmark of the malomo client runtime on the reference server: per-call cost, pagination speed, memory.
+
+Run: .venv/bin/python bench/bench_client.py [--rounds 40 --batch 50 --customers 100000 --page-size 25]
+The reference server runs in its own process (so it does not share the GIL with the client), over a
+SQLite file filled directly through its storage module. Every figure is a ratio against raw httpx
+measured in the same run, interleaved, because the machine is shared and noisy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import cProfile
+import io
+import json
+import os
+import pstats
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import tracemalloc
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+import malomo
+from malomo_client.api.customers import get_customer, list_customers
+from malomo_mock.customers_store import CustomersStore
+
+API_KEY = "sk_test_bench_key"
+HEADERS = {
+    "Authorization": f"Bearer {API_KEY}",
+    "Accept": "application/vnd.malomo+json; version=2",
+    "User-Agent": "bench",
+}
+
+
+# The reference server ------------------------------------------------------------------------
+
+
+def fill_database(path: Path, customers: int) -> str:
+    """Write `customers` rows straight into the server's SQLite store; return the first customer's id."""
+    store = CustomersStore(str(path))
+    start_us = 1_548_855_000_000_000
+    ids = [str(uuid.uuid4()) for _ in range(customers)]
+    store.bulk_insert_customers(
+        (id_, f"customer{n}@example.com", "Johnny", f"Rose{n}", "555-555-5555", start_us + n, start_us + n)
+        for n, id_ in enumerate(ids)
+    )
+    store.close()
+    return ids[0]
+
+
+@contextlib.contextmanager
+def reference_server(db: Path, page_size: int) -> Iterator[str]:
+    """`malomo-mock` in a subprocess over `db`; yields its base URL."""
+    command = [sys.executable, "-m", "malomo_mock.cli", "--port", "0", "--api-key", API_KEY]
+    command += ["--db", str(db), "--page-size", str(page_size)]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        if "listening on" not in line:
+            raise RuntimeError(f"malomo-mock did not start: {line!r}")
+        yield line.rsplit(" ", 1)[1].strip()
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+# Per-call cost -------------------------------------------------------------------------------
+
+
+def per_call(base_url: str, customer_id: str, rounds: int, batch: int) -> dict[str, Any]:
+    """Alternate batches of get_customer through malomo.call / the generated function / raw httpx."""
+    client = malomo.connect(API_KEY, base_url=base_url)
+    raw = httpx.Client(base_url=base_url, headers=HEADERS, timeout=30.0)
+    cid = uuid.UUID(customer_id)
+
+    def via_malomo() -> object:
+        return malomo.call(get_customer.sync_detailed, cid, client=client)
+
+    def via_generated() -> object:
+        return get_customer.sync_detailed(cid, client=client).parsed
+
+    def via_raw() -> object:
+        response = raw.get(f"/customers/{customer_id}")
+        response.raise_for_status()
+        return response.json()
+
+    variants: dict[str, Callable[[], object]] = {
+        "raw httpx GET + .json()": via_raw,
+        "generated sync_detailed (connect)": via_generated,
+        "malomo.call(get_customer)": via_malomo,
+    }
+    for function in variants.values():  # warm up connections and caches
+        for _ in range(batch):
+            function()
+    wall: dict[str, list[float]] = {name: [] for name in variants}
+    cpu: dict[str, list[float]] = {name: [] for name in variants}
+    names = list(variants)
+    for round_number in range(rounds):
+        order = names if round_number % 2 == 0 else names[::-1]
+        for name in order:
+            function = variants[name]
+            started, started_cpu = time.perf_counter(), time.process_time()
+            for _ in range(batch):
+                function()
+            wall[name].append((time.perf_counter() - started) / batch)
+            cpu[name].append((time.process_time() - started_cpu) / batch)
+    client.get_httpx_client().close()
+    raw.close()
+    base = names[0]
+    return {
+        name: {
+            "wall_us": statistics.median(wall[name]) * 1e6,
+            "client_cpu_us": statistics.median(cpu[name]) * 1e6,
+            "wall_ratio": statistics.median(wall[name]) / statistics.median(wall[base]),
+            "cpu_ratio": statistics.median(cpu[name]) / statistics.median(cpu[base]),
+        }
+        for name in names
+    }
+
+
+def profile_calls(base_url: str, customer_id: str, calls: int) -> str:
+    """cProfile of `calls` malomo.call(get_customer) calls: where the client's own time goes."""
+    client = malomo.connect(API_KEY, base_url=base_url)
+    cid = uuid.UUID(customer_id)
+    for _ in range(50):
+        malomo.call(get_customer.sync_detailed, cid, client=client)
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for _ in range(calls):
+        malomo.call(get_customer.sync_detailed, cid, client=client)
+    profiler.disable()
+    client.get_httpx_client().close()
+    out = io.StringIO()
+    stats = pstats.Stats(profiler, stream=out)
+    stats.sort_stats("tottime").print_stats(12)
+    # The layers above httpx: the malomo runtime and the generated function + model.
+    stats.sort_stats("cumulative").print_stats(r"malomo(_client)?/", 14)
+    return out.getvalue()
+
+
+# Pagination ----------------------------------------------------------------------------------
+
+
+def raw_pages(raw: httpx.Client) -> Iterator[dict[str, Any]]:
+    """The baseline: raw httpx GET + .json(), following the Link rel="next" URLs."""
+    url: str | None = "/customers"
+    while url is not None:
+        response = raw.get(url)
+        response.raise_for_status()
+        yield from response.json()
+        url = response.links.get("next", {}).get("url")
+
+
+def pagination_throughput(base_url: str, expected: int, chunk: int) -> dict[str, Any]:
+    """Walk every customer with paginate() and with raw httpx, alternating chunks of `chunk` items."""
+    client = malomo.connect(API_KEY, base_url=base_url)
+    raw = httpx.Client(base_url=base_url, headers=HEADERS, timeout=30.0)
+    walkers: dict[str, Iterator[Any]] = {
+        "paginate(list_customers)": malomo.paginate(list_customers.sync_detailed, client=client),
+        "raw httpx + Link": raw_pages(raw),
+    }
+    elapsed = dict.fromkeys(walkers, 0.0)
+    counts = dict.fromkeys(walkers, 0)
+    live = list(walkers)
+    turn = 0
+    while live:
+        order = live if turn % 2 == 0 else live[::-1]
+        for name in list(order):
+            started = time.perf_counter()
+            taken = sum(1 for _ in zip(range(chunk), walkers[name], strict=False))
+            elapsed[name] += time.perf_counter() - started
+            counts[name] += taken
+            if taken < chunk:
+                live.remove(name)
+        turn += 1
+    client.get_httpx_client().close()
+    raw.close()
+    for name, count in counts.items():
+        if count != expected:
+            raise RuntimeError(f"{name} saw {count} items, expected {expected}")
+    rates = {name: counts[name] / elapsed[name] for name in walkers}
+    return {
+        "items_per_s": rates,
+        "seconds": elapsed,
+        "ratio": rates["paginate(list_customers)"] / rates["raw httpx + Link"],
+    }
+
+
+def _rss_kib() -> int:
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") // 1024
+
+
+def memory_child(base_url: str, expected: int, trace: bool) -> dict[str, Any]:
+    """In a fresh process: walk everything with paginate(); peak RSS growth (and tracemalloc peak)."""
+    client = malomo.connect(API_KEY, base_url=base_url)
+    pages = malomo.paginate(list_customers, client=client)
+    first = next(pages)  # imports done, connection open, first page parsed
+    del first
+    if trace:
+        tracemalloc.start()
+    peak_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    rss_before = _rss_kib()
+    count = 1 + sum(1 for _ in pages)
+    result: dict[str, Any] = {
+        "items": count,
+        "peak_rss_mib_before": peak_before / 1024,
+        "peak_rss_mib_after": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "peak_rss_growth_mib": (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - peak_before) / 1024,
+        "rss_growth_mib": (_rss_kib() - rss_before) / 1024,
+    }
+    if trace:
+        result["tracemalloc_peak_mib"] = tracemalloc.get_traced_memory()[1] / 2**20
+        tracemalloc.stop()
+    if count != expected:
+        raise RuntimeError(f"paginate saw {count} items, expected {expected}")
+    return result
+
+
+def run_memory_child(base_url: str, expected: int, trace: bool) -> dict[str, Any]:
+    command = [sys.executable, __file__, "--memory-child", base_url, "--customers", str(expected)]
+    if trace:
+        command.append("--trace")
+    output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+    result: dict[str, Any] = json.loads(output.strip().splitlines()[-1])
+    return result
+
+
+# Main ----------------------------------------------------------------------------------------
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--rounds", type=int, default=40, help="per-call: alternating rounds (default 40)")
+    parser.add_argument("--batch", type=int, default=50, help="per-call: calls per batch (default 50)")
+    parser.add_argument(
+        "--customers", type=int, default=100_000, help="customers to paginate (default 100000)"
+    )
+    parser.add_argument("--page-size", type=int, default=25, help="server page size (default 25, the API's)")
+    parser.add_argument("--chunk", type=int, default=2_000, help="pagination: items per alternating chunk")
+    parser.add_argument("--profile", type=int, default=2_000, help="calls to profile; 0 skips the profile")
+    parser.add_argument("--memory-child", metavar="BASE_URL", help=argparse.SUPPRESS)
+    parser.add_argument("--trace", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+
+    if args.memory_child:
+        print(json.dumps(memory_child(args.memory_child, args.customers, args.trace)))
+        return 0
+
+    print(f"python {sys.version.split()[0]}, httpx {httpx.__version__}, {os.cpu_count()} CPUs (shared)")
+    with tempfile.TemporaryDirectory() as tmp:
+        db = Path(tmp) / "bench.sqlite3"
+        started = time.perf_counter()
+        first_id = fill_database(db, args.customers)
+        print(f"filled {args.customers} customers in {time.perf_counter() - started:.1f}s")
+        with reference_server(db, args.page_size) as base_url:
+            print(f"\n## per call: get_customer, {args.rounds} rounds x {args.batch} calls, medians")
+            for name, figures in per_call(base_url, first_id, args.rounds, args.batch).items():
+                print(
+                    f"{name:36} wall {figures['wall_us']:7.0f} us  x{figures['wall_ratio']:.3f}   "
+                    f"client CPU {figures['client_cpu_us']:6.0f} us  x{figures['cpu_ratio']:.3f}"
+                )
+
+            print(f"\n## paginate over {args.customers} customers, page size {args.page_size}")
+            throughput = pagination_throughput(base_url, args.customers, args.chunk)
+            for name, rate in throughput["items_per_s"].items():
+                print(f"{name:36} {rate:9.0f} items/s  ({throughput['seconds'][name]:.1f}s)")
+            print(f"throughput ratio paginate / raw: {throughput['ratio']:.3f}  (goal >= 0.8)")
+
+            memory = run_memory_child(base_url, args.customers, trace=False)
+            print(
+                f"memory (fresh process, after the first page): peak RSS growth "
+                f"{memory['peak_rss_growth_mib']:.2f} MiB (peak RSS {memory['peak_rss_mib_before']:.1f} -> "
+                f"{memory['peak_rss_mib_after']:.1f} MiB), RSS growth {memory['rss_growth_mib']:.2f} MiB"
+                "  (goal < 20)"
+            )
+            traced = run_memory_child(base_url, args.customers, trace=True)
+            print(f"tracemalloc peak over the walk: {traced['tracemalloc_peak_mib']:.2f} MiB")
+
+            if args.profile:
+                print(f"\n## cProfile of {args.profile} malomo.call(get_customer), by own time")
+                print(profile_calls(base_url, first_id, args.profile))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,182 @@
+"""Benchmark of the reference server: GET throughput against a minimal Starlette app, list latency vs size.
+
+Run: `.venv/bin/python bench/bench_server.py` (needs `wrk`; prints figures, asserts nothing).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from malomo_mock.cursors import CursorCodec
+from malomo_mock.customers_store import CustomersStore, Position
+from malomo_mock.serving import ServerThread, base_url_of, bind_socket
+
+API_KEY = "sk_test_bench"
+BIN = Path(sys.executable).parent
+FIXED_CUSTOMER = json.dumps(
+    {
+        "created_at": "2019-01-30T13:30:00Z",
+        "email": "johnny@rosevideo.com",
+        "first_name": "Johnny",
+        "id": "a0a877c6-4164-4e8a-8179-48f8d4752b4e",
+        "last_name": "Rose",
+        "phone_number": "555-555-5555",
+        "updated_at": "2019-01-30T13:30:00Z",
+    },
+    separators=(",", ":"),
+).encode()
+
+
+async def fixed_customer(request: Request) -> Response:
+    return Response(FIXED_CUSTOMER, media_type="application/json")
+
+
+def serve_minimal_app() -> None:
+    """The baseline: Starlette on uvicorn with the reference server's settings, one fixed customer JSON."""
+    app = Starlette(routes=[Route("/customers/{id}", fixed_customer)])
+    sock = bind_socket("127.0.0.1", 0)
+    server = ServerThread(app, sock)
+    server.start()
+    print(f"listening on {base_url_of(sock)}", flush=True)
+    signal.sigwait({signal.SIGTERM})
+    server.stop()
+
+
+@contextmanager
+def served(command: list[str]) -> Iterator[str]:
+    """Run a server subprocess that prints `... listening on URL`; yield the URL."""
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        if "listening on " not in line:
+            raise RuntimeError(f"server did not start: {line!r}")
+        yield line.strip().split("listening on ")[1]
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(30)
+        if process.stdout is not None:
+            process.stdout.close()
+
+
+def wrk(url: str, seconds: int) -> float:
+    """Requests per second reported by `wrk -t2 -c32 -d{seconds}s` for GET url with the bearer key."""
+    output = subprocess.run(
+        ["wrk", "-t2", "-c32", f"-d{seconds}s", "-H", f"Authorization: Bearer {API_KEY}", url],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    if non_2xx:
+        raise RuntimeError(f"wrk saw {non_2xx.group(1)} error answers from {url}")
+    match = re.search(r"Requests/sec:\s+([\d.]+)", output)
+    assert match is not None, output
+    return float(match.group(1))
+
+
+def mock_command(db: Path | None = None) -> list[str]:
+    command = [str(BIN / "malomo-mock"), "--port", "0", "--api-key", API_KEY]
+    return [*command, "--db", str(db)] if db is not None else command
+
+
+def throughput(seconds: int) -> tuple[float, float]:
+    """(malomo-mock req/s, minimal app req/s) for GET /customers/{id}."""
+    with served(mock_command()) as base_url:
+        created = httpx.post(
+            f"{base_url}/customers",
+            json={"email": "johnny@rosevideo.com", "first_name": "Johnny", "last_name": "Rose"},
+            headers={"Authorization": f"Bearer {API_KEY}"},
+        ).json()
+        wrk(f"{base_url}/customers/{created['id']}", 2)  # warm-up
+        mock = wrk(f"{base_url}/customers/{created['id']}", seconds)
+    with served([sys.executable, __file__, "--serve-minimal"]) as base_url:
+        wrk(f"{base_url}/customers/{created['id']}", 2)
+        minimal = wrk(f"{base_url}/customers/{created['id']}", seconds)
+    return mock, minimal
+
+
+def fill(db: Path, count: int) -> tuple[bytes, Position]:
+    """Bulk-insert `count` customers one microsecond apart; the cursor secret and the middle position."""
+    store = CustomersStore(str(db))
+    start = 1_500_000_000_000_000
+    batch = 50_000
+    middle = Position(0, "")
+    for offset in range(0, count, batch):
+        rows = []
+        for n in range(offset, min(offset + batch, count)):
+            customer_id = str(uuid.UUID(int=n + 1, version=4))
+            rows.append((customer_id, f"c{n}@bench.test", "First", "Last", None, start + n, start + n))
+            if n == count // 2:
+                middle = Position(start + n, customer_id)
+        store.bulk_insert_customers(rows)
+    secret = store.cursor_secret
+    store.close()
+    return secret, middle
+
+
+def list_latency(db: Path, count: int, requests: int) -> tuple[float, float]:
+    """(median, p95) milliseconds of GET /customers?next=<middle cursor> on a store of `count` customers."""
+    secret, middle = fill(db, count)
+    url_path = f"/customers?next={CursorCodec(secret).encode('customers', middle)}"
+    with (
+        served(mock_command(db)) as base_url,
+        httpx.Client(base_url=base_url, headers={"Authorization": f"Bearer {API_KEY}"}) as client,
+    ):
+        samples = []
+        for n in range(requests + 50):
+            started = time.perf_counter()
+            response = client.get(url_path)
+            elapsed = time.perf_counter() - started
+            assert response.status_code == 200 and len(response.json()) == 25
+            if n >= 50:
+                samples.append(elapsed * 1000)
+    samples.sort()
+    return statistics.median(samples), samples[int(len(samples) * 0.95)]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--serve-minimal", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--seconds", type=int, default=10, help="wrk duration (default 10)")
+    parser.add_argument("--large", type=int, default=1_000_000, help="customers in the large store")
+    parser.add_argument("--requests", type=int, default=1000, help="list requests timed per store")
+    args = parser.parse_args()
+    if args.serve_minimal:
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
+        serve_minimal_app()
+        return
+    mock, minimal = throughput(args.seconds)
+    print(f"GET /customers/{{id}}  wrk -t2 -c32 -d{args.seconds}s")
+    print(f"  malomo-mock   {mock:9.0f} req/s")
+    print(f"  minimal app   {minimal:9.0f} req/s")
+    print(f"  ratio         {mock / minimal:9.2f}  (goal >= 0.6)")
+    with tempfile.TemporaryDirectory() as tmp:
+        small = list_latency(Path(tmp) / "small.sqlite", 1_000, args.requests)
+        large = list_latency(Path(tmp) / "large.sqlite", args.large, args.requests)
+    print(f"GET /customers?next=<middle cursor>, page of 25, {args.requests} sequential requests")
+    print(f"  1k customers  median {small[0]:.2f} ms  p95 {small[1]:.2f} ms")
+    print(f"  {args.large // 1000}k customers  median {large[0]:.2f} ms  p95 {large[1]:.2f} ms")
+    print(f"  ratio         {large[0] / small[0]:.2f}  (goal <= 1.5)")
+
+
+if __name__ == "__main__":
+    main()

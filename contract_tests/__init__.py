@@ -1,0 +1,1 @@
+"""Contract suite for the Malomo customer API: run `pytest contract_tests` (see README.md here)."""

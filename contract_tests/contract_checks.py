@@ -1,0 +1,233 @@
+"""Promises of the Malomo contract that no schema can express, one plain function each, named for the promise.
+
+Each raises `ContractViolation` with a message fit for a failure report. The last one is also registered
+as a schemathesis check, so every generated request in the property and stateful tests runs it too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any
+
+import httpx
+import schemathesis
+
+from contract_tests.customers_api import JSON, ContractViolation, Walk
+
+CUSTOMER_FIELDS = ("created_at", "email", "first_name", "id", "last_name", "phone_number", "updated_at")
+OPTIONAL_FIELDS = ("first_name", "last_name", "phone_number")
+# Statuses the spec answers with the `Error` body.
+ERROR_STATUSES = frozenset({400, 401, 404, 413, 415})
+
+
+def _timestamp(record: Mapping[str, Any], name: str) -> datetime:
+    value = record.get(name)
+    try:
+        return datetime.fromisoformat(str(value))
+    except ValueError:
+        raise ContractViolation(f"`{name}` is not an RFC 3339 date-time: {value!r}") from None
+
+
+# Customers: create, get, update.
+
+
+def created_customer_has_the_sent_fields(sent: Mapping[str, Any], created: JSON) -> None:
+    """Create answers with exactly the fields sent; optional fields left out are null."""
+    for name in ("email", *OPTIONAL_FIELDS):
+        expected = sent.get(name)
+        if created.get(name) != expected:
+            raise ContractViolation(
+                f"POST /customers: `{name}` was sent as {expected!r} "
+                f"but the new customer has {created.get(name)!r}"
+            )
+
+
+def get_returns_the_customer_as_last_written(written: JSON, fetched: JSON) -> None:
+    """GET answers with the same customer the last create or update answered with, field for field."""
+    differences = {
+        name: (written.get(name), fetched.get(name))
+        for name in CUSTOMER_FIELDS
+        if written.get(name) != fetched.get(name)
+    }
+    if differences:
+        details = ", ".join(f"`{name}`: written {w!r}, read {r!r}" for name, (w, r) in differences.items())
+        raise ContractViolation(f"GET /customers/{{id}} differs from what was written: {details}")
+
+
+def update_applies_every_sent_field(patch: Mapping[str, Any], fetched: JSON) -> None:
+    """After PUT, every field in the body has the sent value; an explicit null clears the field."""
+    for name, value in patch.items():
+        if fetched.get(name) != value:
+            raise ContractViolation(
+                f"PUT /customers/{{id}}: `{name}` was updated to {value!r} but the next GET shows "
+                f"{fetched.get(name)!r}"
+            )
+
+
+def update_keeps_left_out_fields(before: JSON, patch: Mapping[str, Any], fetched: JSON) -> None:
+    """PUT is partial: a field left out of the body keeps its value."""
+    for name in CUSTOMER_FIELDS:
+        if name in patch or name == "updated_at":
+            continue
+        if fetched.get(name) != before.get(name):
+            raise ContractViolation(
+                f"PUT /customers/{{id}}: `{name}` was left out of the body, so it should have kept "
+                f"{before.get(name)!r}, but the next GET shows {fetched.get(name)!r}"
+            )
+
+
+def updated_at_moves_forward(before: JSON, after: JSON) -> None:
+    """An update never moves `updated_at` back."""
+    if _timestamp(after, "updated_at") < _timestamp(before, "updated_at"):
+        raise ContractViolation(
+            f"PUT /customers/{{id}}: `updated_at` went back from {before.get('updated_at')!r} "
+            f"to {after.get('updated_at')!r}"
+        )
+
+
+def updated_at_is_not_before_created_at(customer: JSON) -> None:
+    """A customer's `updated_at` is never earlier than its `created_at`."""
+    if _timestamp(customer, "updated_at") < _timestamp(customer, "created_at"):
+        raise ContractViolation(
+            f"customer {customer.get('id')}: `updated_at` {customer.get('updated_at')!r} is before "
+            f"`created_at` {customer.get('created_at')!r}"
+        )
+
+
+def updates_are_recorded_in_event_log(events_before: int, events_after: int, updates: int) -> None:
+    """Each update adds an event to the customer's event log."""
+    if events_after < events_before + updates:
+        raise ContractViolation(
+            f"GET /customers/{{customer_id}}/events: {updates} updates should have added at least {updates} "
+            f"events, but the log went from {events_before} to {events_after} events"
+        )
+
+
+# Deletion.
+
+
+def deleted_customer_is_not_found(response: httpx.Response, what: str) -> None:
+    """After DELETE, every operation on the customer answers 404 with an error body."""
+    if response.status_code != 404:
+        raise ContractViolation(
+            f"{what} after DELETE /customers/{{id}}: expected 404, got {response.status_code}: "
+            f"{response.text[:300]!r}"
+        )
+    error_body_names_its_status_and_request_id(response, what)
+
+
+# Pagination.
+
+
+def walk_never_revisits_a_page(walk: Walk, what: str) -> None:
+    """Following `Link` targets never leads back to a page already seen."""
+    if walk.revisited_url is not None:
+        raise ContractViolation(
+            f"{what}: following rel={walk.rel!r} came back to a page already seen after {len(walk.pages)} "
+            f"pages: {walk.revisited_url}"
+        )
+
+
+def walk_ends(walk: Walk, what: str) -> None:
+    """Following `Link` targets reaches a page without one, within the page budget."""
+    if walk.exhausted_budget:
+        raise ContractViolation(
+            f"{what}: following rel={walk.rel!r} had not ended after {len(walk.pages)} pages "
+            f"({len(walk.items)} items); the cursor never runs out"
+        )
+
+
+def walk_never_repeats_an_id(walk: Walk, what: str) -> None:
+    """No record appears twice in one walk."""
+    seen: set[str] = set()
+    for index, record_id in enumerate(walk.ids):
+        if record_id in seen:
+            raise ContractViolation(f"{what}: id {record_id} appeared twice (again at position {index})")
+        seen.add(record_id)
+
+
+def walk_finds_every_record(walk: Walk, expected_ids: Iterable[str], what: str) -> None:
+    """A full walk finds every record that existed before it started."""
+    found = set(walk.ids)
+    missing = [record_id for record_id in expected_ids if record_id not in found]
+    if missing:
+        raise ContractViolation(
+            f"{what}: a walk over {len(walk.pages)} pages ({len(found)} items) missed "
+            f"{len(missing)} records that existed before it started, e.g. {missing[0]}"
+        )
+
+
+def walk_is_in_ascending_order(walk: Walk, what: str) -> None:
+    """Pages list records in ascending (`created_at`, `id`) order, across page boundaries too."""
+    keys = [(_timestamp(item, "created_at"), str(item.get("id"))) for item in walk.items]
+    for index in range(1, len(keys)):
+        if keys[index] < keys[index - 1]:
+            raise ContractViolation(
+                f"{what}: item {index} ({keys[index][1]}) comes after {keys[index - 1][1]} "
+                "but sorts before it by (created_at, id)"
+            )
+
+
+def prev_walk_mirrors_next_walk(next_walk: Walk, prev_walk: Walk, what: str) -> None:
+    """Walking `prev` back from the last page visits the same records as walking `next` to it."""
+    forward = next_walk.ids
+    backward = [str(item.get("id")) for page in reversed(prev_walk.pages) for item in page.items]
+    if forward != backward:
+        raise ContractViolation(
+            f"{what}: walking rel='prev' back from the last page saw {len(backward)} items, "
+            f"walking rel='next' saw {len(forward)}; the two walks disagree"
+        )
+
+
+# Errors and authentication.
+
+
+def error_body_names_its_status_and_request_id(response: httpx.Response, what: str) -> None:
+    """An error answer carries `{code, message, request_id, status}`, `status` equal to the HTTP status
+    and `request_id` equal to the `X-Request-Id` header."""
+    try:
+        body = response.json()
+    except ValueError:
+        raise ContractViolation(f"{what}: the {response.status_code} answer's body is not JSON") from None
+    error_body_matches(body, response.status_code, response.headers.get("x-request-id"), what)
+
+
+def error_body_matches(body: Any, status: int, request_id_header: str | None, what: str) -> None:
+    """The shared core of the error-body promise, for httpx and schemathesis responses alike."""
+    if not isinstance(body, dict):
+        raise ContractViolation(f"{what}: the {status} answer's body is not an object: {body!r:.200}")
+    for name in ("code", "message", "request_id"):
+        if not isinstance(body.get(name), str) or not body.get(name):
+            raise ContractViolation(f"{what}: the {status} error body has no `{name}` string: {body!r:.300}")
+    if body.get("status") != status:
+        raise ContractViolation(
+            f"{what}: the error body says status {body.get('status')!r} but the HTTP status is {status}"
+        )
+    if request_id_header != body["request_id"]:
+        raise ContractViolation(
+            f"{what}: the error body's request_id {body['request_id']!r} differs from the X-Request-Id "
+            f"header {request_id_header!r}"
+        )
+
+
+def request_without_valid_key_is_refused(response: httpx.Response, what: str) -> None:
+    """Every operation answers 401 with an error body when the key is missing, wrong or publishable."""
+    if response.status_code != 401:
+        raise ContractViolation(f"{what}: expected 401, got {response.status_code}: {response.text[:200]!r}")
+    error_body_names_its_status_and_request_id(response, what)
+
+
+@schemathesis.check
+def error_answers_carry_status_and_request_id(ctx: Any, response: Any, case: Any) -> bool | None:
+    """Schemathesis check: every documented error answer of a generated request has a well-formed body."""
+    if response.status_code not in ERROR_STATUSES:
+        return None
+    try:
+        body = response.json()
+    except ValueError:
+        # content_type_conformance and response_schema_conformance report a body that is not JSON.
+        return None
+    header = response.headers.get("x-request-id")
+    error_body_matches(body, response.status_code, header[0] if header else None, case.operation.label)
+    return True

@@ -1,0 +1,190 @@
+"""The plain httpx client the semantic tests talk through: one method per operation, Link-header page walks.
+
+Every customer it creates is recorded for deletion at session end; it never follows a link off-origin.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+
+from contract_tests.customer_records import CREATED, CUSTOMERS_PATH, CreatedCustomers, tagged_email
+
+JSON = dict[str, Any]
+
+
+class ContractViolation(AssertionError):
+    """The server broke a promise of the contract; the message says which and how."""
+
+
+@dataclass
+class Page:
+    """One page of a list: its items and the targets of its `Link` header."""
+
+    url: str
+    items: list[JSON]
+    next_url: str | None
+    prev_url: str | None
+
+
+@dataclass
+class Walk:
+    """The pages seen while following one `rel` from a first page."""
+
+    rel: str
+    pages: list[Page] = field(default_factory=list)
+    # Set when the walk stopped because a link pointed back at a page already seen.
+    revisited_url: str | None = None
+    # Set when the walk stopped because the page budget ran out.
+    exhausted_budget: bool = False
+
+    @property
+    def items(self) -> list[JSON]:
+        return [item for page in self.pages for item in page.items]
+
+    @property
+    def ids(self) -> list[str]:
+        return [str(item.get("id")) for item in self.items]
+
+
+def link_target(response: httpx.Response, rel: str) -> str | None:
+    """The URL of `rel` in the RFC 8288 `Link` header, resolved against the request URL."""
+    link = response.links.get(rel)
+    if link is None or not link.get("url"):
+        return None
+    return urljoin(str(response.request.url), link["url"])
+
+
+def json_body(response: httpx.Response, what: str) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        raise ContractViolation(
+            f"{what}: answered {response.status_code} with a body that is not JSON "
+            f"(Content-Type {response.headers.get('content-type')!r})"
+        ) from None
+
+
+class CustomersApi:
+    """The customer operations over one `httpx.Client` that already carries the base URL and the key."""
+
+    def __init__(self, http: httpx.Client, *, created: CreatedCustomers = CREATED) -> None:
+        self.http = http
+        self.created = created
+        self.origin = _origin(str(http.base_url))
+
+    # Raw operations: the response whatever it is, with any created customer recorded.
+
+    def create(self, body: Any) -> httpx.Response:
+        response = self.http.post(CUSTOMERS_PATH, json=body)
+        self._record_created(response)
+        return response
+
+    def get(self, customer_id: str) -> httpx.Response:
+        return self.http.get(f"{CUSTOMERS_PATH}/{customer_id}")
+
+    def update(self, customer_id: str, body: Any) -> httpx.Response:
+        return self.http.put(f"{CUSTOMERS_PATH}/{customer_id}", json=body)
+
+    def delete(self, customer_id: str) -> httpx.Response:
+        response = self.http.delete(f"{CUSTOMERS_PATH}/{customer_id}")
+        if response.status_code == 204:
+            self.created.discard(customer_id)
+        return response
+
+    def list_customers(self, params: Mapping[str, str] | None = None) -> httpx.Response:
+        return self.http.get(CUSTOMERS_PATH, params=params)
+
+    def list_events(self, customer_id: str, params: Mapping[str, str] | None = None) -> httpx.Response:
+        return self.http.get(f"{CUSTOMERS_PATH}/{customer_id}/events", params=params)
+
+    # Operations that must succeed: the parsed body, or a ContractViolation naming the operation.
+
+    def create_customer(self, label: str, **fields: Any) -> JSON:
+        body = {"email": tagged_email(label), **fields}
+        return self.expect_object(self.create(body), f"POST {CUSTOMERS_PATH}")
+
+    def get_customer(self, customer_id: str) -> JSON:
+        return self.expect_object(self.get(customer_id), f"GET {CUSTOMERS_PATH}/{{id}}")
+
+    def update_customer(self, customer_id: str, body: JSON) -> JSON:
+        return self.expect_object(self.update(customer_id, body), f"PUT {CUSTOMERS_PATH}/{{id}}")
+
+    def expect_object(self, response: httpx.Response, what: str) -> JSON:
+        """The body of a 200 answer that must be one JSON object (a customer)."""
+        document = self.expect_json(response, 200, what)
+        if not isinstance(document, dict):
+            raise ContractViolation(f"{what}: the answer is not a JSON object: {document!r:.200}")
+        return document
+
+    def expect_json(self, response: httpx.Response, status: int, what: str) -> Any:
+        if response.status_code != status:
+            raise ContractViolation(
+                f"{what}: expected {status}, got {response.status_code}: {response.text[:300]!r}"
+            )
+        media_type = response.headers.get("content-type", "").partition(";")[0].strip().lower()
+        if media_type != "application/json":
+            raise ContractViolation(
+                f"{what}: answered with Content-Type {media_type!r}, not application/json"
+            )
+        return json_body(response, what)
+
+    # Page walks.
+
+    def first_page(self, path: str) -> Page:
+        return self.page(str(self.http.base_url).rstrip("/") + path)
+
+    def page(self, url: str) -> Page:
+        if _origin(url) != self.origin:
+            raise ContractViolation(f"a Link target leaves the API origin {self.origin}: {url}")
+        response = self.http.get(url)
+        items = self.expect_json(response, 200, f"GET {urlsplit(url).path}")
+        if not isinstance(items, list):
+            raise ContractViolation(
+                f"GET {urlsplit(url).path}: a list page is not a JSON array: {items!r:.200}"
+            )
+        return Page(
+            url=url,
+            items=[item for item in items if isinstance(item, dict)],
+            next_url=link_target(response, "next"),
+            prev_url=link_target(response, "prev"),
+        )
+
+    def walk(self, first: Page, *, rel: str, max_pages: int) -> Walk:
+        """Follow `rel` from `first` until a page lacks it, a link revisits a page, or the budget ends."""
+        walk = Walk(rel=rel, pages=[first])
+        seen = {first.url}
+        current = first
+        while True:
+            target = current.next_url if rel == "next" else current.prev_url
+            if target is None:
+                return walk
+            if target in seen:
+                walk.revisited_url = target
+                return walk
+            if len(walk.pages) >= max_pages:
+                walk.exhausted_budget = True
+                return walk
+            seen.add(target)
+            current = self.page(target)
+            walk.pages.append(current)
+
+    def _record_created(self, response: httpx.Response) -> None:
+        if response.status_code != 200:
+            return
+        try:
+            body = response.json()
+        except ValueError:
+            return
+        if isinstance(body, dict) and isinstance(body.get("id"), str):
+            self.created.add(body["id"])
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    port = parts.port or {"http": 80, "https": 443}.get(parts.scheme)
+    return f"{parts.scheme}://{(parts.hostname or '').lower()}:{port}"

@@ -1,0 +1,67 @@
+"""Cursors the server has issued, per list, so generated list requests can send real ones.
+
+A cursor is opaque and only the server can make one; a generated string is rightly refused with 400.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping, Sequence
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+
+CURSOR_PARAMS = ("next", "prev")
+# Cursors kept per list and direction; older ones are dropped first.
+MAX_CURSORS_PER_LIST = 20
+
+
+def list_key(path: str) -> str | None:
+    """`customers` or `events:<customer id>` for a list path, None for any other path."""
+    parts = [part for part in path.split("/") if part]
+    if parts == ["customers"]:
+        return "customers"
+    if len(parts) == 3 and parts[0] == "customers" and parts[2] == "events":
+        return f"events:{parts[1].lower()}"
+    return None
+
+
+class CursorPool:
+    """Cursors seen in `Link` headers, keyed by list and by the query parameter that carries them."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._cursors: dict[tuple[str, str], list[str]] = {}
+
+    def harvest(self, key: str, headers: Mapping[str, Sequence[str]] | Mapping[str, str]) -> None:
+        """Remember the cursors in the `Link` header of one list answer."""
+        flat = [(name, value) for name, values in headers.items() for value in _as_list(values)]
+        links = httpx.Response(200, headers=flat).links
+        for rel in CURSOR_PARAMS:
+            url = links.get(rel, {}).get("url")
+            if not url:
+                continue
+            for cursor in parse_qs(urlsplit(url).query).get(rel, []):
+                self._add(key, rel, cursor)
+
+    def _add(self, key: str, rel: str, cursor: str) -> None:
+        with self._lock:
+            known = self._cursors.setdefault((key, rel), [])
+            if cursor not in known:
+                known.append(cursor)
+                del known[:-MAX_CURSORS_PER_LIST]
+
+    def cursors(self, key: str, rel: str) -> list[str]:
+        with self._lock:
+            return list(self._cursors.get((key, rel), []))
+
+    def clear(self) -> None:
+        with self._lock:
+            self._cursors.clear()
+
+
+def _as_list(values: Sequence[str] | str) -> list[str]:
+    return [values] if isinstance(values, str) else list(values)
+
+
+CURSORS = CursorPool()

@@ -1,0 +1,156 @@
+"""The spec as schemathesis sees it: loaded with the active profile, and hooks that put real ids, real
+cursors and undeliverable emails into generated requests and record every customer they create.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import schemathesis
+from hypothesis import strategies as st
+from schemathesis.specs.openapi.schemas import OpenApiSchema
+
+from contract_tests.customer_records import CREATED, CUSTOMERS_PATH, ID_POOL, looks_like_uuid, safe_email
+from contract_tests.list_cursors import CURSOR_PARAMS, CURSORS, list_key
+from contract_tests.profiles import PROFILES, Profile, schemathesis_config
+
+SPEC_PATH = Path(__file__).resolve().parent.parent / "openapi" / "malomo.yaml"
+PATH_ID_NAMES = ("id", "customer_id")
+# One generated path id in this many is left as generated (an unknown id, answered with 404).
+KEEP_GENERATED_ID_ONE_IN = 4
+MAX_CURSOR_LENGTH = 512
+
+
+def _with_real_id(path_parameters: dict[str, Any], name: str, ids: list[str]) -> st.SearchStrategy[Any]:
+    keep = st.just(path_parameters)
+    real = st.sampled_from(ids).map(lambda real_id: {**path_parameters, name: real_id})
+    return st.integers(0, KEEP_GENERATED_ID_ONE_IN - 1).flatmap(lambda roll: keep if roll == 0 else real)
+
+
+def flatmap_path_parameters(
+    context: schemathesis.HookContext, path_parameters: Any
+) -> st.SearchStrategy[Any]:
+    """Replace most well-formed generated ids with ids that exist, so operations get past 404.
+
+    Malformed ids (negative generation) are left alone. DELETE only ever gets disposable ids.
+    """
+    if not isinstance(path_parameters, dict) or context.operation is None:
+        return st.just(path_parameters)
+    name = next((name for name in PATH_ID_NAMES if name in path_parameters), None)
+    if name is None or not looks_like_uuid(path_parameters[name]):
+        return st.just(path_parameters)
+    is_delete = context.operation.method.lower() == "delete"
+    ids = ID_POOL.disposable_ids() if is_delete else ID_POOL.live_ids()
+    if not ids:
+        return st.just(path_parameters)
+    return _with_real_id(path_parameters, name, ids)
+
+
+def _list_key_of(case: schemathesis.Case[Any]) -> str | None:
+    path = case.operation.path
+    for name, value in (case.path_parameters or {}).items():
+        path = path.replace(f"{{{name}}}", str(value))
+    return list_key(path)
+
+
+def _is_well_formed_cursor(value: object) -> bool:
+    return isinstance(value, str) and 1 <= len(value) <= MAX_CURSOR_LENGTH
+
+
+def before_call(
+    context: schemathesis.HookContext, case: schemathesis.Case[Any], kwargs: dict[str, Any]
+) -> None:
+    """Make generated requests safe and meaningful just before they are sent.
+
+    Schemathesis re-validates the case after this hook, so its positive/negative label stays true.
+    """
+    _send_undeliverable_emails(case)
+    _send_issued_cursors(case)
+
+
+def _send_undeliverable_emails(case: schemathesis.Case[Any]) -> None:
+    """Move generated addresses (`x@abc.com` could be a real mailbox) under the suite's example.com domain."""
+    body = case.body
+    email = body.get("email") if isinstance(body, dict) else None
+    if isinstance(body, dict) and isinstance(email, str) and "@" in email:
+        body["email"] = safe_email(email)
+
+
+def _send_issued_cursors(case: schemathesis.Case[Any]) -> None:
+    """Swap well-formed generated cursors for ones the server issued for that list (or drop them).
+
+    A cursor is opaque and only the server can make one; a generated one is rightly refused with 400,
+    which would read as a valid request rejected. Malformed cursors (negative generation) stay.
+    """
+    query = case.query
+    key = _list_key_of(case)
+    if not query or key is None:
+        return
+    sent = [name for name in CURSOR_PARAMS if _is_well_formed_cursor(query.get(name))]
+    if len(sent) == 2:
+        # The spec allows one of `next` and `prev`; both at once is a malformed request.
+        del query["prev"]
+        sent = ["next"]
+    for name in sent:
+        issued = CURSORS.cursors(key, name)
+        if issued:
+            query[name] = issued[sum(map(ord, str(query[name]))) % len(issued)]
+        else:
+            del query[name]
+
+
+def after_call(
+    context: schemathesis.HookContext, case: schemathesis.Case[Any], response: schemathesis.Response
+) -> None:
+    """Record customers created by generated requests (deleted at session end), forget deleted ones,
+    and keep the cursors of list answers."""
+    method = case.operation.method.lower()
+    key = _list_key_of(case) if method == "get" else None
+    if key is not None and response.status_code == 200:
+        CURSORS.harvest(key, response.headers)
+    if method == "post" and case.operation.path == CUSTOMERS_PATH and response.status_code == 200:
+        try:
+            body = response.json()
+        except ValueError:
+            return
+        if isinstance(body, dict) and isinstance(body.get("id"), str):
+            CREATED.add(body["id"])
+    elif method == "delete" and response.status_code == 204:
+        deleted = (case.path_parameters or {}).get("id")
+        if isinstance(deleted, str):
+            CREATED.discard(deleted)
+            ID_POOL.forget(deleted)
+
+
+_active: OpenApiSchema | None = None
+_global_hooks_registered = False
+
+
+def _register_global_hooks() -> None:
+    """`before_call` can only be a process-wide hook in schemathesis; register it once."""
+    global _global_hooks_registered
+    if not _global_hooks_registered:
+        schemathesis.hook(before_call)
+        _global_hooks_registered = True
+
+
+def activate(profile: Profile, seed: int | None) -> OpenApiSchema:
+    """Load the schema for this run; test modules pick it up with `active_schema()` when collected."""
+    global _active
+    _active = load_schema(profile, seed)
+    return _active
+
+
+def active_schema() -> OpenApiSchema:
+    """The schema `activate` loaded (the conftest does, before collection), else the default profile's."""
+    return _active if _active is not None else activate(PROFILES["default"], None)
+
+
+def load_schema(profile: Profile, seed: int | None) -> OpenApiSchema:
+    """The spec, configured by `profile` (and `seed`, when given), with the suite's hooks."""
+    schema = schemathesis.openapi.from_path(SPEC_PATH, config=schemathesis_config(profile, seed))
+    schema.hook(flatmap_path_parameters)
+    _register_global_hooks()
+    schema.hook(after_call)
+    return schema

@@ -1,0 +1,131 @@
+"""connect(): a generated AuthenticatedClient set up for production use (key, headers, timeout, retries)."""
+
+from __future__ import annotations
+
+import importlib.metadata
+from collections.abc import Mapping
+
+import httpx
+
+from malomo_client import AuthenticatedClient
+
+from ._operation_calls import araise_for_status_hook, raise_for_status_hook
+from ._retry_transport import AsyncRetryTransport, RetryPolicy, RetryTransport
+
+__all__ = ["DEFAULT_BASE_URL", "USER_AGENT", "connect"]
+
+DEFAULT_BASE_URL = "https://api.gomalomo.com"
+ACCEPT = "application/vnd.malomo+json; version=2"
+
+
+def _package_version() -> str:
+    try:
+        return importlib.metadata.version("malomo-openapi")
+    except importlib.metadata.PackageNotFoundError:  # running from a source tree that is not installed
+        return "0+unknown"
+
+
+USER_AGENT = f"malomo-openapi/{_package_version()}"
+
+
+def _check_api_key(api_key: object) -> str:
+    # Messages here describe the key, never quote it.
+    if not isinstance(api_key, str):
+        raise ValueError(f"api_key must be a string, got {type(api_key).__name__}")
+    if not api_key.strip():
+        raise ValueError("api_key must not be empty")
+    if any(char.isspace() or not char.isprintable() for char in api_key):
+        raise ValueError("api_key must not contain whitespace or control characters")
+    return api_key
+
+
+def _check_base_url(base_url: object, api_key: str) -> str:
+    shown = str(base_url).replace(api_key, "[redacted]")
+    if not isinstance(base_url, str):
+        raise ValueError(f"base_url must be a string, got {type(base_url).__name__}")
+    try:
+        url = httpx.URL(base_url)
+    except httpx.InvalidURL:
+        raise ValueError(f"base_url is not a valid URL: {shown!r}") from None
+    if url.scheme not in ("http", "https") or not url.host:
+        raise ValueError(f"base_url must be an http:// or https:// URL with a host, got {shown!r}")
+    if url.query or url.fragment:
+        raise ValueError(f"base_url must not have a query or fragment, got {shown!r}")
+    return base_url.rstrip("/")
+
+
+def _check_timeout(timeout: object) -> httpx.Timeout:
+    if isinstance(timeout, httpx.Timeout):
+        return timeout
+    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not timeout > 0:
+        raise ValueError(f"timeout must be a number of seconds > 0 or an httpx.Timeout, got {timeout!r}")
+    return httpx.Timeout(float(timeout))
+
+
+def connect(
+    api_key: str,
+    *,
+    base_url: str = DEFAULT_BASE_URL,
+    timeout: float | httpx.Timeout = 30.0,
+    max_retries: int = 3,
+    backoff: float = 0.5,
+    max_backoff: float = 8.0,
+    max_retry_after: float = 60.0,
+    headers: Mapping[str, str] | None = None,
+    transport: httpx.BaseTransport | None = None,
+    async_transport: httpx.AsyncBaseTransport | None = None,
+) -> AuthenticatedClient:
+    """A generated ``AuthenticatedClient`` for the Malomo API, usable with sync and async operations.
+
+    It sends ``Authorization: Bearer <api_key>``, the API version ``Accept`` header and a
+    ``malomo-openapi/<version>`` User-Agent, gives up on a request after ``timeout`` seconds (per
+    attempt; an ``httpx.Timeout`` sets each phase) and retries as RetryPolicy describes
+    (``max_retries=0`` turns retries off). ``headers`` are sent too. ``transport`` /
+    ``async_transport`` replace the innermost httpx transports (the retries wrap them), e.g. for a
+    proxy or custom TLS: with transports of its own, httpx reads no ``HTTP(S)_PROXY`` variable.
+    Close it with ``with client:`` / ``async with client:``.
+    """
+    api_key = _check_api_key(api_key)
+    base_url = _check_base_url(base_url, api_key)
+    http_timeout = _check_timeout(timeout)
+    policy = RetryPolicy(
+        max_retries=max_retries, backoff=backoff, max_backoff=max_backoff, max_retry_after=max_retry_after
+    )
+    all_headers = {
+        "Accept": ACCEPT,
+        "User-Agent": USER_AGENT,
+        **(headers or {}),
+        "Authorization": f"Bearer {api_key}",
+    }
+    client = AuthenticatedClient(
+        base_url=base_url,
+        token=api_key,
+        timeout=http_timeout,
+        headers={name: value for name, value in all_headers.items() if name != "Authorization"},
+    )
+    sync_transport: httpx.BaseTransport = transport if transport is not None else httpx.HTTPTransport()
+    async_inner: httpx.AsyncBaseTransport = (
+        async_transport if async_transport is not None else httpx.AsyncHTTPTransport()
+    )
+    if policy.max_retries:
+        sync_transport = RetryTransport(sync_transport, policy=policy)
+        async_inner = AsyncRetryTransport(async_inner, policy=policy)
+    client.set_httpx_client(
+        httpx.Client(
+            base_url=base_url,
+            headers=all_headers,
+            timeout=http_timeout,
+            transport=sync_transport,
+            event_hooks={"response": [raise_for_status_hook]},
+        )
+    )
+    client.set_async_httpx_client(
+        httpx.AsyncClient(
+            base_url=base_url,
+            headers=all_headers,
+            timeout=http_timeout,
+            transport=async_inner,
+            event_hooks={"response": [araise_for_status_hook]},
+        )
+    )
+    return client

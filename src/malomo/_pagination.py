@@ -1,0 +1,140 @@
+"""paginate() and apaginate(): lazy iteration over every item of a cursor-paginated list operation.
+
+Follows the ``Link: <...?next=CURSOR>; rel="next"`` header until a page has none. One page is held
+at a time; to detect a looping server, a set of 16-byte digests of the cursors seen so far is kept
+(about 100 bytes a page: 4,000 pages of 25 take some 400 kB).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from types import ModuleType
+from typing import Any, TypeVar, overload
+
+import httpx
+
+from malomo_client.models.error import Error
+from malomo_client.types import Response
+
+from ._errors import MalomoError, PaginationLoopError
+from ._operation_calls import acall_detailed, call_detailed, resolve_operation
+
+__all__ = ["apaginate", "paginate"]
+
+T = TypeVar("T")
+
+
+def _cursor_parameter(function: Callable[..., Any]) -> str:
+    """The keyword the generated function takes the ``next`` query parameter as (``next_``)."""
+    parameters = inspect.signature(function).parameters
+    for name in ("next_", "next"):
+        if name in parameters:
+            return name
+    raise TypeError(
+        f"{function.__module__}.{function.__name__} has no `next` parameter: it is not a paginated list"
+    )
+
+
+def next_cursor(response: httpx.Response | None) -> str | None:
+    """The ``next`` query parameter of the answer's ``Link rel="next"`` target; None on the last page."""
+    if response is None:
+        return None
+    target = response.links.get("next", {}).get("url")
+    if target is None:
+        return None
+    cursor: str | None = httpx.URL(target).params.get("next")
+    if not cursor:  # following such a link would restart or truncate the walk without a word
+        raise MalomoError(
+            f'the Link rel="next" target {target!r} has no `next` cursor',
+            status=response.status_code,
+            code="invalid_link",
+            request_id=response.headers.get("x-request-id"),
+        )
+    return cursor
+
+
+class _CursorLog:
+    """Digests of the cursors handed out so far; raises when one comes back."""
+
+    def __init__(self, operation_name: str) -> None:
+        self._seen: set[bytes] = set()
+        self._operation_name = operation_name
+
+    def check(self, cursor: str, response: httpx.Response | None) -> None:
+        digest = hashlib.blake2b(cursor.encode(), digest_size=16).digest()
+        if digest in self._seen:
+            raise PaginationLoopError(
+                f"{self._operation_name} returned a next cursor it had already returned "
+                f"(after {len(self._seen)} pages); stopping instead of looping forever",
+                status=response.status_code if response is not None else None,
+                code="pagination_loop",
+                request_id=response.headers.get("x-request-id") if response is not None else None,
+            )
+        self._seen.add(digest)
+
+
+def _prepare(
+    operation: object, params: dict[str, Any], *, asynchronous: bool
+) -> tuple[Callable[..., Any], str]:
+    function = resolve_operation(operation, asynchronous=asynchronous)
+    cursor_name = _cursor_parameter(function)
+    if "prev" in params and params["prev"] is not None:
+        raise TypeError("paginate() walks forward with `next`; it takes no `prev` cursor")
+    if cursor_name != "next" and "next" in params:  # accept the spec's name too
+        params[cursor_name] = params.pop("next")
+    return function, cursor_name
+
+
+@overload
+def paginate(
+    operation: Callable[..., Response[list[T] | Error]], /, *, client: Any, **params: Any
+) -> Iterator[T]: ...
+@overload
+def paginate(operation: ModuleType, /, *, client: Any, **params: Any) -> Iterator[Any]: ...
+def paginate(
+    operation: Callable[..., Response[Any]] | ModuleType, /, *, client: Any, **params: Any
+) -> Iterator[Any]:
+    """Yield every item of every page of a list operation, fetching each page when it is needed.
+
+    ``operation`` is a generated list module (``list_customers``) or its ``sync_detailed``;
+    ``params`` are the operation's other arguments (``customer_id=...``), and ``next_=`` may give
+    a starting cursor. A non-2xx page raises its typed MalomoError; a repeated cursor raises
+    PaginationLoopError.
+    """
+    function, cursor_name = _prepare(operation, params, asynchronous=False)
+    cursors = _CursorLog(function.__module__)
+    while True:
+        items, response = call_detailed(function, (), {**params, "client": client})
+        yield from items or ()
+        del items
+        cursor = next_cursor(response)
+        if cursor is None:
+            return
+        cursors.check(cursor, response)
+        params[cursor_name] = cursor
+
+
+@overload
+def apaginate(
+    operation: Callable[..., Awaitable[Response[list[T] | Error]]], /, *, client: Any, **params: Any
+) -> AsyncIterator[T]: ...
+@overload
+def apaginate(operation: ModuleType, /, *, client: Any, **params: Any) -> AsyncIterator[Any]: ...
+async def apaginate(
+    operation: Callable[..., Awaitable[Response[Any]]] | ModuleType, /, *, client: Any, **params: Any
+) -> AsyncIterator[Any]:
+    """Async twin of paginate(): ``async for customer in malomo.apaginate(list_customers, client=c)``."""
+    function, cursor_name = _prepare(operation, params, asynchronous=True)
+    cursors = _CursorLog(function.__module__)
+    while True:
+        items, response = await acall_detailed(function, (), {**params, "client": client})
+        for item in items or ():
+            yield item
+        del items
+        cursor = next_cursor(response)
+        if cursor is None:
+            return
+        cursors.check(cursor, response)
+        params[cursor_name] = cursor

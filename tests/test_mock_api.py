@@ -1,0 +1,527 @@
+"""Reference server: CRUD, body validation, auth, errors and method handling over real HTTP."""
+
+from __future__ import annotations
+
+import json
+import re
+import socket
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from malomo_mock import RunningServer, create_app, running
+
+ERROR_KEYS = {"code", "message", "request_id", "status"}
+
+
+@pytest.fixture
+def api(malomo_server: RunningServer) -> Iterator[httpx.Client]:
+    headers = {"Authorization": f"Bearer {malomo_server.api_key}"}
+    with httpx.Client(base_url=malomo_server.base_url, headers=headers, timeout=10) as client:
+        yield client
+
+
+def assert_error(response: httpx.Response, status: int) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert set(body) == ERROR_KEYS
+    assert body["status"] == status
+    assert body["request_id"] == response.headers["x-request-id"]
+    return body  # type: ignore[no-any-return]
+
+
+def create(api: httpx.Client, **fields: Any) -> dict[str, Any]:
+    response = api.post("/customers", json={"email": "moira@rosevideo.com", **fields})
+    assert response.status_code == 200, response.text
+    return response.json()  # type: ignore[no-any-return]
+
+
+def post_raw(api: httpx.Client, content: bytes, content_type: str = "application/json") -> httpx.Response:
+    return api.post("/customers", content=content, headers={"Content-Type": content_type})
+
+
+# Create, retrieve, update, delete
+
+
+def test_create_returns_the_customer_with_a_uuid4_and_utc_timestamps(api: httpx.Client) -> None:
+    customer = create(api, first_name="Moira", last_name="Rose", phone_number="555-0100")
+    assert uuid.UUID(customer["id"]).version == 4
+    assert str(uuid.UUID(customer["id"])) == customer["id"]
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{6})?Z", customer["created_at"])
+    assert customer["updated_at"] == customer["created_at"]
+    assert (customer["first_name"], customer["last_name"], customer["phone_number"]) == (
+        "Moira",
+        "Rose",
+        "555-0100",
+    )
+
+
+def test_create_then_get_returns_exactly_the_same_json(api: httpx.Client) -> None:
+    response = api.post("/customers", json={"email": "david@rosevideo.com", "first_name": "David"})
+    fetched = api.get(f"/customers/{response.json()['id']}")
+    assert fetched.status_code == 200
+    assert fetched.content == response.content
+
+
+def test_optional_fields_default_to_null(api: httpx.Client) -> None:
+    customer = create(api)
+    assert (
+        customer["first_name"] is None and customer["last_name"] is None and customer["phone_number"] is None
+    )
+
+
+def test_update_keeps_fields_left_out_and_clears_explicit_nulls(api: httpx.Client) -> None:
+    customer = create(api, first_name="Alexis", last_name="Rose", phone_number="555")
+    response = api.put(f"/customers/{customer['id']}", json={"first_name": None, "email": "alexis@rose.com"})
+    assert response.status_code == 200
+    updated = response.json()
+    assert updated["first_name"] is None
+    assert updated["email"] == "alexis@rose.com"
+    assert updated["last_name"] == "Rose" and updated["phone_number"] == "555"
+    assert updated["created_at"] == customer["created_at"]
+    assert api.get(f"/customers/{customer['id']}").json() == updated
+
+
+def test_update_moves_updated_at_strictly_forward_every_time(api: httpx.Client) -> None:
+    customer = create(api)
+    previous = customer["updated_at"]
+    for _ in range(20):
+        updated = api.put(f"/customers/{customer['id']}", json={}).json()
+        assert updated["updated_at"] > previous >= customer["created_at"]
+        previous = updated["updated_at"]
+
+
+def test_update_refuses_null_email(api: httpx.Client) -> None:
+    customer = create(api)
+    assert_error(api.put(f"/customers/{customer['id']}", json={"email": None}), 400)
+    assert api.get(f"/customers/{customer['id']}").json()["email"] == customer["email"]
+
+
+def test_delete_answers_204_and_the_customer_is_gone(api: httpx.Client) -> None:
+    customer = create(api)
+    response = api.delete(f"/customers/{customer['id']}")
+    assert response.status_code == 204 and response.content == b""
+    assert_error(api.get(f"/customers/{customer['id']}"), 404)
+    assert_error(api.delete(f"/customers/{customer['id']}"), 404)
+    assert_error(api.put(f"/customers/{customer['id']}", json={}), 404)
+
+
+def test_delete_removes_events(api: httpx.Client) -> None:
+    customer = create(api)
+    assert api.get(f"/customers/{customer['id']}/events").status_code == 200
+    api.delete(f"/customers/{customer['id']}")
+    assert_error(api.get(f"/customers/{customer['id']}/events"), 404)
+
+
+def test_delete_removes_the_rows_from_the_store() -> None:
+    app = create_app("sk_test_store")
+    store = app.state.store
+    customer = store.create_customer({"email": "a@b.co"})
+    assert store.delete_customer(customer["id"])
+    rows = store._db.execute(
+        "SELECT count(*) FROM events WHERE customer_id = ?", (customer["id"],)
+    ).fetchone()
+    assert rows[0] == 0
+    store.close()
+
+
+@pytest.mark.parametrize(
+    "bad_id",
+    [
+        "not-a-uuid",
+        "a0a877c6-4164-4e8a-8179-48f8d4752b4",
+        "a0a877c64164-4e8a-8179-48f8d4752b4e0",
+        "{a0a877c6-4164-4e8a-8179-48f8d4752b4e}",
+        "a0a877c6416448a8179a48f8d4752b4e",
+        "%20",
+        "%00",
+        "caf%C3%A9",
+        "%F0%9F%98%80",
+        "..",
+        "a0a877c6-4164-4e8a-8179-48f8d4752b4e%0A",
+        "urn:uuid:a0a877c6-4164-4e8a-8179-48f8d4752b4e",
+    ],
+)
+def test_malformed_ids_are_404_for_every_operation(api: httpx.Client, bad_id: str) -> None:
+    assert_error(api.get(f"/customers/{bad_id}"), 404)
+    assert_error(api.put(f"/customers/{bad_id}", json={}), 404)
+    assert_error(api.delete(f"/customers/{bad_id}"), 404)
+    assert_error(api.get(f"/customers/{bad_id}/events"), 404)
+
+
+def test_unknown_id_is_404(api: httpx.Client) -> None:
+    assert_error(api.get(f"/customers/{uuid.uuid4()}"), 404)
+
+
+def test_upper_case_uuid_finds_the_customer(api: httpx.Client) -> None:
+    customer = create(api)
+    assert api.get(f"/customers/{customer['id'].upper()}").json() == customer
+
+
+# Events
+
+
+def test_create_and_update_are_recorded_as_events(api: httpx.Client) -> None:
+    customer = create(api, first_name="Stevie")
+    updated = api.put(
+        f"/customers/{customer['id']}", json={"last_name": "Budd", "first_name": "Stevie"}
+    ).json()
+    events = api.get(f"/customers/{customer['id']}/events").json()
+    assert [event["type"] for event in events] == ["CustomerCreated", "CustomerUpdated"]
+    assert events[1]["properties"] == {"changed_fields": ["last_name"]}
+    assert events[0]["created_at"] == customer["created_at"]
+    assert events[1]["created_at"] == updated["updated_at"]
+    for event in events:
+        assert set(event) == {
+            "id",
+            "label",
+            "link_back_url",
+            "properties",
+            "timestamp",
+            "type",
+            "created_at",
+            "updated_at",
+        }
+        assert isinstance(event["timestamp"], int)
+        assert abs(event["timestamp"] - int(__import__("time").time())) < 120
+
+
+# Body validation
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {},
+        {"first_name": "No email"},
+        {"email": None},
+        {"email": 5},
+        {"email": "a@b.com", "nickname": "x"},
+        {"email": "a@b.com", "first_name": 1},
+        {"email": "a@b.com", "first_name": ["a"]},
+        {"email": "a@b.com", "first_name": True},
+        {"email": "a@b.com", "first_name": "x" * 256},
+        {"email": "a@b.com", "phone_number": "1" * 65},
+        {"email": "a" * 64 + "@" + "b" * 63 + "." + "c" * 63 + "." + "d" * 63},
+    ],
+)
+def test_create_refuses_bodies_that_break_the_schema(api: httpx.Client, body: dict[str, Any]) -> None:
+    assert_error(api.post("/customers", json=body), 400)
+
+
+def test_max_length_counts_code_points_not_bytes(api: httpx.Client) -> None:
+    create(api, first_name="é" * 255, phone_number="😀" * 64)
+    assert_error(api.post("/customers", json={"email": "a@b.com", "first_name": "é" * 256}), 400)
+
+
+@pytest.mark.parametrize(
+    "email",
+    [
+        "johnny@rosevideo.com",
+        "a@a.com",
+        "x@x.test",
+        "!#$%&'*+-/=?^_`{|}~@example.org",
+        "first.last@sub.domain.io",
+        "0@0.dev",
+        "a@localhost",
+        "MiXeD@Example.COM",
+        "a" * 64 + "@" + "b" * 60 + ".com",
+    ],
+)
+def test_email_accepts_addresses_hypothesis_generates(api: httpx.Client, email: str) -> None:
+    assert create(api, email=email)["email"] == email
+
+
+@pytest.mark.parametrize(
+    "email",
+    [
+        "",
+        "plain",
+        "@b.com",
+        "a@",
+        "a b@c.com",
+        "a@b c.com",
+        "a@@b.com",
+        "a@b..com",
+        ".a@b.com",
+        "a.@b.com",
+        "a@-b.com",
+        "a@b.com\n",
+        "useratexample.com",
+        "ü@b.com",
+    ],
+)
+def test_email_refuses_non_addresses(api: httpx.Client, email: str) -> None:
+    assert_error(api.post("/customers", json={"email": email}), 400)
+
+
+def test_email_rule_accepts_what_hypothesis_emails_generates() -> None:
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from malomo_mock.request_bodies import is_email
+
+    @settings(max_examples=300, deadline=None, database=None)
+    @given(st.emails())
+    def check(address: str) -> None:
+        assert is_email(address) or len(address) > 254, address
+
+    check()
+
+
+def test_email_rule_accepts_what_schemathesis_generates() -> None:
+    from hypothesis import given, settings
+    from schemathesis.specs.openapi.formats import email_values
+
+    from malomo_mock.request_bodies import is_email
+
+    @settings(max_examples=300, deadline=None, database=None)
+    @given(email_values())
+    def check(address: str) -> None:
+        assert is_email(address), address
+
+    check()
+
+
+def test_lone_surrogates_are_refused_not_a_server_error(api: httpx.Client) -> None:
+    response = post_raw(api, b'{"email": "a@b.com", "first_name": "\\ud800"}')
+    assert_error(response, 400)
+
+
+def test_nul_characters_round_trip(api: httpx.Client) -> None:
+    customer = create(api, first_name="a\u0000b")
+    assert api.get(f"/customers/{customer['id']}").json()["first_name"] == "a\u0000b"
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"",
+        b"{",
+        b"nope",
+        b"[]",
+        b'[{"email": "a@b.com"}]',
+        b'"a@b.com"',
+        b"null",
+        b"42",
+        b'{"email": "a@b.com",}',
+        b'{"email": NaN}',
+        b"\xff\xfe{}",
+        b'{"email": "a@b.com", "first_name": "\xc3\x28"}',
+        b"[" * 100_000 + b"]" * 100_000,
+        b'{"email": "a@b.com", "first_name": ' + b"1" * 5000 + b"}",
+    ],
+)
+def test_malformed_json_bodies_are_400(api: httpx.Client, raw: bytes) -> None:
+    assert_error(post_raw(api, raw), 400)
+
+
+def test_deep_nesting_inside_an_object_is_400(api: httpx.Client) -> None:
+    raw = b'{"email": "a@b.com", "first_name": ' + b'{"a":' * 50_000 + b"1" + b"}" * 50_001
+    assert_error(post_raw(api, raw), 400)
+
+
+def test_update_refuses_a_json_array_body(api: httpx.Client) -> None:
+    customer = create(api)
+    response = api.put(
+        f"/customers/{customer['id']}", content=b"[]", headers={"Content-Type": "application/json"}
+    )
+    assert_error(response, 400)
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    [
+        "text/plain",
+        "application/x-www-form-urlencoded",
+        "application/problem+json",
+        "",
+        "application/json5",
+        "application/json; charset=latin-1",
+    ],
+)
+def test_non_json_content_types_are_415(api: httpx.Client, content_type: str) -> None:
+    response = post_raw(api, b'{"email": "a@b.com"}', content_type)
+    assert_error(response, 415)
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    [
+        "application/json",
+        "Application/JSON",
+        "application/json; charset=utf-8",
+        "application/json;charset=UTF-8",
+    ],
+)
+def test_json_content_type_with_parameters_is_accepted(api: httpx.Client, content_type: str) -> None:
+    assert post_raw(api, b'{"email": "a@b.com"}', content_type).status_code == 200
+
+
+def test_update_checks_content_type(api: httpx.Client) -> None:
+    customer = create(api)
+    response = api.put(f"/customers/{customer['id']}", content=b"{}", headers={"Content-Type": "text/plain"})
+    assert_error(response, 415)
+
+
+def test_body_over_one_mib_is_413(api: httpx.Client) -> None:
+    raw = json.dumps({"email": "a@b.com", "first_name": "x" * (1024 * 1024)}).encode()
+    assert_error(post_raw(api, raw), 413)
+
+
+def test_body_of_exactly_one_mib_is_read(api: httpx.Client) -> None:
+    head = b'{"email": "a@b.com"}'
+    raw = head + b" " * (1024 * 1024 - len(head))
+    assert post_raw(api, raw).status_code == 200
+
+
+def test_streamed_body_over_one_mib_without_content_length_is_413(api: httpx.Client) -> None:
+    def chunks() -> Iterator[bytes]:
+        yield b'{"email": "a@b.com", "first_name": "'
+        for _ in range(40):
+            yield b"x" * 65536
+        yield b'"}'
+
+    response = api.post("/customers", content=chunks(), headers={"Content-Type": "application/json"})
+    assert "content-length" not in response.request.headers
+    assert_error(response, 413)
+
+
+def test_lying_content_length_over_the_limit_is_413(malomo_server: RunningServer) -> None:
+    host, port = malomo_server.base_url.removeprefix("http://").split(":")
+    request = (
+        f"POST /customers HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {malomo_server.api_key}\r\n"
+        f"Content-Type: application/json\r\nContent-Length: {64 * 1024 * 1024}\r\n\r\n{{}}"
+    ).encode()
+    with socket.create_connection((host, int(port)), timeout=10) as sock:
+        sock.sendall(request)
+        head = sock.recv(65536).decode("latin-1")
+    assert head.startswith("HTTP/1.1 413 ")
+
+
+# Auth
+
+
+@pytest.mark.parametrize(
+    "authorization",
+    [
+        None,
+        "",
+        "Bearer",
+        "Bearer wrong",
+        "Basic dXNlcjpwYXNz",
+        "Token {key}",
+        "Bearer {key}x",
+        "Bearer pk_test_publishable",
+        "Bearer  {key} extra",
+    ],
+)
+def test_missing_wrong_or_publishable_keys_are_401_on_every_route(
+    malomo_server: RunningServer, authorization: str | None
+) -> None:
+    headers = (
+        {} if authorization is None else {"Authorization": authorization.format(key=malomo_server.api_key)}
+    )
+    some_id = uuid.uuid4()
+    with httpx.Client(base_url=malomo_server.base_url, headers=headers, timeout=10) as client:
+        for response in (
+            client.get("/customers"),
+            client.post("/customers", json={"email": "a@b.com"}),
+            client.get(f"/customers/{some_id}"),
+            client.put(f"/customers/{some_id}", json={}),
+            client.delete(f"/customers/{some_id}"),
+            client.get(f"/customers/{some_id}/events"),
+        ):
+            body = assert_error(response, 401)
+            assert body["code"] == "unauthorized"
+
+
+def test_bearer_scheme_is_case_insensitive(malomo_server: RunningServer) -> None:
+    headers = {"Authorization": f"bearer {malomo_server.api_key}"}
+    assert httpx.get(f"{malomo_server.base_url}/customers", headers=headers).status_code == 200
+
+
+def test_a_publishable_key_is_refused_even_when_configured_as_the_key() -> None:
+    with running("pk_live_key") as server:
+        response = httpx.get(f"{server.base_url}/customers", headers={"Authorization": "Bearer pk_live_key"})
+        assert_error(response, 401)
+
+
+# Errors, unknown paths and methods
+
+
+def test_every_response_has_a_request_id(api: httpx.Client) -> None:
+    ids = set()
+    for response in (api.get("/customers"), api.post("/customers", json={"email": "a@b.co"}), api.get("/x")):
+        assert re.fullmatch(r"req_[0-9a-f]{16}", response.headers["x-request-id"])
+        ids.add(response.headers["x-request-id"])
+    assert len(ids) == 3
+
+
+@pytest.mark.parametrize(
+    "path", ["/", "/customer", "/customers/", "/customers/a/b/c", "/events", "/customers//events"]
+)
+def test_unknown_paths_are_404_with_the_error_body(api: httpx.Client, path: str) -> None:
+    assert_error(api.get(path), 404)
+
+
+@pytest.mark.parametrize(
+    ("path", "allowed", "methods"),
+    [
+        ("/customers", "GET, POST", ["PUT", "DELETE", "PATCH", "OPTIONS", "TRACE", "HEAD", "QUERY", "FOO"]),
+        (f"/customers/{uuid.uuid4()}", "GET, PUT, DELETE", ["POST", "PATCH", "OPTIONS", "HEAD"]),
+        (f"/customers/{uuid.uuid4()}/events", "GET", ["POST", "PUT", "DELETE", "PATCH", "OPTIONS"]),
+    ],
+)
+def test_undocumented_methods_are_405_with_allow(
+    api: httpx.Client, path: str, allowed: str, methods: list[str]
+) -> None:
+    for method in methods:
+        response = api.request(method, path)
+        assert response.status_code == 405, method
+        assert response.headers["allow"] == allowed
+        if method != "HEAD":
+            assert_error(response, 405)
+
+
+def test_405_does_not_need_a_key(malomo_server: RunningServer) -> None:
+    response = httpx.request("PATCH", f"{malomo_server.base_url}/customers")
+    assert response.status_code == 405
+
+
+def test_create_app_refuses_page_size_below_one() -> None:
+    with pytest.raises(ValueError, match="page_size"):
+        create_app("sk_test", page_size=0)
+
+
+def test_running_generates_an_sk_test_key_when_none_is_given() -> None:
+    with running() as server:
+        assert server.api_key.startswith("sk_test_") and len(server.api_key) > 20
+        headers = {"Authorization": f"Bearer {server.api_key}"}
+        assert httpx.get(f"{server.base_url}/customers", headers=headers).json() == []
+
+
+def test_a_stalled_oversized_body_is_answered_413_without_waiting_forever(
+    malomo_server: RunningServer,
+) -> None:
+    host, port = malomo_server.base_url.removeprefix("http://").split(":")
+    request = (
+        f"POST /customers HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {malomo_server.api_key}\r\n"
+        f"Content-Type: application/json\r\nContent-Length: {2 * 1024 * 1024}\r\n\r\n{{}}"
+    ).encode()
+    with socket.create_connection((host, int(port)), timeout=15) as sock:
+        sock.sendall(request)
+        head = sock.recv(65536).decode("latin-1")
+    assert head.startswith("HTTP/1.1 413 ")
+
+
+def test_server_timestamps_always_carry_six_fraction_digits_so_their_text_sorts_by_time() -> None:
+    app = create_app("sk_test_clock")
+    store = app.state.store
+    store._last_us = 1_799_999_999_999_999  # the next tick would land on a whole second
+    customer = store.create_customer({"email": "tick@clock.test"})
+    assert customer["created_at"] == "2027-01-15T08:00:00.000001Z"
+    store.close()

@@ -1,0 +1,233 @@
+"""The `malomo-mock` command as a subprocess: startup output, key handling, signals, bad input, seeding."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+import yaml
+
+MALOMO_MOCK = str(Path(sys.executable).parent / "malomo-mock")
+SPEC = Path(__file__).resolve().parents[1] / "openapi" / "malomo.yaml"
+
+
+class MockProcess:
+    """A `malomo-mock` subprocess whose startup lines have been read."""
+
+    def __init__(self, *args: str, env: dict[str, str] | None = None) -> None:
+        self.process = subprocess.Popen(
+            [MALOMO_MOCK, "--port", "0", *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**os.environ, **(env or {})},
+        )
+        assert self.process.stdout is not None
+        self.lines: list[str] = []
+        while True:
+            line = self.process.stdout.readline()
+            if not line:
+                raise AssertionError(f"exited early: {self.process.wait()} {self.process.stderr.read()}")  # type: ignore[union-attr]
+            self.lines.append(line.rstrip("\n"))
+            if "listening on " in line:
+                break
+        self.base_url = self.lines[-1].split("listening on ")[1]
+
+    def stop(self, sig: int = signal.SIGTERM) -> int:
+        if self.process.poll() is None:
+            self.process.send_signal(sig)
+        try:
+            return self.process.wait(timeout=15)
+        finally:
+            for stream in (self.process.stdout, self.process.stderr):
+                if stream is not None:
+                    stream.close()
+
+
+@pytest.fixture
+def spawn() -> Iterator[type[MockProcess]]:
+    started: list[MockProcess] = []
+
+    class Tracked(MockProcess):
+        def __init__(self, *args: str, env: dict[str, str] | None = None) -> None:
+            super().__init__(*args, env=env)
+            started.append(self)
+
+    yield Tracked
+    for mock in started:
+        if mock.process.poll() is None:
+            mock.process.kill()
+            mock.process.wait()
+
+
+def run_failing(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([MALOMO_MOCK, *args], capture_output=True, text=True, timeout=30)
+
+
+def test_prints_the_generated_key_and_the_base_url_once_accepting(spawn: type[MockProcess]) -> None:
+    mock = spawn(env={"MALOMO_API_KEY": ""})
+    key_line = next(line for line in mock.lines if line.startswith("API key: "))
+    key = key_line.removeprefix("API key: ")
+    assert key.startswith("sk_test_")
+    assert mock.base_url.startswith("http://127.0.0.1:")
+    response = httpx.get(f"{mock.base_url}/customers", headers={"Authorization": f"Bearer {key}"})
+    assert response.status_code == 200
+
+
+def test_key_from_the_environment_is_used_and_not_printed(spawn: type[MockProcess]) -> None:
+    mock = spawn(env={"MALOMO_API_KEY": "sk_test_from_env"})
+    assert not any("sk_test_from_env" in line for line in mock.lines)
+    assert not any(line.startswith("API key") for line in mock.lines)
+    ok = httpx.get(f"{mock.base_url}/customers", headers={"Authorization": "Bearer sk_test_from_env"})
+    assert ok.status_code == 200
+
+
+def test_api_key_flag_wins_over_the_environment(spawn: type[MockProcess]) -> None:
+    mock = spawn("--api-key", "sk_test_flag", env={"MALOMO_API_KEY": "sk_test_env"})
+    assert (
+        httpx.get(f"{mock.base_url}/customers", headers={"Authorization": "Bearer sk_test_flag"}).status_code
+        == 200
+    )
+    assert (
+        httpx.get(f"{mock.base_url}/customers", headers={"Authorization": "Bearer sk_test_env"}).status_code
+        == 401
+    )
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_sigterm_and_ctrl_c_exit_cleanly(spawn: type[MockProcess], sig: int) -> None:
+    mock = spawn("--api-key", "sk_test_k")
+    assert mock.stop(sig) == 0
+    assert mock.process.stderr is not None
+
+
+def test_sigterm_exit_leaves_no_traceback(tmp_path: Path) -> None:
+    process = subprocess.Popen(
+        [MALOMO_MOCK, "--port", "0", "--api-key", "k", "--db", str(tmp_path / "db")],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout is not None
+    assert "listening on" in process.stdout.readline()
+    process.send_signal(signal.SIGTERM)
+    _, err = process.communicate(timeout=15)
+    assert process.returncode == 0
+    assert "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--page-size", "0"], "--page-size"),
+        (["--page-size", "-3"], "--page-size"),
+        (["--page-size", "many"], "--page-size"),
+        (["--port", "70000"], "--port"),
+        (["--seed", "/nonexistent/seed.json"], "seed"),
+        (["--unknown-flag"], "unrecognized"),
+        (["--db", "/nonexistent/dir/db.sqlite"], "store"),
+    ],
+)
+def test_bad_input_is_one_line_on_stderr_and_a_non_zero_exit(args: list[str], message: str) -> None:
+    result = run_failing("--port", "0", *args)
+    assert result.returncode != 0
+    assert result.stdout == ""
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    assert message in lines[0] and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        "{not json",
+        "[]",
+        '{"customers": {}}',
+        '{"customers": [{"first_name": "no email"}]}',
+        '{"customers": [{"email": "nope"}]}',
+        '{"customers": [{"email": "a@b.co", "id": "not-a-uuid"}]}',
+        '{"customers": [{"email": "a@b.co", "created_at": "yesterday"}]}',
+        '{"customers": [{"email": "a@b.co", "created_at": "2020-01-02T00:00:00Z",'
+        ' "updated_at": "2020-01-01T00:00:00Z"}]}',
+        '{"customers": [{"email": "a@b.co", "events": [{"type": "X"}]}]}',
+        '{"customers": [{"email": "a@b.co", "events": [{"type": "X", "label": "x", "timestamp": "now"}]}]}',
+        '{"customers": [{"email": "a@b.co", "surname": "x"}]}',
+        '{"customers": [{"email": "a@b.co", "first_name": "\\ud800"}]}',
+        '{"customers": [{"email": "a@b.co", "id": "a0a877c6-4164-4e8a-8179-48f8d4752b4e"},'
+        ' {"email": "b@b.co", "id": "a0a877c6-4164-4e8a-8179-48f8d4752b4e"}]}',
+    ],
+)
+def test_an_invalid_seed_file_is_one_line_and_a_non_zero_exit(tmp_path: Path, content: str) -> None:
+    seed = tmp_path / "seed.json"
+    seed.write_text(content)
+    result = run_failing("--port", "0", "--seed", str(seed))
+    assert result.returncode != 0
+    assert len(result.stderr.splitlines()) == 1, result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_port_in_use_is_one_line_and_a_non_zero_exit() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = subprocess.run(
+            [MALOMO_MOCK, "--port", str(port), "--api-key", "k"], capture_output=True, text=True, timeout=30
+        )
+    assert result.returncode != 0
+    assert len(result.stderr.splitlines()) == 1 and str(port) in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_sample_seed_serves_the_spec_examples(spawn: type[MockProcess]) -> None:
+    sample = Path(__file__).resolve().parents[1] / "src" / "malomo_mock" / "sample_seed.json"
+    mock = spawn("--api-key", "sk_test_seed", "--seed", str(sample))
+    spec = yaml.safe_load(SPEC.read_text())
+    johnny = spec["components"]["examples"]["Johnny"]["value"]
+    events_example = spec["paths"]["/customers/{customer_id}/events"]["get"]["responses"]["200"]["content"][
+        "application/json"
+    ]["example"]
+    headers = {"Authorization": "Bearer sk_test_seed"}
+    assert httpx.get(f"{mock.base_url}/customers/{johnny['id']}", headers=headers).json() == johnny
+    assert httpx.get(f"{mock.base_url}/customers", headers=headers).json() == [johnny]
+    events = httpx.get(f"{mock.base_url}/customers/{johnny['id']}/events", headers=headers).json()
+    assert events == events_example
+
+
+def test_sample_seed_is_shipped_as_package_data() -> None:
+    from importlib import resources
+
+    text = resources.files("malomo_mock").joinpath("sample_seed.json").read_text()
+    assert json.loads(text)["customers"][0]["email"] == "johnny@rosevideo.com"
+
+
+def test_customers_created_after_a_seed_sort_after_seeded_ones_with_future_dates(
+    tmp_path: Path, spawn: type[MockProcess]
+) -> None:
+    seed = tmp_path / "future.json"
+    seed.write_text(
+        json.dumps({"customers": [{"email": "f@future.io", "created_at": "2999-01-01T00:00:00Z"}]})
+    )
+    mock = spawn("--api-key", "k", "--seed", str(seed))
+    created = httpx.post(
+        f"{mock.base_url}/customers", json={"email": "n@now.io"}, headers={"Authorization": "Bearer k"}
+    )
+    listed = httpx.get(f"{mock.base_url}/customers", headers={"Authorization": "Bearer k"}).json()
+    assert [customer["email"] for customer in listed] == ["f@future.io", "n@now.io"]
+    assert created.json()["created_at"] == "2999-01-01T00:00:00.000001Z"
+
+
+def test_seeding_the_same_db_twice_keeps_one_copy(tmp_path: Path, spawn: type[MockProcess]) -> None:
+    sample = Path(__file__).resolve().parents[1] / "src" / "malomo_mock" / "sample_seed.json"
+    db = str(tmp_path / "seeded.sqlite")
+    assert spawn("--api-key", "k", "--db", db, "--seed", str(sample)).stop() == 0
+    mock = spawn("--api-key", "k", "--db", db, "--seed", str(sample))
+    assert len(httpx.get(f"{mock.base_url}/customers", headers={"Authorization": "Bearer k"}).json()) == 1
