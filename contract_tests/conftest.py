@@ -19,7 +19,7 @@ from contract_tests.customer_records import CREATED, ID_POOL, tagged_email
 from contract_tests.customers_api import CustomersApi
 from contract_tests.list_cursors import CURSORS
 from contract_tests.profiles import PROFILES, Profile
-from contract_tests.target import ContractTarget
+from contract_tests.target import WRITE_METHODS, ContractTarget, write_guard, writes_allowed
 
 # Small pages on the embedded server, so that every walk crosses several page boundaries.
 EMBEDDED_PAGE_SIZE = 5
@@ -27,7 +27,6 @@ EMBEDDED_PAGE_SIZE = 5
 LIVE_POOL_SIZE = 3
 DISPOSABLE_POOL_SIZE = 3
 HTTP_TIMEOUT = httpx.Timeout(30.0)
-WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 # Fast, targeted tests first, so that `-x` stops at the clearest failure.
 MODULE_ORDER = (
     "test_errors_and_auth",
@@ -93,7 +92,9 @@ def pytest_configure(config: pytest.Config) -> None:
         seed = random.SystemRandom().getrandbits(32)
     config.stash[PROFILE_KEY] = profile
     config.stash[SEED_KEY] = seed
-    openapi_schema.activate(profile, seed)
+    base_url = _option_or_env(config, "--base-url", "MALOMO_BASE_URL")
+    read_only = not writes_allowed(base_url, bool(config.getoption("--allow-writes")))
+    openapi_schema.activate(profile, seed, read_only=read_only)
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
@@ -144,8 +145,12 @@ def contract_target(pytestconfig: pytest.Config) -> Iterator[ContractTarget]:
 
 @pytest.fixture(scope="session")
 def http_client(contract_target: ContractTarget) -> Iterator[httpx.Client]:
+    """The suite's client, carrying the key. On a read-only target it refuses to send any write at all."""
     with httpx.Client(
-        base_url=contract_target.base_url, headers=contract_target.auth_headers, timeout=HTTP_TIMEOUT
+        base_url=contract_target.base_url,
+        headers=contract_target.auth_headers,
+        timeout=HTTP_TIMEOUT,
+        event_hooks={"request": [write_guard(contract_target)]},
     ) as client:
         yield client
 

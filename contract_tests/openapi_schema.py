@@ -135,10 +135,10 @@ def _register_global_hooks() -> None:
         _global_hooks_registered = True
 
 
-def activate(profile: Profile, seed: int | None) -> OpenApiSchema:
+def activate(profile: Profile, seed: int | None, *, read_only: bool = False) -> OpenApiSchema:
     """Load the schema for this run; test modules pick it up with `active_schema()` when collected."""
     global _active
-    _active = load_schema(profile, seed)
+    _active = load_schema(profile, seed, read_only=read_only)
     return _active
 
 
@@ -147,9 +147,11 @@ def active_schema() -> OpenApiSchema:
     return _active if _active is not None else activate(PROFILES["default"], None)
 
 
-def load_schema(profile: Profile, seed: int | None) -> OpenApiSchema:
+def load_schema(profile: Profile, seed: int | None, *, read_only: bool = False) -> OpenApiSchema:
     """The spec, configured by `profile` (and `seed`, when given), with the suite's hooks."""
-    schema = schemathesis.openapi.from_path(SPEC_PATH, config=schemathesis_config(profile, seed))
+    schema = schemathesis.openapi.from_path(
+        SPEC_PATH, config=schemathesis_config(profile, seed, read_only=read_only)
+    )
     schema.hook(flatmap_path_parameters)
     _register_global_hooks()
     schema.hook(after_call)

@@ -6,9 +6,14 @@ Resolved once per session from `--base-url`/`--api-key` (or `MALOMO_BASE_URL`/`M
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+import httpx
+import pytest
+
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback"})
 
 
@@ -21,6 +26,11 @@ def is_loopback_url(url: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+def writes_allowed(base_url: str | None, allow_writes_flag: bool) -> bool:
+    """Writes go to the embedded server (no URL) and to this machine's servers, elsewhere only when asked."""
+    return base_url is None or is_loopback_url(base_url) or allow_writes_flag
 
 
 def mask_secret(secret: str) -> str:
@@ -47,7 +57,7 @@ class ContractTarget:
     @property
     def allows_writes(self) -> bool:
         """Writes are allowed on this machine's servers, elsewhere only with `--allow-writes`."""
-        return self.is_loopback or self.allow_writes_flag
+        return writes_allowed(self.base_url, self.allow_writes_flag)
 
     @property
     def auth_headers(self) -> dict[str, str]:
@@ -58,3 +68,13 @@ class ContractTarget:
         kind = "embedded reference server" if self.embedded else "external server"
         writes = "writes allowed" if self.allows_writes else "read-only (pass --allow-writes to write)"
         return f"{self.base_url} ({kind}, key {mask_secret(self.api_key)}, {writes})"
+
+
+def write_guard(target: ContractTarget) -> Callable[[httpx.Request], None]:
+    """An httpx request hook that skips the test instead of sending a write the target does not allow."""
+
+    def refuse_writes(request: httpx.Request) -> None:
+        if request.method in WRITE_METHODS and not target.allows_writes:
+            pytest.skip(f"writes to {target.base_url} need --allow-writes")
+
+    return refuse_writes

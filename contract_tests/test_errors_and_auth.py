@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,7 +19,7 @@ from contract_tests.contract_checks import (
 )
 from contract_tests.customer_records import CREATED, tagged_email
 from contract_tests.customers_api import ContractViolation, CustomersApi
-from contract_tests.target import ContractTarget
+from contract_tests.target import ContractTarget, write_guard
 
 
 @dataclass(frozen=True)
@@ -71,8 +72,10 @@ def _send(
 
 
 @pytest.fixture(scope="module")
-def anonymous_client(contract_target: ContractTarget) -> Any:
-    with httpx.Client(base_url=contract_target.base_url, timeout=30.0) as client:
+def anonymous_client(contract_target: ContractTarget) -> Iterator[httpx.Client]:
+    """A client without the key, that refuses writes the target does not allow."""
+    hooks = {"request": [write_guard(contract_target)]}
+    with httpx.Client(base_url=contract_target.base_url, timeout=30.0, event_hooks=hooks) as client:
         yield client
 
 
@@ -210,6 +213,8 @@ def test_create_refuses_a_body_over_one_mebibyte_with_413(http_client: httpx.Cli
 def test_list_refuses_a_cursor_it_did_not_issue_with_400(
     path: str, http_client: httpx.Client, existing_id: str
 ) -> None:
+    if "{id}" in path and existing_id == UNKNOWN_ID:
+        pytest.skip("the read-only target has no customer whose events could be listed")
     response = http_client.get(path.replace("{id}", existing_id), params={"next": "bm90LWEtY3Vyc29y"})
     what = f"GET {path}?next=<a cursor the server never issued>"
     if response.status_code != 400:

@@ -67,7 +67,9 @@ def run_suite(
         *extra_args,
     ]
     env = {**os.environ, "MALOMO_API_KEY": api_key}
-    env.pop("MALOMO_BASE_URL", None)
+    # The outer run's target and options (e.g. its own --junitxml) must not leak into this one.
+    for name in ("MALOMO_BASE_URL", "PYTEST_ADDOPTS"):
+        env.pop(name, None)
     started = time.monotonic()
     completed = subprocess.run(
         command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=SUITE_TIMEOUT, check=False

@@ -1,4 +1,4 @@
-"""The contract suite never shows the API key: not on stdout, stderr, nor in its JUnit XML, even when it fails.
+"""The contract suite never shows the API key: not on stdout, stderr or in its JUnit XML, even when failing.
 
 The suite runs against a broken server (so that failures, curl lines and tracebacks are printed) with a
 distinctive key, given once on the command line and once in the environment.
@@ -46,7 +46,9 @@ def test_failing_suite_hides_key_given_in_environment(tmp_path: Path) -> None:
 
 
 def test_failing_suite_hides_key_given_on_command_line(tmp_path: Path) -> None:
-    with running(api_key=CANARY_KEY, page_size=4, wrap_app=lambda app: VARIANT.wrap(app, CANARY_KEY)) as server:
+    with running(
+        api_key=CANARY_KEY, page_size=4, wrap_app=lambda app: VARIANT.wrap(app, CANARY_KEY)
+    ) as server:
         run = run_suite(
             server.base_url,
             "sk_test_not_this_one",

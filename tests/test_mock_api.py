@@ -446,8 +446,21 @@ def test_bearer_scheme_is_case_insensitive(malomo_server: RunningServer) -> None
 
 def test_a_publishable_key_is_refused_even_when_configured_as_the_key() -> None:
     with running("pk_live_key") as server:
-        response = httpx.get(f"{server.base_url}/customers", headers={"Authorization": "Bearer pk_live_key"})
-        assert_error(response, 401)
+        for value in ("Bearer pk_live_key", "Bearer  pk_live_key", "bearer pk_live_key"):
+            response = httpx.get(f"{server.base_url}/customers", headers={"Authorization": value})
+            assert_error(response, 401)
+
+
+def test_a_non_ascii_key_is_compared_as_utf8_bytes() -> None:
+    with running("sk_test_clé") as server:
+        ok = httpx.get(
+            f"{server.base_url}/customers", headers={b"Authorization": "Bearer sk_test_clé".encode()}
+        )
+        assert ok.status_code == 200
+        latin = httpx.get(
+            f"{server.base_url}/customers", headers={b"Authorization": b"Bearer sk_test_cl\xe9"}
+        )
+        assert_error(latin, 401)
 
 
 # Errors, unknown paths and methods

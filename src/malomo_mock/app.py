@@ -96,19 +96,22 @@ class PathResource:
     """One path: dispatches on the method, answers 405 with `Allow` for the others, checks the API key."""
 
     def __init__(self, api_key: str, handlers: dict[str, Handler]) -> None:
-        self._key = f"Bearer {api_key}".encode()
+        self._key = api_key.encode("utf-8")
         self._handlers = handlers
         self._allow = ", ".join(handlers)
 
-    def _authorized(self, request: Request) -> bool:
-        value = request.headers.get("authorization", "")
-        scheme, _, token = value.partition(" ")
-        if scheme.lower() != "bearer" or token.startswith("pk_"):
-            return False
-        return hmac.compare_digest(f"Bearer {token.strip()}".encode("utf-8", "surrogateescape"), self._key)
+    def _authorized(self, scope: Scope) -> bool:
+        """`Authorization: Bearer <the secret key>` (scheme in any case); a `pk_` key never passes."""
+        for name, value in scope["headers"]:
+            if name == b"authorization":
+                scheme, _, token = value.partition(b" ")
+                token = token.strip()
+                if scheme.lower() != b"bearer" or token.startswith(b"pk_"):
+                    return False
+                return hmac.compare_digest(token, self._key)
+        return False
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        request = Request(scope, receive)
         handler = self._handlers.get(scope["method"])
         if handler is None:
             response = error_response(
@@ -118,11 +121,11 @@ class PathResource:
                 f"{scope['method'][:16]} is not allowed here; allowed: {self._allow}.",
                 {"Allow": self._allow},
             )
-        elif not self._authorized(request):
+        elif not self._authorized(scope):
             response = error_response(scope, 401, "unauthorized", "A valid secret API key is required.")
         else:
             try:
-                response = await handler(request)
+                response = await handler(Request(scope, receive))
             except BodyError as exc:
                 response = error_response(scope, exc.status, exc.code, exc.message)
         await response(scope, receive, send)
