@@ -78,11 +78,11 @@ def update_keeps_left_out_fields(before: JSON, patch: Mapping[str, Any], fetched
 
 
 def updated_at_moves_forward(before: JSON, after: JSON) -> None:
-    """An update never moves `updated_at` back."""
-    if _timestamp(after, "updated_at") < _timestamp(before, "updated_at"):
+    """Every successful update moves `updated_at` forward: strictly later than before the update."""
+    if _timestamp(after, "updated_at") <= _timestamp(before, "updated_at"):
         raise ContractViolation(
-            f"PUT /customers/{{id}}: `updated_at` went back from {before.get('updated_at')!r} "
-            f"to {after.get('updated_at')!r}"
+            f"PUT /customers/{{id}}: `updated_at` did not move forward: {before.get('updated_at')!r} "
+            f"before the update, {after.get('updated_at')!r} after it"
         )
 
 

@@ -59,6 +59,14 @@ def link_target(response: httpx.Response, rel: str) -> str | None:
     return urljoin(str(response.request.url), link["url"])
 
 
+def json_or_none(response: httpx.Response) -> Any:
+    """The JSON body, or None when there is none."""
+    try:
+        return response.json()
+    except ValueError:
+        return None
+
+
 def json_body(response: httpx.Response, what: str) -> Any:
     try:
         return response.json()
@@ -174,12 +182,8 @@ class CustomersApi:
             walk.pages.append(current)
 
     def _record_created(self, response: httpx.Response) -> None:
-        if response.status_code != 200:
-            return
-        try:
-            body = response.json()
-        except ValueError:
-            return
+        # Any success counts (a broken server may answer 201): whatever was created gets deleted.
+        body = json_or_none(response) if response.is_success else None
         if isinstance(body, dict) and isinstance(body.get("id"), str):
             self.created.add(body["id"])
 

@@ -109,7 +109,7 @@ def after_call(
     key = _list_key_of(case) if method == "get" else None
     if key is not None and response.status_code == 200:
         CURSORS.harvest(key, response.headers)
-    if method == "post" and case.operation.path == CUSTOMERS_PATH and response.status_code == 200:
+    if method == "post" and case.operation.path == CUSTOMERS_PATH and 200 <= response.status_code < 300:
         try:
             body = response.json()
         except ValueError:
@@ -135,10 +135,12 @@ def _register_global_hooks() -> None:
         _global_hooks_registered = True
 
 
-def activate(profile: Profile, seed: int | None, *, read_only: bool = False) -> OpenApiSchema:
+def activate(
+    profile: Profile, seed: int | None, *, read_only: bool = False, rate_limit: str | None = None
+) -> OpenApiSchema:
     """Load the schema for this run; test modules pick it up with `active_schema()` when collected."""
     global _active
-    _active = load_schema(profile, seed, read_only=read_only)
+    _active = load_schema(profile, seed, read_only=read_only, rate_limit=rate_limit)
     return _active
 
 
@@ -147,11 +149,12 @@ def active_schema() -> OpenApiSchema:
     return _active if _active is not None else activate(PROFILES["default"], None)
 
 
-def load_schema(profile: Profile, seed: int | None, *, read_only: bool = False) -> OpenApiSchema:
+def load_schema(
+    profile: Profile, seed: int | None, *, read_only: bool = False, rate_limit: str | None = None
+) -> OpenApiSchema:
     """The spec, configured by `profile` (and `seed`, when given), with the suite's hooks."""
-    schema = schemathesis.openapi.from_path(
-        SPEC_PATH, config=schemathesis_config(profile, seed, read_only=read_only)
-    )
+    config = schemathesis_config(profile, seed, read_only=read_only, rate_limit=rate_limit)
+    schema = schemathesis.openapi.from_path(SPEC_PATH, config=config)
     schema.hook(flatmap_path_parameters)
     _register_global_hooks()
     schema.hook(after_call)

@@ -73,10 +73,13 @@ POSITIVE_EXPECTED_STATUSES = ["2xx", "404", "429"]
 SAFE_UNEXPECTED_METHODS = ["options", "trace", "query"]
 
 
-def schemathesis_config(profile: Profile, seed: int | None, *, read_only: bool = False) -> SchemathesisConfig:
+def schemathesis_config(
+    profile: Profile, seed: int | None, *, read_only: bool = False, rate_limit: str | None = None
+) -> SchemathesisConfig:
     """The schemathesis configuration of `profile`; same shape as a `schemathesis.toml`.
 
     `read_only`: the coverage phase sends no undeclared POST/PUT/PATCH/DELETE to probe for 405.
+    `rate_limit`: at most that many generated requests (`10/s`, `300/m`, ...).
     """
     data: dict[str, Any] = {
         # Generation speed depends on the machine's load, not on the server: not a finding.
@@ -112,6 +115,8 @@ def schemathesis_config(profile: Profile, seed: int | None, *, read_only: bool =
     }
     if read_only:
         data["phases"]["coverage"]["unexpected-methods"] = SAFE_UNEXPECTED_METHODS
+    if rate_limit is not None:
+        data["rate-limit"] = rate_limit
     if seed is not None:
         data["seed"] = seed
     return SchemathesisConfig.from_dict(data)

@@ -6,6 +6,8 @@ Resolved once per session from `--base-url`/`--api-key` (or `MALOMO_BASE_URL`/`M
 from __future__ import annotations
 
 import ipaddress
+import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
@@ -49,6 +51,8 @@ class ContractTarget:
     api_key: str = field(repr=False)
     embedded: bool
     allow_writes_flag: bool
+    # `N/s`, `N/m`, `N/h` or `N/d` (as schemathesis' `rate-limit`), or None for no limit.
+    rate_limit: str | None = None
 
     @property
     def is_loopback(self) -> bool:
@@ -67,7 +71,15 @@ class ContractTarget:
         """One line for the pytest header; the key appears masked."""
         kind = "embedded reference server" if self.embedded else "external server"
         writes = "writes allowed" if self.allows_writes else "read-only (pass --allow-writes to write)"
-        return f"{self.base_url} ({kind}, key {mask_secret(self.api_key)}, {writes})"
+        limit = f", at most {self.rate_limit} requests" if self.rate_limit else ""
+        return f"{self.base_url} ({kind}, key {mask_secret(self.api_key)}, {writes}{limit})"
+
+    def request_hooks(self, *, guard_writes: bool = True) -> dict[str, list[Callable[[httpx.Request], None]]]:
+        """httpx `event_hooks` for the suite's clients: the write guard (unless told), then the rate limit."""
+        hooks = [write_guard(self)] if guard_writes else []
+        if self.rate_limit:
+            hooks.append(request_pacer(self.rate_limit))
+        return {"request": hooks}
 
 
 def write_guard(target: ContractTarget) -> Callable[[httpx.Request], None]:
@@ -78,3 +90,32 @@ def write_guard(target: ContractTarget) -> Callable[[httpx.Request], None]:
             pytest.skip(f"writes to {target.base_url} need --allow-writes")
 
     return refuse_writes
+
+
+RATE_UNITS = {"s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
+
+
+def seconds_between_requests(rate: str) -> float:
+    """The spacing `N/unit` asks for; ValueError when `rate` is not of that form."""
+    count, _, unit = rate.partition("/")
+    if unit not in RATE_UNITS or not count.isdigit() or int(count) < 1:
+        raise ValueError(f"a rate limit looks like 10/s, 300/m or 5000/h, not {rate!r}")
+    return RATE_UNITS[unit] / int(count)
+
+
+def request_pacer(rate: str) -> Callable[[httpx.Request], None]:
+    """An httpx request hook that spaces requests evenly to stay within `rate`."""
+    interval = seconds_between_requests(rate)
+    lock = threading.Lock()
+    next_slot = 0.0
+
+    def pace(request: httpx.Request) -> None:
+        nonlocal next_slot
+        with lock:
+            now = time.monotonic()
+            wait = next_slot - now
+            next_slot = max(now, next_slot) + interval
+        if wait > 0:
+            time.sleep(wait)
+
+    return pace

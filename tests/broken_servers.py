@@ -167,6 +167,10 @@ def _drop_updated_at(customer: dict[str, Any]) -> None:
     customer.pop("updated_at", None)
 
 
+def _updated_at_stays_created_at(customer: dict[str, Any]) -> None:
+    customer["updated_at"] = customer.get("created_at")
+
+
 def _unknown_id_answers_200(app: ASGIApp, key: str) -> ASGIApp:
     def rewrite(scope: Scope, status: int, headers: Headers, body: bytes) -> tuple[int, Headers, bytes]:
         if status != 404 or scope["method"] != "GET" or not _CUSTOMER_PATH.match(scope["path"]):
@@ -474,6 +478,11 @@ BROKEN_VARIANTS: tuple[BrokenVariant, ...] = (
         _rewrite_json_response(_error_status_always_400, _is_error),
     ),
     BrokenVariant("no_request_id_header", "no X-Request-Id header", _no_request_id_header),
+    BrokenVariant(
+        "updated_at_never_moves",
+        "an update leaves updated_at at created_at",
+        _rewrite_json_response(_each_customer(_updated_at_stays_created_at), _is_customer_answer),
+    ),
     BrokenVariant(
         "updates_missing_from_events",
         "updates are not recorded in the customer's event log",
