@@ -1,1 +1,1 @@
-"""Contract suite for the Malomo customer API: run `pytest contract_tests` (see README.md here)."""
+"""Contract suite for the Malomo customer API: run `pytest contract_tests` (see the repository README)."""

@@ -1,4 +1,4 @@
-"""Every ```python snippet of src/malomo/README.md runs, in order, against the reference server."""
+"""Every ```python snippet of the README's client section runs, in order, against the reference server."""
 
 from __future__ import annotations
 
@@ -10,12 +10,15 @@ import pytest
 import malomo
 from malomo_mock import running
 
-README = Path(__file__).resolve().parent.parent / "src" / "malomo" / "README.md"
+README = Path(__file__).resolve().parent.parent / "README.md"
 SNIPPET = re.compile(r"^```python\n(.*?)^```", re.MULTILINE | re.DOTALL)
+CLIENT_SECTION = re.compile(r"^## Using the client.*?(?=^## )", re.MULTILINE | re.DOTALL)
 
 
 def snippets() -> list[str]:
-    return SNIPPET.findall(README.read_text(encoding="utf-8"))
+    section = CLIENT_SECTION.search(README.read_text(encoding="utf-8"))
+    assert section is not None, "README.md has no '## Using the client' section"
+    return SNIPPET.findall(section.group(0))
 
 
 def test_the_readme_has_snippets_for_each_topic() -> None:

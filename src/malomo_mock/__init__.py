@@ -1,6 +1,6 @@
 """Stateful reference server for the Malomo customer API: `create_app` for ASGI, `running` for tests.
 
-See `README.md` in this package for the CLI (`malomo-mock`) and the `--seed` file format.
+The repository README documents the CLI (`malomo-mock`); `seed_file.py` the `--seed` file format.
 """
 
 from malomo_mock.app import create_app

@@ -15,7 +15,9 @@ class CustomerCreate:
     """The fields of a new customer. `email` is required; unknown fields are refused.
 
     Attributes:
-        email (str): Customer's email address (`local@domain`).
+        email (str): Customer's email address, `local@domain`: the local part a dot-atom of at most
+            64 characters (RFC 5322, no quoted strings or comments), the domain a host name
+            of letter, digit and hyphen labels.
         first_name (None | str | Unset): A first or last name; null clears it.
         last_name (None | str | Unset): A first or last name; null clears it.
         phone_number (None | str | Unset): Customer's phone number, free-form; null clears it.

@@ -16,7 +16,9 @@ class CustomerUpdate:
     field; unknown fields are refused.
 
         Attributes:
-            email (str | Unset): Customer's email address (`local@domain`).
+            email (str | Unset): Customer's email address, `local@domain`: the local part a dot-atom of at most
+                64 characters (RFC 5322, no quoted strings or comments), the domain a host name
+                of letter, digit and hyphen labels.
             first_name (None | str | Unset): A first or last name; null clears it.
             last_name (None | str | Unset): A first or last name; null clears it.
             phone_number (None | str | Unset): Customer's phone number, free-form; null clears it.
