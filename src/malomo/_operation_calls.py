@@ -9,7 +9,8 @@ Outside call()/acall() the hook does nothing and the generated functions behave 
 from __future__ import annotations
 
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from types import ModuleType
@@ -121,15 +122,13 @@ def _success_value(result: Response[Any], raw: httpx.Response | None) -> Any:
     return result.parsed
 
 
-def call_detailed(
-    function: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]
-) -> tuple[Any, httpx.Response | None]:
-    """Run a sync_detailed function; return (parsed success value, raw answer) or raise the typed error."""
-    install_hooks(_client_of(kwargs).get_httpx_client())
+@contextmanager
+def _capturing() -> Iterator[_Capture]:
+    """Switch the status hook on for one operation and turn what it raises into typed errors."""
     capture = _Capture()
     token = _capture.set(capture)
     try:
-        result = function(*args, **kwargs)
+        yield capture
     except MalomoError:
         raise
     except httpx.TransportError as exc:
@@ -140,6 +139,15 @@ def call_detailed(
         raise _contract_error(capture.response, exc) from exc
     finally:
         _capture.reset(token)
+
+
+def call_detailed(
+    function: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> tuple[Any, httpx.Response | None]:
+    """Run a sync_detailed function; return (parsed success value, raw answer) or raise the typed error."""
+    install_hooks(_client_of(kwargs).get_httpx_client())
+    with _capturing() as capture:
+        result = function(*args, **kwargs)
     return _success_value(result, capture.response), capture.response
 
 
@@ -148,20 +156,8 @@ async def acall_detailed(
 ) -> tuple[Any, httpx.Response | None]:
     """Async twin of call_detailed, for an asyncio_detailed function."""
     install_hooks(_client_of(kwargs).get_async_httpx_client())
-    capture = _Capture()
-    token = _capture.set(capture)
-    try:
+    with _capturing() as capture:
         result = await function(*args, **kwargs)
-    except MalomoError:
-        raise
-    except httpx.TransportError as exc:
-        raise error_from_transport_error(exc) from exc
-    except _PARSE_ERRORS as exc:
-        if capture.response is None:
-            raise
-        raise _contract_error(capture.response, exc) from exc
-    finally:
-        _capture.reset(token)
     return _success_value(result, capture.response), capture.response
 
 
