@@ -390,15 +390,20 @@ def test_streamed_body_over_one_mib_without_content_length_is_413(api: httpx.Cli
     assert_error(response, 413)
 
 
-def test_lying_content_length_over_the_limit_is_413(malomo_server: RunningServer) -> None:
-    host, port = malomo_server.base_url.removeprefix("http://").split(":")
+def _post_with_claimed_length(server: RunningServer, content_length: int, timeout: float) -> str:
+    """Send a raw POST whose Content-Length promises far more than the 2-byte body; return the answer head."""
+    host, port = server.base_url.removeprefix("http://").split(":")
     request = (
-        f"POST /customers HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {malomo_server.api_key}\r\n"
-        f"Content-Type: application/json\r\nContent-Length: {64 * 1024 * 1024}\r\n\r\n{{}}"
+        f"POST /customers HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {server.api_key}\r\n"
+        f"Content-Type: application/json\r\nContent-Length: {content_length}\r\n\r\n{{}}"
     ).encode()
-    with socket.create_connection((host, int(port)), timeout=10) as sock:
+    with socket.create_connection((host, int(port)), timeout=timeout) as sock:
         sock.sendall(request)
-        head = sock.recv(65536).decode("latin-1")
+        return sock.recv(65536).decode("latin-1")
+
+
+def test_lying_content_length_over_the_limit_is_413(malomo_server: RunningServer) -> None:
+    head = _post_with_claimed_length(malomo_server, 64 * 1024 * 1024, timeout=10)
     assert head.startswith("HTTP/1.1 413 ")
 
 
@@ -520,14 +525,7 @@ def test_running_generates_an_sk_test_key_when_none_is_given() -> None:
 def test_a_stalled_oversized_body_is_answered_413_without_waiting_forever(
     malomo_server: RunningServer,
 ) -> None:
-    host, port = malomo_server.base_url.removeprefix("http://").split(":")
-    request = (
-        f"POST /customers HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {malomo_server.api_key}\r\n"
-        f"Content-Type: application/json\r\nContent-Length: {2 * 1024 * 1024}\r\n\r\n{{}}"
-    ).encode()
-    with socket.create_connection((host, int(port)), timeout=15) as sock:
-        sock.sendall(request)
-        head = sock.recv(65536).decode("latin-1")
+    head = _post_with_claimed_length(malomo_server, 2 * 1024 * 1024, timeout=15)
     assert head.startswith("HTTP/1.1 413 ")
 
 
