@@ -4,6 +4,7 @@ connect() builds a configured client; call()/acall() run any generated operation
 errors; paginate()/apaginate() iterate every item of a list operation. Errors: see malomo._errors.
 """
 
+from ._client_factory import VERSION as __version__
 from ._client_factory import connect
 from ._errors import (
     APIConnectionError,
@@ -33,6 +34,7 @@ __all__ = [
     "RetryPolicy",
     "RetryTransport",
     "ServerError",
+    "__version__",
     "acall",
     "apaginate",
     "call",

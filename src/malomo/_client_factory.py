@@ -12,20 +12,22 @@ from malomo_client import AuthenticatedClient
 from ._operation_calls import araise_for_status_hook, raise_for_status_hook
 from ._retry_transport import AsyncRetryTransport, RetryPolicy, RetryTransport
 
-__all__ = ["DEFAULT_BASE_URL", "USER_AGENT", "connect"]
+__all__ = ["DEFAULT_BASE_URL", "USER_AGENT", "VERSION", "connect"]
 
 DEFAULT_BASE_URL = "https://api.gomalomo.com"
 ACCEPT = "application/vnd.malomo+json; version=2"
 
 
 def _package_version() -> str:
+    """The installed distribution's version: the client's semver, not the API's `info.version`."""
     try:
         return importlib.metadata.version("malomo-openapi")
     except importlib.metadata.PackageNotFoundError:  # running from a source tree that is not installed
         return "0+unknown"
 
 
-USER_AGENT = f"malomo-openapi/{_package_version()}"
+VERSION = _package_version()
+USER_AGENT = f"malomo-openapi/{VERSION}"
 
 
 def _check_api_key(api_key: object) -> str:

@@ -1,9 +1,39 @@
 """Stateful reference server for the Malomo customer API: `create_app` for ASGI, `running` for tests.
 
 The repository README documents the CLI (`malomo-mock`); `seed_file.py` the `--seed` file format.
+The server needs the `mock` extra (Starlette, uvicorn); a plain install of the client does not
+have it, so the names below are imported on first use and a missing extra is named in one line.
 """
 
-from malomo_mock.app import create_app
-from malomo_mock.serving import RunningServer, running
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from malomo_mock.app import create_app
+    from malomo_mock.serving import RunningServer, running
 
 __all__ = ["RunningServer", "create_app", "running"]
+
+MISSING_EXTRA = "the reference server needs the 'mock' extra: pip install 'malomo-openapi[mock]'"
+_HOMES = {
+    "create_app": "malomo_mock.app",
+    "RunningServer": "malomo_mock.serving",
+    "running": "malomo_mock.serving",
+}
+
+
+def require_mock_extra() -> None:
+    """Raise ModuleNotFoundError naming the extra when Starlette or uvicorn is not installed."""
+    for module in ("starlette", "uvicorn"):
+        if importlib.util.find_spec(module) is None:
+            raise ModuleNotFoundError(f"{MISSING_EXTRA} ({module} is not installed)", name=module)
+
+
+def __getattr__(name: str) -> object:
+    if name not in _HOMES:
+        raise AttributeError(f"module 'malomo_mock' has no attribute {name!r}")
+    require_mock_extra()
+    return getattr(importlib.import_module(_HOMES[name]), name)

@@ -14,9 +14,7 @@ from pathlib import Path
 from types import FrameType
 from typing import NoReturn
 
-from malomo_mock.app import create_app, new_api_key
-from malomo_mock.seed_file import SeedError
-from malomo_mock.serving import ServerThread, base_url_of, bind_socket
+from malomo_mock import require_mock_extra
 
 
 class _OneLineParser(argparse.ArgumentParser):
@@ -47,6 +45,14 @@ def _fail(message: str) -> NoReturn:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    try:
+        require_mock_extra()
+    except ModuleNotFoundError as exc:
+        _fail(str(exc))
+    from malomo_mock.app import create_app, new_api_key
+    from malomo_mock.seed_file import SeedError
+    from malomo_mock.serving import ServerThread, base_url_of, bind_socket
+
     if args.page_size < 1:
         _fail(f"--page-size must be at least 1, not {args.page_size}")
     if not 0 <= args.port <= 65535:
