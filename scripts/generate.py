@@ -7,9 +7,10 @@ ruff, so both versions are checked before anything is written.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib.metadata
+import io
 import shutil
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -43,35 +44,34 @@ def ruff_binary() -> str:
     return str(Path(find_ruff_bin()).resolve())
 
 
-def generate(into: Path) -> None:
-    """Write a fresh malomo_client package to `into` (which must not exist)."""
+class GenerationError(Exception):
+    """openapi-python-client refused the spec (an error, or a warning: we run it as --fail-on-warning)."""
+
+
+def generate(into: Path, spec: Path = SPEC, config: Path = CONFIG, templates: Path = TEMPLATES) -> None:
+    """Write a fresh malomo_client package to `into` (which must not exist).
+
+    The generator runs in this process (it costs half a second, a subprocess three), so that
+    scripts/spec_diff.py can afford to generate two specs on every run.
+    """
+    from openapi_python_client import generate as run_generator
+    from openapi_python_client.config import Config, ConfigFile, MetaType
+
     ruff = ruff_binary()
     # --isolated: the repo's own ruff settings must not reach generated code.
     common = "--isolated --no-cache --line-length 120 --target-version py311"
-    config = yaml.safe_load(CONFIG.read_text())
-    config["post_hooks"] = [
+    settings = yaml.safe_load(config.read_text())
+    settings["post_hooks"] = [
         f"{ruff} check {common} --fix-only --extend-select=I .",
         f"{ruff} format {common} .",
     ]
-    with tempfile.TemporaryDirectory() as tmp:
-        config_path = Path(tmp) / "generator.yaml"
-        config_path.write_text(yaml.safe_dump(config))
-        result = subprocess.run(
-            [
-                sys.executable, "-m", "openapi_python_client", "generate",
-                "--path", str(SPEC),
-                "--config", str(config_path),
-                "--custom-template-path", str(TEMPLATES),
-                "--meta", "none",
-                "--output-path", str(into),
-                "--fail-on-warning",
-            ],
-            capture_output=True,
-            text=True,
-            cwd=tmp,
-        )
-    if result.returncode != 0:
-        sys.exit(f"generate: openapi-python-client failed:\n{result.stdout}{result.stderr}")
+    generator_config = Config.from_sources(
+        ConfigFile(**settings), MetaType.NONE, spec, "utf-8", overwrite=True, output_path=into
+    )
+    with contextlib.redirect_stdout(io.StringIO()):  # it prints "Generating <path>"
+        problems = run_generator(config=generator_config, custom_template_path=templates)
+    if problems:
+        raise GenerationError("; ".join(f"{p.header}: {p.detail or ''}".strip() for p in problems))
     # --meta none leaves out the PEP 561 marker; users type-check against this package.
     (into / "py.typed").write_text("# Marker file for PEP 561\n")
     for leftover in IGNORED:
@@ -102,7 +102,10 @@ def main(argv: list[str] | None = None) -> int:
     check_pins()
     with tempfile.TemporaryDirectory() as tmp:
         fresh = Path(tmp) / "malomo_client"
-        generate(fresh)
+        try:
+            generate(fresh)
+        except GenerationError as exc:
+            sys.exit(f"generate: openapi-python-client failed: {exc}")
         if args.check:
             if not TARGET.is_dir():
                 print(f"generate --check: {TARGET.relative_to(ROOT)} is missing")

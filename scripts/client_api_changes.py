@@ -1,0 +1,218 @@
+"""The client layer of scripts/spec_diff.py: what a spec change does to the generated Python API.
+
+Both specs are generated with the project's own generator settings and templates, and griffe
+compares the two packages. griffe does not see the constructors that attrs writes for the models,
+so their arguments (required or optional, keyword calls) are compared here. Type annotations are
+not compared: griffe leaves that out as unreliable, and every type change shows on the wire.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from pathlib import Path
+
+import griffe
+from openapi_python_client.strings import snake_case
+from wire_changes import Change
+
+PACKAGE = "malomo_client"
+
+_KIND_TEXT = {
+    griffe.BreakageKind.PARAMETER_REMOVED: "parameter `{name}` removed: calls that pass it fail",
+    griffe.BreakageKind.PARAMETER_ADDED_REQUIRED: "new required parameter `{name}`: existing calls fail",
+    griffe.BreakageKind.PARAMETER_CHANGED_REQUIRED: "parameter `{name}` became required",
+    griffe.BreakageKind.PARAMETER_CHANGED_KIND: "parameter `{name}` changed kind ({old} → {new})",
+    griffe.BreakageKind.PARAMETER_MOVED: "positional parameter `{name}` moved",
+    griffe.BreakageKind.PARAMETER_CHANGED_DEFAULT: "default of parameter `{name}` changed ({old} → {new})",
+}
+
+
+def load(root: Path) -> griffe.Module:
+    """The public API of the malomo_client package below `root`, statically (nothing is imported)."""
+    module = griffe.load(PACKAGE, search_paths=[str(root)], try_relative_path=False, resolve_aliases=False)
+    assert isinstance(module, griffe.Module)
+    return module
+
+
+def _public(obj: griffe.Object | griffe.Alias) -> bool:
+    return not obj.is_alias and not obj.name.startswith("_")
+
+
+def _attrs_fields(cls: griffe.Class) -> dict[str, bool] | None:
+    """For an attrs model, its constructor's arguments: name → required. None for other classes."""
+    if not any(str(d.value).endswith("define") for d in cls.decorators):
+        return None
+    fields = {}
+    for name, member in cls.members.items():
+        if member.is_alias or not isinstance(member, griffe.Attribute) or member.annotation is None:
+            continue
+        if name.startswith("_") or "init=False" in str(member.value or ""):
+            continue
+        fields[name] = member.value is None
+    return fields
+
+
+def _where(obj: griffe.Object | griffe.Alias) -> str:
+    return obj.path
+
+
+def _breakages(old: griffe.Module, new: griffe.Module, renamed: dict[str, str]) -> list[Change]:
+    """griffe's findings, with the four functions of one operation module reported as one line."""
+    grouped: dict[tuple[str, str], list[str]] = defaultdict(list)
+    changes = []
+    for breakage in griffe.find_breaking_changes(old, new):
+        obj = breakage.obj
+        if breakage.kind in _KIND_TEXT:
+            parameter = breakage.old_value if breakage.old_value is not None else breakage.new_value
+            text = _KIND_TEXT[breakage.kind].format(
+                name=getattr(parameter, "name", parameter),
+                old=getattr(breakage.old_value, "kind", breakage.old_value),
+                new=getattr(breakage.new_value, "kind", breakage.new_value),
+            )
+            owner = obj.parent.path if obj.parent is not None and obj.parent.is_module else obj.path
+            grouped[(owner, text)].append(obj.name)
+            continue
+        what = f"{breakage.kind.value.lower()}"
+        if breakage.kind is griffe.BreakageKind.OBJECT_REMOVED:
+            what = f"{obj.kind.value} removed: code that imports or uses it fails"
+            for old_id, new_id in renamed.items():
+                if obj.is_module and obj.name == snake_case(old_id):
+                    what += f" (operationId {old_id} → {new_id}: it is now `{snake_case(new_id)}`)"
+        elif breakage.kind is griffe.BreakageKind.ATTRIBUTE_CHANGED_VALUE:
+            what = f"value changed ({breakage.old_value} → {breakage.new_value})"
+        changes.append(
+            Change(
+                "breaking",
+                _where(obj),
+                what,
+                "client-" + breakage.kind.name.lower().replace("_", "-"),
+                "client",
+            )
+        )
+    for (owner, text), functions in grouped.items():
+        where = owner if len(functions) > 1 else f"{owner}.{functions[0]}"
+        suffix = f" (in {', '.join(sorted(functions))})" if len(functions) > 1 else ""
+        changes.append(Change("breaking", where, text + suffix, "client-signature-changed", "client"))
+    return changes
+
+
+def request_models(package: griffe.Module) -> set[str]:
+    """Names of the model classes that calling code builds: the `body` types, and the models in them."""
+    models = {
+        name: member
+        for module in package["models"].modules.values()
+        for name, member in module.members.items()
+        if isinstance(member, griffe.Class)
+    }
+    pending = [
+        str(parameter.annotation)
+        for tag in package["api"].modules.values()
+        for operation in tag.modules.values()
+        if "sync_detailed" in operation.members
+        for parameter in operation["sync_detailed"].parameters
+        if parameter.name == "body"
+    ]
+    found: set[str] = set()
+    while pending:
+        for name in re.findall(r"[A-Za-z_]\w*", pending.pop()):
+            if name in models and name not in found:
+                found.add(name)
+                pending.extend(str(a.annotation) for a in models[name].attributes.values())
+    return found
+
+
+def _compare_models(old: griffe.Class, new: griffe.Class, out: list[Change], built_by_callers: bool) -> None:
+    """Constructor arguments of a model. Only models that calling code builds (request bodies) can
+    break callers this way; a response model gaining a required field is a new field to read."""
+    old_fields, new_fields = _attrs_fields(old), _attrs_fields(new)
+    if old_fields is None or new_fields is None:
+        return
+    for name, required in new_fields.items():
+        where = f"{new.path}({name}=...)"
+        if not built_by_callers:
+            if name not in old_fields:
+                out.append(Change("compatible", where, "new field", "client-model-field-added", "client"))
+            continue
+        if name not in old_fields:
+            if required:
+                what = "new required constructor argument: code that builds this model fails"
+                out.append(Change("breaking", where, what, "client-model-argument-added-required", "client"))
+            else:
+                out.append(
+                    Change(
+                        "compatible",
+                        where,
+                        "new optional constructor argument",
+                        "client-model-argument-added",
+                        "client",
+                    )
+                )
+        elif required and not old_fields[name]:
+            what = "constructor argument became required: code that leaves it out fails"
+            out.append(Change("breaking", where, what, "client-model-argument-became-required", "client"))
+        elif not required and old_fields[name]:
+            out.append(
+                Change(
+                    "compatible",
+                    where,
+                    "constructor argument became optional",
+                    "client-model-argument-became-optional",
+                    "client",
+                )
+            )
+
+
+def _additions(old: griffe.Object, new: griffe.Object, out: list[Change], built: set[str]) -> None:
+    """New public objects and new optional parameters (compatible); the top-most new object only."""
+    if isinstance(old, griffe.Class) and isinstance(new, griffe.Class):
+        _compare_models(old, new, out, new.name in built)
+        fields = _attrs_fields(new) or {}
+    else:
+        fields = {}
+    if isinstance(old, griffe.Function) and isinstance(new, griffe.Function):
+        before = {p.name for p in old.parameters}
+        for parameter in new.parameters:
+            if parameter.name not in before and parameter.default is not None:
+                what = f"new optional parameter `{parameter.name}`"
+                out.append(Change("compatible", new.path, what, "client-parameter-added", "client"))
+    for name, member in new.members.items():
+        if not _public(member) or name in fields:
+            continue
+        assert isinstance(member, griffe.Object)
+        if name not in old.members or old.members[name].is_alias:
+            out.append(
+                Change(
+                    "compatible", member.path, f"{member.kind.value} added", "client-object-added", "client"
+                )
+            )
+        else:
+            previous = old.members[name]
+            assert isinstance(previous, griffe.Object)
+            _additions(previous, member, out, built)
+
+
+def _merge_functions(changes: list[Change]) -> list[Change]:
+    """One line for an optional parameter added to all four functions of an operation module."""
+    grouped: dict[tuple[str, str, str], list[str]] = defaultdict(list)
+    kept = []
+    for change in changes:
+        if change.rule == "client-parameter-added":
+            module, _, function = change.where.rpartition(".")
+            grouped[(module, change.what, change.level)].append(function)
+        else:
+            kept.append(change)
+    for (module, what, level), functions in grouped.items():
+        where = module if len(functions) > 1 else f"{module}.{functions[0]}"
+        suffix = f" (in {', '.join(sorted(functions))})" if len(functions) > 1 else ""
+        kept.append(Change(level, where, what + suffix, "client-parameter-added", "client"))  # type: ignore[arg-type]
+    return kept
+
+
+def client_changes(old_root: Path, new_root: Path, renamed: dict[str, str]) -> list[Change]:
+    """Changes of the public API from the package below `old_root` to the one below `new_root`."""
+    old, new = load(old_root), load(new_root)
+    changes = _breakages(old, new, renamed)
+    added: list[Change] = []
+    _additions(old, new, added, request_models(old) | request_models(new))
+    return changes + _merge_functions(added)

@@ -1,0 +1,684 @@
+"""The wire layer of scripts/spec_diff.py: what a spec change does to the HTTP contract.
+
+Rules are client-centric, as oasdiff's are: a change is `breaking` when a client written against
+OLD can fail against a server that follows NEW. Requests may widen (accept more) and responses may
+narrow (promise more); the reverse breaks. Descriptions, summaries and examples are `docs`. A
+difference no rule knows is reported as breaking, so that nothing is left out silently.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from typing import Any, Literal
+
+Level = Literal["breaking", "compatible", "docs"]
+LEVELS: tuple[Level, ...] = ("breaking", "compatible", "docs")
+Direction = Literal["request", "response"]
+
+METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+# Keywords that only document. `title` is here for the wire; the client layer sees it where the
+# generator uses it for a class name.
+DOC_KEYS = frozenset({"description", "summary", "example", "examples", "externalDocs", "title"})
+# Keys whose value maps names (not keywords) to objects: a property called `description` is data.
+NAME_MAPS = frozenset(
+    {
+        "properties",
+        "paths",
+        "schemas",
+        "responses",
+        "parameters",
+        "headers",
+        "content",
+        "links",
+        "securitySchemes",
+        "requestBodies",
+        "callbacks",
+        "variables",
+        "mapping",
+        "encoding",
+    }
+)
+UPPER_BOUNDS = ("maxLength", "maxItems", "maxProperties", "maximum")
+LOWER_BOUNDS = ("minLength", "minItems", "minProperties", "minimum")
+
+
+@dataclass(frozen=True)
+class Change:
+    """One listed change: its level, where it is, what changed, the rule's id and the layer that saw it."""
+
+    level: Level
+    where: str
+    what: str
+    rule: str
+    layer: Literal["wire", "client", "docs"]
+
+    def as_json(self) -> dict[str, str]:
+        return asdict(self)
+
+
+class SpecError(Exception):
+    """The document cannot be compared (a `$ref` that does not resolve, an external `$ref`)."""
+
+
+class Resolver:
+    """Follows local `$ref`s of one document."""
+
+    def __init__(self, document: dict[str, Any]) -> None:
+        self.document = document
+
+    def __call__(self, node: Any) -> Any:
+        seen: set[str] = set()
+        while isinstance(node, dict) and isinstance(node.get("$ref"), str):
+            ref = node["$ref"]
+            if not ref.startswith("#/"):
+                raise SpecError(f"only local $refs are supported, found {ref!r}")
+            if ref in seen:
+                raise SpecError(f"$ref cycle at {ref!r}")
+            seen.add(ref)
+            node = self.document
+            for part in ref[2:].split("/"):
+                part = part.replace("~1", "/").replace("~0", "~")
+                if not isinstance(node, dict) or part not in node:
+                    raise SpecError(f"$ref {ref!r} does not resolve")
+                node = node[part]
+        return node
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, list):
+        return "[" + ", ".join(_fmt(v) for v in value) + "]"
+    return str(value)
+
+
+class WireDiff:
+    """Collects the wire and docs changes between two parsed OpenAPI 3.0 documents."""
+
+    def __init__(self, old: dict[str, Any], new: dict[str, Any]) -> None:
+        self.old, self.new = old, new
+        self.old_ref, self.new_ref = Resolver(old), Resolver(new)
+        self.changes: list[Change] = []
+        self._seen: set[tuple[int, int, str, str]] = set()
+        # operationId renames at the same method and path, for the client layer's report.
+        self.renamed_operations: dict[str, str] = {}
+
+    def run(self) -> list[Change]:
+        if self.old.get("openapi") != self.new.get("openapi"):
+            what = f"OpenAPI version {self.old.get('openapi')} → {self.new.get('openapi')}"
+            self._add("compatible", "document", what, "openapi-version-changed")
+        self._servers()
+        self._operations()
+        self._documentation(self.old, self.new, [])
+        return self.changes
+
+    # -- reporting ---------------------------------------------------------------------------------
+
+    def _add(self, level: Level, where: str, what: str, rule: str) -> None:
+        self.changes.append(Change(level, where, what, rule, "docs" if level == "docs" else "wire"))
+
+    def _shift(self, direction: Direction, how: str) -> Level:
+        """`how` is narrowed, widened or changed. Requests may widen, responses may narrow; else it breaks."""
+        if how == "changed":
+            return "breaking"
+        safe = "widened" if direction == "request" else "narrowed"
+        return "compatible" if how == safe else "breaking"
+
+    def _unknown(self, where: str, key: str, old: Any, new: Any) -> None:
+        if key.startswith("x-"):
+            self._add("compatible", where, f"extension `{key}` changed", "extension-changed")
+        elif old != new:
+            what = f"`{key}` changed ({_fmt(old)} → {_fmt(new)}); no rule knows it, so it counts as breaking"
+            self._add("breaking", where, what, "unclassified-change")
+
+    # -- servers and operations --------------------------------------------------------------------
+
+    def _servers(self) -> None:
+        old = {s.get("url") for s in self.old.get("servers", [])}
+        new = {s.get("url") for s in self.new.get("servers", [])}
+        for url in sorted(old - new):
+            self._add("breaking", "servers", f"server {url} removed", "server-removed")
+        for url in sorted(new - old):
+            self._add("compatible", "servers", f"server {url} added", "server-added")
+
+    @staticmethod
+    def _operations_of(document: dict[str, Any], resolve: Resolver) -> dict[tuple[str, str], Any]:
+        found = {}
+        for path, item in (document.get("paths") or {}).items():
+            item = resolve(item)
+            shape = re.sub(r"\{[^}]*\}", "{}", path)
+            for method in METHODS:
+                if method in item:
+                    found[(method, shape)] = (path, item, resolve(item[method]))
+        return found
+
+    def _operations(self) -> None:
+        old_ops = self._operations_of(self.old, self.old_ref)
+        new_ops = self._operations_of(self.new, self.new_ref)
+        for key in sorted(old_ops.keys() - new_ops.keys()):
+            path, _, op = old_ops[key]
+            self._add("breaking", _label(key[0], path, op), "operation removed", "endpoint-removed")
+        for key in sorted(new_ops.keys() - old_ops.keys()):
+            path, _, op = new_ops[key]
+            self._add("compatible", _label(key[0], path, op), "operation added", "endpoint-added")
+        for key in sorted(old_ops.keys() & new_ops.keys()):
+            self._operation(key[0], old_ops[key], new_ops[key])
+
+    def _operation(self, method: str, old_entry: Any, new_entry: Any) -> None:
+        old_path, old_item, old = old_entry
+        new_path, new_item, new = new_entry
+        where = _label(method, new_path, new)
+        if old.get("operationId") != new.get("operationId"):
+            old_id, new_id = old.get("operationId"), new.get("operationId")
+            self.renamed_operations[str(old_id)] = str(new_id)
+            what = f"operationId {old_id} → {new_id}; the wire is unchanged (see the client layer)"
+            self._add("compatible", where, what, "operation-id-changed")
+        if old.get("deprecated", False) != new.get("deprecated", False):
+            state = "deprecated" if new.get("deprecated") else "no longer deprecated"
+            self._add("compatible", where, f"operation {state}", "operation-deprecated")
+        self._parameters(where, old_path, old_item, old, new_path, new_item, new)
+        self._request_body(where, old.get("requestBody"), new.get("requestBody"))
+        self._responses(where, old.get("responses") or {}, new.get("responses") or {})
+        self._security(where, old, new)
+        known = {"operationId", "deprecated", "parameters", "requestBody", "responses", "security", "tags"}
+        for key in sorted((old.keys() | new.keys()) - known - DOC_KEYS):
+            self._unknown(where, key, old.get(key), new.get(key))
+
+    # -- parameters --------------------------------------------------------------------------------
+
+    def _parameters_of(self, path: str, item: Any, op: Any, resolve: Resolver) -> dict[tuple[str, str], Any]:
+        """Effective parameters keyed by location; path parameters by position, so a rename is no change."""
+        placeholders = re.findall(r"\{([^}]*)\}", path)
+        merged: dict[tuple[str, str], Any] = {}
+        for raw in [*(item.get("parameters") or []), *(op.get("parameters") or [])]:
+            param = resolve(raw)
+            where, name = param.get("in", ""), str(param.get("name", ""))
+            if where == "path" and name in placeholders:
+                key = ("path", f"#{placeholders.index(name)}")
+            else:
+                key = (where, name.lower() if where == "header" else name)
+            merged[key] = param
+        return merged
+
+    def _parameters(
+        self, where: str, old_path: str, old_item: Any, old: Any, new_path: str, new_item: Any, new: Any
+    ) -> None:
+        old_params = self._parameters_of(old_path, old_item, old, self.old_ref)
+        new_params = self._parameters_of(new_path, new_item, new, self.new_ref)
+        for key in sorted(old_params.keys() - new_params.keys()):
+            param = old_params[key]
+            what = f"{param.get('in')} parameter `{param.get('name')}` removed"
+            self._add("breaking", where, what, "request-parameter-removed")
+        for key in sorted(new_params.keys() - old_params.keys()):
+            param = new_params[key]
+            required = bool(param.get("required"))
+            kind = "required" if required else "optional"
+            what = f"{kind} {param.get('in')} parameter `{param.get('name')}` added"
+            rule = "new-required-request-parameter" if required else "new-optional-request-parameter"
+            self._add("breaking" if required else "compatible", where, what, rule)
+        for key in sorted(old_params.keys() & new_params.keys()):
+            o, n = old_params[key], new_params[key]
+            label = f"{n.get('in')} parameter `{n.get('name')}`"
+            if bool(o.get("required")) != bool(n.get("required")):
+                if n.get("required"):
+                    self._add(
+                        "breaking", where, f"{label} became required", "request-parameter-became-required"
+                    )
+                else:
+                    self._add(
+                        "compatible", where, f"{label} became optional", "request-parameter-became-optional"
+                    )
+            if o.get("deprecated", False) != n.get("deprecated", False):
+                self._add("compatible", where, f"{label} deprecated changed", "request-parameter-deprecated")
+            self._schema(f"{where} {label}", o.get("schema"), n.get("schema"), "request")
+            known = {"name", "in", "required", "deprecated", "schema"}
+            for field in sorted((o.keys() | n.keys()) - known - DOC_KEYS):
+                self._unknown(f"{where} {label}", field, o.get(field), n.get(field))
+
+    # -- bodies, responses, headers ------------------------------------------------------------------
+
+    def _request_body(self, where: str, old_raw: Any, new_raw: Any) -> None:
+        old, new = self.old_ref(old_raw), self.new_ref(new_raw)
+        if old is None and new is None:
+            return
+        if old is None:
+            required = bool(new.get("required"))
+            level: Level = "breaking" if required else "compatible"
+            self._add(
+                level,
+                where,
+                f"{'required' if required else 'optional'} request body added",
+                "request-body-added",
+            )
+            return
+        if new is None:
+            self._add("breaking", where, "request body removed", "request-body-removed")
+            return
+        if bool(old.get("required")) != bool(new.get("required")):
+            if new.get("required"):
+                self._add("breaking", where, "request body became required", "request-body-became-required")
+            else:
+                self._add("compatible", where, "request body became optional", "request-body-became-optional")
+        self._content(f"{where} request body", old.get("content") or {}, new.get("content") or {}, "request")
+        for key in sorted((old.keys() | new.keys()) - {"required", "content"} - DOC_KEYS):
+            self._unknown(f"{where} request body", key, old.get(key), new.get(key))
+
+    def _content(self, where: str, old: dict[str, Any], new: dict[str, Any], direction: Direction) -> None:
+        for media in sorted(old.keys() - new.keys()):
+            rule = "request-media-type-removed" if direction == "request" else "response-media-type-removed"
+            self._add("breaking", where, f"media type {media} removed", rule)
+        for media in sorted(new.keys() - old.keys()):
+            rule = "request-media-type-added" if direction == "request" else "response-media-type-added"
+            self._add("compatible", where, f"media type {media} added", rule)
+        for media in sorted(old.keys() & new.keys()):
+            o, n = self.old_ref(old[media]) or {}, self.new_ref(new[media]) or {}
+            self._schema(where, o.get("schema"), n.get("schema"), direction)
+            for key in sorted((o.keys() | n.keys()) - {"schema"} - DOC_KEYS):
+                self._unknown(f"{where} {media}", key, o.get(key), n.get(key))
+
+    def _responses(self, where: str, old: dict[str, Any], new: dict[str, Any]) -> None:
+        def success(code: str) -> bool:
+            return code.startswith("2") or code == "2XX"
+
+        gone = sorted(c for c in old.keys() - new.keys())
+        came = sorted(c for c in new.keys() - old.keys())
+        gone_ok, came_ok = [c for c in gone if success(c)], [c for c in came if success(c)]
+        if len(gone_ok) == 1 and len(came_ok) == 1:
+            self._add(
+                "breaking",
+                where,
+                f"success status {gone_ok[0]} → {came_ok[0]}",
+                "response-success-status-changed",
+            )
+        else:
+            for code in gone_ok:
+                self._add(
+                    "breaking", where, f"success status {code} removed", "response-success-status-removed"
+                )
+            for code in came_ok:
+                what = f"success status {code} added: a client written against OLD does not expect it"
+                self._add("breaking", where, what, "response-success-status-added")
+        for code in gone:
+            if not success(code):
+                self._add(
+                    "compatible",
+                    where,
+                    f"error status {code} no longer documented",
+                    "response-non-success-status-removed",
+                )
+        for code in came:
+            if not success(code):
+                self._add(
+                    "compatible",
+                    where,
+                    f"error status {code} documented",
+                    "response-non-success-status-added",
+                )
+        for code in sorted(old.keys() & new.keys()):
+            self._response(f"{where} response {code}", self.old_ref(old[code]), self.new_ref(new[code]))
+
+    def _response(self, where: str, old: Any, new: Any) -> None:
+        self._content(f"{where} body", old.get("content") or {}, new.get("content") or {}, "response")
+        self._headers(where, old.get("headers") or {}, new.get("headers") or {})
+        old_links, new_links = set(old.get("links") or {}), set(new.get("links") or {})
+        for name in sorted(old_links ^ new_links):
+            state = "added" if name in new_links else "removed"
+            self._add("compatible", where, f"link {name} {state}", f"response-link-{state}")
+        for name in sorted(old_links & new_links):
+            o, n = self.old_ref(old["links"][name]), self.new_ref(new["links"][name])
+            if _strip_docs(o) != _strip_docs(n):
+                self._add("compatible", where, f"link {name} changed", "response-link-changed")
+        for key in sorted((old.keys() | new.keys()) - {"content", "headers", "links"} - DOC_KEYS):
+            self._unknown(where, key, old.get(key), new.get(key))
+
+    def _headers(self, where: str, old: dict[str, Any], new: dict[str, Any]) -> None:
+        old = {k.lower(): self.old_ref(v) for k, v in old.items()}
+        new = {k.lower(): self.new_ref(v) for k, v in new.items()}
+        for name in sorted(old.keys() - new.keys()):
+            level: Level = "breaking" if old[name].get("required") else "compatible"
+            self._add(level, where, f"response header `{name}` removed", "response-header-removed")
+        for name in sorted(new.keys() - old.keys()):
+            self._add("compatible", where, f"response header `{name}` added", "response-header-added")
+        for name in sorted(old.keys() & new.keys()):
+            o, n = old[name], new[name]
+            if bool(o.get("required")) != bool(n.get("required")):
+                if n.get("required"):
+                    self._add(
+                        "compatible",
+                        where,
+                        f"response header `{name}` became required",
+                        "response-header-became-required",
+                    )
+                else:
+                    self._add(
+                        "breaking",
+                        where,
+                        f"response header `{name}` became optional",
+                        "response-header-became-optional",
+                    )
+            self._schema(f"{where} header `{name}`", o.get("schema"), n.get("schema"), "response")
+            for key in sorted((o.keys() | n.keys()) - {"required", "schema"} - DOC_KEYS):
+                self._unknown(f"{where} header `{name}`", key, o.get(key), n.get(key))
+
+    # -- security ----------------------------------------------------------------------------------
+
+    def _security_of(self, document: dict[str, Any], op: Any) -> set[frozenset[tuple[str, ...]]]:
+        requirements = op.get("security", document.get("security", []))
+        schemes = (document.get("components") or {}).get("securitySchemes") or {}
+        resolve = self.old_ref if document is self.old else self.new_ref
+        options = set()
+        for requirement in requirements or []:
+            parts = []
+            for name, scopes in requirement.items():
+                scheme = _strip_docs(resolve(schemes.get(name, {})))
+                facts = tuple(f"{k}={scheme[k]}" for k in sorted(scheme))
+                parts.append((*facts, "scopes=" + ",".join(sorted(scopes or []))))
+            options.add(frozenset(parts))
+        return options
+
+    def _security(self, where: str, old: Any, new: Any) -> None:
+        old_options, new_options = self._security_of(self.old, old), self._security_of(self.new, new)
+        if old_options == new_options:
+            return
+        if not new_options or frozenset() in new_options or old_options <= new_options:
+            self._add(
+                "compatible",
+                where,
+                "security relaxed (a new way to authenticate, or none needed)",
+                "security-relaxed",
+            )
+        else:
+
+            def show(options: set[frozenset[tuple[str, ...]]]) -> str:
+                return (
+                    " or ".join(sorted("+".join(" ".join(p) for p in sorted(o)) or "none" for o in options))
+                    or "none"
+                )
+
+            what = f"security changed: {show(old_options)} → {show(new_options)}"
+            self._add("breaking", where, what, "security-changed")
+
+    # -- schemas -----------------------------------------------------------------------------------
+
+    def _schema(self, where: str, old_raw: Any, new_raw: Any, direction: Direction) -> None:
+        old, new = self.old_ref(old_raw), self.new_ref(new_raw)
+        if old is None and new is None:
+            return
+        if old is None or new is None:
+            how: Literal["narrowed", "widened"] = "narrowed" if old is None else "widened"
+            self._add(
+                self._shift(direction, how),
+                where,
+                f"schema {'added' if old is None else 'removed'}",
+                f"{direction}-schema-{'added' if old is None else 'removed'}",
+            )
+            return
+        token = (id(old), id(new), direction, where)
+        if token in self._seen:
+            return
+        self._seen.add(token)
+        handled = set(DOC_KEYS) | {"default", "deprecated", "readOnly", "writeOnly"}
+        handled |= self._schema_type(where, old, new, direction)
+        handled |= self._schema_bounds(where, old, new, direction)
+        handled |= self._schema_values(where, old, new, direction)
+        handled |= self._schema_object(where, old, new, direction)
+        if "items" in old or "items" in new:
+            handled.add("items")
+            self._schema(f"{where}[]", old.get("items"), new.get("items"), direction)
+        if old.get("default") != new.get("default") and direction == "request":
+            what = f"default {_fmt(old.get('default'))} → {_fmt(new.get('default'))}"
+            self._add(
+                "breaking",
+                where,
+                f"{what}: what the server assumes when it is left out changed",
+                "request-default-changed",
+            )
+        for key in sorted((old.keys() | new.keys()) - handled):
+            self._unknown(where, key, old.get(key), new.get(key))
+
+    def _schema_type(self, where: str, old: Any, new: Any, direction: Direction) -> set[str]:
+        old_type, new_type = old.get("type"), new.get("type")
+        if old_type != new_type:
+            widening = (old_type == "integer" and new_type == "number") or new_type is None
+            narrowing = (old_type == "number" and new_type == "integer") or old_type is None
+            how = "widened" if widening else "narrowed" if narrowing else "changed"
+            self._add(
+                self._shift(direction, how),
+                where,
+                f"type {old_type} → {new_type}",
+                f"{direction}-type-changed",
+            )
+        old_null, new_null = bool(old.get("nullable")), bool(new.get("nullable"))
+        if old_null != new_null:
+            what = "became nullable" if new_null else "no longer nullable"
+            self._add(
+                self._shift(direction, "widened" if new_null else "narrowed"),
+                where,
+                what,
+                f"{direction}-{'became-nullable' if new_null else 'became-not-nullable'}",
+            )
+        if old.get("format") != new.get("format"):
+            o, n = old.get("format"), new.get("format")
+            how = "narrowed" if o is None else "widened" if n is None else "changed"
+            self._add(self._shift(direction, how), where, f"format {o} → {n}", f"{direction}-format-changed")
+        return {"type", "nullable", "format"}
+
+    def _schema_bounds(self, where: str, old: Any, new: Any, direction: Direction) -> set[str]:
+        for key in (*UPPER_BOUNDS, *LOWER_BOUNDS, "multipleOf"):
+            o, n = old.get(key), new.get(key)
+            if o == n:
+                continue
+            if key == "multipleOf":
+                how = "narrowed" if o is None else "widened" if n is None else "changed"
+            elif key in UPPER_BOUNDS:
+                how = "narrowed" if o is None or (n is not None and n < o) else "widened"
+            else:
+                how = "narrowed" if o is None or (n is not None and n > o) else "widened"
+            self._add(
+                self._shift(direction, how),
+                where,
+                f"{key} {_fmt(o)} → {_fmt(n)}",
+                f"{direction}-{key}-{'narrowed' if how == 'narrowed' else 'widened'}",
+            )
+        for key in ("exclusiveMinimum", "exclusiveMaximum", "uniqueItems"):
+            o, n = bool(old.get(key)), bool(new.get(key))
+            if o != n:
+                how = "narrowed" if n else "widened"
+                self._add(
+                    self._shift(direction, how),
+                    where,
+                    f"{key} {_fmt(o)} → {_fmt(n)}",
+                    f"{direction}-{key}-changed",
+                )
+        return {
+            *UPPER_BOUNDS,
+            *LOWER_BOUNDS,
+            "multipleOf",
+            "exclusiveMinimum",
+            "exclusiveMaximum",
+            "uniqueItems",
+        }
+
+    def _schema_values(self, where: str, old: Any, new: Any, direction: Direction) -> set[str]:
+        o, n = old.get("pattern"), new.get("pattern")
+        if o != n:
+            how = "narrowed" if o is None else "widened" if n is None else "changed"
+            self._add(
+                self._shift(direction, how), where, f"pattern {o} → {n}", f"{direction}-pattern-changed"
+            )
+        if old.get("enum") != new.get("enum"):
+            o_enum, n_enum = old.get("enum"), new.get("enum")
+            if o_enum is None or n_enum is None:
+                how = "narrowed" if o_enum is None else "widened"
+                what = "enum added" if o_enum is None else "enum removed"
+            else:
+                removed = [v for v in o_enum if v not in n_enum]
+                added = [v for v in n_enum if v not in o_enum]
+                how = "changed" if removed and added else "narrowed" if removed else "widened"
+                parts = [f"enum values removed {_fmt(removed)}"] if removed else []
+                parts += [f"enum values added {_fmt(added)}"] if added else []
+                if not parts:
+                    self._add("compatible", where, "enum values reordered", f"{direction}-enum-reordered")
+                    return {"pattern", "enum"}
+                what = "; ".join(parts)
+            self._add(self._shift(direction, how), where, what, f"{direction}-enum-changed")
+        return {"pattern", "enum"}
+
+    def _schema_object(self, where: str, old: Any, new: Any, direction: Direction) -> set[str]:
+        old_props, new_props = old.get("properties") or {}, new.get("properties") or {}
+        old_req, new_req = set(old.get("required") or []), set(new.get("required") or [])
+        for name in sorted(old_props.keys() - new_props.keys()):
+            self._add("breaking", f"{where}.{name}", "property removed", f"{direction}-property-removed")
+        for name in sorted(new_props.keys() - old_props.keys()):
+            required = name in new_req
+            if direction == "request" and required:
+                self._add(
+                    "breaking", f"{where}.{name}", "required property added", "new-required-request-property"
+                )
+            else:
+                what = f"{'required' if required else 'optional'} property added"
+                self._add("compatible", f"{where}.{name}", what, f"new-{direction}-property")
+        for name in sorted(old_props.keys() & new_props.keys()):
+            self._schema(f"{where}.{name}", old_props[name], new_props[name], direction)
+            if (name in old_req) != (name in new_req):
+                became = "required" if name in new_req else "optional"
+                self._add(
+                    self._shift(direction, "narrowed" if name in new_req else "widened"),
+                    f"{where}.{name}",
+                    f"became {became}",
+                    f"{direction}-property-became-{became}",
+                )
+        for name in sorted((old_req ^ new_req) - old_props.keys() - new_props.keys()):
+            became = "required" if name in new_req else "optional"
+            self._add(
+                self._shift(direction, "narrowed" if name in new_req else "widened"),
+                f"{where}.{name}",
+                f"became {became} (not among the properties)",
+                f"{direction}-property-became-{became}",
+            )
+        o_add, n_add = old.get("additionalProperties", True), new.get("additionalProperties", True)
+        if isinstance(o_add, dict) and isinstance(n_add, dict):
+            self._schema(f"{where}.*", o_add, n_add, direction)
+        elif o_add != n_add:
+            closed = n_add is False or (isinstance(n_add, dict) and o_add is True)
+            what = "unknown properties now refused" if n_add is False else "additionalProperties changed"
+            if o_add is False:
+                what = "unknown properties now allowed"
+            self._add(
+                self._shift(direction, "narrowed" if closed else "widened"),
+                where,
+                what,
+                f"{direction}-additional-properties-changed",
+            )
+        combos = {"allOf", "oneOf", "anyOf", "not"}
+        for key in sorted(combos & (old.keys() | new.keys())):
+            o, n = old.get(key), new.get(key)
+            if isinstance(o, list) and isinstance(n, list) and len(o) == len(n):
+                for index, (a, b) in enumerate(zip(o, n, strict=True)):
+                    self._schema(f"{where}({key}[{index}])", a, b, direction)
+            elif key == "not" and o is not None and n is not None:
+                self._schema(f"{where}(not)", o, n, "response" if direction == "request" else "request")
+            elif _strip_docs(o) != _strip_docs(n):
+                self._add("breaking", where, f"`{key}` changed", f"{direction}-{key}-changed")
+        return {"properties", "required", "additionalProperties"} | combos
+
+    # -- documentation -----------------------------------------------------------------------------
+
+    def _documentation(self, old: Any, new: Any, trail: list[str]) -> None:
+        """Docs-only differences, once each where they are written (a shared component: once)."""
+        if isinstance(old, list) and isinstance(new, list):
+            pairs = _pair_list(old, new)
+            for key, (a, b) in pairs.items():
+                self._documentation(a, b, [*trail, key])
+            return
+        if not (isinstance(old, dict) and isinstance(new, dict)):
+            return
+        names = bool(trail) and trail[-1] in NAME_MAPS and not _is_named_object(trail)
+        for key in sorted(old.keys() | new.keys(), key=str):
+            if key not in old or key not in new:
+                if not names and key in DOC_KEYS:
+                    state = "added" if key in new else "removed"
+                    self._add("docs", _doc_where(trail), f"{key} {state}", f"{key}-{state}")
+                continue
+            if not names and (
+                key in DOC_KEYS or (trail == [] and key == "tags") or (trail == ["info"] and key != "version")
+            ):
+                if old[key] != new[key]:
+                    self._add("docs", _doc_where([*trail, str(key)]), f"{key} changed", f"{key}-changed")
+                continue
+            if trail == ["info"] and key == "version" and old[key] != new[key]:
+                self._add(
+                    "docs", "info.version", f"API version {old[key]} → {new[key]}", "api-version-changed"
+                )
+                continue
+            if (
+                not names
+                and key == "tags"
+                and len(trail) >= 3
+                and trail[0] == "paths"
+                and old[key] != new[key]
+            ):
+                what = f"tags {_fmt(old[key])} → {_fmt(new[key])} (the client layer shows what moved)"
+                self._add("docs", _doc_where(trail), what, "operation-tags-changed")
+                continue
+            self._documentation(old[key], new[key], [*trail, str(key)])
+
+
+def _is_named_object(trail: list[str]) -> bool:
+    """True where the last key is itself a name inside a name map (a property called `properties`)."""
+    return len(trail) >= 2 and trail[-2] in NAME_MAPS and not _is_named_object(trail[:-1])
+
+
+def _pair_list(old: list[Any], new: list[Any]) -> dict[str, tuple[Any, Any]]:
+    """Pair list items by (in, name) for parameters, else by position."""
+
+    def key(item: Any, index: int) -> str:
+        if isinstance(item, dict) and "name" in item and "in" in item:
+            return f"{item['in']}:{item['name']}"
+        if isinstance(item, dict) and "$ref" in item:
+            return str(item["$ref"])
+        return str(index)
+
+    left = {key(item, i): item for i, item in enumerate(old)}
+    right = {key(item, i): item for i, item in enumerate(new)}
+    return {k: (left[k], right[k]) for k in left.keys() & right.keys()}
+
+
+def _doc_where(trail: list[str]) -> str:
+    if len(trail) >= 3 and trail[0] == "paths" and trail[2] in METHODS:
+        return " ".join([trail[2].upper(), trail[1], *trail[3:]])
+    if len(trail) >= 3 and trail[0] == "components":
+        kind = {"schemas": "schema", "responses": "response", "parameters": "parameter"}.get(
+            trail[1], trail[1]
+        )
+        return " ".join([kind, ".".join(t for t in trail[2:] if t != "properties")])
+    return ".".join(trail) or "document"
+
+
+def _strip_docs(node: Any) -> Any:
+    if isinstance(node, dict):
+        return {k: _strip_docs(v) for k, v in node.items() if k not in DOC_KEYS}
+    if isinstance(node, list):
+        return [_strip_docs(v) for v in node]
+    return node
+
+
+def _label(method: str, path: str, op: Any) -> str:
+    operation_id = op.get("operationId") if isinstance(op, dict) else None
+    return f"{operation_id} ({method.upper()} {path})" if operation_id else f"{method.upper()} {path}"
+
+
+def wire_changes(old: dict[str, Any], new: dict[str, Any]) -> tuple[list[Change], dict[str, str]]:
+    """The wire and docs changes from `old` to `new`, and the operationIds renamed in place."""
+    diff = WireDiff(old, new)
+    changes = diff.run()
+    return changes, diff.renamed_operations
+
+
+def iter_levels(changes: list[Change]) -> Iterator[tuple[Level, list[Change]]]:
+    for level in LEVELS:
+        group = [c for c in changes if c.level == level]
+        if group:
+            yield level, group
