@@ -47,7 +47,7 @@ def _attrs_fields(cls: griffe.Class) -> dict[str, bool] | None:
     for name, member in cls.members.items():
         if member.is_alias or not isinstance(member, griffe.Attribute) or member.annotation is None:
             continue
-        if name.startswith("_") or "init=False" in str(member.value or ""):
+        if name.startswith("_") or "property" in member.labels or "init=False" in str(member.value or ""):
             continue
         fields[name] = member.value is None
     return fields
@@ -122,12 +122,54 @@ def request_models(package: griffe.Module) -> set[str]:
     return found
 
 
-def _compare_models(old: griffe.Class, new: griffe.Class, out: list[Change], built_by_callers: bool) -> None:
-    """Constructor arguments of a model. Only models that calling code builds (request bodies) can
-    break callers this way; a response model gaining a required field is a new field to read."""
+def _union(annotation: object, enums: dict[str, str]) -> frozenset[str]:
+    """The members of a `A | B | None` annotation; a generated `str` enum counts as a `str`."""
+    return frozenset(enums.get(part.strip(), part.strip()) for part in str(annotation).split("|"))
+
+
+def enum_bases(package: griffe.Module) -> dict[str, str]:
+    """Generated enum classes and the type their values are (`class ErrorCode(StrEnum)` → `str`)."""
+    kinds = {"StrEnum": "str", "IntEnum": "int"}
+    found = {}
+    for module in package["models"].modules.values():
+        for name, member in module.members.items():
+            if isinstance(member, griffe.Class):
+                bases = [str(b) for b in member.bases]
+                value_types = [kinds[b] for b in bases if b in kinds] + [
+                    b for b in bases if b in ("str", "int")
+                ]
+                if value_types and any(b.endswith("Enum") for b in bases):
+                    found[name] = value_types[0]
+    return found
+
+
+def _type_change(where: str, old: object, new: object, given: bool, enums: dict[str, str]) -> Change | None:
+    """A type that callers give (an argument) may widen; one they are given (a field) may narrow."""
+    before, after = _union(old, {}), _union(new, {} if given else enums)
+    if before == _union(new, {}) or (after >= before if given else after <= before):
+        return None
+    role = "argument" if given else "field"
+    what = f"type of the {role} changed: {old} → {new}"
+    return Change("breaking", where, what, f"client-{role}-type-changed", "client")
+
+
+def _compare_models(
+    old: griffe.Class, new: griffe.Class, out: list[Change], built_by_callers: bool, enums: dict[str, str]
+) -> None:
+    """Constructor arguments and field types of a model. Only models that calling code builds
+    (request bodies) break callers by a new required argument; a response model gaining a
+    required field is a new field to read."""
     old_fields, new_fields = _attrs_fields(old), _attrs_fields(new)
     if old_fields is None or new_fields is None:
         return
+    for name in old_fields.keys() & new_fields.keys():
+        before, after = old.members[name], new.members[name]
+        assert isinstance(before, griffe.Attribute) and isinstance(after, griffe.Attribute)
+        found = _type_change(
+            f"{new.path}.{name}", before.annotation, after.annotation, built_by_callers, enums
+        )
+        if found:
+            out.append(found)
     for name, required in new_fields.items():
         where = f"{new.path}({name}=...)"
         if not built_by_callers:
@@ -163,17 +205,27 @@ def _compare_models(old: griffe.Class, new: griffe.Class, out: list[Change], bui
             )
 
 
-def _additions(old: griffe.Object, new: griffe.Object, out: list[Change], built: set[str]) -> None:
-    """New public objects and new optional parameters (compatible); the top-most new object only."""
+def _additions(
+    old: griffe.Object, new: griffe.Object, out: list[Change], built: set[str], enums: dict[str, str]
+) -> None:
+    """New public objects and new optional parameters (compatible), the top-most new object only;
+    type changes of model fields and function parameters."""
     if isinstance(old, griffe.Class) and isinstance(new, griffe.Class):
-        _compare_models(old, new, out, new.name in built)
+        _compare_models(old, new, out, new.name in built, enums)
         fields = _attrs_fields(new) or {}
     else:
         fields = {}
     if isinstance(old, griffe.Function) and isinstance(new, griffe.Function):
-        before = {p.name for p in old.parameters}
+        before = {p.name: p for p in old.parameters}
         for parameter in new.parameters:
-            if parameter.name not in before and parameter.default is not None:
+            if parameter.name in before:
+                where = f"{new.path}({parameter.name}=...)"
+                found = _type_change(
+                    where, before[parameter.name].annotation, parameter.annotation, True, enums
+                )
+                if found:
+                    out.append(found)
+            elif parameter.default is not None:
                 what = f"new optional parameter `{parameter.name}`"
                 out.append(Change("compatible", new.path, what, "client-parameter-added", "client"))
     for name, member in new.members.items():
@@ -189,23 +241,28 @@ def _additions(old: griffe.Object, new: griffe.Object, out: list[Change], built:
         else:
             previous = old.members[name]
             assert isinstance(previous, griffe.Object)
-            _additions(previous, member, out, built)
+            _additions(previous, member, out, built, enums)
+
+
+OPERATION_FUNCTIONS = ("sync", "sync_detailed", "asyncio", "asyncio_detailed")
+_IN_FUNCTION = re.compile(rf"(?P<module>.+)\.(?P<function>{'|'.join(OPERATION_FUNCTIONS)})(?P<rest>\(.*\))?")
 
 
 def _merge_functions(changes: list[Change]) -> list[Change]:
-    """One line for an optional parameter added to all four functions of an operation module."""
-    grouped: dict[tuple[str, str, str], list[str]] = defaultdict(list)
+    """One line for the same change in the four functions of an operation module."""
+    grouped: dict[tuple[str, str, Change], list[str]] = defaultdict(list)
     kept = []
     for change in changes:
-        if change.rule == "client-parameter-added":
-            module, _, function = change.where.rpartition(".")
-            grouped[(module, change.what, change.level)].append(function)
+        match = _IN_FUNCTION.fullmatch(change.where)
+        if match:
+            template = Change(change.level, "", change.what, change.rule, change.layer)
+            grouped[(match["module"], match["rest"] or "", template)].append(match["function"])
         else:
             kept.append(change)
-    for (module, what, level), functions in grouped.items():
-        where = module if len(functions) > 1 else f"{module}.{functions[0]}"
+    for (module, rest, template), functions in grouped.items():
+        where = f"{module}{rest}" if len(functions) > 1 else f"{module}.{functions[0]}{rest}"
         suffix = f" (in {', '.join(sorted(functions))})" if len(functions) > 1 else ""
-        kept.append(Change(level, where, what + suffix, "client-parameter-added", "client"))  # type: ignore[arg-type]
+        kept.append(Change(template.level, where, template.what + suffix, template.rule, template.layer))
     return kept
 
 
@@ -214,5 +271,5 @@ def client_changes(old_root: Path, new_root: Path, renamed: dict[str, str]) -> l
     old, new = load(old_root), load(new_root)
     changes = _breakages(old, new, renamed)
     added: list[Change] = []
-    _additions(old, new, added, request_models(old) | request_models(new))
+    _additions(old, new, added, request_models(old) | request_models(new), enum_bases(new))
     return changes + _merge_functions(added)

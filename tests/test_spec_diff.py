@@ -1,0 +1,271 @@
+"""scripts/spec_diff.py: the corpus of spec edits in tests/spec_edits/, bad input, and the version check.
+
+Each edit file holds a JSON Patch (RFC 6902) of openapi/malomo.yaml, the level the edit must get
+overall, the highest level each layer must report (`none`: the layer sees nothing; a layer left
+out is not pinned) and rules that must be among the findings.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+SPEC = ROOT / "openapi" / "malomo.yaml"
+EDITS = sorted((ROOT / "tests" / "spec_edits").glob("*.yaml"))
+RANK = {"none": 0, "docs": 1, "compatible": 2, "breaking": 3}
+
+sys.path.insert(0, str(ROOT / "scripts"))
+import spec_diff  # noqa: E402
+from wire_changes import Change  # noqa: E402
+
+
+def _pointer(path: str) -> list[str]:
+    return [part.replace("~1", "/").replace("~0", "~") for part in path.split("/")[1:]]
+
+
+def _parent(document: Any, parts: list[str]) -> Any:
+    for part in parts[:-1]:
+        document = document[int(part)] if isinstance(document, list) else document[part]
+    return document
+
+
+def apply_patch(document: Any, patch: list[dict[str, Any]]) -> Any:
+    """The RFC 6902 operations the corpus uses: add, remove, replace, move."""
+    document = copy.deepcopy(document)
+    for op in patch:
+        parts = _pointer(op["path"])
+        if op["op"] == "move":
+            source = _pointer(op["from"])
+            holder = _parent(document, source)
+            value = holder.pop(int(source[-1]) if isinstance(holder, list) else source[-1])
+            op = {"op": "add", "path": op["path"], "value": value}
+        target, key = _parent(document, parts), parts[-1]
+        if op["op"] == "remove":
+            del target[int(key) if isinstance(target, list) else key]
+        elif isinstance(target, list):
+            if key == "-":
+                target.append(op["value"])
+            elif op["op"] == "add":
+                target.insert(int(key), op["value"])
+            else:
+                target[int(key)] = op["value"]
+        else:
+            if op["op"] == "replace":
+                assert key in target, f"replace of a missing {op['path']}"
+            target[key] = op["value"]
+    return document
+
+
+@pytest.fixture(scope="module")
+def base() -> Iterator[spec_diff.SpecSource]:
+    with spec_diff.spec_source(str(SPEC)) as source:
+        yield source
+
+
+def diff_of(base: spec_diff.SpecSource, edited: Any, tmp_path: Path) -> list[Change]:
+    path = tmp_path / "edited.yaml"
+    path.write_text(yaml.safe_dump(edited, sort_keys=False))
+    with spec_diff.spec_source(str(path)) as new:
+        return spec_diff.compare(base, new)
+
+
+def highest(changes: list[Change], layers: set[str]) -> str:
+    levels = [c.level for c in changes if c.layer in layers]
+    return max(levels, key=RANK.__getitem__, default="none")
+
+
+def test_the_corpus_covers_every_level_and_both_disagreements() -> None:
+    cases = [yaml.safe_load(path.read_text()) for path in EDITS]
+    assert len(cases) >= 25
+    assert {case["level"] for case in cases} == {"breaking", "compatible", "docs"}
+    wire_only = [c for c in cases if c["wire"] == "breaking" and c.get("client") == "none"]
+    client_only = [c for c in cases if c.get("client") == "breaking" and RANK[c["wire"]] < RANK["breaking"]]
+    assert wire_only and client_only
+
+
+@pytest.mark.parametrize("edit", EDITS, ids=[path.stem for path in EDITS])
+def test_spec_edit_is_classified(edit: Path, base: spec_diff.SpecSource, tmp_path: Path) -> None:
+    case = yaml.safe_load(edit.read_text())
+    changes = diff_of(base, apply_patch(base.document, case["patch"]), tmp_path)
+    listing = "\n".join(f"{c.level} {c.layer} {c.rule}: {c.where}: {c.what}" for c in changes)
+    assert highest(changes, {"wire", "client", "docs"}) == case["level"], listing
+    assert highest(changes, {"wire", "docs"}) == case["wire"], listing
+    if "client" in case:
+        assert highest(changes, {"client"}) == case["client"], listing
+    assert set(case["rules"]) <= {c.rule for c in changes}, listing
+
+
+def run(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "spec_diff.py"), *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=120,
+    )
+
+
+def test_identical_specs_exit_0_with_no_changes(tmp_path: Path) -> None:
+    copy_of_spec = tmp_path / "same.yaml"
+    copy_of_spec.write_bytes(SPEC.read_bytes())
+    result = run(str(SPEC), str(copy_of_spec), "--json")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == {"breaking": False, "changes": []}
+
+
+def test_breaking_edit_exits_1_with_a_markdown_report_grouped_breaking_first(tmp_path: Path) -> None:
+    document = yaml.safe_load(SPEC.read_text())
+    document["components"]["schemas"]["Name"]["maxLength"] = 100  # breaking
+    document["components"]["schemas"]["Customer"]["description"] = "Someone who buys."  # docs
+    edited = tmp_path / "edited.yaml"
+    edited.write_text(yaml.safe_dump(document, sort_keys=False))
+    result = run(str(SPEC), str(edited))
+    assert result.returncode == 1, result.stderr
+    report = result.stdout
+    assert report.index("### Breaking") < report.index("### Docs")
+    assert "`createCustomer (POST /customers) request body.first_name` | maxLength 255 → 100" in report
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("openapi: [unclosed", "not YAML"),
+        ("just: a mapping\n", "not an OpenAPI document"),
+        ("openapi: 3.0.3\ninfo: {title: x}\npaths: {}\n", "invalid OpenAPI"),
+    ],
+)
+def test_bad_spec_exits_2_with_one_line(tmp_path: Path, content: str, message: str) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(content)
+    result = run(str(SPEC), str(bad))
+    assert result.returncode == 2
+    assert message in result.stderr and len(result.stderr.strip().splitlines()) == 1, result.stderr
+
+
+@pytest.mark.parametrize("argument", ["git:no-such-ref-anywhere", "/no/such/file.yaml"])
+def test_unknown_git_ref_or_missing_file_exits_2(argument: str) -> None:
+    result = run(argument, str(SPEC))
+    assert result.returncode == 2
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+
+
+def test_git_ref_reads_the_spec_at_that_commit() -> None:
+    result = run("git:HEAD", str(SPEC), "--json")
+    # The work tree may hold an uncommitted spec edit; either way the ref must have been read.
+    assert result.returncode in (0, 1), result.stderr
+    assert "breaking" in json.loads(result.stdout)
+
+
+def test_changelog_draft_marks_breaking_changes(base: spec_diff.SpecSource, tmp_path: Path) -> None:
+    edited = apply_patch(base.document, [{"op": "remove", "path": "/paths/~1customers~1{id}/delete"}])
+    entry = spec_diff.changelog_entry("0.3.0", diff_of(base, edited, tmp_path))
+    assert entry.startswith("## [0.3.0] - ")
+    removed = entry[entry.index("### Removed") :]
+    assert "- **Breaking:** `deleteCustomer (DELETE /customers/{id})`: operation removed" in removed
+    assert "- **Breaking:** `malomo_client.api.customers.delete_customer`: module removed" in removed
+
+
+# -- the version check ---------------------------------------------------------------------------
+
+
+def _git(repo: Path, *args: str) -> None:
+    subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True)
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    """A git repository holding the parts of this checkout that the version check reads."""
+    for folder in ("openapi", "scripts"):
+        subprocess.run(["cp", "-r", str(ROOT / folder), str(tmp_path / folder)], check=True)
+    for name in ("pyproject.toml", "CHANGELOG.md"):
+        (tmp_path / name).write_bytes((ROOT / name).read_bytes())
+    _git(tmp_path, "init", "-q")
+    _git(tmp_path, "add", ".")
+    _git(tmp_path, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "base")
+    return tmp_path
+
+
+def _edit_and_bump(repo: Path, version: str | None) -> None:
+    spec = repo / "openapi" / "malomo.yaml"
+    spec.write_text(spec.read_text().replace("maxLength: 255", "maxLength: 100"))
+    if version is not None:
+        pyproject = repo / "pyproject.toml"
+        current = spec_diff.project_version(pyproject.read_text(), "pyproject.toml")
+        pyproject.write_text(
+            pyproject.read_text().replace(f'version = "{current}"', f'version = "{version}"')
+        )
+        changelog = repo / "CHANGELOG.md"
+        changelog.write_text(changelog.read_text() + f"\n## [{version}] - 2026-11-28\n")
+
+
+def check_version(repo: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, str(repo / "scripts" / "spec_diff.py"), "--check-version", "git:HEAD"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_version_check_fails_on_a_breaking_edit_without_a_major_bump(repo: Path) -> None:
+    current = spec_diff.parse_version(
+        "x", spec_diff.project_version((repo / "pyproject.toml").read_text(), "x")
+    )
+    _edit_and_bump(repo, f"{current[0]}.{current[1]}.{current[2] + 1}")
+    result = check_version(repo)
+    assert result.returncode == 1
+    assert "is breaking and needs a major bump" in result.stderr
+
+
+def test_version_check_passes_on_a_breaking_edit_with_a_major_bump(repo: Path) -> None:
+    current = spec_diff.parse_version(
+        "x", spec_diff.project_version((repo / "pyproject.toml").read_text(), "x")
+    )
+    _edit_and_bump(repo, f"{current[0] + 1}.0.0")
+    result = check_version(repo)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_version_check_wants_a_changelog_entry_for_the_new_version(repo: Path) -> None:
+    pyproject = repo / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text().replace('version = "', 'version = "9', 1))
+    result = check_version(repo)
+    assert result.returncode == 1
+    assert "CHANGELOG.md has no entry" in result.stderr
+
+
+def test_version_check_passes_when_the_base_does_not_exist(repo: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, str(repo / "scripts" / "spec_diff.py"), "--check-version", "git:HEAD~1"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "nothing to compare" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "needed", "enough"),
+    [
+        ((0, 2, 0), (0, 3, 0), "breaking", True),
+        ((0, 2, 0), (0, 2, 1), "breaking", False),
+        ((1, 4, 2), (1, 5, 0), "breaking", False),
+        ((1, 4, 2), (2, 0, 0), "breaking", True),
+        ((1, 4, 2), (1, 4, 3), "compatible", False),
+        ((1, 4, 2), (1, 5, 0), "compatible", True),
+        ((1, 4, 2), (1, 4, 2), "none", True),
+        ((1, 4, 2), (1, 4, 1), "none", False),
+    ],
+)
+def test_bump_rules(old: tuple[int, int, int], new: tuple[int, int, int], needed: str, enough: bool) -> None:
+    assert spec_diff.bump_is_enough(old, new, needed) is enough
