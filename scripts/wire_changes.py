@@ -419,7 +419,7 @@ class WireDiff:
         if token in self._seen:
             return
         self._seen.add(token)
-        handled = set(DOC_KEYS) | {"default", "deprecated", "readOnly", "writeOnly"}
+        handled = set(DOC_KEYS) | {"default", "deprecated"}
         handled |= self._schema_type(where, old, new, direction)
         handled |= self._schema_bounds(where, old, new, direction)
         handled |= self._schema_values(where, old, new, direction)
@@ -427,14 +427,15 @@ class WireDiff:
         if "items" in old or "items" in new:
             handled.add("items")
             self._schema(f"{where}[]", old.get("items"), new.get("items"), direction)
-        if old.get("default") != new.get("default") and direction == "request":
+        if old.get("default") != new.get("default"):
             what = f"default {_fmt(old.get('default'))} → {_fmt(new.get('default'))}"
-            self._add(
-                "breaking",
-                where,
-                f"{what}: what the server assumes when it is left out changed",
-                "request-default-changed",
-            )
+            if direction == "request":
+                what += ": what the server assumes when it is left out changed"
+            level: Level = "breaking" if direction == "request" else "compatible"
+            self._add(level, where, what, f"{direction}-default-changed")
+        if old.get("deprecated", False) != new.get("deprecated", False):
+            state = "deprecated" if new.get("deprecated") else "no longer deprecated"
+            self._add("compatible", where, state, f"{direction}-property-deprecated")
         for key in sorted((old.keys() | new.keys()) - handled):
             self._unknown(where, key, old.get(key), new.get(key))
 
