@@ -1,6 +1,8 @@
-"""Benchmark of the reference server: GET throughput against a minimal Starlette app, list latency vs size.
+"""Benchmark of the reference server: GET throughput against Prism and a minimal Starlette app, list
+latency vs size.
 
-Run: `.venv/bin/python bench/bench_server.py` (needs `wrk`; prints figures, asserts nothing).
+Run: `.venv/bin/python bench/bench_server.py` (needs `wrk`, and `npx` for Prism; prints figures,
+asserts nothing).
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from starlette.routing import Route
 
 from malomo_mock.cursors import CursorCodec
 from malomo_mock.customers_store import CustomersStore, Position
-from malomo_mock.serving import ServerThread, base_url_of, bind_socket
+from malomo_mock.serving import ServerThread, base_url_of, bind_socket, uvicorn_server
 
 API_KEY = "sk_test_bench"
 BIN = Path(sys.executable).parent
@@ -93,13 +95,42 @@ def wrk(url: str, seconds: int) -> float:
     return float(match.group(1))
 
 
+PRISM = "@stoplight/prism-cli@5.16.0"
+SPEC = Path(__file__).resolve().parent.parent / "openapi" / "malomo.yaml"
+
+
+@contextmanager
+def served_by_prism() -> Iterator[str]:
+    """Prism mocking the same spec (static examples), its request log off; yield its URL once it answers."""
+    sock = bind_socket("127.0.0.1", 0)
+    port = sock.getsockname()[1]
+    sock.close()
+    command = ["npx", "--yes", PRISM, "mock", "-h", "127.0.0.1", "-p", str(port), "--verboseLevel", "error"]
+    process = subprocess.Popen([*command, str(SPEC)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 180  # the first npx run downloads Prism
+        while True:
+            try:
+                httpx.get(f"{base_url}/customers", timeout=2)
+                break
+            except httpx.TransportError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("Prism did not start") from None
+                time.sleep(0.5)
+        yield base_url
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(30)
+
+
 def mock_command(db: Path | None = None) -> list[str]:
     command = [str(BIN / "malomo-mock"), "--port", "0", "--api-key", API_KEY]
     return [*command, "--db", str(db)] if db is not None else command
 
 
-def throughput(seconds: int) -> tuple[float, float]:
-    """(malomo-mock req/s, minimal app req/s) for GET /customers/{id}."""
+def throughput(seconds: int) -> tuple[float, float, float]:
+    """(malomo-mock, minimal app, Prism) requests per second for GET /customers/{id}."""
     with served(mock_command()) as base_url:
         created = httpx.post(
             f"{base_url}/customers",
@@ -111,7 +142,17 @@ def throughput(seconds: int) -> tuple[float, float]:
     with served([sys.executable, __file__, "--serve-minimal"]) as base_url:
         wrk(f"{base_url}/customers/{created['id']}", 2)
         minimal = wrk(f"{base_url}/customers/{created['id']}", seconds)
-    return mock, minimal
+    with served_by_prism() as base_url:
+        wrk(f"{base_url}/customers/{created['id']}", 2)
+        prism = wrk(f"{base_url}/customers/{created['id']}", seconds)
+    return mock, minimal, prism
+
+
+def serving_stack() -> str:
+    """The HTTP parser and event loop uvicorn picks for the reference server here."""
+    config = uvicorn_server(Starlette()).config
+    config.load()
+    return f"{config.http_protocol_class.__name__}, loop {config.loop}"
 
 
 def fill(db: Path, count: int) -> tuple[bytes, Position]:
@@ -164,11 +205,13 @@ def main() -> None:
         signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
         serve_minimal_app()
         return
-    mock, minimal = throughput(args.seconds)
+    mock, minimal, prism = throughput(args.seconds)
     print(f"GET /customers/{{id}}  wrk -t2 -c32 -d{args.seconds}s")
-    print(f"  malomo-mock   {mock:9.0f} req/s")
+    print(f"  malomo-mock   {mock:9.0f} req/s  ({serving_stack()})")
     print(f"  minimal app   {minimal:9.0f} req/s")
-    print(f"  ratio         {mock / minimal:9.2f}  (goal >= 0.6)")
+    print(f"  Prism {PRISM.rsplit('@', 1)[1]}  {prism:9.0f} req/s")
+    print(f"  ratio to the minimal app  {mock / minimal:9.2f}  (goal >= 0.6)")
+    print(f"  ratio to Prism            {mock / prism:9.2f}  (goal >= 2.5)")
     with tempfile.TemporaryDirectory() as tmp:
         small = list_latency(Path(tmp) / "small.sqlite", 1_000, args.requests)
         large = list_latency(Path(tmp) / "large.sqlite", args.large, args.requests)
