@@ -193,7 +193,8 @@ def changelog_entry(version: str, changes: list[Change]) -> str:
             section = "Removed" if "removed" in change.rule else "Changed"
             sections[section].append(f"- **Breaking:** {text}")
         else:
-            sections["Added" if "added" in change.rule else "Changed"].append(f"- {text}")
+            added = "added" in change.rule or change.rule.startswith("new-")
+            sections["Added" if added else "Changed"].append(f"- {text}")
     docs = sum(c.level == "docs" for c in changes)
     if docs:
         sections["Changed"].append(

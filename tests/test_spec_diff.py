@@ -269,3 +269,33 @@ def test_version_check_passes_when_the_base_does_not_exist(repo: Path) -> None:
 )
 def test_bump_rules(old: tuple[int, int, int], new: tuple[int, int, int], needed: str, enough: bool) -> None:
     assert spec_diff.bump_is_enough(old, new, needed) is enough
+
+
+README_EDIT = [
+    {"op": "replace", "path": "/components/schemas/Name/maxLength", "value": 100},
+    {
+        "op": "add",
+        "path": "/components/schemas/Customer/properties/nickname",
+        "value": {"type": "string", "nullable": True, "description": "What the customer likes to be called."},
+    },
+    {
+        "op": "add",
+        "path": "/paths/~1customers/get/parameters/-",
+        "value": {
+            "name": "limit",
+            "in": "query",
+            "required": False,
+            "description": "Items per page.",
+            "schema": {"type": "integer", "minimum": 1, "maximum": 100},
+        },
+    },
+    {"op": "replace", "path": "/paths/~1customers~1{id}/get/summary", "value": "Get one customer"},
+]
+
+
+def test_the_readme_shows_the_real_report_of_its_example_edit(
+    base: spec_diff.SpecSource, tmp_path: Path
+) -> None:
+    changes = diff_of(base, apply_patch(base.document, README_EDIT), tmp_path)
+    report = spec_diff.markdown_report("openapi/malomo.yaml", "edited.yaml", changes)
+    assert report.strip() in (ROOT / "README.md").read_text()
