@@ -152,7 +152,9 @@ def serving_stack() -> str:
     """The HTTP parser and event loop uvicorn picks for the reference server here."""
     config = uvicorn_server(Starlette()).config
     config.load()
-    return f"{config.http_protocol_class.__name__}, loop {config.loop}"
+    loop_factory = config.get_loop_factory()
+    loop = loop_factory.__module__ if loop_factory is not None else "asyncio"
+    return f"{config.http_protocol_class.__name__}, event loop from {loop}"
 
 
 def fill(db: Path, count: int) -> tuple[bytes, Position]:
