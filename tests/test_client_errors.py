@@ -9,7 +9,8 @@ import httpx
 import pytest
 
 import malomo
-from malomo._errors import error_from_response, error_from_transport_error, parse_retry_after
+from malomo._errors import error_from_response, error_from_transport_error
+from malomo._retry_transport import parse_retry_after
 
 KEY = "sk_test_unit_secret_key_1234"
 

@@ -5,7 +5,7 @@ errors; paginate()/apaginate() iterate every item of a list operation. Errors: s
 """
 
 from ._client_factory import VERSION as __version__
-from ._client_factory import connect
+from ._client_factory import MalomoClient, connect
 from ._errors import (
     APIConnectionError,
     APITimeoutError,
@@ -27,6 +27,7 @@ __all__ = [
     "AsyncRetryTransport",
     "AuthenticationError",
     "BadRequestError",
+    "MalomoClient",
     "MalomoError",
     "NotFoundError",
     "PaginationLoopError",

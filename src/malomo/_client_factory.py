@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import importlib.metadata
 from collections.abc import Mapping
+from typing import Any
 
 import httpx
+from attrs import define, field
 
 from malomo_client import AuthenticatedClient
 
-from ._operation_calls import araise_for_status_hook, raise_for_status_hook
 from ._retry_transport import AsyncRetryTransport, RetryPolicy, RetryTransport
 
-__all__ = ["DEFAULT_BASE_URL", "USER_AGENT", "VERSION", "connect"]
+__all__ = ["DEFAULT_BASE_URL", "USER_AGENT", "VERSION", "MalomoClient", "connect"]
 
 DEFAULT_BASE_URL = "https://api.gomalomo.com"
 ACCEPT = "application/vnd.malomo+json; version=2"
@@ -64,6 +65,53 @@ def _check_timeout(timeout: object) -> httpx.Timeout:
     return httpx.Timeout(float(timeout))
 
 
+@define
+class MalomoClient(AuthenticatedClient):
+    """The generated AuthenticatedClient whose httpx clients always go through the retry transports.
+
+    The generated ``with_headers()``, ``with_timeout()`` and ``with_cookies()`` return copies made
+    with attrs' ``evolve``, which build their httpx clients anew; here every build wraps the
+    innermost transport in the retries, so a copy retries like the original.
+    """
+
+    retry_policy: RetryPolicy = field(factory=RetryPolicy, kw_only=True)
+    # The innermost transports; None: a fresh httpx one for each httpx client this builds.
+    transport: httpx.BaseTransport | None = field(default=None, kw_only=True, repr=False)
+    async_transport: httpx.AsyncBaseTransport | None = field(default=None, kw_only=True, repr=False)
+
+    def _settings(self) -> dict[str, Any]:
+        headers = {**self._headers, self.auth_header_name: f"{self.prefix} {self.token}"}
+        return {
+            "base_url": self._base_url,
+            "cookies": self._cookies,
+            "headers": headers,
+            "timeout": self._timeout,
+            "follow_redirects": self._follow_redirects,
+            **self._httpx_args,
+        }
+
+    def get_httpx_client(self) -> httpx.Client:
+        if self._client is None:
+            inner = (
+                self.transport if self.transport is not None else httpx.HTTPTransport(verify=self._verify_ssl)
+            )
+            outer = (
+                RetryTransport(inner, policy=self.retry_policy) if self.retry_policy.max_retries else inner
+            )
+            self._client = httpx.Client(transport=outer, **self._settings())
+        return self._client
+
+    def get_async_httpx_client(self) -> httpx.AsyncClient:
+        if self._async_client is None:
+            inner = self.async_transport
+            if inner is None:
+                inner = httpx.AsyncHTTPTransport(verify=self._verify_ssl)
+            policy = self.retry_policy
+            outer = AsyncRetryTransport(inner, policy=policy) if policy.max_retries else inner
+            self._async_client = httpx.AsyncClient(transport=outer, **self._settings())
+        return self._async_client
+
+
 def connect(
     api_key: str,
     *,
@@ -76,8 +124,8 @@ def connect(
     headers: Mapping[str, str] | None = None,
     transport: httpx.BaseTransport | None = None,
     async_transport: httpx.AsyncBaseTransport | None = None,
-) -> AuthenticatedClient:
-    """A generated ``AuthenticatedClient`` for the Malomo API, usable with sync and async operations.
+) -> MalomoClient:
+    """A ``MalomoClient`` (a generated ``AuthenticatedClient``) for the Malomo API, sync and async.
 
     It sends ``Authorization: Bearer <api_key>``, the API version ``Accept`` header and a
     ``malomo-openapi/<version>`` User-Agent, gives up on a request after ``timeout`` seconds (per
@@ -85,49 +133,20 @@ def connect(
     (``max_retries=0`` turns retries off). ``headers`` are sent too. ``transport`` /
     ``async_transport`` replace the innermost httpx transports (the retries wrap them), e.g. for a
     proxy or custom TLS: with transports of its own, httpx reads no ``HTTP(S)_PROXY`` variable.
+    Copies made by ``with_headers()``, ``with_timeout()`` and ``with_cookies()`` keep the retries.
     Close it with ``with client:`` / ``async with client:``.
     """
     api_key = _check_api_key(api_key)
-    base_url = _check_base_url(base_url, api_key)
-    http_timeout = _check_timeout(timeout)
     policy = RetryPolicy(
         max_retries=max_retries, backoff=backoff, max_backoff=max_backoff, max_retry_after=max_retry_after
     )
-    all_headers = {
-        "Accept": ACCEPT,
-        "User-Agent": USER_AGENT,
-        **(headers or {}),
-        "Authorization": f"Bearer {api_key}",
-    }
-    client = AuthenticatedClient(
-        base_url=base_url,
+    extra = {name: value for name, value in (headers or {}).items() if name.lower() != "authorization"}
+    return MalomoClient(
+        base_url=_check_base_url(base_url, api_key),
         token=api_key,
-        timeout=http_timeout,
-        headers={name: value for name, value in all_headers.items() if name != "Authorization"},
+        timeout=_check_timeout(timeout),
+        headers={"Accept": ACCEPT, "User-Agent": USER_AGENT, **extra},
+        retry_policy=policy,
+        transport=transport,
+        async_transport=async_transport,
     )
-    sync_transport: httpx.BaseTransport = transport if transport is not None else httpx.HTTPTransport()
-    async_inner: httpx.AsyncBaseTransport = (
-        async_transport if async_transport is not None else httpx.AsyncHTTPTransport()
-    )
-    if policy.max_retries:
-        sync_transport = RetryTransport(sync_transport, policy=policy)
-        async_inner = AsyncRetryTransport(async_inner, policy=policy)
-    client.set_httpx_client(
-        httpx.Client(
-            base_url=base_url,
-            headers=all_headers,
-            timeout=http_timeout,
-            transport=sync_transport,
-            event_hooks={"response": [raise_for_status_hook]},
-        )
-    )
-    client.set_async_httpx_client(
-        httpx.AsyncClient(
-            base_url=base_url,
-            headers=all_headers,
-            timeout=http_timeout,
-            transport=async_inner,
-            event_hooks={"response": [araise_for_status_hook]},
-        )
-    )
-    return client

@@ -1,4 +1,4 @@
-"""The malomo exception hierarchy, and the mapping from an HTTP answer to the right exception.
+"""The malomo exception hierarchy, and every function that builds one of its errors.
 
 One shallow tree, every class documented here::
 
@@ -19,15 +19,14 @@ scrubbed from anything taken from the response.
 
 from __future__ import annotations
 
-import email.utils
 import json
-import math
 import re
-import time
 from collections.abc import Mapping
 from typing import Any
 
 import httpx
+
+from ._retry_transport import parse_retry_after
 
 __all__ = [
     "APIConnectionError",
@@ -41,7 +40,10 @@ __all__ = [
     "ServerError",
     "error_from_response",
     "error_from_transport_error",
-    "parse_retry_after",
+    "invalid_link",
+    "invalid_response",
+    "pagination_loop",
+    "unexpected_status",
 ]
 
 _MAX_MESSAGE_CHARS = 300
@@ -160,24 +162,44 @@ def _scrub(text: str, secret: str | None) -> str:
     return text.replace(secret, "[redacted]") if secret else text
 
 
-def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
-    """Seconds to wait according to a ``Retry-After`` value (delta-seconds or HTTP-date), else None."""
-    if value is None:
-        return None
-    value = value.strip()
-    try:
-        seconds = float(value)
-    except ValueError:
-        try:
-            when = email.utils.parsedate_to_datetime(value)
-        except (TypeError, ValueError, IndexError):
-            return None
-        if when.tzinfo is None:  # an obsolete date format without zone: HTTP dates are GMT
-            return None
-        seconds = when.timestamp() - (time.time() if now is None else now)
-    if math.isnan(seconds) or math.isinf(seconds):
-        return None
-    return max(0.0, seconds)
+def _header_request_id(response: httpx.Response) -> str | None:
+    return response.headers.get("x-request-id") or None
+
+
+def _about(
+    response: httpx.Response, code: str, message: str, cls: type[MalomoError] = MalomoError
+) -> MalomoError:
+    """An error about an answer that is not an error answer: its status, request id and headers."""
+    request_id = _header_request_id(response)
+    return cls(
+        message, status=response.status_code, code=code, request_id=request_id, headers=response.headers
+    )
+
+
+def invalid_response(response: httpx.Response, exc: BaseException) -> MalomoError:
+    """A 2xx answer whose body the generated model could not parse."""
+    message = f"the {response.status_code} answer does not match the spec ({type(exc).__name__})"
+    return _about(response, "invalid_response", message)
+
+
+def unexpected_status(response: httpx.Response) -> MalomoError:
+    """A 2xx answer with a body, of a status the operation does not declare."""
+    message = f"status {response.status_code} is not a declared answer of this operation"
+    return _about(response, "unexpected_status", message)
+
+
+def invalid_link(response: httpx.Response, target: str) -> MalomoError:
+    """A `Link: rel="next"` target without a cursor: following it would restart or cut the walk."""
+    return _about(response, "invalid_link", f'the Link rel="next" target {target!r} has no `next` cursor')
+
+
+def pagination_loop(response: httpx.Response, operation: str, pages: int) -> MalomoError:
+    """A list operation handed out a cursor it had already handed out."""
+    message = (
+        f"{operation} returned a next cursor it had already returned (after {pages} pages); "
+        "stopping instead of looping forever"
+    )
+    return _about(response, "pagination_loop", message, PaginationLoopError)
 
 
 def error_from_response(response: httpx.Response) -> MalomoError:
@@ -198,7 +220,7 @@ def error_from_response(response: httpx.Response) -> MalomoError:
     code = fields.get("code") if isinstance(fields.get("code"), str) else None
     message = fields.get("message") if isinstance(fields.get("message"), str) else None
     request_id = fields.get("request_id") if isinstance(fields.get("request_id"), str) else None
-    request_id = request_id or response.headers.get("x-request-id") or None
+    request_id = request_id or _header_request_id(response)
 
     if message is None:
         reason = response.reason_phrase or "HTTP error"

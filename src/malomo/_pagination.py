@@ -18,40 +18,31 @@ import httpx
 from malomo_client.models.error import Error
 from malomo_client.types import Response
 
-from ._errors import MalomoError, PaginationLoopError
-from ._operation_calls import acall_detailed, call_detailed, resolve_operation
+from ._errors import invalid_link, pagination_loop
+from ._operation_calls import asend, operation_module, send
 
 __all__ = ["apaginate", "paginate"]
 
 T = TypeVar("T")
 
 
-def _cursor_parameter(function: Callable[..., Any]) -> str:
-    """The keyword the generated function takes the ``next`` query parameter as (``next_``)."""
-    parameters = inspect.signature(function).parameters
+def _cursor_parameter(module: ModuleType) -> str:
+    """The keyword the generated operation takes the ``next`` query parameter as (``next_``)."""
+    parameters = inspect.signature(module._get_kwargs).parameters
     for name in ("next_", "next"):
         if name in parameters:
             return name
-    raise TypeError(
-        f"{function.__module__}.{function.__name__} has no `next` parameter: it is not a paginated list"
-    )
+    raise TypeError(f"{module.__name__} has no `next` parameter: it is not a paginated list")
 
 
-def next_cursor(response: httpx.Response | None) -> str | None:
+def next_cursor(response: httpx.Response) -> str | None:
     """The ``next`` query parameter of the answer's ``Link rel="next"`` target; None on the last page."""
-    if response is None:
-        return None
     target = response.links.get("next", {}).get("url")
     if target is None:
         return None
     cursor: str | None = httpx.URL(target).params.get("next")
     if not cursor:  # following such a link would restart or truncate the walk without a word
-        raise MalomoError(
-            f'the Link rel="next" target {target!r} has no `next` cursor',
-            status=response.status_code,
-            code="invalid_link",
-            request_id=response.headers.get("x-request-id"),
-        )
+        raise invalid_link(response, target)
     return cursor
 
 
@@ -62,29 +53,21 @@ class _CursorLog:
         self._seen: set[bytes] = set()
         self._operation_name = operation_name
 
-    def check(self, cursor: str, response: httpx.Response | None) -> None:
+    def check(self, cursor: str, response: httpx.Response) -> None:
         digest = hashlib.blake2b(cursor.encode(), digest_size=16).digest()
         if digest in self._seen:
-            raise PaginationLoopError(
-                f"{self._operation_name} returned a next cursor it had already returned "
-                f"(after {len(self._seen)} pages); stopping instead of looping forever",
-                status=response.status_code if response is not None else None,
-                code="pagination_loop",
-                request_id=response.headers.get("x-request-id") if response is not None else None,
-            )
+            raise pagination_loop(response, self._operation_name, len(self._seen))
         self._seen.add(digest)
 
 
-def _prepare(
-    operation: object, params: dict[str, Any], *, asynchronous: bool
-) -> tuple[Callable[..., Any], str]:
-    function = resolve_operation(operation, asynchronous=asynchronous)
-    cursor_name = _cursor_parameter(function)
+def _prepare(operation: object, params: dict[str, Any]) -> tuple[ModuleType, str]:
+    module = operation_module(operation)
+    cursor_name = _cursor_parameter(module)
     if "prev" in params and params["prev"] is not None:
         raise TypeError("paginate() walks forward with `next`; it takes no `prev` cursor")
     if cursor_name != "next" and "next" in params:  # accept the spec's name too
         params[cursor_name] = params.pop("next")
-    return function, cursor_name
+    return module, cursor_name
 
 
 @overload
@@ -103,10 +86,10 @@ def paginate(
     a starting cursor. A non-2xx page raises its typed MalomoError; a repeated cursor raises
     PaginationLoopError.
     """
-    function, cursor_name = _prepare(operation, params, asynchronous=False)
-    cursors = _CursorLog(function.__module__)
+    module, cursor_name = _prepare(operation, params)
+    cursors = _CursorLog(module.__name__)
     while True:
-        items, response = call_detailed(function, (), {**params, "client": client})
+        items, response = send(module, (), {**params, "client": client})
         yield from items or ()
         del items
         cursor = next_cursor(response)
@@ -126,10 +109,10 @@ async def apaginate(
     operation: Callable[..., Awaitable[Response[Any]]] | ModuleType, /, *, client: Any, **params: Any
 ) -> AsyncIterator[Any]:
     """Async twin of paginate(): ``async for customer in malomo.apaginate(list_customers, client=c)``."""
-    function, cursor_name = _prepare(operation, params, asynchronous=True)
-    cursors = _CursorLog(function.__module__)
+    module, cursor_name = _prepare(operation, params)
+    cursors = _CursorLog(module.__name__)
     while True:
-        items, response = await acall_detailed(function, (), {**params, "client": client})
+        items, response = await asend(module, (), {**params, "client": client})
         for item in items or ():
             yield item
         del items

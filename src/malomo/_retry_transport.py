@@ -10,7 +10,9 @@ OPTIONS) with a replayable body are sent again; a POST is retried only after a c
 from __future__ import annotations
 
 import asyncio
+import email.utils
 import logging
+import math
 import random
 import time
 from collections.abc import Awaitable, Callable
@@ -18,9 +20,7 @@ from dataclasses import dataclass
 
 import httpx
 
-from ._errors import parse_retry_after
-
-__all__ = ["AsyncRetryTransport", "RetryPolicy", "RetryTransport"]
+__all__ = ["AsyncRetryTransport", "RetryPolicy", "RetryTransport", "parse_retry_after"]
 
 logger = logging.getLogger("malomo")
 
@@ -37,6 +37,26 @@ _MAYBE_SENT_ERRORS = (
     httpx.WriteTimeout,
     httpx.RemoteProtocolError,
 )
+
+
+def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
+    """Seconds to wait according to a ``Retry-After`` value (delta-seconds or HTTP-date), else None."""
+    if value is None:
+        return None
+    value = value.strip()
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return None
+        if when.tzinfo is None:  # an obsolete date format without zone: HTTP dates are GMT
+            return None
+        seconds = when.timestamp() - (time.time() if now is None else now)
+    if math.isnan(seconds) or math.isinf(seconds):
+        return None
+    return max(0.0, seconds)
 
 
 @dataclass(frozen=True)
