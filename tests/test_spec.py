@@ -129,3 +129,32 @@ def test_authenticated_client_repr_hides_the_token() -> None:
     assert token not in repr(client.with_headers({"X-Extra": "1"}))
     # The key still reaches the wire.
     assert client.get_httpx_client().headers["Authorization"] == f"Bearer {token}"
+
+
+@pytest.mark.parametrize("schema_name", ["CustomerCreate", "CustomerUpdate"])
+def test_the_reference_servers_copy_of_the_customer_fields_matches_the_spec(schema_name: str) -> None:
+    from malomo_mock import request_bodies
+
+    schema = SPEC["components"]["schemas"][schema_name]
+    fields = {name: resolve(node) for name, node in schema["properties"].items()}
+    assert {name: field["maxLength"] for name, field in fields.items()} == request_bodies.MAX_LENGTHS
+    assert {name for name, field in fields.items() if field.get("nullable")} == request_bodies.NULLABLE_FIELDS
+    if schema_name == "CustomerCreate":
+        assert set(schema["required"]) == request_bodies.REQUIRED_ON_CREATE
+    else:
+        assert "required" not in schema
+
+
+def test_every_documented_error_status_has_its_own_error_class() -> None:
+    import malomo
+    from malomo._errors import error_from_response
+
+    documented = {
+        int(status)
+        for _, operation in operations()
+        for status in operation["responses"]
+        if int(status) >= 400
+    }
+    for status in documented:
+        error = error_from_response(httpx.Response(status, json={"code": "x", "message": "m"}))
+        assert type(error) is not malomo.MalomoError, f"{status} has no class of its own"

@@ -11,12 +11,12 @@ import secrets
 import sqlite3
 import time
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Final
 
-CUSTOMER_FIELDS: Final = ("email", "first_name", "last_name", "phone_number")
+from malomo_mock.request_bodies import CUSTOMER_FIELDS
 
 _SCHEMA: Final = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -110,11 +110,24 @@ def _event_json(row: Sequence[Any]) -> dict[str, Any]:
     }
 
 
+@dataclass(frozen=True, slots=True)
+class _Listing:
+    """A keyset-paginated list: its table, the columns of one item, their JSON, and the list's scope."""
+
+    table: str
+    columns: str
+    to_json: Callable[[Sequence[Any]], dict[str, Any]]
+    scope: str  # SQL condition; its `?` take the scope arguments of the call
+
+
+_CUSTOMER_LIST: Final = _Listing("customers", _CUSTOMER_COLUMNS, _customer_json, "1")
+_EVENT_LIST: Final = _Listing("events", _EVENT_COLUMNS, _event_json, "customer_id = ?")
+
+
 class CustomersStore:
     """Customers and their events in one SQLite database (`:memory:` or a file in WAL mode)."""
 
     def __init__(self, path: str = ":memory:") -> None:
-        self.path = path
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         if path != ":memory:":
             self._db.execute("PRAGMA journal_mode=WAL")
@@ -231,71 +244,51 @@ class CustomersStore:
                 self._db.execute("DELETE FROM events WHERE customer_id = ?", (customer_id,))
         return bool(deleted)
 
-    def count_customers(self) -> int:
-        return int(self._db.execute("SELECT count(*) FROM customers").fetchone()[0])
-
     # Lists
 
     def list_customers(self, page_size: int, after: Position | None, before: Position | None) -> Page:
-        return self._page("customers", "", (), _CUSTOMER_COLUMNS, _customer_json, page_size, after, before)
+        return self._page(_CUSTOMER_LIST, (), page_size, after, before)
 
     def list_events(
         self, customer_id: str, page_size: int, after: Position | None, before: Position | None
     ) -> Page:
-        return self._page(
-            "events",
-            "customer_id = ? AND ",
-            (customer_id,),
-            _EVENT_COLUMNS,
-            _event_json,
-            page_size,
-            after,
-            before,
-        )
+        return self._page(_EVENT_LIST, (customer_id,), page_size, after, before)
 
     def _page(
         self,
-        table: str,
-        scope: str,
-        scope_args: tuple[str, ...],
-        columns: str,
-        to_json: Any,
+        listing: _Listing,
+        scope: tuple[str, ...],
         page_size: int,
         after: Position | None,
         before: Position | None,
     ) -> Page:
-        created_column = 6 if table == "events" else 5
+        """One keyset page after `after`, before `before`, or from the start.
+
+        Rows lead with (created_us, id), the position of their item.
+        """
+        where = f"FROM {listing.table} WHERE {listing.scope}"
+        select = f"SELECT created_us, id, {listing.columns} {where}"
         if before is not None:
-            rows = self._db.execute(
-                f"SELECT {columns} FROM {table} WHERE {scope}(created_us, id) < (?, ?)"
-                " ORDER BY created_us DESC, id DESC LIMIT ?",
-                (*scope_args, before.created_us, before.id, page_size),
-            ).fetchall()
+            query = f"{select} AND (created_us, id) < (?, ?) ORDER BY created_us DESC, id DESC LIMIT ?"
+            rows = self._db.execute(query, (*scope, before.created_us, before.id, page_size)).fetchall()
             rows.reverse()
         elif after is not None:
-            rows = self._db.execute(
-                f"SELECT {columns} FROM {table} WHERE {scope}(created_us, id) > (?, ?)"
-                " ORDER BY created_us, id LIMIT ?",
-                (*scope_args, after.created_us, after.id, page_size),
-            ).fetchall()
+            query = f"{select} AND (created_us, id) > (?, ?) ORDER BY created_us, id LIMIT ?"
+            rows = self._db.execute(query, (*scope, after.created_us, after.id, page_size)).fetchall()
         else:
             rows = self._db.execute(
-                f"SELECT {columns} FROM {table} WHERE {scope}1 ORDER BY created_us, id LIMIT ?",
-                (*scope_args, page_size),
+                f"{select} ORDER BY created_us, id LIMIT ?", (*scope, page_size)
             ).fetchall()
         if not rows:
             return Page([], None, None, False, False)
-        first = Position(rows[0][created_column], rows[0][0])
-        last = Position(rows[-1][created_column], rows[-1][0])
+        first, last = Position(rows[0][0], rows[0][1]), Position(rows[-1][0], rows[-1][1])
 
         def exists(operator: str, position: Position) -> bool:
-            query = f"SELECT 1 FROM {table} WHERE {scope}(created_us, id) {operator} (?, ?) LIMIT 1"
-            return (
-                self._db.execute(query, (*scope_args, position.created_us, position.id)).fetchone()
-                is not None
-            )
+            query = f"SELECT 1 {where} AND (created_us, id) {operator} (?, ?) LIMIT 1"
+            return self._db.execute(query, (*scope, position.created_us, position.id)).fetchone() is not None
 
-        return Page([to_json(row) for row in rows], first, last, exists("<", first), exists(">", last))
+        items = [listing.to_json(row[2:]) for row in rows]
+        return Page(items, first, last, exists("<", first), exists(">", last))
 
     # Seeding and bulk loading
 

@@ -17,8 +17,13 @@ MAX_BODY_BYTES: Final = 1024 * 1024
 # An oversized body up to this size is read and dropped, so that the client is not cut off mid-send.
 _MAX_DRAINED_BYTES: Final = 16 * MAX_BODY_BYTES
 _DRAIN_SECONDS: Final = 2.0
-_MAX_LENGTHS: Final = {"email": 254, "first_name": 255, "last_name": 255, "phone_number": 64}
-_NULLABLE: Final = frozenset({"first_name", "last_name", "phone_number"})
+# The one copy of what the spec says of a customer's writable fields (`CustomerCreate`,
+# `CustomerUpdate`): each field's maxLength, which may be null, which create requires.
+# tests/test_spec.py fails when these disagree with openapi/malomo.yaml.
+MAX_LENGTHS: Final = {"email": 254, "first_name": 255, "last_name": 255, "phone_number": 64}
+NULLABLE_FIELDS: Final = frozenset({"first_name", "last_name", "phone_number"})
+REQUIRED_ON_CREATE: Final = frozenset({"email"})
+CUSTOMER_FIELDS: Final = tuple(MAX_LENGTHS)
 # RFC 5322 dot-atom local part (no quoted strings) and a hostname of LDH labels (a dotless one too).
 _EMAIL: Final = re.compile(
     r"[A-Za-z0-9!#$%&'*+\-/=?^_`{|}~]+(?:\.[A-Za-z0-9!#$%&'*+\-/=?^_`{|}~]+)*"
@@ -115,22 +120,23 @@ async def read_json_object(request: Request) -> dict[str, Any]:
 
 def validate_customer_fields(document: dict[str, Any], *, creating: bool) -> dict[str, str | None]:
     """The fields of a `CustomerCreate` (creating) or `CustomerUpdate` body; else BodyError 400."""
-    unknown = sorted(set(document) - _MAX_LENGTHS.keys())
+    unknown = sorted(set(document) - MAX_LENGTHS.keys())
     if unknown:
         raise BodyError(400, "bad_request", f"Unknown field: {unknown[0][:64]!r}.")
-    if creating and "email" not in document:
-        raise BodyError(400, "bad_request", "email: is required.")
+    missing = sorted(REQUIRED_ON_CREATE - document.keys()) if creating else []
+    if missing:
+        raise BodyError(400, "bad_request", f"{missing[0]}: is required.")
     fields: dict[str, str | None] = {}
     for name, value in document.items():
         if value is None:
-            if name not in _NULLABLE:
+            if name not in NULLABLE_FIELDS:
                 raise BodyError(400, "bad_request", f"{name}: cannot be null.")
             fields[name] = None
             continue
         if not isinstance(value, str):
             raise BodyError(400, "bad_request", f"{name}: must be a string.")
-        if len(value) > _MAX_LENGTHS[name]:
-            raise BodyError(400, "bad_request", f"{name}: is longer than {_MAX_LENGTHS[name]} characters.")
+        if len(value) > MAX_LENGTHS[name]:
+            raise BodyError(400, "bad_request", f"{name}: is longer than {MAX_LENGTHS[name]} characters.")
         try:
             value.encode("utf-8")
         except UnicodeEncodeError as exc:

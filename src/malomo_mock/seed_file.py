@@ -41,11 +41,9 @@ from pathlib import Path
 from typing import Any
 
 from malomo_mock.customers_store import CustomersStore, parse_timestamp
-from malomo_mock.request_bodies import BodyError, validate_customer_fields
+from malomo_mock.request_bodies import CUSTOMER_FIELDS, BodyError, validate_customer_fields
 
-_CUSTOMER_KEYS = frozenset(
-    {"id", "email", "first_name", "last_name", "phone_number", "created_at", "updated_at", "events"}
-)
+_CUSTOMER_KEYS = frozenset({"id", *CUSTOMER_FIELDS, "created_at", "updated_at", "events"})
 _EVENT_KEYS = frozenset(
     {"id", "type", "label", "link_back_url", "properties", "timestamp", "created_at", "updated_at"}
 )
@@ -113,7 +111,7 @@ def _customer(raw: Any, where: str, now_us: int) -> dict[str, Any]:
         raise SeedError(f"{where}: unknown field {unknown[0]!r}")
     try:
         fields = validate_customer_fields(
-            {k: v for k, v in raw.items() if k in _CUSTOMER_FIELD_KEYS}, creating=True
+            {k: v for k, v in raw.items() if k in CUSTOMER_FIELDS}, creating=True
         )
     except BodyError as exc:
         raise SeedError(f"{where}.{exc.message}") from None
@@ -131,9 +129,6 @@ def _customer(raw: Any, where: str, now_us: int) -> dict[str, Any]:
         "updated_us": updated_us,
         "events": [_event(event, f"{where}.events[{n}]", created_us) for n, event in enumerate(events)],
     }
-
-
-_CUSTOMER_FIELD_KEYS = frozenset({"email", "first_name", "last_name", "phone_number"})
 
 
 def read_seed(path: Path) -> list[dict[str, Any]]:
