@@ -14,7 +14,7 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from malomo_mock.request_bodies import BodyError, validate_customer_fields
+from malomo_mock.request_bodies import CUSTOMER_FIELDS, NULLABLE_FIELDS, BodyError, validate_customer_fields
 
 Headers = list[tuple[bytes, bytes]]
 ResponseRewrite = Callable[[Scope, int, Headers, bytes], tuple[int, Headers, bytes]]
@@ -326,17 +326,13 @@ def _error_status_always_400(scope: Scope, status: int, document: Any) -> Any:
 
 
 def _strip_unknown_fields(scope: Scope, document: dict[str, Any]) -> dict[str, Any]:
-    return {
-        name: value
-        for name, value in document.items()
-        if name in ("email", "first_name", "last_name", "phone_number")
-    }
+    return {name: value for name, value in document.items() if name in CUSTOMER_FIELDS}
 
 
 def _put_replaces_whole_customer(scope: Scope, document: dict[str, Any]) -> dict[str, Any]:
     if scope["method"] != "PUT":
         return document
-    return {"first_name": None, "last_name": None, "phone_number": None, **document}
+    return {**dict.fromkeys(NULLABLE_FIELDS), **document}
 
 
 def _null_does_not_clear(scope: Scope, document: dict[str, Any]) -> dict[str, Any]:
