@@ -10,6 +10,7 @@ import argparse
 import contextlib
 import importlib.metadata
 import io
+import re
 import shutil
 import sys
 import tempfile
@@ -71,7 +72,9 @@ def generate(into: Path, spec: Path = SPEC, config: Path = CONFIG, templates: Pa
     with contextlib.redirect_stdout(io.StringIO()):  # it prints "Generating <path>"
         problems = run_generator(config=generator_config, custom_template_path=templates)
     if problems:
-        raise GenerationError("; ".join(f"{p.header}: {p.detail or ''}".strip() for p in problems))
+        text = "; ".join(f"{p.header}: {p.detail or ''}".strip(" :") for p in problems)
+        # The generator's messages can hold object reprs of its own types; they say nothing to a reader.
+        raise GenerationError(re.sub(r"<openapi_python_client\.[^>]*>", "?", text))
     # --meta none leaves out the PEP 561 marker; users type-check against this package.
     (into / "py.typed").write_text("# Marker file for PEP 561\n")
     for leftover in IGNORED:

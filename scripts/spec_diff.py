@@ -131,11 +131,12 @@ def _same_settings(old: SpecSource, new: SpecSource) -> bool:
     return files(old.config, old.templates) == files(new.config, new.templates)
 
 
-_GENERATED: dict[tuple[str, str, str], Path] = {}
+_GENERATED: dict[tuple[str, str, str], Path | GenerationError] = {}
 
 
-def generated_client(source: SpecSource) -> Path:
-    """A folder holding the client generated from `source`; made once per process for the same input."""
+def generated_client(source: SpecSource) -> Path | GenerationError:
+    """A folder holding the client generated from `source`, or why the generator refused it; made once
+    per process for the same input."""
     key = (source.text, str(source.config), str(source.templates))
     if key not in _GENERATED:
         root = Path(tempfile.mkdtemp(prefix="spec-diff-"))
@@ -145,8 +146,9 @@ def generated_client(source: SpecSource) -> Path:
         try:
             generate(root / "malomo_client", spec_file, source.config, source.templates)
         except GenerationError as exc:
-            raise InputError(f"{source.label}: the client cannot be generated ({exc})") from exc
-        _GENERATED[key] = root
+            _GENERATED[key] = exc
+        else:
+            _GENERATED[key] = root
     return _GENERATED[key]
 
 
@@ -158,7 +160,15 @@ def compare(old: SpecSource, new: SpecSource) -> list[Change]:
         wire, renamed = wire_changes(old.document, new.document)
     except SpecError as exc:
         raise InputError(str(exc)) from exc
-    client = client_changes(generated_client(old), generated_client(new), renamed)
+    old_client, new_client = generated_client(old), generated_client(new)
+    if isinstance(old_client, GenerationError):
+        raise InputError(f"{old.label}: the client cannot be generated ({old_client})")
+    if isinstance(new_client, GenerationError):
+        # A valid spec that the generator refuses: nothing can be imported from it any more.
+        what = f"openapi-python-client refuses the new spec, so no client can be generated: {new_client}"
+        client = [Change("breaking", "malomo_client", what, "client-generation-failed", "client")]
+    else:
+        client = client_changes(old_client, new_client, renamed)
     order = {level: i for i, level in enumerate(LEVELS)}
     return sorted([*client, *wire], key=lambda c: (order[c.level], c.layer != "client", c.where))
 

@@ -419,7 +419,7 @@ class WireDiff:
         if token in self._seen:
             return
         self._seen.add(token)
-        handled = set(DOC_KEYS) | {"default", "deprecated"}
+        handled = set(DOC_KEYS) | {"default", "deprecated", "readOnly", "writeOnly"}
         handled |= self._schema_type(where, old, new, direction)
         handled |= self._schema_bounds(where, old, new, direction)
         handled |= self._schema_values(where, old, new, direction)
@@ -436,6 +436,14 @@ class WireDiff:
         if old.get("deprecated", False) != new.get("deprecated", False):
             state = "deprecated" if new.get("deprecated") else "no longer deprecated"
             self._add("compatible", where, state, f"{direction}-property-deprecated")
+        # readOnly: never in requests; writeOnly: never in responses. Gaining the one that concerns
+        # this direction takes the property away from it.
+        concern = "readOnly" if direction == "request" else "writeOnly"
+        for key in ("readOnly", "writeOnly"):
+            before, after = bool(old.get(key)), bool(new.get(key))
+            if before != after:
+                taken: Level = "breaking" if key == concern and after else "compatible"
+                self._add(taken, where, f"{key} {_fmt(before)} → {_fmt(after)}", f"{direction}-{key}-changed")
         for key in sorted((old.keys() | new.keys()) - handled):
             self._unknown(where, key, old.get(key), new.get(key))
 
