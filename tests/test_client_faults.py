@@ -11,7 +11,6 @@ import email.utils
 import importlib.metadata
 import json
 import logging
-import socket
 import threading
 import time
 import uuid
@@ -144,14 +143,6 @@ class FaultServer:
         self.stop()
 
 
-def free_port() -> int:
-    """A loopback port nobody listens on (connections to it are refused until a server binds it)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-    return port
-
-
 class SleepRecorder:
     """Stands in for time.sleep / asyncio.sleep: records the requested delays, returns at once."""
 
@@ -266,8 +257,8 @@ def test_post_after_503_is_not_retried() -> None:
     assert [r.method for r in server.received] == ["POST"]
 
 
-def test_post_after_a_connect_error_is_retried() -> None:
-    port = free_port()
+def test_post_after_a_connect_error_is_retried(closed_port: int) -> None:
+    port = closed_port
     server = FaultServer(Answer(200, customer_json()), port=port)
     sleep = SleepRecorder(on_sleep=server.start)  # the server comes up while the client backs off
     transport = malomo.RetryTransport(sleep=sleep)
@@ -281,8 +272,8 @@ def test_post_after_a_connect_error_is_retried() -> None:
     assert [(r.method, json.loads(r.body)) for r in server.received] == [("POST", {"email": "a@example.com"})]
 
 
-def test_async_post_after_a_connect_error_is_retried() -> None:
-    port = free_port()
+def test_async_post_after_a_connect_error_is_retried(closed_port: int) -> None:
+    port = closed_port
     server = FaultServer(Answer(200, customer_json()), port=port)
     sleep = SleepRecorder(on_sleep=server.start)
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import socket
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -216,16 +215,8 @@ def test_a_forged_cursor_raises_bad_request_error_from_paginate(client: Authenti
         list(malomo.paginate(list_customers, client=client, next_="forged-cursor"))
 
 
-def closed_port() -> int:
-    """A loopback port with nothing listening on it."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-    return port
-
-
-def test_unreachable_server_raises_connection_error() -> None:
-    base_url = f"http://127.0.0.1:{closed_port()}"
+def test_unreachable_server_raises_connection_error(closed_port: int) -> None:
+    base_url = f"http://127.0.0.1:{closed_port}"
     client = malomo.connect("sk_test_x", base_url=base_url, max_retries=1, backoff=0.001)
     with pytest.raises(malomo.APIConnectionError) as caught:
         malomo.call(list_customers, client=client)

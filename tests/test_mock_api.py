@@ -17,13 +17,6 @@ from malomo_mock import RunningServer, create_app, running
 ERROR_KEYS = {"code", "message", "request_id", "status"}
 
 
-@pytest.fixture
-def api(malomo_server: RunningServer) -> Iterator[httpx.Client]:
-    headers = {"Authorization": f"Bearer {malomo_server.api_key}"}
-    with httpx.Client(base_url=malomo_server.base_url, headers=headers, timeout=10) as client:
-        yield client
-
-
 def assert_error(response: httpx.Response, status: int) -> dict[str, Any]:
     assert response.status_code == status, response.text
     body = response.json()
@@ -486,13 +479,17 @@ def test_unknown_paths_are_404_with_the_error_body(api: httpx.Client, path: str)
     assert_error(api.get(path), 404)
 
 
+# Only methods HTTP parsers know: httptools (the `mock` extra's parser) answers an unknown token such as
+# `FOO` with its own 400 before the app sees the request.
 @pytest.mark.parametrize(
     ("path", "allowed", "methods"),
     [
-        ("/customers", "GET, POST", ["PUT", "DELETE", "PATCH", "OPTIONS", "TRACE", "HEAD", "QUERY", "FOO"]),
+        ("/customers", "GET, POST", ["PUT", "DELETE", "PATCH", "OPTIONS", "TRACE", "HEAD", "QUERY"]),
         (f"/customers/{uuid.uuid4()}", "GET, PUT, DELETE", ["POST", "PATCH", "OPTIONS", "HEAD"]),
         (f"/customers/{uuid.uuid4()}/events", "GET", ["POST", "PUT", "DELETE", "PATCH", "OPTIONS"]),
     ],
+    # Stable test ids (pytest-xdist workers must collect the same names), not the random uuids.
+    ids=["customers", "customer", "events"],
 )
 def test_undocumented_methods_are_405_with_allow(
     api: httpx.Client, path: str, allowed: str, methods: list[str]

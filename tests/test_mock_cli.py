@@ -3,69 +3,17 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import socket
 import subprocess
-import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 import yaml
+from conftest import MALOMO_MOCK, MockProcess
 
-MALOMO_MOCK = str(Path(sys.executable).parent / "malomo-mock")
 SPEC = Path(__file__).resolve().parents[1] / "openapi" / "malomo.yaml"
-
-
-class MockProcess:
-    """A `malomo-mock` subprocess whose startup lines have been read."""
-
-    def __init__(self, *args: str, env: dict[str, str] | None = None) -> None:
-        self.process = subprocess.Popen(
-            [MALOMO_MOCK, "--port", "0", *args],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            env={**os.environ, **(env or {})},
-        )
-        assert self.process.stdout is not None
-        self.lines: list[str] = []
-        while True:
-            line = self.process.stdout.readline()
-            if not line:
-                raise AssertionError(f"exited early: {self.process.wait()} {self.process.stderr.read()}")  # type: ignore[union-attr]
-            self.lines.append(line.rstrip("\n"))
-            if "listening on " in line:
-                break
-        self.base_url = self.lines[-1].split("listening on ")[1]
-
-    def stop(self, sig: int = signal.SIGTERM) -> int:
-        if self.process.poll() is None:
-            self.process.send_signal(sig)
-        try:
-            return self.process.wait(timeout=15)
-        finally:
-            for stream in (self.process.stdout, self.process.stderr):
-                if stream is not None:
-                    stream.close()
-
-
-@pytest.fixture
-def spawn() -> Iterator[type[MockProcess]]:
-    started: list[MockProcess] = []
-
-    class Tracked(MockProcess):
-        def __init__(self, *args: str, env: dict[str, str] | None = None) -> None:
-            super().__init__(*args, env=env)
-            started.append(self)
-
-    yield Tracked
-    for mock in started:
-        if mock.process.poll() is None:
-            mock.process.kill()
-            mock.process.wait()
 
 
 def run_failing(*args: str) -> subprocess.CompletedProcess[str]:
@@ -106,22 +54,13 @@ def test_api_key_flag_wins_over_the_environment(spawn: type[MockProcess]) -> Non
 def test_sigterm_and_ctrl_c_exit_cleanly(spawn: type[MockProcess], sig: int) -> None:
     mock = spawn("--api-key", "sk_test_k")
     assert mock.stop(sig) == 0
-    assert mock.process.stderr is not None
+    assert "Traceback" not in mock.stderr
 
 
-def test_sigterm_exit_leaves_no_traceback(tmp_path: Path) -> None:
-    process = subprocess.Popen(
-        [MALOMO_MOCK, "--port", "0", "--api-key", "k", "--db", str(tmp_path / "db")],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    assert process.stdout is not None
-    assert "listening on" in process.stdout.readline()
-    process.send_signal(signal.SIGTERM)
-    _, err = process.communicate(timeout=15)
-    assert process.returncode == 0
-    assert "Traceback" not in err
+def test_sigterm_exit_leaves_no_traceback(tmp_path: Path, spawn: type[MockProcess]) -> None:
+    mock = spawn("--api-key", "k", "--db", str(tmp_path / "db"))
+    assert mock.stop(signal.SIGTERM) == 0
+    assert "Traceback" not in mock.stderr
 
 
 @pytest.mark.parametrize(

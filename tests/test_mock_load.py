@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 import signal
-import subprocess
-import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
+from conftest import MockProcess
 
 from malomo_mock import running
-
-MALOMO_MOCK = str(Path(sys.executable).parent / "malomo-mock")
 
 
 def test_eight_threads_of_250_creates_make_exactly_2000_retrievable_customers() -> None:
@@ -38,7 +35,7 @@ def test_eight_threads_of_250_creates_make_exactly_2000_retrievable_customers() 
             response = client.get("/customers")
             while True:
                 listed.extend(item["id"] for item in response.json())
-                if 'rel="next"' not in response.headers.get("link", ""):
+                if "next" not in response.links:
                     break
                 response = client.get(response.links["next"]["url"])
             assert sorted(listed) == sorted(ids)
@@ -46,29 +43,18 @@ def test_eight_threads_of_250_creates_make_exactly_2000_retrievable_customers() 
                 assert client.get(f"/customers/{customer_id}").status_code == 200
 
 
-def _start(db: Path) -> tuple[subprocess.Popen[str], str]:
-    process = subprocess.Popen(
-        [MALOMO_MOCK, "--port", "0", "--api-key", "sk_test_dur", "--db", str(db)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    assert process.stdout is not None
-    line = process.stdout.readline()
-    assert "listening on " in line, line
-    return process, line.strip().split("listening on ")[1]
-
-
-def test_every_acknowledged_create_survives_a_sigkill_during_writes(tmp_path: Path) -> None:
-    db = tmp_path / "durable.sqlite"
-    process, base_url = _start(db)
+def test_every_acknowledged_create_survives_a_sigkill_during_writes(
+    tmp_path: Path, spawn: type[MockProcess]
+) -> None:
+    db = str(tmp_path / "durable.sqlite")
+    mock = spawn("--api-key", "sk_test_dur", "--db", db)
     headers = {"Authorization": "Bearer sk_test_dur"}
     acknowledged: list[dict[str, str]] = []
     lock = threading.Lock()
     stop = threading.Event()
 
     def write() -> None:
-        with httpx.Client(base_url=base_url, headers=headers, timeout=5) as client:
+        with httpx.Client(base_url=mock.base_url, headers=headers, timeout=5) as client:
             n = 0
             while not stop.is_set():
                 try:
@@ -87,22 +73,14 @@ def test_every_acknowledged_create_survives_a_sigkill_during_writes(tmp_path: Pa
         deadline = time.monotonic() + 10
         while len(acknowledged) < 200 and time.monotonic() < deadline:
             time.sleep(0.05)
-        process.send_signal(signal.SIGKILL)
-        process.wait(10)
+        mock.stop(signal.SIGKILL)
     finally:
         stop.set()
         for thread in writers:
             thread.join()
-        if process.stdout is not None:
-            process.stdout.close()
     assert len(acknowledged) >= 200
-    process, base_url = _start(db)
-    try:
-        with httpx.Client(base_url=base_url, headers=headers, timeout=10) as client:
-            for customer in acknowledged:
-                assert client.get(f"/customers/{customer['id']}").json() == customer
-    finally:
-        process.send_signal(signal.SIGTERM)
-        assert process.wait(15) == 0
-        if process.stdout is not None:
-            process.stdout.close()
+    restarted = spawn("--api-key", "sk_test_dur", "--db", db)
+    with httpx.Client(base_url=restarted.base_url, headers=headers, timeout=10) as client:
+        for customer in acknowledged:
+            assert client.get(f"/customers/{customer['id']}").json() == customer
+    assert restarted.stop(signal.SIGTERM) == 0

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import re
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,20 +14,12 @@ import pytest
 from malomo_mock import RunningServer, running
 
 PAGE = 5
-LINK = re.compile(r'<([^>]+)>; rel="(next|prev)"')
 
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[RunningServer]:
     with running(page_size=PAGE) as server:
         yield server
-
-
-@pytest.fixture
-def api(server: RunningServer) -> Iterator[httpx.Client]:
-    headers = {"Authorization": f"Bearer {server.api_key}"}
-    with httpx.Client(base_url=server.base_url, headers=headers, timeout=10) as client:
-        yield client
 
 
 @pytest.fixture(scope="module")
@@ -39,17 +30,13 @@ def customers(server: RunningServer) -> list[dict[str, Any]]:
         return [client.post("/customers", json={"email": f"c{n}@example.com"}).json() for n in range(23)]
 
 
-def links(response: httpx.Response) -> dict[str, str]:
-    return {rel: url for url, rel in LINK.findall(response.headers.get("link", ""))}
-
-
 def walk(
     api: httpx.Client, path: str, rel: str = "next"
 ) -> tuple[list[dict[str, Any]], list[httpx.Response]]:
     response = api.get(path)
     pages = [response]
-    while rel in links(response):
-        response = api.get(links(response)[rel])
+    while rel in response.links:
+        response = api.get(response.links[rel]["url"])
         pages.append(response)
     return [item for page in pages for item in page.json()], pages
 
@@ -59,7 +46,7 @@ def test_first_page_holds_the_oldest_customers_ascending(
 ) -> None:
     response = api.get("/customers")
     assert response.json() == customers[:PAGE]
-    assert set(links(response)) == {"next"}
+    assert set(response.links) == {"next"}
 
 
 def test_walking_next_visits_every_customer_once_in_order(
@@ -68,35 +55,35 @@ def test_walking_next_visits_every_customer_once_in_order(
     items, pages = walk(api, "/customers")
     assert items == customers
     assert [len(page.json()) for page in pages] == [5, 5, 5, 5, 3]
-    assert "next" not in links(pages[-1]) and "prev" in links(pages[-1])
+    assert "next" not in pages[-1].links and "prev" in pages[-1].links
 
 
 def test_prev_returns_the_page_immediately_before_still_ascending(
     api: httpx.Client, customers: list[dict[str, Any]]
 ) -> None:
     _, pages = walk(api, "/customers")
-    back = api.get(links(pages[-1])["prev"])
+    back = api.get(pages[-1].links["prev"]["url"])
     assert back.json() == customers[15:20]
     items = back.json()
-    while "prev" in links(back):
-        back = api.get(links(back)["prev"])
+    while "prev" in back.links:
+        back = api.get(back.links["prev"]["url"])
         items = back.json() + items
     assert items == customers[:20]
-    assert "prev" not in links(back) and "next" in links(back)
+    assert "prev" not in back.links and "next" in back.links
 
 
 def test_link_urls_are_absolute_and_built_from_the_request_base_url(
     server: RunningServer, api: httpx.Client, customers: list[dict[str, Any]]
 ) -> None:
-    assert links(api.get("/customers"))["next"].startswith(f"{server.base_url}/customers?next=")
+    assert api.get("/customers").links["next"]["url"].startswith(f"{server.base_url}/customers?next=")
     proxied = api.get("/customers", headers={"Host": "api.example.test:8443"})
-    assert links(proxied)["next"].startswith("http://api.example.test:8443/customers?next=")
+    assert proxied.links["next"]["url"].startswith("http://api.example.test:8443/customers?next=")
 
 
 def test_cursor_is_opaque_and_short_enough_for_the_spec(
     api: httpx.Client, customers: list[dict[str, Any]]
 ) -> None:
-    cursor = links(api.get("/customers"))["next"].split("next=")[1]
+    cursor = api.get("/customers").links["next"]["url"].split("next=")[1]
     assert 1 <= len(cursor) <= 512
     assert customers[PAGE - 1]["id"] not in cursor
 
@@ -113,7 +100,7 @@ def tamper(cursor: str) -> list[str]:
 def test_tampered_or_garbage_cursors_are_400(
     api: httpx.Client, customers: list[dict[str, Any]], param: str
 ) -> None:
-    cursor = links(api.get("/customers"))["next"].split("next=")[1]
+    cursor = api.get("/customers").links["next"]["url"].split("next=")[1]
     garbage = ["", "0", "x" * 600, "not a cursor", "%%%", "é", "a.b.c", "W10.AAAA", "\x00"]
     for bad in [*tamper(cursor), *garbage]:
         response = api.get("/customers", params={param: bad})
@@ -122,7 +109,7 @@ def test_tampered_or_garbage_cursors_are_400(
 
 
 def test_sending_both_next_and_prev_is_400(api: httpx.Client, customers: list[dict[str, Any]]) -> None:
-    cursor = links(api.get("/customers"))["next"].split("next=")[1]
+    cursor = api.get("/customers").links["next"]["url"].split("next=")[1]
     assert api.get("/customers", params={"next": cursor, "prev": cursor}).status_code == 400
     assert api.get(f"/customers?next={cursor}&next={cursor}").status_code == 400
 
@@ -134,11 +121,11 @@ def test_an_events_cursor_is_refused_by_the_customer_list_and_by_another_custome
     second = api.post("/customers", json={"email": "other@example.com"}).json()
     for _ in range(PAGE + 1):
         api.put(f"/customers/{first['id']}", json={})
-    cursor = links(api.get(f"/customers/{first['id']}/events"))["next"].split("next=")[1]
+    cursor = api.get(f"/customers/{first['id']}/events").links["next"]["url"].split("next=")[1]
     assert api.get(f"/customers/{first['id']}/events", params={"next": cursor}).status_code == 200
     assert api.get("/customers", params={"next": cursor}).status_code == 400
     assert api.get(f"/customers/{second['id']}/events", params={"next": cursor}).status_code == 400
-    customers_cursor = links(api.get("/customers"))["next"].split("next=")[1]
+    customers_cursor = api.get("/customers").links["next"]["url"].split("next=")[1]
     assert api.get(f"/customers/{first['id']}/events", params={"next": customers_cursor}).status_code == 400
 
 
@@ -173,7 +160,7 @@ def test_a_cursor_past_a_deleted_item_still_works() -> None:
         httpx.Client(base_url=server.base_url, headers={"Authorization": f"Bearer {server.api_key}"}) as api,
     ):
         made = [api.post("/customers", json={"email": f"d{n}@example.com"}).json() for n in range(5)]
-        next_url = links(api.get("/customers"))["next"]
+        next_url = api.get("/customers").links["next"]["url"]
         api.delete(f"/customers/{made[1]['id']}")
         assert api.get(next_url).json() == made[2:4]
 
@@ -202,9 +189,9 @@ def test_walk_during_concurrent_creates_visits_every_earlier_customer_exactly_on
                 response = api.get("/customers")
                 while True:
                     seen.extend(item["id"] for item in response.json())
-                    if "next" not in links(response) or before <= set(seen):
+                    if "next" not in response.links or before <= set(seen):
                         break
-                    response = api.get(links(response)["next"])
+                    response = api.get(response.links["next"]["url"])
             finally:
                 stop.set()
                 for thread in writers:
@@ -221,7 +208,8 @@ def test_cursors_survive_a_restart_on_the_same_db_file(tmp_path: Path) -> None:
             httpx.post(f"{server.base_url}/customers", json={"email": f"r{n}@x.io"}, headers=headers).json()
             for n in range(4)
         ]
-        cursor = links(httpx.get(f"{server.base_url}/customers", headers=headers))["next"].split("next=")[1]
+        first_page = httpx.get(f"{server.base_url}/customers", headers=headers)
+        cursor = first_page.links["next"]["url"].split("next=")[1]
     with running("sk_test_restart", page_size=2, db=db) as server:
         response = httpx.get(f"{server.base_url}/customers", params={"next": cursor}, headers=headers)
         assert response.status_code == 200
@@ -235,7 +223,7 @@ def test_cursors_survive_a_restart_on_the_same_db_file(tmp_path: Path) -> None:
 def test_every_one_character_change_to_a_cursor_is_refused(
     api: httpx.Client, customers: list[dict[str, Any]]
 ) -> None:
-    cursor = links(api.get("/customers"))["next"].split("next=")[1]
+    cursor = api.get("/customers").links["next"]["url"].split("next=")[1]
     alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
     for index, char in enumerate(cursor):
         if char == ".":
@@ -251,4 +239,4 @@ def test_a_hostile_host_header_falls_back_to_the_server_address_in_links(
 ) -> None:
     response = api.get("/customers", headers={b"Host": host.encode("latin-1")})
     assert response.status_code == 200
-    assert links(response)["next"].startswith(f"{server.base_url}/customers?next=")
+    assert response.links["next"]["url"].startswith(f"{server.base_url}/customers?next=")

@@ -1,37 +1,32 @@
-"""The contract suite's kill rate: it fails against every deliberately broken server, passes the correct one.
+"""The contract suite's kill rate: it fails against every deliberately broken server.
 
-Each run is `pytest contract_tests --profile quick -x` in a subprocess; two run at a time. The table of
-variants, outcomes, times and the first failing test is printed (see it with `pytest -s`).
+Each run is `pytest contract_tests --profile quick -x` in a subprocess (see `contract_suite_runs`); two run
+at a time. The table of variants, outcomes, times and the first failing test is printed (see it with
+`pytest -s`). That the suite passes against the correct server is `tox -e contract`'s job: it runs the
+suite with its default profile, which does everything `quick` does and more.
 """
 
 from __future__ import annotations
 
-import secrets
-from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
-
 import pytest
-from broken_servers import BROKEN_VARIANTS, BrokenVariant
-from contract_suite_runs import SuiteRun, run_suite_against
+from broken_servers import BROKEN_VARIANTS
+from contract_suite_runs import VariantRun
 
-API_KEY = f"sk_test_{secrets.token_hex(16)}"
-PARALLEL_RUNS = 2
 # pytest's exit code for "tests ran and some failed"; 2-4 would mean the suite itself broke.
 TESTS_FAILED = 1
 
 
-def _run_variant(variant: BrokenVariant, workdir: Path) -> SuiteRun:
-    return run_suite_against(
-        lambda app: variant.wrap(app, API_KEY), API_KEY, workdir / f"{variant.name}.xml", extra_args=["-x"]
-    )
+# Under pytest-xdist, on one worker: the runs are made once, by whichever test asks first.
+pytestmark = pytest.mark.xdist_group("broken_variant_runs")
 
 
-def _table(results: list[tuple[BrokenVariant, SuiteRun]]) -> str:
+def _table(results: list[VariantRun]) -> str:
     lines = [f"{'variant':<30} {'caught':<7} {'seconds':>7}  first failing test", "-" * 110]
-    for variant, run in results:
+    for result in results:
+        run = result.run
         caught = "yes" if run.exit_code == TESTS_FAILED else f"NO ({run.exit_code})"
-        lines.append(f"{variant.name:<30} {caught:<7} {run.seconds:>7.1f}  {run.first_failure or '-'}")
-    killed = sum(run.exit_code == TESTS_FAILED for _, run in results)
+        lines.append(f"{result.variant.name:<30} {caught:<7} {run.seconds:>7.1f}  {run.first_failure or '-'}")
+    killed = sum(result.run.exit_code == TESTS_FAILED for result in results)
     lines.append(f"kill rate: {killed}/{len(results)} = {100 * killed / len(results):.0f}%")
     return "\n".join(lines)
 
@@ -42,22 +37,15 @@ def test_there_are_at_least_twelve_distinct_variants() -> None:
     assert len(set(names)) == len(names)
 
 
-def test_suite_passes_against_the_correct_server(tmp_path: Path) -> None:
-    run = run_suite_against(None, API_KEY, tmp_path / "correct.xml")
-    print(f"\ncorrect server: exit {run.exit_code} in {run.seconds:.1f}s")
-    assert run.exit_code == 0, run.stdout[-4000:] + run.stderr[-2000:]
-
-
-def test_suite_fails_against_every_broken_variant(tmp_path: Path) -> None:
-    with ThreadPoolExecutor(max_workers=PARALLEL_RUNS) as pool:
-        runs = list(pool.map(lambda variant: _run_variant(variant, tmp_path), BROKEN_VARIANTS))
-    results = list(zip(BROKEN_VARIANTS, runs, strict=True))
-    print("\n" + _table(results))
-    survivors = {variant.name: run.exit_code for variant, run in results if run.exit_code != TESTS_FAILED}
+def test_suite_fails_against_every_broken_variant(broken_variant_runs: list[VariantRun]) -> None:
+    print("\n" + _table(broken_variant_runs))
+    assert [result.variant for result in broken_variant_runs] == list(BROKEN_VARIANTS)
+    survivors = [result for result in broken_variant_runs if result.run.exit_code != TESTS_FAILED]
     if survivors:
         details = "\n\n".join(
-            f"--- {variant.name} (exit {run.exit_code}) ---\n{run.stdout[-3000:]}{run.stderr[-1000:]}"
-            for variant, run in results
-            if variant.name in survivors
+            f"--- {result.variant.name} (exit {result.run.exit_code}) ---\n"
+            f"{result.run.stdout[-3000:]}{result.run.stderr[-1000:]}"
+            for result in survivors
         )
-        pytest.fail(f"the suite did not catch {sorted(survivors)}:\n{details}")
+        names = sorted(result.variant.name for result in survivors)
+        pytest.fail(f"the suite did not catch {names}:\n{details}")

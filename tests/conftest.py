@@ -1,0 +1,95 @@
+"""Fixtures shared by tests/: an authenticated client on the session's reference server, `malomo-mock`
+subprocesses, a loopback port nobody listens on, and the contract suite's runs against broken servers."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from contract_suite_runs import VariantRun, run_every_broken_variant
+
+from malomo_mock import RunningServer
+
+MALOMO_MOCK = str(Path(sys.executable).parent / "malomo-mock")
+
+
+@pytest.fixture
+def server(malomo_server: RunningServer) -> RunningServer:
+    """The reference server `api` talks to: the session's, unless a module overrides this fixture."""
+    return malomo_server
+
+
+@pytest.fixture
+def api(server: RunningServer) -> Iterator[httpx.Client]:
+    """An httpx client on `server` that sends its key."""
+    headers = {"Authorization": f"Bearer {server.api_key}"}
+    with httpx.Client(base_url=server.base_url, headers=headers, timeout=10) as client:
+        yield client
+
+
+@pytest.fixture
+def closed_port() -> int:
+    """A loopback port nobody listens on (connections to it are refused until a server binds it)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+    return port
+
+
+class MockProcess:
+    """A `malomo-mock --port 0 ...` subprocess whose output up to `listening on URL` has been read."""
+
+    def __init__(self, *args: str, env: dict[str, str] | None = None) -> None:
+        self.process = subprocess.Popen(
+            [MALOMO_MOCK, "--port", "0", *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**os.environ, **(env or {})},
+        )
+        assert self.process.stdout is not None
+        self.lines: list[str] = []
+        self.stderr = ""
+        while "listening on " not in (line := self.process.stdout.readline()):
+            if not line:
+                _, stderr = self.process.communicate(timeout=15)
+                raise AssertionError(f"malomo-mock exited early ({self.process.returncode}): {stderr}")
+            self.lines.append(line.rstrip("\n"))
+        self.lines.append(line.rstrip("\n"))
+        self.base_url = line.strip().split("listening on ")[1]
+
+    def stop(self, sig: int = signal.SIGTERM) -> int:
+        """Send `sig` (if still running), wait for the exit, keep the rest of stderr; the exit code."""
+        if self.process.poll() is None:
+            self.process.send_signal(sig)
+        _, self.stderr = self.process.communicate(timeout=15)
+        return self.process.returncode
+
+
+@pytest.fixture
+def spawn() -> Iterator[type[MockProcess]]:
+    """Start `malomo-mock` subprocesses (`spawn(*args, env=...)`); any still running at the end are killed."""
+    started: list[MockProcess] = []
+
+    class Tracked(MockProcess):
+        def __init__(self, *args: str, env: dict[str, str] | None = None) -> None:
+            super().__init__(*args, env=env)
+            started.append(self)
+
+    yield Tracked
+    for mock in started:
+        if mock.process.returncode is None:
+            mock.stop(signal.SIGKILL)
+
+
+@pytest.fixture(scope="session")
+def broken_variant_runs(tmp_path_factory: pytest.TempPathFactory) -> list[VariantRun]:
+    """The contract suite run once against each broken variant; judged by the kill-rate and key-leak tests."""
+    return run_every_broken_variant(tmp_path_factory.mktemp("variant-runs"))
