@@ -2,6 +2,7 @@
 
 connect() builds a configured client; call()/acall() run any generated operation and raise typed
 errors; paginate()/apaginate() iterate every item of a list operation. Errors: see malomo._errors.
+RecordingTransport/AsyncRecordingTransport write traffic to a HAR file (``connect(record_to=PATH)``).
 """
 
 from ._client_factory import VERSION as __version__
@@ -19,19 +20,23 @@ from ._errors import (
 )
 from ._operation_calls import acall, call
 from ._pagination import apaginate, paginate
+from ._recording import AsyncRecordingTransport, HarRecorder, RecordingTransport
 from ._retry_transport import AsyncRetryTransport, RetryPolicy, RetryTransport
 
 __all__ = [
     "APIConnectionError",
     "APITimeoutError",
+    "AsyncRecordingTransport",
     "AsyncRetryTransport",
     "AuthenticationError",
     "BadRequestError",
+    "HarRecorder",
     "MalomoClient",
     "MalomoError",
     "NotFoundError",
     "PaginationLoopError",
     "RateLimitError",
+    "RecordingTransport",
     "RetryPolicy",
     "RetryTransport",
     "ServerError",

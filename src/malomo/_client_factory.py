@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.metadata
+import os
 from collections.abc import Mapping
 from typing import Any
 
@@ -11,6 +12,7 @@ from attrs import define, field
 
 from malomo_client import AuthenticatedClient
 
+from ._recording import AsyncRecordingTransport, HarRecorder, RecordingTransport
 from ._retry_transport import AsyncRetryTransport, RetryPolicy, RetryTransport
 
 __all__ = ["DEFAULT_BASE_URL", "USER_AGENT", "VERSION", "MalomoClient", "connect"]
@@ -72,12 +74,17 @@ class MalomoClient(AuthenticatedClient):
     The generated ``with_headers()``, ``with_timeout()`` and ``with_cookies()`` return copies made
     with attrs' ``evolve``, which build their httpx clients anew; here every build wraps the
     innermost transport in the retries, so a copy retries like the original.
+
+    With a ``recorder``, every exchange is written to its HAR file. The recorder sits inside the
+    retries, right over the innermost transport: it records each attempt as it went over the wire
+    (a 503 that was retried too), which is what a check of the server needs. Copies record too.
     """
 
     retry_policy: RetryPolicy = field(factory=RetryPolicy, kw_only=True)
     # The innermost transports; None: a fresh httpx one for each httpx client this builds.
     transport: httpx.BaseTransport | None = field(default=None, kw_only=True, repr=False)
     async_transport: httpx.AsyncBaseTransport | None = field(default=None, kw_only=True, repr=False)
+    recorder: HarRecorder | None = field(default=None, kw_only=True, repr=False)
 
     def _settings(self) -> dict[str, Any]:
         headers = {**self._headers, self.auth_header_name: f"{self.prefix} {self.token}"}
@@ -92,9 +99,11 @@ class MalomoClient(AuthenticatedClient):
 
     def get_httpx_client(self) -> httpx.Client:
         if self._client is None:
-            inner = (
+            inner: httpx.BaseTransport = (
                 self.transport if self.transport is not None else httpx.HTTPTransport(verify=self._verify_ssl)
             )
+            if self.recorder is not None:
+                inner = RecordingTransport(inner, recorder=self.recorder)
             outer = (
                 RetryTransport(inner, policy=self.retry_policy) if self.retry_policy.max_retries else inner
             )
@@ -106,6 +115,8 @@ class MalomoClient(AuthenticatedClient):
             inner = self.async_transport
             if inner is None:
                 inner = httpx.AsyncHTTPTransport(verify=self._verify_ssl)
+            if self.recorder is not None:
+                inner = AsyncRecordingTransport(inner, recorder=self.recorder)
             policy = self.retry_policy
             outer = AsyncRetryTransport(inner, policy=policy) if policy.max_retries else inner
             self._async_client = httpx.AsyncClient(transport=outer, **self._settings())
@@ -124,6 +135,8 @@ def connect(
     headers: Mapping[str, str] | None = None,
     transport: httpx.BaseTransport | None = None,
     async_transport: httpx.AsyncBaseTransport | None = None,
+    record_to: str | os.PathLike[str] | None = None,
+    record_personal_data: bool = False,
 ) -> MalomoClient:
     """A ``MalomoClient`` (a generated ``AuthenticatedClient``) for the Malomo API, sync and async.
 
@@ -134,12 +147,20 @@ def connect(
     ``async_transport`` replace the innermost httpx transports (the retries wrap them), e.g. for a
     proxy or custom TLS: with transports of its own, httpx reads no ``HTTP(S)_PROXY`` variable.
     Copies made by ``with_headers()``, ``with_timeout()`` and ``with_cookies()`` keep the retries.
+    ``record_to=PATH`` writes every exchange (each attempt) of the sync and async clients to a HAR 1.2
+    file, the key always redacted and customers' emails, names and phone numbers replaced with
+    placeholders unless ``record_personal_data=True``; clients of one process recording to the same
+    path share the file (it is emptied when the first of them opens it).
     Close it with ``with client:`` / ``async with client:``.
     """
     api_key = _check_api_key(api_key)
     policy = RetryPolicy(
         max_retries=max_retries, backoff=backoff, max_backoff=max_backoff, max_retry_after=max_retry_after
     )
+    recorder = None
+    if record_to is not None:
+        recorder = HarRecorder.for_path(record_to, keep_personal_data=record_personal_data)
+        recorder.add_secret(api_key)
     extra = {name: value for name, value in (headers or {}).items() if name.lower() != "authorization"}
     return MalomoClient(
         base_url=_check_base_url(base_url, api_key),
@@ -149,4 +170,5 @@ def connect(
         retry_policy=policy,
         transport=transport,
         async_transport=async_transport,
+        recorder=recorder,
     )

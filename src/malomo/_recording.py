@@ -1,0 +1,390 @@
+"""Recording traffic to a HAR 1.2 file: RecordingTransport and AsyncRecordingTransport write each exchange
+through a HarRecorder, which always redacts secrets and by default masks customers' personal data.
+
+The file is a complete, valid HAR document after every exchange: each entry is written together with the
+closing ``]}}`` in one ``pwrite`` over the previous closing, under a lock. A process killed at any moment
+(SIGKILL too) leaves the exchanges recorded so far, and concurrent requests never interleave in an entry.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import threading
+import time
+import weakref
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, ClassVar
+
+import httpx
+
+__all__ = [
+    "PERSONAL_FIELDS",
+    "REDACTED",
+    "SECRET_HEADERS",
+    "AsyncRecordingTransport",
+    "HarRecorder",
+    "PersonalDataMasker",
+    "RecordingTransport",
+]
+
+REDACTED = "[redacted]"
+# Header values that are never written, whatever the personal-data switch says.
+SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key"})
+# Customer fields (in JSON bodies and query strings) that hold personal data.
+PERSONAL_FIELDS = frozenset({"email", "first_name", "last_name", "phone_number"})
+# Shorter personal values are not searched for inside other strings (error messages that echo them).
+MIN_ECHO_LENGTH = 3
+
+_TRAILER = b"\n]}}\n"
+
+
+def _version() -> str:
+    from ._client_factory import VERSION
+
+    return VERSION
+
+
+class PersonalDataMasker:
+    """Placeholders that keep a value's format (an email stays an email, a phone number keeps its
+    punctuation) and are the same for the same value for the masker's lifetime (one file)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._placeholders: dict[tuple[str, str], str] = {}
+        self._counts: dict[str, int] = {}
+
+    def placeholder(self, field: str, value: str) -> str:
+        key = (field, value)
+        known = self._placeholders.get(key)
+        if known is not None:
+            return known
+        with self._lock:
+            known = self._placeholders.get(key)
+            if known is None:
+                number = self._counts.get(field, 0) + 1
+                self._counts[field] = number
+                known = self._placeholders[key] = _make_placeholder(field, value, number)
+            return known
+
+
+def _make_placeholder(field: str, value: str, number: int) -> str:
+    if field == "email":
+        return f"person{number}@redacted.invalid"
+    if field == "phone_number":
+        digit_count = sum(char.isdigit() for char in value)
+        if digit_count == 0:
+            return f"phone{number}"
+        digits = iter(str(number).zfill(digit_count)[-digit_count:])
+        return "".join(next(digits) if char.isdigit() else "x" if char.isalpha() else char for char in value)
+    return f"{'First' if field == 'first_name' else 'Last'}{number}"
+
+
+class _ExchangeMasking:
+    """Masks the personal data of one exchange; remembers what it replaced, to also catch echoes of it."""
+
+    def __init__(self, masker: PersonalDataMasker) -> None:
+        self.masker = masker
+        self.replaced: dict[str, str] = {}
+
+    def value(self, field: str, value: str) -> str:
+        placeholder = self.masker.placeholder(field, value)
+        if len(value) >= MIN_ECHO_LENGTH:
+            self.replaced[value] = placeholder
+        return placeholder
+
+    def document(self, document: Any) -> tuple[Any, bool]:
+        """The document with personal fields masked and echoes replaced; whether anything changed."""
+        if isinstance(document, dict):
+            changed = False
+            masked: dict[str, Any] = {}
+            for name, item in document.items():
+                if name in PERSONAL_FIELDS and isinstance(item, str):
+                    masked[name] = self.value(name, item)
+                    changed = True
+                else:
+                    masked[name], item_changed = self.document(item)
+                    changed = changed or item_changed
+            return masked, changed
+        if isinstance(document, list):
+            items = [self.document(item) for item in document]
+            return [item for item, _ in items], any(changed for _, changed in items)
+        if isinstance(document, str) and self.replaced:
+            echoed = self.echoes(document)
+            return echoed, echoed != document
+        return document, False
+
+    def echoes(self, text: str) -> str:
+        for original, placeholder in self.replaced.items():
+            if original in text:
+                text = text.replace(original, placeholder)
+        return text
+
+
+class HarRecorder:
+    """Writes exchanges to one HAR 1.2 file (created, or emptied, on open; mode 0600).
+
+    ``keep_personal_data=False`` (the default) replaces customers' emails, first and last names and
+    phone numbers in JSON bodies and query strings with consistent, format-keeping placeholders.
+    ``Authorization``, ``Proxy-Authorization``, ``Cookie``, ``Set-Cookie`` and ``X-Api-Key`` values are
+    always redacted, and so is every secret given to ``add_secret`` wherever it appears in an entry.
+    ``for_path`` shares one recorder per file within a process, so several clients can record to it.
+    """
+
+    _shared: ClassVar[weakref.WeakValueDictionary[str, HarRecorder]] = weakref.WeakValueDictionary()
+    _shared_lock: ClassVar[threading.Lock] = threading.Lock()
+
+    def __init__(self, path: str | os.PathLike[str], *, keep_personal_data: bool = False) -> None:
+        self.path = Path(path)
+        self.keep_personal_data = keep_personal_data
+        self.masker = PersonalDataMasker()
+        self._secrets: set[str] = set()
+        self._lock = threading.Lock()
+        self._entries = 0
+        header = {
+            "version": "1.2",
+            "creator": {"name": "malomo-openapi", "version": _version()},
+            "pages": [],
+        }
+        opening = json.dumps({"log": header})[:-2] + ',"entries":[\n'
+        self._fd: int | None = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        self._finalizer = weakref.finalize(self, os.close, self._fd)
+        os.write(self._fd, opening.encode() + _TRAILER)
+        self._end = len(opening.encode())
+
+    @classmethod
+    def for_path(cls, path: str | os.PathLike[str], *, keep_personal_data: bool = False) -> HarRecorder:
+        """The recorder already writing ``path`` in this process, else a new one."""
+        key = os.path.realpath(path)
+        with cls._shared_lock:
+            recorder = cls._shared.get(key)
+            if recorder is None or recorder.closed:
+                recorder = cls._shared[key] = cls(path, keep_personal_data=keep_personal_data)
+            elif recorder.keep_personal_data != keep_personal_data:
+                raise ValueError(
+                    f"{path} is already being recorded with keep_personal_data={recorder.keep_personal_data}"
+                )
+            return recorder
+
+    def __repr__(self) -> str:
+        return f"HarRecorder({str(self.path)!r}, keep_personal_data={self.keep_personal_data})"
+
+    @property
+    def closed(self) -> bool:
+        return self._fd is None
+
+    @property
+    def entries(self) -> int:
+        """How many exchanges were written."""
+        return self._entries
+
+    def add_secret(self, secret: str) -> None:
+        """A value (an API key) that must never be written, wherever it would appear."""
+        if secret:
+            self._secrets.add(secret)
+
+    def close(self) -> None:
+        """Stop recording; the file stays a complete HAR document."""
+        with self._lock:
+            if self._fd is not None:
+                self._fd = None
+                self._finalizer()
+
+    def record(
+        self,
+        request: httpx.Request,
+        request_body: bytes,
+        response: httpx.Response,
+        response_body: bytes,
+        started: datetime,
+        seconds: float,
+    ) -> None:
+        """Write one exchange. ``response_body`` is the decoded body (content-encoding undone)."""
+        line = json.dumps(self._entry(request, request_body, response, response_body, started, seconds))
+        for secret in self._secrets:
+            if secret in line:
+                line = line.replace(secret, REDACTED)
+        self._append(line.encode())
+
+    def _append(self, entry: bytes) -> None:
+        with self._lock:
+            if self._fd is None:
+                return
+            data = (b",\n" if self._entries else b"") + entry
+            os.pwrite(self._fd, data + _TRAILER, self._end)
+            self._end += len(data)
+            self._entries += 1
+
+    def _entry(
+        self,
+        request: httpx.Request,
+        request_body: bytes,
+        response: httpx.Response,
+        response_body: bytes,
+        started: datetime,
+        seconds: float,
+    ) -> dict[str, Any]:
+        masking = None if self.keep_personal_data else _ExchangeMasking(self.masker)
+        url = request.url.copy_with(userinfo=b"") if request.url.userinfo else request.url
+        query = url.params.multi_items()
+        if masking is not None and any(name in PERSONAL_FIELDS for name, _ in query):
+            query = [(n, masking.value(n, v) if n in PERSONAL_FIELDS else v) for n, v in query]
+            url = url.copy_with(params=query)
+        http_version = response.extensions.get("http_version", b"HTTP/1.1")
+        if isinstance(http_version, bytes):
+            http_version = http_version.decode("ascii", "replace")
+        milliseconds = round(seconds * 1000, 3)
+        har_request: dict[str, Any] = {
+            "method": request.method,
+            "url": str(url),
+            "httpVersion": http_version,
+            "cookies": [],
+            "headers": _headers(request.headers.multi_items()),
+            "queryString": [{"name": name, "value": value} for name, value in query],
+            "headersSize": -1,
+            "bodySize": len(request_body),
+        }
+        if request_body:
+            mime_type = request.headers.get("content-type", "application/octet-stream")
+            har_request["postData"] = {"mimeType": mime_type, **_content(request_body, mime_type, masking)}
+        response_type = response.headers.get("content-type", "")
+        return {
+            "startedDateTime": started.isoformat(timespec="microseconds").replace("+00:00", "Z"),
+            "time": milliseconds,
+            "request": har_request,
+            "response": {
+                "status": response.status_code,
+                "statusText": response.reason_phrase,
+                "httpVersion": http_version,
+                "cookies": [],
+                "headers": _headers(response.headers.multi_items()),
+                "content": {
+                    "size": len(response_body),
+                    "mimeType": response_type or "x-unknown",
+                    **_content(response_body, response_type, masking),
+                },
+                "redirectURL": response.headers.get("location", ""),
+                "headersSize": -1,
+                "bodySize": len(response_body),
+            },
+            "cache": {},
+            "timings": {"send": 0, "wait": milliseconds, "receive": 0},
+        }
+
+
+def _headers(items: Iterable[tuple[str, str]]) -> list[dict[str, str]]:
+    return [{"name": n, "value": REDACTED if n.lower() in SECRET_HEADERS else v} for n, v in items]
+
+
+def _content(body: bytes, mime_type: str, masking: _ExchangeMasking | None) -> dict[str, str]:
+    """HAR ``text`` (plus ``encoding`` for bytes that are not UTF-8) with personal data masked."""
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        return {"text": base64.b64encode(body).decode("ascii"), "encoding": "base64"}
+    if masking is None or not text:
+        return {"text": text}
+    if "json" in mime_type.lower():
+        try:
+            document = json.loads(text)
+        except ValueError:
+            pass
+        else:
+            masked, changed = masking.document(document)
+            return {"text": json.dumps(masked, ensure_ascii=False) if changed else text}
+    return {"text": masking.echoes(text)}
+
+
+def _recorder(recorder: HarRecorder | str | os.PathLike[str]) -> HarRecorder:
+    return recorder if isinstance(recorder, HarRecorder) else HarRecorder.for_path(recorder)
+
+
+def _decoded(response: httpx.Response, raw: bytes) -> bytes:
+    """The body with its content-encoding (gzip, br, ...) undone, as HAR's ``content.text`` holds it."""
+    if "content-encoding" not in response.headers:
+        return raw
+    try:
+        return httpx.Response(200, headers=response.headers, content=raw).content
+    except httpx.DecodingError:
+        return raw
+
+
+class RecordingTransport(httpx.BaseTransport):
+    """A sync transport that records every exchange of another one (``httpx.HTTPTransport()`` by default).
+
+    ``recorder`` is a HarRecorder or a file path (shared with other transports recording to it). Bodies
+    are read whole before they are handed on; a request that gets no answer is not recorded. Use it with
+    any httpx client: ``httpx.Client(transport=malomo.RecordingTransport(recorder="traffic.har"))``.
+    """
+
+    def __init__(
+        self,
+        transport: httpx.BaseTransport | None = None,
+        *,
+        recorder: HarRecorder | str | os.PathLike[str],
+    ) -> None:
+        self._transport = transport if transport is not None else httpx.HTTPTransport()
+        self.recorder = _recorder(recorder)
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        started = datetime.now(UTC)
+        clock = time.perf_counter()
+        request_body = request.read()
+        response = self._transport.handle_request(request)
+        try:
+            raw = b"".join(response.iter_raw())
+        finally:
+            response.close()
+        recorded = httpx.Response(
+            response.status_code,
+            headers=response.headers,
+            stream=httpx.ByteStream(raw),
+            extensions=response.extensions,
+            request=request,
+        )
+        body = _decoded(response, raw)
+        self.recorder.record(request, request_body, recorded, body, started, time.perf_counter() - clock)
+        return recorded
+
+    def close(self) -> None:
+        self._transport.close()
+
+
+class AsyncRecordingTransport(httpx.AsyncBaseTransport):
+    """The async twin of RecordingTransport, over ``httpx.AsyncHTTPTransport()`` by default."""
+
+    def __init__(
+        self,
+        transport: httpx.AsyncBaseTransport | None = None,
+        *,
+        recorder: HarRecorder | str | os.PathLike[str],
+    ) -> None:
+        self._transport = transport if transport is not None else httpx.AsyncHTTPTransport()
+        self.recorder = _recorder(recorder)
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        started = datetime.now(UTC)
+        clock = time.perf_counter()
+        request_body = await request.aread()
+        response = await self._transport.handle_async_request(request)
+        try:
+            raw = b"".join([chunk async for chunk in response.aiter_raw()])
+        finally:
+            await response.aclose()
+        recorded = httpx.Response(
+            response.status_code,
+            headers=response.headers,
+            stream=httpx.ByteStream(raw),
+            extensions=response.extensions,
+            request=request,
+        )
+        body = _decoded(response, raw)
+        # One short pwrite under a lock: cheaper than a hop to a worker thread.
+        self.recorder.record(request, request_body, recorded, body, started, time.perf_counter() - clock)
+        return recorded
+
+    async def aclose(self) -> None:
+        await self._transport.aclose()
