@@ -2,6 +2,7 @@
 
 No options: the embedded reference server on a free loopback port. `--base-url URL --api-key KEY`
 (or MALOMO_BASE_URL / MALOMO_API_KEY): any other server, read-only unless `--allow-writes`.
+`--recording FILE`: no server at all, the exchanges of a HAR file are checked (see recorded_traffic.py).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from dataclasses import dataclass, field
 import httpx
 import pytest
 
-from contract_tests import openapi_schema
+from contract_tests import openapi_schema, recorded_traffic
 from contract_tests.customer_records import CREATED, ID_POOL, tagged_email
 from contract_tests.customers_api import CustomersApi, json_or_none
 from contract_tests.list_cursors import CURSORS
@@ -87,10 +88,26 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=None,
         help="Seed for generated requests; the header of every run shows the one it used.",
     )
+    group.addoption(
+        "--recording",
+        action="append",
+        default=[],
+        metavar="HAR_FILE",
+        help="Check the exchanges recorded in this HAR file instead of a server: nothing is started or "
+        "sent (repeatable).",
+    )
+    group.addoption(
+        "--recording-host",
+        action="append",
+        default=[],
+        metavar="HOST",
+        help="With --recording: check only exchanges with this host (repeatable; default: every host).",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "writes: the test creates, updates or deletes customers")
+    recorded_traffic.configure(config)
     profile = PROFILES[config.getoption("--profile")]
     seed = config.getoption("--contract-seed")
     if seed is None:
@@ -109,6 +126,8 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
+    if recorded_traffic.is_active(config):
+        return recorded_traffic.report_header(config)
     profile = config.stash[PROFILE_KEY]
     base_url = _option_or_env(config, "--base-url", "MALOMO_BASE_URL")
     where = base_url or "embedded reference server on a free loopback port"
