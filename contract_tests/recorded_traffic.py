@@ -159,10 +159,10 @@ def read_entries(path: Path) -> tuple[list[Any], bool]:
     except ValueError as exc:
         entries = _complete_entries(text)
         if entries is None:
-            raise RecordingError(
-                f"{path}: not JSON ({exc.args[0].partition(':')[0]} at line {getattr(exc, 'lineno', '?')}), "
-                "and not the beginning of a HAR file either"
-            ) from None
+            where = f"{getattr(exc, 'msg', exc)} at line {getattr(exc, 'lineno', '?')}"
+            raise RecordingError(f"{path}: not JSON ({where}), and not the beginning of a HAR file") from None
+        if not entries and not _ENTRIES_START.search(text):
+            raise RecordingError(f"{path}: a HAR file cut short before its first exchange") from None
         return entries, True
     log = document.get("log") if isinstance(document, dict) else None
     entries = log.get("entries") if isinstance(log, dict) else None
@@ -177,7 +177,7 @@ def _complete_entries(text: str) -> list[Any] | None:
         return None
     start = _ENTRIES_START.search(text)
     if start is None:
-        return None
+        return []
     decoder = json.JSONDecoder()
     entries: list[Any] = []
     position = start.end()

@@ -70,6 +70,16 @@ class PersonalDataMasker:
                 known = self._placeholders[key] = _make_placeholder(field, value, number)
             return known
 
+    def replace_known(self, text: str) -> str:
+        """`text` with every value this masker has replaced so far replaced again (for bodies that are
+        not JSON: their personal data cannot be found by field name)."""
+        with self._lock:
+            known = [(value, placeholder) for (_, value), placeholder in self._placeholders.items()]
+        for value, placeholder in known:
+            if len(value) >= MIN_ECHO_LENGTH and value in text:
+                text = text.replace(value, placeholder)
+        return text
+
 
 def _make_placeholder(field: str, value: str, number: int) -> str:
     if field == "email":
@@ -104,6 +114,10 @@ class _ExchangeMasking:
             for name, item in document.items():
                 if name in PERSONAL_FIELDS and isinstance(item, str):
                     masked[name] = self.value(name, item)
+                    changed = True
+                elif name in PERSONAL_FIELDS and isinstance(item, int | float) and not isinstance(item, bool):
+                    # A number where the spec says string: masked, and still a number, so the break shows.
+                    masked[name] = int("0" + "".join(c for c in self.value(name, str(item)) if c.isdigit()))
                     changed = True
                 else:
                     masked[name], item_changed = self.document(item)
@@ -287,7 +301,8 @@ def _content(body: bytes, mime_type: str, masking: _ExchangeMasking | None) -> d
         return {"text": base64.b64encode(body).decode("ascii"), "encoding": "base64"}
     if masking is None or not text:
         return {"text": text}
-    if "json" in mime_type.lower():
+    # JSON whatever the declared type: a server that mislabels its JSON still leaks it.
+    if "json" in mime_type.lower() or text.lstrip()[:1] in ("{", "["):
         try:
             document = json.loads(text)
         except ValueError:
@@ -295,7 +310,7 @@ def _content(body: bytes, mime_type: str, masking: _ExchangeMasking | None) -> d
         else:
             masked, changed = masking.document(document)
             return {"text": json.dumps(masked, ensure_ascii=False) if changed else text}
-    return {"text": masking.echoes(text)}
+    return {"text": masking.masker.replace_known(text)}
 
 
 def _recorder(recorder: HarRecorder | str | os.PathLike[str]) -> HarRecorder:
