@@ -307,6 +307,24 @@ def test_post_after_a_dropped_connection_is_not_retried() -> None:
     assert len(server.received) == 1
 
 
+@pytest.mark.parametrize(
+    "make_copy",
+    [
+        lambda client: client.with_headers({"X-Extra": "1"}),
+        lambda client: client.with_timeout(httpx.Timeout(5.0)),
+        lambda client: client.with_cookies({"session": "1"}),
+    ],
+    ids=["with_headers", "with_timeout", "with_cookies"],
+)
+def test_copies_of_the_client_still_retry(make_copy: Callable[[Any], Any]) -> None:
+    with FaultServer(Answer(503), Answer(200, customer_json())) as server:
+        copy = make_copy(fast_client(server))
+        customer = malomo.call(get_customer, uuid.UUID(CUSTOMER_ID), client=copy)
+    assert isinstance(customer, Customer)
+    assert len(server.received) == 2
+    assert server.received[0].headers.get("Authorization") == f"Bearer {KEY}"
+
+
 def test_max_retries_0_turns_retries_off() -> None:
     with (
         FaultServer(Answer(503), Answer(200, customer_json())) as server,
