@@ -158,3 +158,10 @@ def test_every_documented_error_status_has_its_own_error_class() -> None:
     for status in documented:
         error = error_from_response(httpx.Response(status, json={"code": "x", "message": "m"}))
         assert type(error) is not malomo.MalomoError, f"{status} has no class of its own"
+
+
+def test_the_runtimes_default_server_and_api_version_match_the_spec() -> None:
+    from malomo import _client_factory
+
+    assert _client_factory.DEFAULT_BASE_URL == SPEC["servers"][0]["url"]
+    assert _client_factory.ACCEPT.endswith(f"version={SPEC['info']['version']}")
