@@ -163,5 +163,5 @@ def test_every_documented_error_status_has_its_own_error_class() -> None:
 def test_the_runtimes_default_server_and_api_version_match_the_spec() -> None:
     from malomo import _client_factory
 
-    assert _client_factory.DEFAULT_BASE_URL == SPEC["servers"][0]["url"]
+    assert SPEC["servers"][0]["url"] == _client_factory.DEFAULT_BASE_URL
     assert _client_factory.ACCEPT.endswith(f"version={SPEC['info']['version']}")
