@@ -11,10 +11,10 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
 import threading
 import time
 import weakref
-from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ClassVar
@@ -40,6 +40,13 @@ PERSONAL_FIELDS = frozenset({"email", "first_name", "last_name", "phone_number"}
 MIN_ECHO_LENGTH = 3
 
 _TRAILER = b"\n]}}\n"
+_JSON_STRING = r'"(?:[^"\\]|\\.)*"'
+# A personal member of a JSON object: its name, the colon, and its string (or number) value.
+_PERSONAL_MEMBER = re.compile(
+    rf'"({"|".join(sorted(PERSONAL_FIELDS))})"(\s*:\s*)({_JSON_STRING}|-?\d[\d.eE+-]*)'
+)
+# Every JSON string, in order, and the colon after it when it is a member name.
+_JSON_STRINGS = re.compile(rf"({_JSON_STRING})(\s*:)?")
 
 
 def _version() -> str:
@@ -102,34 +109,32 @@ class _ExchangeMasking:
 
     def value(self, field: str, value: str) -> str:
         placeholder = self.masker.placeholder(field, value)
-        if len(value) >= MIN_ECHO_LENGTH:
-            self.replaced[value] = placeholder
+        if len(value) >= MIN_ECHO_LENGTH:  # as it appears inside a JSON string
+            self.replaced[json.dumps(value, ensure_ascii=False)[1:-1]] = placeholder
         return placeholder
 
-    def document(self, document: Any) -> tuple[Any, bool]:
-        """The document with personal fields masked and echoes replaced; whether anything changed."""
-        if isinstance(document, dict):
-            changed = False
-            masked: dict[str, Any] = {}
-            for name, item in document.items():
-                if name in PERSONAL_FIELDS and isinstance(item, str):
-                    masked[name] = self.value(name, item)
-                    changed = True
-                elif name in PERSONAL_FIELDS and isinstance(item, int | float) and not isinstance(item, bool):
-                    # A number where the spec says string: masked, and still a number, so the break shows.
-                    masked[name] = int("0" + "".join(c for c in self.value(name, str(item)) if c.isdigit()))
-                    changed = True
-                else:
-                    masked[name], item_changed = self.document(item)
-                    changed = changed or item_changed
-            return masked, changed
-        if isinstance(document, list):
-            items = [self.document(item) for item in document]
-            return [item for item, _ in items], any(changed for _, changed in items)
-        if isinstance(document, str) and self.replaced:
-            echoed = self.echoes(document)
-            return echoed, echoed != document
-        return document, False
+    def json_text(self, text: str) -> str:
+        """JSON text with the personal members masked (found by name at any depth, no parsing: cheap), and
+        echoes of the masked values in other strings (an error message quoting an email) replaced."""
+        text = _PERSONAL_MEMBER.sub(self._masked_member, text)
+        if self.replaced and any(original in text for original in self.replaced):
+            text = _JSON_STRINGS.sub(self._masked_string, text)
+        return text
+
+    def _masked_member(self, match: re.Match[str]) -> str:
+        field, separator, token = match.groups()
+        if token.startswith('"'):
+            try:
+                value = json.loads(token)
+            except ValueError:
+                return match.group()
+            return f'"{field}"{separator}{json.dumps(self.value(field, value), ensure_ascii=False)}'
+        # A number where the spec says string: masked, and still a number, so the break shows.
+        digits = "".join(char for char in self.value(field, token) if char.isdigit())
+        return f'"{field}"{separator}{int("0" + digits)}'
+
+    def _masked_string(self, match: re.Match[str]) -> str:
+        return match.group() if match.group(2) else self.echoes(match.group())
 
     def echoes(self, text: str) -> str:
         for original, placeholder in self.replaced.items():
@@ -243,7 +248,7 @@ class HarRecorder:
     ) -> dict[str, Any]:
         masking = None if self.keep_personal_data else _ExchangeMasking(self.masker)
         url = request.url.copy_with(userinfo=b"") if request.url.userinfo else request.url
-        query = url.params.multi_items()
+        query = url.params.multi_items() if url.query else []
         if masking is not None and any(name in PERSONAL_FIELDS for name, _ in query):
             query = [(n, masking.value(n, v) if n in PERSONAL_FIELDS else v) for n, v in query]
             url = url.copy_with(params=query)
@@ -251,20 +256,22 @@ class HarRecorder:
         if isinstance(http_version, bytes):
             http_version = http_version.decode("ascii", "replace")
         milliseconds = round(seconds * 1000, 3)
+        request_headers = _headers(request.headers)
+        response_headers = _headers(response.headers)
         har_request: dict[str, Any] = {
             "method": request.method,
             "url": str(url),
             "httpVersion": http_version,
             "cookies": [],
-            "headers": _headers(request.headers.multi_items()),
+            "headers": request_headers,
             "queryString": [{"name": name, "value": value} for name, value in query],
             "headersSize": -1,
             "bodySize": len(request_body),
         }
         if request_body:
-            mime_type = request.headers.get("content-type", "application/octet-stream")
+            mime_type = _header(request_headers, "content-type") or "application/octet-stream"
             har_request["postData"] = {"mimeType": mime_type, **_content(request_body, mime_type, masking)}
-        response_type = response.headers.get("content-type", "")
+        response_type = _header(response_headers, "content-type")
         return {
             "startedDateTime": started.isoformat(timespec="microseconds").replace("+00:00", "Z"),
             "time": milliseconds,
@@ -274,13 +281,13 @@ class HarRecorder:
                 "statusText": response.reason_phrase,
                 "httpVersion": http_version,
                 "cookies": [],
-                "headers": _headers(response.headers.multi_items()),
+                "headers": response_headers,
                 "content": {
                     "size": len(response_body),
                     "mimeType": response_type or "x-unknown",
                     **_content(response_body, response_type, masking),
                 },
-                "redirectURL": response.headers.get("location", ""),
+                "redirectURL": _header(response_headers, "location"),
                 "headersSize": -1,
                 "bodySize": len(response_body),
             },
@@ -289,8 +296,16 @@ class HarRecorder:
         }
 
 
-def _headers(items: Iterable[tuple[str, str]]) -> list[dict[str, str]]:
-    return [{"name": n, "value": REDACTED if n.lower() in SECRET_HEADERS else v} for n, v in items]
+def _headers(headers: httpx.Headers) -> list[dict[str, str]]:
+    # From the raw bytes: httpx's own decoding re-checks every header's encoding on each access.
+    return [
+        {"name": name, "value": REDACTED if name.lower() in SECRET_HEADERS else value.decode("latin-1")}
+        for name, value in ((key.decode("latin-1"), value) for key, value in headers.raw)
+    ]
+
+
+def _header(headers: list[dict[str, str]], name: str) -> str:
+    return next((header["value"] for header in headers if header["name"].lower() == name), "")
 
 
 def _content(body: bytes, mime_type: str, masking: _ExchangeMasking | None) -> dict[str, str]:
@@ -303,13 +318,7 @@ def _content(body: bytes, mime_type: str, masking: _ExchangeMasking | None) -> d
         return {"text": text}
     # JSON whatever the declared type: a server that mislabels its JSON still leaks it.
     if "json" in mime_type.lower() or text.lstrip()[:1] in ("{", "["):
-        try:
-            document = json.loads(text)
-        except ValueError:
-            pass
-        else:
-            masked, changed = masking.document(document)
-            return {"text": json.dumps(masked, ensure_ascii=False) if changed else text}
+        return {"text": masking.json_text(text)}
     return {"text": masking.masker.replace_known(text)}
 
 
@@ -325,6 +334,17 @@ def _decoded(response: httpx.Response, raw: bytes) -> bytes:
         return httpx.Response(200, headers=response.headers, content=raw).content
     except httpx.DecodingError:
         return raw
+
+
+def _replayable(response: httpx.Response, raw: bytes, request: httpx.Request) -> httpx.Response:
+    """The answer again, its body held in memory (still encoded, so the client decodes it as usual)."""
+    return httpx.Response(
+        response.status_code,
+        headers=response.headers,
+        stream=httpx.ByteStream(raw),
+        extensions=response.extensions,
+        request=request,
+    )
 
 
 class RecordingTransport(httpx.BaseTransport):
@@ -349,18 +369,14 @@ class RecordingTransport(httpx.BaseTransport):
         clock = time.perf_counter()
         request_body = request.read()
         response = self._transport.handle_request(request)
-        try:
-            raw = b"".join(response.iter_raw())
-        finally:
-            response.close()
-        recorded = httpx.Response(
-            response.status_code,
-            headers=response.headers,
-            stream=httpx.ByteStream(raw),
-            extensions=response.extensions,
-            request=request,
-        )
-        body = _decoded(response, raw)
+        if response.is_stream_consumed:  # read already by the transport below (e.g. httpx.MockTransport)
+            recorded, body = response, response.content
+        else:
+            try:
+                raw = b"".join(response.iter_raw())
+            finally:
+                response.close()
+            recorded, body = _replayable(response, raw, request), _decoded(response, raw)
         self.recorder.record(request, request_body, recorded, body, started, time.perf_counter() - clock)
         return recorded
 
@@ -385,18 +401,14 @@ class AsyncRecordingTransport(httpx.AsyncBaseTransport):
         clock = time.perf_counter()
         request_body = await request.aread()
         response = await self._transport.handle_async_request(request)
-        try:
-            raw = b"".join([chunk async for chunk in response.aiter_raw()])
-        finally:
-            await response.aclose()
-        recorded = httpx.Response(
-            response.status_code,
-            headers=response.headers,
-            stream=httpx.ByteStream(raw),
-            extensions=response.extensions,
-            request=request,
-        )
-        body = _decoded(response, raw)
+        if response.is_stream_consumed:
+            recorded, body = response, response.content
+        else:
+            try:
+                raw = b"".join([chunk async for chunk in response.aiter_raw()])
+            finally:
+                await response.aclose()
+            recorded, body = _replayable(response, raw, request), _decoded(response, raw)
         # One short pwrite under a lock: cheaper than a hop to a worker thread.
         self.recorder.record(request, request_body, recorded, body, started, time.perf_counter() - clock)
         return recorded
