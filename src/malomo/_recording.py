@@ -107,10 +107,13 @@ class _ExchangeMasking:
         self.masker = masker
         self.replaced: dict[str, str] = {}
 
-    def value(self, field: str, value: str) -> str:
+    def value(self, field: str, value: str, escaped: str | None = None) -> str:
+        """The placeholder of `value`; `escaped` is how it appears inside a JSON string, when known."""
         placeholder = self.masker.placeholder(field, value)
-        if len(value) >= MIN_ECHO_LENGTH:  # as it appears inside a JSON string
-            self.replaced[json.dumps(value, ensure_ascii=False)[1:-1]] = placeholder
+        if len(value) >= MIN_ECHO_LENGTH:  # remembered as it appears inside a JSON string
+            if escaped is None:
+                escaped = json.dumps(value, ensure_ascii=False)[1:-1]
+            self.replaced[escaped] = placeholder
         return placeholder
 
     def json_text(self, text: str) -> str:
@@ -124,11 +127,13 @@ class _ExchangeMasking:
     def _masked_member(self, match: re.Match[str]) -> str:
         field, separator, token = match.groups()
         if token.startswith('"'):
+            escaped = token[1:-1]
             try:
-                value = json.loads(token)
+                value = json.loads(token) if "\\" in escaped else escaped
             except ValueError:
                 return match.group()
-            return f'"{field}"{separator}{json.dumps(self.value(field, value), ensure_ascii=False)}'
+            # Placeholders hold no character that JSON escapes.
+            return f'"{field}"{separator}"{self.value(field, value, escaped)}"'
         # A number where the spec says string: masked, and still a number, so the break shows.
         digits = "".join(char for char in self.value(field, token) if char.isdigit())
         return f'"{field}"{separator}{int("0" + digits)}'
