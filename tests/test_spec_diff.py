@@ -271,7 +271,7 @@ def test_bump_rules(old: tuple[int, int, int], new: tuple[int, int, int], needed
     assert spec_diff.bump_is_enough(old, new, needed) is enough
 
 
-README_EDIT = [
+README_EDIT: list[dict[str, Any]] = [
     {"op": "replace", "path": "/components/schemas/Name/maxLength", "value": 100},
     {
         "op": "add",
