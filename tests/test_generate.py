@@ -1,4 +1,7 @@
-"""Tests of scripts/generate.py: drift is detected and generation needs nothing from PATH."""
+"""Tests of scripts/generate.py: drift is detected and generation needs nothing from PATH.
+
+That the committed `generated/` passes the check is `tox -e drift`'s job.
+"""
 
 from __future__ import annotations
 
@@ -30,11 +33,6 @@ def run_generate(checkout: Path, *args: str) -> subprocess.CompletedProcess[str]
         env={"PATH": "/usr/bin:/bin"},
         timeout=120,
     )
-
-
-def test_check_passes_on_the_committed_output(checkout: Path) -> None:
-    result = run_generate(checkout, "--check")
-    assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_check_fails_and_names_files_after_a_spec_description_edit(checkout: Path) -> None:
