@@ -40,6 +40,8 @@ PERSONAL_FIELDS = frozenset({"email", "first_name", "last_name", "phone_number"}
 MIN_ECHO_LENGTH = 3
 
 _TRAILER = b"\n]}}\n"
+# Compact, no circular-reference check (an entry is a fresh tree of plain values), UTF-8 kept as is.
+_ENTRY_ENCODER = json.JSONEncoder(check_circular=False, separators=(",", ":"), ensure_ascii=False)
 _JSON_STRING = r'"(?:[^"\\]|\\.)*"'
 # A personal member of a JSON object: its name, the colon, and its string (or number) value.
 _PERSONAL_MEMBER = re.compile(
@@ -227,7 +229,8 @@ class HarRecorder:
         seconds: float,
     ) -> None:
         """Write one exchange. ``response_body`` is the decoded body (content-encoding undone)."""
-        line = json.dumps(self._entry(request, request_body, response, response_body, started, seconds))
+        entry = self._entry(request, request_body, response, response_body, started, seconds)
+        line = _ENTRY_ENCODER.encode(entry)
         for secret in self._secrets:
             if secret in line:
                 line = line.replace(secret, REDACTED)
