@@ -3,24 +3,28 @@
 No options: the embedded reference server on a free loopback port. `--base-url URL --api-key KEY`
 (or MALOMO_BASE_URL / MALOMO_API_KEY): any other server, read-only unless `--allow-writes`.
 `--recording FILE`: no server at all, the exchanges of a HAR file are checked (see recorded_traffic.py).
+`--report PATH` / `--report-md PATH`: what the run covered, as HTML / Markdown (see coverage_report.py).
 """
 
 from __future__ import annotations
 
 import os
 import random
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import httpx
 import pytest
+from schemathesis.core.result import Ok
 
-from contract_tests import openapi_schema, recorded_traffic
-from contract_tests.customer_records import CREATED, ID_POOL, tagged_email
-from contract_tests.customers_api import CustomersApi, json_or_none
-from contract_tests.list_cursors import CURSORS
-from contract_tests.profiles import PROFILES, Profile
-from contract_tests.target import WRITE_METHODS, ContractTarget, seconds_between_requests, writes_allowed
+from . import coverage_report, openapi_schema, recorded_traffic
+from .contract_coverage import COVERAGE
+from .customer_records import CREATED, ID_POOL, tagged_email
+from .customers_api import CustomersApi, json_or_none
+from .list_cursors import CURSORS
+from .profiles import PROFILES, Profile
+from .target import WRITE_METHODS, ContractTarget, seconds_between_requests, writes_allowed
 
 # Small pages on the embedded server, so that every walk crosses several page boundaries.
 EMBEDDED_PAGE_SIZE = 5
@@ -89,6 +93,18 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="Seed for generated requests; the header of every run shows the one it used.",
     )
     group.addoption(
+        "--report",
+        default=None,
+        metavar="PATH",
+        help="Write what the run covered (operations, statuses, checks, failures) as one HTML file.",
+    )
+    group.addoption(
+        "--report-md",
+        default=None,
+        metavar="PATH",
+        help="The same report in Markdown, for a pull-request comment or a job summary.",
+    )
+    group.addoption(
         "--recording",
         action="append",
         default=[],
@@ -122,7 +138,23 @@ def pytest_configure(config: pytest.Config) -> None:
             seconds_between_requests(rate_limit)
         except ValueError as exc:
             raise pytest.UsageError(f"--rate-limit: {exc}") from None
-    openapi_schema.activate(profile, seed, read_only=read_only, rate_limit=rate_limit)
+    schema = openapi_schema.activate(profile, seed, read_only=read_only, rate_limit=rate_limit)
+    if _report_paths(config) and not recorded_traffic.is_active(config):
+        COVERAGE.start(
+            (
+                operation.label,
+                str(operation.definition.raw.get("operationId", "")),
+                tuple(str(status) for status in operation.definition.raw.get("responses", {})),
+            )
+            for result in schema.get_all_operations()
+            if isinstance(result, Ok) and (operation := result.ok())
+        )
+        COVERAGE.summary.profile = profile.name
+        COVERAGE.summary.seed = seed
+
+
+def _report_paths(config: pytest.Config) -> list[Path]:
+    return [Path(path) for option in ("--report", "--report-md") if (path := config.getoption(option))]
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
@@ -174,6 +206,8 @@ def contract_target(pytestconfig: pytest.Config) -> Iterator[ContractTarget]:
             rate_limit=rate_limit,
         )
         pytestconfig.stash[TARGET_KEY] = target
+        COVERAGE.redactor.add_secret(api_key)
+        COVERAGE.summary.target = target.describe()
         yield target
         return
     from malomo_mock import running
@@ -187,6 +221,8 @@ def contract_target(pytestconfig: pytest.Config) -> Iterator[ContractTarget]:
             rate_limit=rate_limit,
         )
         pytestconfig.stash[TARGET_KEY] = target
+        COVERAGE.redactor.add_secret(server.api_key)
+        COVERAGE.summary.target = target.describe()
         yield target
 
 
@@ -220,7 +256,7 @@ def delete_created_customers(pytestconfig: pytest.Config, contract_target: Contr
         headers=contract_target.auth_headers,
         timeout=HTTP_TIMEOUT,
         # Deleting what the session created is always allowed: it undoes the session's own writes.
-        event_hooks=contract_target.request_hooks(guard_writes=False),
+        event_hooks=contract_target.request_hooks(guard_writes=False, observe=False),
     ) as client:
         for customer_id in ids:
             try:
@@ -279,7 +315,39 @@ def id_pool(api: CustomersApi, contract_target: ContractTarget) -> Iterator[None
     CURSORS.clear()
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item: pytest.Item) -> Generator[None, object, object]:
+    COVERAGE.begin_test(item.nodeid)
+    try:
+        return (yield)
+    finally:
+        COVERAGE.end_test()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    report = yield
+    COVERAGE.end_phase(item, call, report)
+    return report
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if not COVERAGE.active:
+        return
+    COVERAGE.summary.exit_status = int(exitstatus)
+    html_path, markdown_path = (session.config.getoption(name) for name in ("--report", "--report-md"))
+    if html_path:
+        Path(html_path).write_text(coverage_report.render_html(COVERAGE), encoding="utf-8")
+    if markdown_path:
+        Path(markdown_path).write_text(coverage_report.render_markdown(COVERAGE), encoding="utf-8")
+
+
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:
+    for path in _report_paths(config):
+        if COVERAGE.active:
+            terminalreporter.write_line(f"malomo contract coverage report: {path}")
     target = config.stash.get(TARGET_KEY, None)
     if target is not None:
         terminalreporter.write_line(f"malomo contract target was {target.describe()}")

@@ -79,10 +79,6 @@ class CreatedCustomers:
         with self._lock:
             return list(self._ids)
 
-    def __len__(self) -> int:
-        with self._lock:
-            return len(self._ids)
-
 
 class CustomerIdPool:
     """Ids that exist on the server, substituted for most generated path ids so tests reach past 404.
@@ -96,7 +92,6 @@ class CustomerIdPool:
         self._live: list[str] = []
         self._disposable: list[str] = []
         self._refill: Callable[[], str | None] | None = None
-        self.disposable_target = 0
 
     def bind(
         self,
@@ -108,7 +103,6 @@ class CustomerIdPool:
             self._live = list(live)
             self._disposable = list(disposable)
             self._refill = refill
-            self.disposable_target = len(disposable)
 
     def unbind(self) -> None:
         self.bind([], [], None)

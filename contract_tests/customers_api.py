@@ -12,7 +12,7 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
-from contract_tests.customer_records import CREATED, CUSTOMERS_PATH, CreatedCustomers, tagged_email
+from .customer_records import CREATED, CUSTOMERS_PATH, CreatedCustomers, tagged_email
 
 JSON = dict[str, Any]
 

@@ -9,13 +9,16 @@ from typing import Any
 
 import schemathesis
 from hypothesis import strategies as st
+from schemathesis.checks import CheckResult
 from schemathesis.specs.openapi.schemas import OpenApiSchema
 
-from contract_tests.customer_records import CREATED, CUSTOMERS_PATH, ID_POOL, looks_like_uuid, safe_email
-from contract_tests.list_cursors import CURSOR_PARAMS, CURSORS, list_key
-from contract_tests.profiles import PROFILES, Profile, schemathesis_config
+from .contract_coverage import COVERAGE
+from .customer_records import CREATED, CUSTOMERS_PATH, ID_POOL, looks_like_uuid, safe_email
+from .list_cursors import CURSOR_PARAMS, CURSORS, list_key
+from .profiles import PROFILES, Profile, schemathesis_config
 
-SPEC_PATH = Path(__file__).resolve().parent.parent / "openapi" / "malomo.yaml"
+# The package's own copy of openapi/malomo.yaml (a symlink in the checkout, a file when installed).
+SPEC_PATH = Path(__file__).resolve().parent / "malomo.yaml"
 PATH_ID_NAMES = ("id", "customer_id")
 # One generated path id in this many is left as generated (an unknown id, answered with 404).
 KEEP_GENERATED_ID_ONE_IN = 4
@@ -104,7 +107,8 @@ def after_call(
     context: schemathesis.HookContext, case: schemathesis.Case[Any], response: schemathesis.Response
 ) -> None:
     """Record customers created by generated requests (deleted at session end), forget deleted ones,
-    and keep the cursors of list answers."""
+    keep the cursors of list answers, and count the request for the coverage report."""
+    COVERAGE.record_generated(case, response.status_code)
     method = case.operation.method.lower()
     key = _list_key_of(case) if method == "get" else None
     if key is not None and response.status_code == 200:
@@ -121,6 +125,16 @@ def after_call(
         if isinstance(deleted, str):
             CREATED.discard(deleted)
             ID_POOL.forget(deleted)
+
+
+def after_validate(
+    context: schemathesis.HookContext,
+    case: schemathesis.Case[Any],
+    response: schemathesis.Response,
+    results: list[CheckResult],
+) -> None:
+    """Count the checks that ran on a generated request, and their failures, for the coverage report."""
+    COVERAGE.record_checks(case, response, results)
 
 
 _active: OpenApiSchema | None = None
@@ -158,4 +172,5 @@ def load_schema(
     schema.hook(flatmap_path_parameters)
     _register_global_hooks()
     schema.hook(after_call)
+    schema.hook(after_validate)
     return schema

@@ -6,9 +6,12 @@ Each profile becomes one schemathesis configuration plus a few budgets for the s
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from schemathesis.config import SchemathesisConfig
+if TYPE_CHECKING:
+    # Imported when a configuration is made: `malomo-contract` reads the profiles before pytest starts,
+    # and pytest cannot rewrite the asserts of a plugin (schemathesis') that is already imported.
+    from schemathesis.config import SchemathesisConfig
 
 
 @dataclass(frozen=True)
@@ -119,4 +122,6 @@ def schemathesis_config(
         data["rate-limit"] = rate_limit
     if seed is not None:
         data["seed"] = seed
+    from schemathesis.config import SchemathesisConfig
+
     return SchemathesisConfig.from_dict(data)

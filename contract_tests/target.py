@@ -10,10 +10,13 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
 import pytest
+
+from .contract_coverage import COVERAGE
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback"})
@@ -55,10 +58,6 @@ class ContractTarget:
     rate_limit: str | None = None
 
     @property
-    def is_loopback(self) -> bool:
-        return is_loopback_url(self.base_url)
-
-    @property
     def allows_writes(self) -> bool:
         """Writes are allowed on this machine's servers, elsewhere only with `--allow-writes`."""
         return writes_allowed(self.base_url, self.allow_writes_flag)
@@ -74,12 +73,14 @@ class ContractTarget:
         limit = f", at most {self.rate_limit} requests" if self.rate_limit else ""
         return f"{self.base_url} ({kind}, key {mask_secret(self.api_key)}, {writes}{limit})"
 
-    def request_hooks(self, *, guard_writes: bool = True) -> dict[str, list[Callable[[httpx.Request], None]]]:
-        """httpx `event_hooks` for the suite's clients: the write guard (unless told), then the rate limit."""
-        hooks = [write_guard(self)] if guard_writes else []
+    def request_hooks(self, *, guard_writes: bool = True, observe: bool = True) -> dict[str, list[Any]]:
+        """httpx `event_hooks` for the suite's clients: the write guard (unless told), then the rate limit;
+        on answers, the coverage report's count (unless told: the end-of-session cleanup checks nothing)."""
+        hooks: list[Callable[[httpx.Request], None]] = [write_guard(self)] if guard_writes else []
         if self.rate_limit:
             hooks.append(request_pacer(self.rate_limit))
-        return {"request": hooks}
+        observers = [COVERAGE.response_observer(self.base_url)] if observe and COVERAGE.active else []
+        return {"request": hooks, "response": observers}
 
 
 def write_guard(target: ContractTarget) -> Callable[[httpx.Request], None]:

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from contract_tests.contract_checks import (
+from .contract_checks import (
     created_customer_has_the_sent_fields,
     deleted_customer_is_not_found,
     get_returns_the_customer_as_last_written,
@@ -16,9 +16,9 @@ from contract_tests.contract_checks import (
     updated_at_moves_forward,
     updates_are_recorded_in_event_log,
 )
-from contract_tests.customer_records import tagged_email
-from contract_tests.customers_api import CustomersApi
-from contract_tests.profiles import Profile
+from .customer_records import tagged_email
+from .customers_api import CustomersApi
+from .profiles import Profile
 
 pytestmark = pytest.mark.writes
 

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 import schemathesis
 
-from contract_tests import contract_checks, openapi_schema
-from contract_tests.target import ContractTarget
+from . import contract_checks, openapi_schema
+from .target import ContractTarget
 
 schema = openapi_schema.active_schema()
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from contract_tests.contract_checks import (
+from .contract_checks import (
     prev_walk_mirrors_next_walk,
     walk_ends,
     walk_finds_every_record,
@@ -16,8 +16,8 @@ from contract_tests.contract_checks import (
     walk_never_repeats_an_id,
     walk_never_revisits_a_page,
 )
-from contract_tests.customers_api import ContractViolation, CustomersApi, Page, Walk
-from contract_tests.profiles import Profile
+from .customers_api import ContractViolation, CustomersApi, Page, Walk
+from .profiles import Profile
 
 pytestmark = pytest.mark.writes
 

@@ -12,9 +12,9 @@ import pytest
 import schemathesis
 from schemathesis.generation.stateful.state_machine import APIStateMachine
 
-from contract_tests import contract_checks, openapi_schema
-from contract_tests.profiles import Profile
-from contract_tests.target import ContractTarget
+from . import contract_checks, openapi_schema
+from .profiles import Profile
+from .target import ContractTarget
 
 pytestmark = pytest.mark.writes
 

@@ -1,0 +1,404 @@
+"""What a run of the suite exercised, per operation of the spec: the requests sent (generated positive and
+negative ones, and the suite's own), the statuses seen, the checks run and their failures with a `curl` line.
+
+Collected only when a report is asked for (`--report`, `--report-md`); `coverage_report.py` renders it.
+Module-level singleton, like `customer_records.CREATED`: schemathesis hooks and httpx event hooks reach it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shlex
+import threading
+import traceback
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+
+from malomo._recording import PersonalDataMasker, _ExchangeMasking
+
+FILTERED = "[Filtered]"
+# Request headers left out of the suite's own curl lines: httpx sends them by itself.
+CURL_SKIPPED_HEADERS = frozenset({"host", "content-length", "connection", "accept-encoding", "user-agent"})
+SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "x-api-key"})
+MAX_MESSAGE_CHARS = 2000
+# Reproductions kept per operation and check; the latest one wins (Hypothesis' shrunk example comes last).
+MAX_FAILURES_PER_CHECK = 3
+CONTRACT_CHECKS_MODULE = "contract_checks"
+
+
+class ReportRedactor:
+    """Keeps the key and customers' personal data out of report text, with the recording's own masker
+    (`malomo._recording`): personal JSON members by name, and their values wherever they are echoed."""
+
+    def __init__(self) -> None:
+        self._masker = PersonalDataMasker()
+        self._secrets: set[str] = set()
+
+    def add_secret(self, secret: str) -> None:
+        if secret:
+            self._secrets.add(secret)
+            # Its random part too (`sk_test_<this>`), in case something showed it apart from its prefix.
+            tail = secret.rpartition("_")[2]
+            if len(tail) >= 8:
+                self._secrets.add(tail)
+
+    def learn(self, text: str) -> None:
+        """Remember the personal values in JSON `text`, so that they are masked in any later text."""
+        _ExchangeMasking(self._masker).json_text(text)
+
+    def clean(self, text: str) -> str:
+        text = self._masker.replace_known(_ExchangeMasking(self._masker).json_text(text))
+        for secret in sorted(self._secrets, key=len, reverse=True):
+            text = text.replace(secret, FILTERED)
+        return text
+
+    def clean_curl(self, command: str) -> str:
+        """A `curl` line cleaned argument by argument: shell quoting would hide JSON strings from the
+        personal-data masker (`'O'"'"'Hara'`). Notes after the command (schemathesis' warnings) are text."""
+        line, separator, notes = command.partition("\n\n")
+        try:
+            arguments = shlex.split(line)
+        except ValueError:
+            return self.clean(command)
+        return shlex.join(self.clean(argument) for argument in arguments) + separator + self.clean(notes)
+
+
+@dataclass
+class FailureRecord:
+    """One failed check on one response, with its reproduction."""
+
+    operation: str | None
+    check: str
+    title: str
+    message: str
+    curl: str
+    status: int | None
+    # The `contract_checks` promise that raised it, for the suite's own tests.
+    promise: str | None = None
+
+
+@dataclass
+class OperationCoverage:
+    """Everything the run did to one operation."""
+
+    label: str
+    operation_id: str
+    documented: tuple[str, ...]
+    positive: int = 0
+    negative: int = 0
+    suite_requests: int = 0
+    statuses: Counter[int] = field(default_factory=Counter)
+    check_runs: Counter[str] = field(default_factory=Counter)
+    check_failures: Counter[str] = field(default_factory=Counter)
+    failed_statuses: set[int] = field(default_factory=set)
+    failures: dict[tuple[str, str], list[FailureRecord]] = field(default_factory=dict)
+
+    def is_documented(self, status: int) -> bool:
+        """Whether `status` matches a documented response (`404`, `4XX`, `default`)."""
+        return any(_status_matches(key, status) for key in self.documented)
+
+    def observed(self, documented_key: str) -> int:
+        return sum(
+            count for status, count in self.statuses.items() if _status_matches(documented_key, status)
+        )
+
+    def failed(self, documented_key: str) -> bool:
+        return any(_status_matches(documented_key, status) for status in self.failed_statuses)
+
+    def undocumented(self) -> dict[int, int]:
+        return {
+            status: count for status, count in sorted(self.statuses.items()) if not self.is_documented(status)
+        }
+
+    def failure_list(self) -> list[FailureRecord]:
+        return [record for records in self.failures.values() for record in records]
+
+
+def _status_matches(key: str, status: int) -> bool:
+    key = key.upper()
+    if key == "DEFAULT":
+        return True
+    if len(key) == 3 and key.endswith("XX"):
+        return str(status).startswith(key[0])
+    return key == str(status)
+
+
+@dataclass
+class _TestTrace:
+    """The suite's own exchanges during one test, kept until the test ends."""
+
+    nodeid: str
+    exchanges: list[httpx.Response] = field(default_factory=list)
+    # Where the current phase's (setup, call, teardown) exchanges begin.
+    phase_start: int = 0
+
+
+@dataclass
+class RunSummary:
+    """Facts about the run shown at the top of the report."""
+
+    target: str = ""
+    profile: str = ""
+    seed: int | None = None
+    outcomes: Counter[str] = field(default_factory=Counter)
+    exit_status: int | None = None
+
+
+class ContractCoverage:
+    """The collector. Inactive (every record call returns at once) until `start`."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.active = False
+        self.redactor = ReportRedactor()
+        self.operations: dict[str, OperationCoverage] = {}
+        self.unattributed: list[FailureRecord] = []
+        self.unmatched_requests = 0
+        self.summary = RunSummary()
+        self._templates: list[tuple[str, re.Pattern[str], str]] = []
+        self._trace: _TestTrace | None = None
+        # The path of the target's base URL, in front of every operation's path.
+        self.base_path = ""
+
+    def start(self, operations: Iterable[tuple[str, str, tuple[str, ...]]]) -> None:
+        """Begin collecting for `operations`: (label `METHOD /path/{x}`, operationId, documented statuses)."""
+        self.operations = {
+            label: OperationCoverage(label, operation_id, documented)
+            for label, operation_id, documented in operations
+        }
+        templates = []
+        for label in self.operations:
+            method, _, path = label.partition(" ")
+            pattern = re.compile(re.sub(r"\\\{[^/]*?\\\}", "[^/]+", re.escape(path)))
+            templates.append((method.upper(), pattern, label))
+        self._templates = templates
+        self.active = True
+
+    # Generated requests (schemathesis hooks in openapi_schema.py).
+
+    def record_generated(self, case: Any, status: int) -> None:
+        if not self.active:
+            return
+        meta = case.meta
+        negative = meta is not None and meta.generation.mode.is_negative
+        with self._lock:
+            coverage = self.operations.get(case.operation.label)
+            if coverage is None:
+                return
+            coverage.statuses[status] += 1
+            if negative:
+                coverage.negative += 1
+            else:
+                coverage.positive += 1
+
+    def record_checks(self, case: Any, response: Any, results: Iterable[Any]) -> None:
+        if not self.active:
+            return
+        label = case.operation.label
+        for result in results:
+            failure = result.failure
+            record = None
+            if failure is not None:
+                self.redactor.learn(_json_text(case.body))
+                self.redactor.learn(_response_text(response))
+                curl = case.as_curl_command(headers=dict(response.request.headers), verify=response.verify)
+                record = FailureRecord(
+                    operation=label,
+                    check=result.name,
+                    title=failure.title,
+                    message=self._clean_message(failure.message),
+                    curl=self.redactor.clean_curl(curl),
+                    status=response.status_code,
+                )
+            with self._lock:
+                coverage = self.operations.get(label)
+                if coverage is None:
+                    continue
+                coverage.check_runs[result.name] += 1
+                if record is not None:
+                    coverage.check_failures[result.name] += 1
+                    coverage.failed_statuses.add(response.status_code)
+                    _keep(coverage.failures, record)
+
+    # The suite's own requests (httpx event hooks in target.py) and tests (pytest hooks in conftest.py).
+
+    def response_observer(self, base_url: str) -> Callable[[httpx.Response], None]:
+        """An httpx response hook counting each answer to the suite's own clients under its operation."""
+        self.base_path = urlsplit(base_url).path.rstrip("/")
+
+        def observe(response: httpx.Response) -> None:
+            if not self.active:
+                return
+            label = self._match_request(response.request)
+            with self._lock:
+                if self._trace is not None:
+                    self._trace.exchanges.append(response)
+                coverage = self.operations.get(label) if label is not None else None
+                if coverage is None:
+                    self.unmatched_requests += 1
+                    return
+                coverage.suite_requests += 1
+                coverage.statuses[response.status_code] += 1
+
+        return observe
+
+    def _match(self, method: str, path: str) -> str | None:
+        for template_method, pattern, label in self._templates:
+            if template_method == method.upper() and pattern.fullmatch(path):
+                return label
+        return None
+
+    def begin_test(self, nodeid: str) -> None:
+        if self.active:
+            with self._lock:
+                self._trace = _TestTrace(nodeid)
+
+    def end_phase(self, item: pytest.Item, call: pytest.CallInfo[None], report: pytest.TestReport) -> None:
+        """Count a test's run against the operations it called; record its failure with a reproduction.
+
+        Tests of generated requests are counted per check by `record_checks` instead.
+        """
+        if not self.active:
+            return
+        with self._lock:
+            trace = self._trace if self._trace is not None and self._trace.nodeid == item.nodeid else None
+            exchanges = list(trace.exchanges) if trace is not None else []
+            in_phase = exchanges[trace.phase_start :] if trace is not None else []
+            if trace is not None:
+                trace.phase_start = len(exchanges)
+            if report.when == "call":
+                self.summary.outcomes[report.outcome] += 1
+            elif report.outcome != "passed":
+                self.summary.outcomes["skipped" if report.outcome == "skipped" else "error"] += 1
+        if report.outcome == "skipped":
+            return
+        check = getattr(item, "originalname", item.name)
+        generated_label = getattr(item, "operation_label", None)
+        counted: set[str] = set()
+        if report.when == "call" and not generated_label:
+            counted = {label for response in in_phase if (label := self._match_request(response.request))}
+            with self._lock:
+                for label in counted:
+                    self.operations[label].check_runs[check] += 1
+        excinfo = call.excinfo
+        if report.outcome != "failed" or excinfo is None or _is_schemathesis_failure(excinfo.value):
+            # Failures of generated requests were recorded, with their curl lines, by `record_checks`.
+            return
+        last = exchanges[-1] if exchanges else None
+        label = generated_label or (self._match_request(last.request) if last is not None else None)
+        for response in exchanges:
+            self.redactor.learn(_request_text(response.request))
+            self.redactor.learn(_safe_text(response))
+        error = excinfo.value
+        message = str(error) if isinstance(error, AssertionError) and str(error) else excinfo.exconly()
+        # schemathesis adds its `curl` line to errors that are not check failures (a refused connection).
+        message = "\n".join([message, *getattr(error, "__notes__", [])])
+        record = FailureRecord(
+            operation=label,
+            check=check,
+            title=type(error).__name__
+            if report.when == "call"
+            else f"{type(error).__name__} in {report.when}",
+            message=self._clean_message(message),
+            curl=self.redactor.clean_curl(curl_line(last.request)) if last is not None else "",
+            status=last.status_code if last is not None else None,
+            promise=_raising_promise(excinfo.tb),
+        )
+        with self._lock:
+            coverage = self.operations.get(label) if label is not None else None
+            if coverage is None:
+                self.unattributed.append(record)
+                return
+            if label not in counted:
+                coverage.check_runs[check] += 1
+            coverage.check_failures[check] += 1
+            if record.status is not None:
+                coverage.failed_statuses.add(record.status)
+            _keep(coverage.failures, record)
+
+    def end_test(self) -> None:
+        with self._lock:
+            self._trace = None
+
+    def _match_request(self, request: httpx.Request) -> str | None:
+        return self._match(request.method, request.url.path.removeprefix(self.base_path) or "/")
+
+    def _clean_message(self, message: str) -> str:
+        if len(message) > MAX_MESSAGE_CHARS:
+            message = message[:MAX_MESSAGE_CHARS] + " [...]"
+        return self.redactor.clean(message)
+
+
+def _keep(failures: dict[tuple[str, str], list[FailureRecord]], record: FailureRecord) -> None:
+    """Keep `record` under its check and title: the latest few, the newest last."""
+    kept = failures.setdefault((record.check, record.title), [])
+    kept.append(record)
+    del kept[:-MAX_FAILURES_PER_CHECK]
+
+
+def _is_schemathesis_failure(error: BaseException) -> bool:
+    from schemathesis.core.failures import Failure, FailureGroup
+
+    return isinstance(error, Failure | FailureGroup)
+
+
+def _raising_promise(tb: Any) -> str | None:
+    """The innermost `contract_checks` function in the traceback: the promise that broke."""
+    promise = None
+    for frame, _ in traceback.walk_tb(tb):
+        if frame.f_globals.get("__name__", "").rpartition(".")[2] == CONTRACT_CHECKS_MODULE:
+            promise = frame.f_code.co_name
+    return promise
+
+
+def _json_text(body: Any) -> str:
+    try:
+        return json.dumps(body, ensure_ascii=False)
+    except (TypeError, ValueError):
+        return ""
+
+
+def _response_text(response: Any) -> str:
+    content = getattr(response, "content", b"")
+    return content.decode("utf-8", "replace") if isinstance(content, bytes) else ""
+
+
+def _safe_text(response: httpx.Response) -> str:
+    try:
+        return response.text
+    except httpx.ResponseNotRead:
+        return ""
+
+
+def _request_text(request: httpx.Request) -> str:
+    try:
+        return request.content.decode("utf-8", "replace")
+    except httpx.RequestNotRead:
+        return ""
+
+
+def curl_line(request: httpx.Request) -> str:
+    """A `curl` command that sends `request` again, with secret headers shown as `[Filtered]`."""
+    parts = ["curl", "-X", request.method]
+    for raw_name, raw_value in request.headers.raw:
+        name, value = raw_name.decode("latin-1"), raw_value.decode("latin-1")
+        lowered = name.lower()
+        if lowered in CURL_SKIPPED_HEADERS or (lowered == "accept" and value == "*/*"):
+            continue
+        shown = FILTERED if lowered in SECRET_HEADERS else value
+        parts += ["-H", f"{name}: {shown}"]
+    body = _request_text(request)
+    if body:
+        parts += ["-d", body]
+    parts.append(str(request.url))
+    return shlex.join(parts)
+
+
+COVERAGE = ContractCoverage()

@@ -1,0 +1,359 @@
+"""The coverage report of one run (`--report PATH`, `--report-md PATH`): an operation-by-status matrix on
+top, then per operation the cases sent, the statuses seen, the checks run and each failure's `curl` line.
+
+The HTML is one self-contained file (inline CSS, no script, no external asset), so it opens from a CI
+artifact. Its tables carry `data-*` attributes (operation, status, state, check) for tools and tests.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from html import escape
+
+from .contract_coverage import ContractCoverage, FailureRecord, OperationCoverage
+
+# Matrix cell states, as `data-state` values and CSS classes.
+OBSERVED = "observed"
+NEVER = "never"
+FAILED = "failed"
+NOT_DOCUMENTED = "not-documented"
+UNDOCUMENTED = "undocumented"
+MARKDOWN_SYMBOLS = {OBSERVED: "✅", NEVER: "⬜", FAILED: "❌", NOT_DOCUMENTED: ""}
+
+STYLE = """
+:root { --ok: #1b5e20; --ok-bg: #c8e6c9; --never-bg: #fff3c4; --never: #6d5700; --bad: #b71c1c;
+  --bad-bg: #ffcdd2; --line: #d0d7de; --muted: #57606a; }
+* { box-sizing: border-box; }
+body { font: 15px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; margin: 0 auto; padding: 24px;
+  max-width: 1200px; color: #1f2328; }
+h1 { margin: 0 0 4px; font-size: 26px; }
+h2 { margin-top: 36px; border-bottom: 1px solid var(--line); padding-bottom: 4px; }
+h3 { margin: 20px 0 6px; font-size: 16px; }
+small, .muted { color: var(--muted); font-weight: normal; }
+.verdict { display: inline-block; font-weight: 600; padding: 4px 12px; border-radius: 14px; margin: 8px 0; }
+.verdict.held { background: var(--ok-bg); color: var(--ok); }
+.verdict.broken { background: var(--bad-bg); color: var(--bad); }
+dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: 2px 16px; margin: 8px 0 0; }
+dl.facts dt { color: var(--muted); } dl.facts dd { margin: 0; }
+table { border-collapse: collapse; margin: 4px 0 8px; }
+th, td { border: 1px solid var(--line); padding: 4px 10px; text-align: left; vertical-align: top; }
+thead th { background: #f6f8fa; }
+table.matrix td { text-align: center; min-width: 58px; font-variant-numeric: tabular-nums; }
+table.matrix th[scope=row] { white-space: nowrap; }
+td.observed { background: var(--ok-bg); color: var(--ok); }
+td.never { background: var(--never-bg); color: var(--never); }
+td.failed, td.undocumented { background: var(--bad-bg); color: var(--bad); font-weight: 600; }
+td.not-documented { background: repeating-linear-gradient(45deg, #fff, #fff 4px, #f3f4f6 4px, #f3f4f6 8px); }
+.legend span { display: inline-block; padding: 0 8px; margin-right: 6px; border-radius: 4px; }
+.legend .observed { background: var(--ok-bg); color: var(--ok); }
+.legend .never { background: var(--never-bg); color: var(--never); }
+.legend .failed { background: var(--bad-bg); color: var(--bad); }
+td.num { text-align: right; font-variant-numeric: tabular-nums; }
+tr.failing td { background: #fff5f5; }
+a { color: #0969da; }
+pre { background: #f6f8fa; border: 1px solid var(--line); border-radius: 6px; padding: 8px 10px;
+  white-space: pre-wrap; word-break: break-all; margin: 4px 0; font-size: 13px; }
+.failure { border-left: 4px solid var(--bad); padding: 2px 0 2px 12px; margin: 14px 0; }
+.failure h4 { margin: 0 0 4px; }
+"""
+
+
+def _state(coverage: OperationCoverage, documented_key: str) -> str:
+    if coverage.failed(documented_key):
+        return FAILED
+    return OBSERVED if coverage.observed(documented_key) else NEVER
+
+
+def _matrix_columns(coverage: ContractCoverage) -> list[str]:
+    keys = {key for operation in coverage.operations.values() for key in operation.documented}
+    return sorted(keys, key=lambda key: (key.upper() == "DEFAULT", key.upper()))
+
+
+def _anchor(operation: OperationCoverage) -> str:
+    name = operation.operation_id or operation.label
+    return "op-" + re.sub(r"[^A-Za-z0-9_-]+", "-", name).strip("-")
+
+
+def _verdict(coverage: ContractCoverage) -> tuple[bool, str]:
+    outcomes = coverage.summary.outcomes
+    failures = outcomes["failed"] + outcomes["error"]
+    held = coverage.summary.exit_status == 0
+    if held:
+        return True, "Contract held"
+    if failures:
+        return False, f"Contract broken: {failures} test{'s' * (failures != 1)} failed"
+    return False, f"The run did not complete (exit status {coverage.summary.exit_status})"
+
+
+def _facts(coverage: ContractCoverage) -> list[tuple[str, str]]:
+    summary = coverage.summary
+    outcomes = ", ".join(f"{count} {name}" for name, count in sorted(summary.outcomes.items()) if count)
+    generated = sum(op.positive + op.negative for op in coverage.operations.values())
+    own = sum(op.suite_requests for op in coverage.operations.values())
+    facts = [
+        ("target", summary.target or "-"),
+        ("profile", summary.profile),
+        ("seed", f"{summary.seed} (rerun with --contract-seed {summary.seed})"),
+        ("tests", outcomes or "none ran"),
+        ("requests", f"{generated} generated by schemathesis, {own} sent by the suite's own tests"),
+        ("written", datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")),
+    ]
+    if coverage.unmatched_requests:
+        facts.append(("other requests", f"{coverage.unmatched_requests} matched no operation of the spec"))
+    return facts
+
+
+def _numbered_failures(coverage: ContractCoverage) -> dict[int, int]:
+    """id(record) -> its number in the report, in report order."""
+    records = [record for op in coverage.operations.values() for record in op.failure_list()]
+    return {id(record): number for number, record in enumerate([*records, *coverage.unattributed], 1)}
+
+
+# HTML
+
+
+def render_html(coverage: ContractCoverage) -> str:
+    held, verdict = _verdict(coverage)
+    numbers = _numbered_failures(coverage)
+    columns = _matrix_columns(coverage)
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        # No favicon request: the page loads nothing but itself.
+        '<link rel="icon" href="data:,">',
+        f"<title>Malomo contract coverage: {escape(verdict)}</title>",
+        f"<style>{STYLE}</style></head><body>",
+        "<header><h1>Malomo contract coverage</h1>",
+        f'<div class="verdict {"held" if held else "broken"}" data-verdict="{"held" if held else "broken"}">'
+        f"{escape(verdict)}</div>",
+        '<dl class="facts">',
+        *(f"<dt>{escape(name)}</dt><dd>{escape(value)}</dd>" for name, value in _facts(coverage)),
+        "</dl></header>",
+        '<section id="matrix"><h2>Operations &times; statuses</h2>',
+        '<table class="matrix"><thead><tr><th>operation</th>',
+        *(f'<th scope="col">{escape(key)}</th>' for key in columns),
+        '<th scope="col">undocumented</th></tr></thead><tbody>',
+    ]
+    for operation in coverage.operations.values():
+        parts.append(
+            f'<tr data-operation="{escape(operation.label)}"><th scope="row">'
+            f'<a href="#{_anchor(operation)}">{escape(operation.label)}</a> '
+            f"<small>{escape(operation.operation_id)}</small></th>"
+        )
+        for key in columns:
+            if key not in operation.documented:
+                parts.append(
+                    f'<td class="{NOT_DOCUMENTED}" data-status="{escape(key)}" '
+                    f'data-state="{NOT_DOCUMENTED}" title="not documented"></td>'
+                )
+                continue
+            state = _state(operation, key)
+            seen = operation.observed(key)
+            symbol = {OBSERVED: "&check;", NEVER: "&ndash;", FAILED: "&cross;"}[state]
+            parts.append(
+                f'<td class="{state}" data-status="{escape(key)}" data-state="{state}" '
+                f'title="{escape(key)}: {state}, seen {seen} times">{symbol} {seen}</td>'
+            )
+        undocumented = operation.undocumented()
+        cell = ", ".join(f"{status} &times;{count}" for status, count in undocumented.items())
+        state = UNDOCUMENTED if undocumented else NOT_DOCUMENTED
+        parts.append(f'<td class="{state}" data-state="{state}">{cell}</td></tr>')
+    parts += [
+        "</tbody></table>",
+        '<p class="legend"><span class="observed">&check; observed</span>'
+        '<span class="never">&ndash; documented, never observed</span>'
+        '<span class="failed">&cross; a check failed on it, or undocumented</span> numbers: '
+        "responses seen; hatched: not documented for that operation.</p></section>",
+    ]
+    for operation in coverage.operations.values():
+        parts.append(_operation_html(operation, numbers))
+    if coverage.unattributed:
+        parts.append('<section id="other-failures"><h2>Failures not tied to one operation</h2>')
+        parts += [_failure_html(record, numbers[id(record)]) for record in coverage.unattributed]
+        parts.append("</section>")
+    parts.append("</body></html>\n")
+    return "\n".join(parts)
+
+
+def _operation_html(operation: OperationCoverage, numbers: dict[int, int]) -> str:
+    label = escape(operation.label)
+    parts = [
+        f'<section class="operation" id="{_anchor(operation)}" data-operation="{label}">',
+        f"<h2>{label} <small>{escape(operation.operation_id)}</small></h2>",
+        "<h3>Cases sent</h3>",
+        '<table class="cases"><thead><tr><th>generated, positive</th><th>generated, negative</th>'
+        "<th>by the suite's own tests</th></tr></thead><tbody><tr>",
+        f'<td class="num" data-cases="positive">{operation.positive}</td>',
+        f'<td class="num" data-cases="negative">{operation.negative}</td>',
+        f'<td class="num" data-cases="suite">{operation.suite_requests}</td></tr></tbody></table>',
+        "<h3>Statuses</h3>",
+        '<table class="statuses"><thead><tr><th>status</th><th>in the spec</th><th>seen</th><th>state</th>'
+        "</tr></thead><tbody>",
+    ]
+    for key in operation.documented:
+        state = _state(operation, key)
+        parts.append(
+            f'<tr data-status="{escape(key)}" data-state="{state}"><td>{escape(key)}</td><td>documented</td>'
+            f'<td class="num">{operation.observed(key)}</td>'
+            f'<td class="{state}">{_STATE_TEXT[state]}</td></tr>'
+        )
+    for status, count in operation.undocumented().items():
+        parts.append(
+            f'<tr data-status="{status}" data-state="{UNDOCUMENTED}"><td>{status}</td><td>not documented</td>'
+            f'<td class="num">{count}</td><td class="{UNDOCUMENTED}">{_STATE_TEXT[UNDOCUMENTED]}</td></tr>'
+        )
+    parts.append("</tbody></table>")
+    parts += ["<h3>Checks</h3>", _checks_html(operation, numbers)]
+    failures = operation.failure_list()
+    if failures:
+        parts.append("<h3>Failures</h3>")
+        parts += [_failure_html(record, numbers[id(record)]) for record in failures]
+    parts.append("</section>")
+    return "\n".join(parts)
+
+
+_STATE_TEXT = {
+    OBSERVED: "observed",
+    NEVER: "never observed",
+    FAILED: "a check failed",
+    UNDOCUMENTED: "undocumented status",
+}
+
+
+def _checks_html(operation: OperationCoverage, numbers: dict[int, int]) -> str:
+    if not operation.check_runs:
+        return '<p class="muted">No check ran on this operation.</p>'
+    rows = [
+        '<table class="checks"><thead><tr><th>check</th><th>runs</th><th>failed</th>'
+        "<th>reproductions</th></tr></thead><tbody>"
+    ]
+    for check, runs in sorted(operation.check_runs.items()):
+        failed = operation.check_failures[check]
+        links = " ".join(
+            f'<a href="#failure-{numbers[id(record)]}">#{numbers[id(record)]}</a>'
+            for record in operation.failure_list()
+            if record.check == check
+        )
+        rows.append(
+            f'<tr data-check="{escape(check)}" data-runs="{runs}" data-failed="{failed}"'
+            f"{' class=failing' if failed else ''}><td><code>{escape(check)}</code></td>"
+            f'<td class="num">{runs}</td><td class="num">{failed}</td><td>{links}</td></tr>'
+        )
+    rows.append("</tbody></table>")
+    return "\n".join(rows)
+
+
+def _failure_html(record: FailureRecord, number: int) -> str:
+    status = f" (status {record.status})" if record.status is not None else ""
+    promise = f"<p>Broken promise: <code>{escape(record.promise)}</code></p>" if record.promise else ""
+    curl = (
+        f'<p>Reproduce with:</p><pre class="curl">{escape(record.curl)}</pre>'
+        if record.curl
+        else '<p class="muted">No request to reproduce.</p>'
+    )
+    return (
+        f'<div class="failure" id="failure-{number}" data-check="{escape(record.check)}">'
+        f"<h4>#{number} <code>{escape(record.check)}</code>: {escape(record.title)}{status}</h4>{promise}"
+        f'<pre class="message">{escape(record.message)}</pre>{curl}</div>'
+    )
+
+
+# Markdown
+
+
+def render_markdown(coverage: ContractCoverage) -> str:
+    held, verdict = _verdict(coverage)
+    numbers = _numbered_failures(coverage)
+    columns = _matrix_columns(coverage)
+    lines = [
+        f"## Malomo contract coverage: {'✅' if held else '❌'} {verdict}",
+        "",
+        *(f"- **{name}**: {_md_text(value)}" for name, value in _facts(coverage)),
+        "",
+        "| operation | " + " | ".join(columns) + " | undocumented |",
+        "| --- |" + " :---: |" * len(columns) + " --- |",
+    ]
+    for operation in coverage.operations.values():
+        cells = []
+        for key in columns:
+            if key not in operation.documented:
+                cells.append("")
+                continue
+            state = _state(operation, key)
+            cells.append(f"{MARKDOWN_SYMBOLS[state]} {operation.observed(key)}")
+        undocumented = ", ".join(
+            f"❌ {status} x{count}" for status, count in operation.undocumented().items()
+        )
+        lines.append(f"| `{operation.label}` | " + " | ".join(cells) + f" | {undocumented} |")
+    lines += [
+        "",
+        "✅ observed · ⬜ documented, never observed · ❌ a check failed on it · blank: not documented · "
+        "numbers: responses seen",
+    ]
+    for operation in coverage.operations.values():
+        lines += ["", *_operation_markdown(operation, numbers)]
+    if coverage.unattributed:
+        lines += ["", "### Failures not tied to one operation"]
+        for record in coverage.unattributed:
+            lines += ["", *_failure_markdown(record, numbers[id(record)])]
+    return "\n".join(lines) + "\n"
+
+
+def _operation_markdown(operation: OperationCoverage, numbers: dict[int, int]) -> list[str]:
+    lines = [
+        f"### `{operation.label}` ({operation.operation_id})",
+        "",
+        f"Cases: {operation.positive} positive and {operation.negative} negative generated, "
+        f"{operation.suite_requests} sent by the suite's own tests.",
+        "",
+        "| status | in the spec | seen | state |",
+        "| --- | --- | ---: | --- |",
+    ]
+    for key in operation.documented:
+        state = _state(operation, key)
+        seen = operation.observed(key)
+        lines.append(f"| {key} | documented | {seen} | {MARKDOWN_SYMBOLS[state]} {_STATE_TEXT[state]} |")
+    for status, count in operation.undocumented().items():
+        lines.append(f"| {status} | not documented | {count} | ❌ {_STATE_TEXT[UNDOCUMENTED]} |")
+    lines.append("")
+    if operation.check_runs:
+        lines += ["| check | runs | failed |", "| --- | ---: | ---: |"]
+        for check, runs in sorted(operation.check_runs.items()):
+            failed = operation.check_failures[check]
+            lines.append(f"| `{check}` | {runs} | {f'❌ {failed}' if failed else 0} |")
+    else:
+        lines.append("No check ran on this operation.")
+    for record in operation.failure_list():
+        lines += ["", *_failure_markdown(record, numbers[id(record)])]
+    return lines
+
+
+def _failure_markdown(record: FailureRecord, number: int) -> list[str]:
+    status = f" (status {record.status})" if record.status is not None else ""
+    lines = [f"#### #{number} `{record.check}`: {_md_text(record.title)}{status}", ""]
+    if record.promise:
+        lines += [f"Broken promise: `{record.promise}`", ""]
+    lines += _fenced(record.message, "text")
+    if record.curl:
+        lines += ["", "Reproduce with:", "", *_fenced(record.curl, "sh")]
+    return lines
+
+
+def _fenced(text: str, language: str) -> list[str]:
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return [f"{fence}{language}", text, fence]
+
+
+def _md_text(text: str) -> str:
+    return re.sub(r"([\\`*_|<>\[\]])", r"\\\1", text)
+
+
+def failed_checks(coverage: ContractCoverage) -> Iterable[str]:
+    """Names of the checks that failed anywhere in the run."""
+    for operation in coverage.operations.values():
+        yield from (check for check, failed in operation.check_failures.items() if failed)
+    yield from (record.check for record in coverage.unattributed)
