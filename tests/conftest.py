@@ -46,9 +46,12 @@ def closed_port() -> int:
 class MockProcess:
     """A `malomo-mock --port 0 ...` subprocess whose output up to `listening on URL` has been read."""
 
+    # The command; a subclass can run another installation's.
+    executable = MALOMO_MOCK
+
     def __init__(self, *args: str, env: dict[str, str] | None = None) -> None:
         self.process = subprocess.Popen(
-            [MALOMO_MOCK, "--port", "0", *args],
+            [self.executable, "--port", "0", *args],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,

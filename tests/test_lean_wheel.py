@@ -7,18 +7,15 @@ virtualenv, and from there calls the reference server that this test process run
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
-import sys
 import tomllib
 from pathlib import Path
 
 import pytest
+from wheel_builds import ROOT, install_wheel
 
 from malomo_mock import RunningServer
 
-ROOT = Path(__file__).resolve().parent.parent
-UV = shutil.which("uv", path=str(Path(sys.executable).parent)) or shutil.which("uv")
 NOT_INSTALLED = ["starlette", "uvicorn", "schemathesis", "pytest", "hypothesis", "yaml"]
 
 # Runs inside the lean virtualenv: one real call through malomo, then what is importable.
@@ -50,26 +47,7 @@ print(json.dumps({
 @pytest.fixture(scope="module")
 def lean_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A virtualenv with the wheel installed, no extras."""
-    if UV is None:
-        pytest.fail("uv is needed to build and install the wheel (it is in the dev extra)")
-    work = tmp_path_factory.mktemp("lean")
-    source = work / "source"
-    source.mkdir()
-    for name in ("pyproject.toml", "README.md"):
-        shutil.copy(ROOT / name, source / name)
-    for folder in ("src", "generated"):
-        shutil.copytree(
-            ROOT / folder, source / folder, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info")
-        )
-    subprocess.run(
-        [UV, "build", "--wheel", "--quiet", "--out-dir", str(work / "dist"), str(source)], check=True
-    )
-    (wheel,) = (work / "dist").glob("*.whl")
-    venv = work / "venv"
-    subprocess.run([UV, "venv", "--quiet", "--python", sys.executable, str(venv)], check=True)
-    python = venv / "bin" / "python"
-    subprocess.run([UV, "pip", "install", "--quiet", "--python", str(python), str(wheel)], check=True)
-    return venv
+    return install_wheel(tmp_path_factory.mktemp("lean"))
 
 
 def test_plain_wheel_calls_the_api_with_no_server_or_test_packages(
@@ -105,4 +83,18 @@ def test_malomo_mock_without_the_extra_says_what_to_install(lean_venv: Path) -> 
     assert result.stderr.strip().splitlines() == [
         "malomo-mock: error: the reference server needs the 'mock' extra: "
         "pip install 'malomo-openapi[mock]' (starlette is not installed)"
+    ]
+
+
+def test_malomo_contract_without_the_extra_says_what_to_install(lean_venv: Path) -> None:
+    result = subprocess.run(
+        [str(lean_venv / "bin" / "malomo-contract"), "--profile", "quick"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "malomo-contract: error: the contract suite needs the 'contract' extra: "
+        "pip install 'malomo-openapi[contract]' (schemathesis is not installed)"
     ]

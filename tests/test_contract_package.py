@@ -1,0 +1,347 @@
+"""The contract suite as users install it: `malomo-openapi[contract]` from the wheel, run as
+`malomo-contract` from a folder outside the checkout, and the coverage report it writes.
+
+One virtualenv, one `malomo-mock` from it and one broken server for the whole module; the passing and the
+failing run are made once, side by side, and judged by several tests. The reports are read by parsing
+their HTML, and rendered in headless Chromium (Debian's `chromium`; `.ci/run` installs it).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import re
+import shutil
+import signal
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+import yaml
+from broken_servers import BROKEN_VARIANTS
+from conftest import MockProcess
+from contract_suite_runs import CANARY_KEY, PAGE_SIZE
+from wheel_builds import ROOT, install_wheel
+
+from malomo_mock import running
+
+pytestmark = pytest.mark.xdist_group("contract_package")
+
+# Wrong types in every customer answer: both schemathesis' checks and the suite's own tests fail.
+BROKEN_VARIANT = "phone_number_as_integer"
+# Every email address the suite sends ends with this domain; a report must show none of them.
+SUITE_EMAIL_DOMAIN = "malomo-contract-test.example.com"
+RUN_TIMEOUT = 300
+CHROMIUM_FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--enable-logging=stderr",
+    "--v=0",
+)
+# How Chromium logs a page's console messages and uncaught errors: `[...:INFO:CONSOLE:12] "message", ...`.
+CONSOLE_LINE = re.compile(r":CONSOLE[:(]")
+
+
+@dataclass(frozen=True)
+class ContractRun:
+    """One `malomo-contract` run and the files it wrote."""
+
+    exit_code: int
+    stdout: str
+    stderr: str
+    folder: Path
+
+    @property
+    def html(self) -> str:
+        return (self.folder / "report.html").read_text(encoding="utf-8")
+
+    @property
+    def markdown(self) -> str:
+        return (self.folder / "report.md").read_text(encoding="utf-8")
+
+
+class ParsedReport(HTMLParser):
+    """The parts of an HTML report that tests read: the matrix, per-operation checks, failures, links."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.matrix: dict[str, dict[str, str]] = {}
+        self.sections: set[str] = set()
+        self.failed_checks: dict[str, set[str]] = {}
+        self.failure_ids: set[str] = set()
+        self.failure_checks: set[str] = set()
+        self.curl_lines: list[str] = []
+        self.links: list[str] = []
+        self.verdict = ""
+        self._row: str | None = None
+        self._section: str | None = None
+        self._in_curl = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attributes = {name: value or "" for name, value in attrs}
+        for name in ("href", "src"):
+            if name in attributes:
+                self.links.append(attributes[name])
+        if "data-verdict" in attributes:
+            self.verdict = attributes["data-verdict"]
+        if tag == "section" and "data-operation" in attributes:
+            self._section = attributes["data-operation"]
+            self.sections.add(self._section)
+        elif tag == "tr" and "data-operation" in attributes:
+            self._row = attributes["data-operation"]
+            self.matrix[self._row] = {}
+        elif tag == "td" and self._row is not None and "data-status" in attributes:
+            self.matrix[self._row][attributes["data-status"]] = attributes["data-state"]
+        elif tag == "tr" and "data-check" in attributes and self._section is not None:
+            if int(attributes.get("data-failed", "0")):
+                self.failed_checks.setdefault(self._section, set()).add(attributes["data-check"])
+        elif tag == "div" and "data-check" in attributes:
+            self.failure_ids.add(attributes["id"])
+            self.failure_checks.add(attributes["data-check"])
+        elif tag == "pre" and attributes.get("class") == "curl":
+            self._in_curl = True
+            self.curl_lines.append("")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "tbody":
+            self._row = None
+        elif tag == "pre":
+            self._in_curl = False
+
+    def handle_data(self, data: str) -> None:
+        if self._in_curl:
+            self.curl_lines[-1] += data
+
+
+def parse_report(html: str) -> ParsedReport:
+    report = ParsedReport()
+    report.feed(html)
+    report.close()
+    return report
+
+
+def spec_responses() -> dict[str, set[str]]:
+    """`METHOD /path` of every operation in openapi/malomo.yaml, with its documented statuses."""
+    spec = yaml.safe_load((ROOT / "openapi" / "malomo.yaml").read_text(encoding="utf-8"))
+    return {
+        f"{method.upper()} {path}": {str(status) for status in operation["responses"]}
+        for path, item in spec["paths"].items()
+        for method, operation in item.items()
+        if method in ("get", "put", "post", "delete", "patch")
+    }
+
+
+@pytest.fixture(scope="module")
+def contract_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A fresh virtualenv with the wheel installed with its `contract` extra."""
+    return install_wheel(tmp_path_factory.mktemp("contract-package"), extras="contract")
+
+
+def run_contract(venv: Path, folder: Path, *args: str, api_key: str | None = CANARY_KEY) -> ContractRun:
+    """`malomo-contract ARGS` in `folder`, the key (when given) in the environment."""
+    folder.mkdir(parents=True, exist_ok=True)
+    env = {name: value for name, value in os.environ.items() if not name.startswith(("MALOMO_", "PYTEST_"))}
+    if api_key is not None:
+        env["MALOMO_API_KEY"] = api_key
+    completed = subprocess.run(
+        [str(venv / "bin" / "malomo-contract"), *args],
+        cwd=folder,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=RUN_TIMEOUT,
+        check=False,
+    )
+    return ContractRun(completed.returncode, completed.stdout, completed.stderr, folder)
+
+
+def report_args(*extra: str) -> list[str]:
+    return ["--profile", "quick", "--report", "report.html", "--report-md", "report.md", *extra]
+
+
+@pytest.fixture(scope="module")
+def suite_runs(
+    contract_venv: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[dict[str, ContractRun]]:
+    """`malomo-contract --profile quick` with both reports, from folders outside the checkout, side by side:
+    `passing` against the installed `malomo-mock`, `failing` against a broken variant of it."""
+
+    class InstalledMock(MockProcess):
+        executable = str(contract_venv / "bin" / "malomo-mock")
+
+    folder = tmp_path_factory.mktemp("contract-runs")
+    variant = next(variant for variant in BROKEN_VARIANTS if variant.name == BROKEN_VARIANT)
+    mock = InstalledMock("--page-size", str(PAGE_SIZE), env={"MALOMO_API_KEY": CANARY_KEY})
+    try:
+        with (
+            running(
+                api_key=CANARY_KEY, page_size=PAGE_SIZE, wrap_app=lambda app: variant.wrap(app, CANARY_KEY)
+            ) as broken,
+            ThreadPoolExecutor(max_workers=2) as pool,
+        ):
+            passing = pool.submit(
+                run_contract, contract_venv, folder / "passing", *report_args("--base-url", mock.base_url)
+            )
+            failing = pool.submit(
+                run_contract, contract_venv, folder / "failing", *report_args("--base-url", broken.base_url)
+            )
+            yield {"passing": passing.result(), "failing": failing.result()}
+    finally:
+        mock.stop(signal.SIGKILL)
+
+
+def test_installed_spec_is_the_repository_spec(contract_venv: Path) -> None:
+    probe = "import malomo_contract, pathlib; print(pathlib.Path(malomo_contract.__file__).parent)"
+    result = subprocess.run(
+        [str(contract_venv / "bin" / "python"), "-c", probe], capture_output=True, text=True, check=True
+    )
+    installed = Path(result.stdout.strip()) / "malomo.yaml"
+    assert not installed.is_symlink()
+    assert installed.read_bytes() == (ROOT / "openapi" / "malomo.yaml").read_bytes()
+
+
+def test_checkout_install_runs_the_checkout_suite() -> None:
+    """`pip install -e .` maps the import name onto the repository folder, as the wheel does."""
+    spec = importlib.util.find_spec("malomo_contract")
+    assert spec is not None and spec.origin is not None
+    assert Path(spec.origin) == ROOT / "contract_tests" / "__init__.py"
+
+
+def test_installed_suite_passes_against_the_reference_server(suite_runs: dict[str, ContractRun]) -> None:
+    run = suite_runs["passing"]
+    assert not run.folder.is_relative_to(ROOT)
+    assert run.exit_code == 0, run.stdout[-3000:] + run.stderr[-2000:]
+    assert re.search(r"\d+ passed", run.stdout)
+
+
+def test_installed_suite_fails_against_a_broken_server(suite_runs: dict[str, ContractRun]) -> None:
+    run = suite_runs["failing"]
+    assert run.exit_code == 1, run.stdout[-3000:] + run.stderr[-2000:]
+    assert " failed" in run.stdout
+
+
+def test_report_marks_every_documented_status_of_every_operation(suite_runs: dict[str, ContractRun]) -> None:
+    report = parse_report(suite_runs["passing"].html)
+    documented = spec_responses()
+    assert report.verdict == "held"
+    assert set(report.matrix) == set(documented) == report.sections
+    for operation, statuses in documented.items():
+        cells = report.matrix[operation]
+        marked = {status for status, state in cells.items() if state in ("observed", "never")}
+        assert marked == statuses, operation
+        assert {cells[status] for status in set(cells) - statuses} <= {"not-documented"}, operation
+        # The reference server answers every operation's success status.
+        success = next(status for status in statuses if status.startswith("2"))
+        assert cells[success] == "observed", operation
+    # A self-contained page: links only to its own anchors, nothing to load.
+    assert report.links and all(link.startswith("#") or link.startswith("data:") for link in report.links)
+
+
+def test_failing_run_report_names_the_failed_check(suite_runs: dict[str, ContractRun]) -> None:
+    run = suite_runs["failing"]
+    report = parse_report(run.html)
+    assert report.verdict == "broken"
+    failed = set().union(*report.failed_checks.values())
+    assert "response_schema_conformance" in failed
+    assert "response_schema_conformance" in report.failure_checks
+    assert "failed" in set(report.matrix["GET /customers/{id}"].values())
+    # Every failure links to its reproduction, a curl line with the key filtered.
+    anchors = {link.removeprefix("#") for link in report.links if link.startswith("#failure-")}
+    assert anchors and anchors <= report.failure_ids
+    assert report.curl_lines and all(line.startswith("curl ") for line in report.curl_lines)
+    assert any("Authorization: [Filtered]" in line for line in report.curl_lines)
+    assert "| `response_schema_conformance` |" in run.markdown
+    assert "❌" in run.markdown
+
+
+def test_reports_show_no_key_and_no_personal_data(suite_runs: dict[str, ContractRun]) -> None:
+    for name, run in suite_runs.items():
+        for kind, text in {"html": run.html, "markdown": run.markdown}.items():
+            where = f"the {name} run's {kind} report"
+            assert CANARY_KEY not in text, where
+            assert CANARY_KEY.removeprefix("sk_test_") not in text, where
+            assert SUITE_EMAIL_DOMAIN not in text, where
+    # The failing run's reproductions send customers: their emails are there, masked.
+    assert "@redacted.invalid" in suite_runs["failing"].html
+
+
+def chromium_console(page: Path) -> tuple[str, list[str]]:
+    """The DOM headless Chromium rendered from `page`, and the console lines it logged."""
+    chromium = shutil.which("chromium")
+    if chromium is None:
+        pytest.fail("Chromium is needed: apt-get install -y chromium (.ci/run installs it)")
+    with tempfile.TemporaryDirectory() as profile:
+        result = subprocess.run(
+            [chromium, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "--dump-dom", page.as_uri()],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+    assert result.returncode == 0, result.stderr[-2000:]
+    return result.stdout, [line for line in result.stderr.splitlines() if CONSOLE_LINE.search(line)]
+
+
+def test_reports_render_in_chromium_without_console_errors(
+    suite_runs: dict[str, ContractRun], tmp_path: Path
+) -> None:
+    # The detector sees a console error where there is one.
+    broken_page = tmp_path / "console-error.html"
+    broken_page.write_text('<!DOCTYPE html><script>console.error("injected"); null.x;</script>', "utf-8")
+    _, console = chromium_console(broken_page)
+    assert any("injected" in line for line in console), console
+    for name, run in suite_runs.items():
+        dom, console = chromium_console(run.folder / "report.html")
+        assert console == [], f"{name} run's report: {console}"
+        assert "Malomo contract coverage" in dom and "</table>" in dom
+
+
+@pytest.mark.parametrize(
+    "args,api_key,problem",
+    [
+        (["--base-url", "http://127.0.0.1:{closed_port}"], CANARY_KEY, "cannot reach http://127.0.0.1:"),
+        (["--base-url", "http://127.0.0.1:{closed_port}"], None, "--base-url needs a key"),
+        (["--base-url", "ftp://example.com"], CANARY_KEY, "--base-url must be an http:// or https:// URL"),
+        (["--profile", "fastest"], CANARY_KEY, "--profile must be one of quick, default, thorough"),
+        (["--rate-limit", "fast"], CANARY_KEY, "--rate-limit: a rate limit looks like 10/s"),
+        (["--contract-seed", "x"], CANARY_KEY, "argument --contract-seed: invalid int value"),
+        (["--report", "no/such/folder/report.html"], CANARY_KEY, "--report: the folder of"),
+        (["--no-such-option"], CANARY_KEY, "unrecognized arguments: --no-such-option"),
+    ],
+    ids=[
+        "unreachable server",
+        "no key",
+        "not http",
+        "unknown profile",
+        "bad rate limit",
+        "bad seed",
+        "report folder missing",
+        "unknown option",
+    ],
+)
+def test_bad_input_exits_2_with_one_line_naming_it(
+    args: list[str],
+    api_key: str | None,
+    problem: str,
+    contract_venv: Path,
+    closed_port: int,
+    tmp_path: Path,
+) -> None:
+    run = run_contract(
+        contract_venv, tmp_path, *[arg.format(closed_port=closed_port) for arg in args], api_key=api_key
+    )
+    assert run.exit_code == 2
+    assert run.stdout == ""
+    assert len(run.stderr.splitlines()) == 1, run.stderr
+    assert run.stderr.startswith(f"malomo-contract: error: {problem}"), run.stderr
