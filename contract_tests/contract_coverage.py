@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from malomo._recording import PersonalDataMasker, _ExchangeMasking
+from malomo._recording import PersonalDataMasker
 
 FILTERED = "[Filtered]"
 # Request headers left out of the suite's own curl lines: httpx sends them by itself.
@@ -51,10 +51,10 @@ class ReportRedactor:
 
     def learn(self, text: str) -> None:
         """Remember the personal values in JSON `text`, so that they are masked in any later text."""
-        _ExchangeMasking(self._masker).json_text(text)
+        self._masker.mask_json_text(text)
 
     def clean(self, text: str) -> str:
-        text = self._masker.replace_known(_ExchangeMasking(self._masker).json_text(text))
+        text = self._masker.replace_known(self._masker.mask_json_text(text))
         for secret in sorted(self._secrets, key=len, reverse=True):
             text = text.replace(secret, FILTERED)
         return text

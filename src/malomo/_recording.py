@@ -79,6 +79,11 @@ class PersonalDataMasker:
                 known = self._placeholders[key] = _make_placeholder(field, value, number)
             return known
 
+    def mask_json_text(self, text: str) -> str:
+        """JSON text with its personal members masked, and their values remembered, so that
+        replace_known() masks them wherever they show up later."""
+        return _ExchangeMasking(self).json_text(text)
+
     def replace_known(self, text: str) -> str:
         """`text` with every value this masker has replaced so far replaced again (for bodies that are
         not JSON: their personal data cannot be found by field name)."""
