@@ -8,6 +8,7 @@ not compared: griffe leaves that out as unreliable, and every type change shows 
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import defaultdict
 from pathlib import Path
@@ -28,8 +29,10 @@ _KIND_TEXT = {
 }
 
 
+@functools.cache
 def load(root: Path) -> griffe.Module:
-    """The public API of the malomo_client package below `root`, statically (nothing is imported)."""
+    """The public API of the malomo_client package below `root`, statically (nothing is imported);
+    loaded once per process (spec_diff generates each spec into a folder of its own)."""
     module = griffe.load(PACKAGE, search_paths=[str(root)], try_relative_path=False, resolve_aliases=False)
     assert isinstance(module, griffe.Module)
     return module

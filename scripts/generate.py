@@ -49,11 +49,14 @@ class GenerationError(Exception):
     """openapi-python-client refused the spec (an error, or a warning: we run it as --fail-on-warning)."""
 
 
-def generate(into: Path, spec: Path = SPEC, config: Path = CONFIG, templates: Path = TEMPLATES) -> None:
+def generate(
+    into: Path, spec: Path = SPEC, config: Path = CONFIG, templates: Path = TEMPLATES, formatted: bool = True
+) -> None:
     """Write a fresh malomo_client package to `into` (which must not exist).
 
     The generator runs in this process (it costs half a second, a subprocess three), so that
-    scripts/spec_diff.py can afford to generate two specs on every run.
+    scripts/spec_diff.py can afford to generate two specs on every run. `formatted=False` skips
+    the ruff hooks: they change layout and import order, never the public API that spec_diff reads.
     """
     from openapi_python_client import generate as run_generator
     from openapi_python_client.config import Config, ConfigFile, MetaType
@@ -62,10 +65,11 @@ def generate(into: Path, spec: Path = SPEC, config: Path = CONFIG, templates: Pa
     # --isolated: the repo's own ruff settings must not reach generated code.
     common = "--isolated --no-cache --line-length 120 --target-version py311"
     settings = yaml.safe_load(config.read_text())
-    settings["post_hooks"] = [
-        f"{ruff} check {common} --fix-only --extend-select=I .",
-        f"{ruff} format {common} .",
-    ]
+    settings["post_hooks"] = (
+        [f"{ruff} check {common} --fix-only --extend-select=I .", f"{ruff} format {common} ."]
+        if formatted
+        else []
+    )
     generator_config = Config.from_sources(
         ConfigFile(**settings), MetaType.NONE, spec, "utf-8", overwrite=True, output_path=into
     )

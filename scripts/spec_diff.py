@@ -144,7 +144,7 @@ def generated_client(source: SpecSource) -> Path | GenerationError:
         spec_file = root / "spec.yaml"
         spec_file.write_text(source.text, encoding="utf-8")
         try:
-            generate(root / "malomo_client", spec_file, source.config, source.templates)
+            generate(root / "malomo_client", spec_file, source.config, source.templates, formatted=False)
         except GenerationError as exc:
             _GENERATED[key] = exc
         else:
