@@ -551,20 +551,14 @@ class WireDiff:
                 self._add("compatible", f"{where}.{name}", what, f"new-{direction}-property")
         for name in sorted(old_props.keys() & new_props.keys()):
             self._schema(f"{where}.{name}", old_props[name], new_props[name], direction)
-            if (name in old_req) != (name in new_req):
-                became = "required" if name in new_req else "optional"
-                self._add(
-                    self._shift(direction, "narrowed" if name in new_req else "widened"),
-                    f"{where}.{name}",
-                    f"became {became}",
-                    f"{direction}-property-became-{became}",
-                )
-        for name in sorted((old_req ^ new_req) - old_props.keys() - new_props.keys()):
+        # Properties added or removed were reported above; these kept their place but not their status.
+        for name in sorted((old_req ^ new_req) - (old_props.keys() ^ new_props.keys())):
             became = "required" if name in new_req else "optional"
+            listed = "" if name in old_props else " (not among the properties)"
             self._add(
                 self._shift(direction, "narrowed" if name in new_req else "widened"),
                 f"{where}.{name}",
-                f"became {became} (not among the properties)",
+                f"became {became}{listed}",
                 f"{direction}-property-became-{became}",
             )
         o_add, n_add = old.get("additionalProperties", True), new.get("additionalProperties", True)
