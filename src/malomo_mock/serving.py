@@ -48,9 +48,17 @@ def base_url_of(sock: socket.socket) -> str:
 
 
 def uvicorn_server(app: ASGIApp) -> uvicorn.Server:
-    """A quiet uvicorn server: no access log, no lifespan, signals left to the caller."""
+    """A quiet uvicorn server: no access log, no lifespan, signals left to the caller.
+
+    No proxy-header rewriting either: nothing in the app reads the client address it would fix.
+    """
     config = uvicorn.Config(
-        app, lifespan="off", access_log=False, log_level="warning", timeout_graceful_shutdown=5
+        app,
+        lifespan="off",
+        access_log=False,
+        log_level="warning",
+        timeout_graceful_shutdown=5,
+        proxy_headers=False,
     )
     server = uvicorn.Server(config)
     # Signals are handled by whoever owns the main thread (the CLI or the test process).
