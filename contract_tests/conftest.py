@@ -1,4 +1,4 @@
-"""Target selection, profiles, write safety and end-of-session cleanup for the contract suite.
+"""The contract suite's options, target, write safety, id and cursor pools, test order and summary.
 
 No options: the embedded reference server on a free loopback port. `--base-url URL --api-key KEY`
 (or MALOMO_BASE_URL / MALOMO_API_KEY): any other server, read-only unless `--allow-writes`.
@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import random
 from collections.abc import Generator, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
@@ -20,18 +19,15 @@ from schemathesis.core.result import Ok
 
 from . import coverage_report, openapi_schema, recorded_traffic
 from .contract_coverage import COVERAGE
-from .customer_records import CREATED, ID_POOL, tagged_email
+from .customer_records import ID_POOL, CleanupReport, delete_created_customers, tagged_email
 from .customers_api import CustomersApi, json_or_none
 from .list_cursors import CURSORS
 from .profiles import PROFILES, Profile
-from .target import WRITE_METHODS, ContractTarget, seconds_between_requests, writes_allowed
+from .target import WRITE_METHODS, ContractTarget, seconds_between_requests
 
-# Small pages on the embedded server, so that every walk crosses several page boundaries.
-EMBEDDED_PAGE_SIZE = 5
 # Customers the generated requests read and update, and customers their DELETEs may consume.
 LIVE_POOL_SIZE = 3
 DISPOSABLE_POOL_SIZE = 3
-HTTP_TIMEOUT = httpx.Timeout(30.0)
 # Fast, targeted tests first, so that `-x` stops at the clearest failure.
 MODULE_ORDER = (
     "test_errors_and_auth",
@@ -42,19 +38,12 @@ MODULE_ORDER = (
 )
 
 
-@dataclass
-class CleanupReport:
-    """What the end-of-session cleanup did; shown in the terminal summary."""
-
-    attempted: int = 0
-    deleted: int = 0
-    left_over: list[str] = field(default_factory=list)
-
-
 CLEANUP_KEY = pytest.StashKey[CleanupReport]()
 PROFILE_KEY = pytest.StashKey[Profile]()
 SEED_KEY = pytest.StashKey[int]()
+# The target the options ask for (made in pytest_configure), and the one serving (made by `contract_target`).
 TARGET_KEY = pytest.StashKey[ContractTarget]()
+STARTED_TARGET_KEY = pytest.StashKey[ContractTarget]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -130,15 +119,19 @@ def pytest_configure(config: pytest.Config) -> None:
         seed = random.SystemRandom().getrandbits(32)
     config.stash[PROFILE_KEY] = profile
     config.stash[SEED_KEY] = seed
-    base_url = _option_or_env(config, "--base-url", "MALOMO_BASE_URL")
-    read_only = not writes_allowed(base_url, bool(config.getoption("--allow-writes")))
     rate_limit = config.getoption("--rate-limit")
     if rate_limit is not None:
         try:
             seconds_between_requests(rate_limit)
         except ValueError as exc:
             raise pytest.UsageError(f"--rate-limit: {exc}") from None
-    schema = openapi_schema.activate(profile, seed, read_only=read_only, rate_limit=rate_limit)
+    target = config.stash[TARGET_KEY] = ContractTarget.from_options(
+        config.getoption("--base-url") or os.environ.get("MALOMO_BASE_URL") or None,
+        config.getoption("--api-key") or os.environ.get("MALOMO_API_KEY"),
+        bool(config.getoption("--allow-writes")),
+        rate_limit,
+    )
+    schema = openapi_schema.activate(profile, seed, read_only=not target.allows_writes, rate_limit=rate_limit)
     if _report_paths(config) and not recorded_traffic.is_active(config):
         COVERAGE.start(
             (
@@ -153,6 +146,10 @@ def pytest_configure(config: pytest.Config) -> None:
         COVERAGE.summary.seed = seed
 
 
+def pytest_unconfigure(config: pytest.Config) -> None:
+    openapi_schema.deactivate()
+
+
 def _report_paths(config: pytest.Config) -> list[Path]:
     return [Path(path) for option in ("--report", "--report-md") if (path := config.getoption(option))]
 
@@ -160,27 +157,32 @@ def _report_paths(config: pytest.Config) -> list[Path]:
 def pytest_report_header(config: pytest.Config) -> list[str]:
     if recorded_traffic.is_active(config):
         return recorded_traffic.report_header(config)
-    profile = config.stash[PROFILE_KEY]
-    base_url = _option_or_env(config, "--base-url", "MALOMO_BASE_URL")
-    where = base_url or "embedded reference server on a free loopback port"
+    profile, seed, target = config.stash[PROFILE_KEY], config.stash[SEED_KEY], config.stash[TARGET_KEY]
+    where = "embedded reference server on a free loopback port" if target.embedded else target.base_url
     return [
         f"malomo contract target: {where}",
         f"malomo contract profile: {profile.name} ({profile.description}); "
-        f"seed {config.stash[SEED_KEY]} (rerun with --contract-seed {config.stash[SEED_KEY]})",
+        f"seed {seed} (rerun with --contract-seed {seed})",
     ]
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Write safety: on a target that does not allow writes, every test that writes is skipped; a test writes
+    when it has the `writes` mark or sends generated requests to an operation that writes. Then the order."""
+    target = config.stash[TARGET_KEY]
+    for item in items:
+        operation = getattr(item, "operation_label", None)
+        writes = item.get_closest_marker("writes") is not None or (
+            isinstance(operation, str) and operation.partition(" ")[0].upper() in WRITE_METHODS
+        )
+        if writes and not target.allows_writes:
+            item.add_marker(pytest.mark.skip(reason=f"writes to {target.base_url} need --allow-writes"))
+
     def rank(item: pytest.Item) -> int:
         module = item.module.__name__.rpartition(".")[2] if isinstance(item, pytest.Function) else ""
         return MODULE_ORDER.index(module) if module in MODULE_ORDER else len(MODULE_ORDER)
 
     items.sort(key=rank)
-
-
-def _option_or_env(config: pytest.Config, option: str, env: str) -> str | None:
-    value: str | None = config.getoption(option)
-    return value or os.environ.get(env) or None
 
 
 @pytest.fixture(scope="session")
@@ -190,97 +192,30 @@ def profile(pytestconfig: pytest.Config) -> Profile:
 
 @pytest.fixture(scope="session")
 def contract_target(pytestconfig: pytest.Config) -> Iterator[ContractTarget]:
-    """The server under test for the whole session."""
-    base_url = _option_or_env(pytestconfig, "--base-url", "MALOMO_BASE_URL")
-    api_key = _option_or_env(pytestconfig, "--api-key", "MALOMO_API_KEY")
-    allow_writes = bool(pytestconfig.getoption("--allow-writes"))
-    rate_limit = pytestconfig.getoption("--rate-limit")
-    if base_url is not None:
-        if not api_key:
-            raise pytest.UsageError("--base-url needs --api-key (or MALOMO_API_KEY)")
-        target = ContractTarget(
-            base_url.rstrip("/"),
-            api_key,
-            embedded=False,
-            allow_writes_flag=allow_writes,
-            rate_limit=rate_limit,
-        )
-        pytestconfig.stash[TARGET_KEY] = target
-        COVERAGE.redactor.add_secret(api_key)
+    """The server under test for the whole session. At its end, whatever happened, every customer the
+    session created is deleted: that undoes the session's own writes, so it is allowed on any target."""
+    requested = pytestconfig.stash[TARGET_KEY]
+    if not requested.embedded and not requested.api_key:
+        raise pytest.UsageError("--base-url needs --api-key (or MALOMO_API_KEY)")
+    with requested.started() as target:
+        pytestconfig.stash[STARTED_TARGET_KEY] = target
+        COVERAGE.redactor.add_secret(target.api_key)
         COVERAGE.summary.target = target.describe()
         yield target
-        return
-    from malomo_mock import running
-
-    with running(page_size=EMBEDDED_PAGE_SIZE) as server:
-        target = ContractTarget(
-            server.base_url,
-            server.api_key,
-            embedded=True,
-            allow_writes_flag=allow_writes,
-            rate_limit=rate_limit,
-        )
-        pytestconfig.stash[TARGET_KEY] = target
-        COVERAGE.redactor.add_secret(server.api_key)
-        COVERAGE.summary.target = target.describe()
-        yield target
+        with target.client(for_cleanup=True) as client:
+            pytestconfig.stash[CLEANUP_KEY] = delete_created_customers(client)
 
 
 @pytest.fixture(scope="session")
 def http_client(contract_target: ContractTarget) -> Iterator[httpx.Client]:
     """The suite's client, carrying the key. On a read-only target it refuses to send any write at all."""
-    with httpx.Client(
-        base_url=contract_target.base_url,
-        headers=contract_target.auth_headers,
-        timeout=HTTP_TIMEOUT,
-        event_hooks=contract_target.request_hooks(),
-    ) as client:
+    with contract_target.client() as client:
         yield client
 
 
 @pytest.fixture(scope="session")
 def api(http_client: httpx.Client) -> CustomersApi:
     return CustomersApi(http_client)
-
-
-@pytest.fixture(scope="session", autouse=True)
-def delete_created_customers(pytestconfig: pytest.Config, contract_target: ContractTarget) -> Iterator[None]:
-    """Delete, at session end and whatever happened, every customer the session created."""
-    report = CleanupReport()
-    pytestconfig.stash[CLEANUP_KEY] = report
-    yield
-    ids = CREATED.snapshot()
-    report.attempted = len(ids)
-    with httpx.Client(
-        base_url=contract_target.base_url,
-        headers=contract_target.auth_headers,
-        timeout=HTTP_TIMEOUT,
-        # Deleting what the session created is always allowed: it undoes the session's own writes.
-        event_hooks=contract_target.request_hooks(guard_writes=False, observe=False),
-    ) as client:
-        for customer_id in ids:
-            try:
-                status = client.delete(f"/customers/{customer_id}").status_code
-            except httpx.HTTPError:
-                status = 0
-            if status in (204, 404):
-                report.deleted += status == 204
-                CREATED.discard(customer_id)
-            else:
-                report.left_over.append(customer_id)
-
-
-@pytest.fixture(autouse=True)
-def skip_writes_on_read_only_target(request: pytest.FixtureRequest, contract_target: ContractTarget) -> None:
-    """On a server elsewhere, tests that write are skipped unless `--allow-writes` is given."""
-    if contract_target.allows_writes:
-        return
-    operation = getattr(request.node, "operation_label", None)
-    writes = request.node.get_closest_marker("writes") is not None or (
-        isinstance(operation, str) and operation.partition(" ")[0].upper() in WRITE_METHODS
-    )
-    if writes:
-        pytest.skip(f"writes to {contract_target.base_url} need --allow-writes")
 
 
 @pytest.fixture(scope="session")
@@ -348,7 +283,7 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: p
     for path in _report_paths(config):
         if COVERAGE.active:
             terminalreporter.write_line(f"malomo contract coverage report: {path}")
-    target = config.stash.get(TARGET_KEY, None)
+    target = config.stash.get(STARTED_TARGET_KEY, None)
     if target is not None:
         terminalreporter.write_line(f"malomo contract target was {target.describe()}")
     report = config.stash.get(CLEANUP_KEY, None)

@@ -1,7 +1,7 @@
 """Promises of the Malomo contract that no schema can express, one plain function each, named for the promise.
 
-Each raises `ContractViolation` with a message fit for a failure report. The last one is also registered
-as a schemathesis check, so every generated request in the property and stateful tests runs it too.
+Each raises `ContractViolation` with a message fit for a failure report. The last one is also a schemathesis
+check, which the property and stateful tests run on every generated request.
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ from datetime import datetime
 from typing import Any
 
 import httpx
-import schemathesis
 
 from .customers_api import JSON, ContractViolation, Walk
 
@@ -109,12 +108,7 @@ def updates_are_recorded_in_event_log(events_before: int, events_after: int, upd
 
 def deleted_customer_is_not_found(response: httpx.Response, what: str) -> None:
     """After DELETE, every operation on the customer answers 404 with an error body."""
-    if response.status_code != 404:
-        raise ContractViolation(
-            f"{what} after DELETE /customers/{{id}}: expected 404, got {response.status_code}: "
-            f"{response.text[:300]!r}"
-        )
-    error_body_names_its_status_and_request_id(response, what)
+    request_is_refused_with(404, response, f"{what} after DELETE /customers/{{id}}")
 
 
 # Pagination.
@@ -211,14 +205,20 @@ def error_body_matches(body: Any, status: int, request_id_header: str | None, wh
         )
 
 
-def request_without_valid_key_is_refused(response: httpx.Response, what: str) -> None:
-    """Every operation answers 401 with an error body when the key is missing, wrong or publishable."""
-    if response.status_code != 401:
-        raise ContractViolation(f"{what}: expected 401, got {response.status_code}: {response.text[:200]!r}")
+def request_is_refused_with(status: int, response: httpx.Response, what: str) -> None:
+    """A request the contract refuses gets the documented error status, with an error body."""
+    if response.status_code != status:
+        raise ContractViolation(
+            f"{what}: expected {status}, got {response.status_code}: {response.text[:300]!r}"
+        )
     error_body_names_its_status_and_request_id(response, what)
 
 
-@schemathesis.check
+def request_without_valid_key_is_refused(response: httpx.Response, what: str) -> None:
+    """Every operation answers 401 with an error body when the key is missing, wrong or publishable."""
+    request_is_refused_with(401, response, what)
+
+
 def error_answers_carry_status_and_request_id(ctx: Any, response: Any, case: Any) -> bool | None:
     """Schemathesis check: every documented error answer of a generated request has a well-formed body.
 

@@ -350,12 +350,12 @@ def _is_schemathesis_failure(error: BaseException) -> bool:
 
 
 def _raising_promise(tb: Any) -> str | None:
-    """The innermost `contract_checks` function in the traceback: the promise that broke."""
-    promise = None
+    """The outermost `contract_checks` function in the traceback: the promise the test checked (the ones it
+    calls in turn, such as the error-body promise, are parts of it)."""
     for frame, _ in traceback.walk_tb(tb):
         if frame.f_globals.get("__name__", "").rpartition(".")[2] == CONTRACT_CHECKS_MODULE:
-            promise = frame.f_code.co_name
-    return promise
+            return frame.f_code.co_name
+    return None
 
 
 def _json_text(body: Any) -> str:

@@ -8,6 +8,10 @@ from __future__ import annotations
 import threading
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import httpx
 
 # Every email the suite writes ends with this domain (RFC 2606 `example.com`: mail to it reaches nobody),
 # so that leftovers can be found by searching customers for it.
@@ -60,6 +64,15 @@ def looks_like_uuid(value: object) -> bool:
     return True
 
 
+class Answer(Protocol):
+    """An answer to a create, from httpx or from schemathesis."""
+
+    @property
+    def status_code(self) -> int: ...
+
+    def json(self) -> Any: ...
+
+
 class CreatedCustomers:
     """Ids of every customer created during the session, by any test or generated request."""
 
@@ -70,6 +83,18 @@ class CreatedCustomers:
     def add(self, customer_id: str) -> None:
         with self._lock:
             self._ids[customer_id] = None
+
+    def add_created_by(self, answer: Answer) -> None:
+        """Record the customer a create answered with. Any success counts (a broken server may answer 201):
+        whatever was created gets deleted."""
+        if not 200 <= answer.status_code < 300:
+            return
+        try:
+            body = answer.json()
+        except ValueError:
+            return
+        if isinstance(body, dict) and isinstance(body.get("id"), str):
+            self.add(body["id"])
 
     def discard(self, customer_id: str) -> None:
         with self._lock:
@@ -129,6 +154,32 @@ class CustomerIdPool:
             if new_id is not None:
                 with self._lock:
                     self._disposable.append(new_id)
+
+
+@dataclass
+class CleanupReport:
+    """What the end-of-session cleanup did; shown in the terminal summary."""
+
+    attempted: int = 0
+    deleted: int = 0
+    left_over: list[str] = field(default_factory=list)
+
+
+def delete_created_customers(client: httpx.Client) -> CleanupReport:
+    """Delete every customer the session created; gone already (404) counts as done."""
+    ids = CREATED.snapshot()
+    report = CleanupReport(attempted=len(ids))
+    for customer_id in ids:
+        try:
+            status = client.delete(f"{CUSTOMERS_PATH}/{customer_id}").status_code
+        except httpx.HTTPError:
+            status = 0
+        if status in (204, 404):
+            report.deleted += status == 204
+            CREATED.discard(customer_id)
+        else:
+            report.left_over.append(customer_id)
+    return report
 
 
 CREATED = CreatedCustomers()

@@ -113,13 +113,8 @@ def after_call(
     key = _list_key_of(case) if method == "get" else None
     if key is not None and response.status_code == 200:
         CURSORS.harvest(key, response.headers)
-    if method == "post" and case.operation.path == CUSTOMERS_PATH and 200 <= response.status_code < 300:
-        try:
-            body = response.json()
-        except ValueError:
-            return
-        if isinstance(body, dict) and isinstance(body.get("id"), str):
-            CREATED.add(body["id"])
+    if method == "post" and case.operation.path == CUSTOMERS_PATH:
+        CREATED.add_created_by(response)
     elif method == "delete" and response.status_code == 204:
         deleted = (case.path_parameters or {}).get("id")
         if isinstance(deleted, str):
@@ -138,39 +133,38 @@ def after_validate(
 
 
 _active: OpenApiSchema | None = None
-_global_hooks_registered = False
-
-
-def _register_global_hooks() -> None:
-    """`before_call` can only be a process-wide hook in schemathesis; register it once."""
-    global _global_hooks_registered
-    if not _global_hooks_registered:
-        schemathesis.hook(before_call)
-        _global_hooks_registered = True
 
 
 def activate(
     profile: Profile, seed: int | None, *, read_only: bool = False, rate_limit: str | None = None
 ) -> OpenApiSchema:
-    """Load the schema for this run; test modules pick it up with `active_schema()` when collected."""
+    """Load the schema for this run (test modules pick it up with `active_schema()` when collected) and hook
+    `before_call` into schemathesis, where it can only be process-wide. `deactivate` undoes both."""
     global _active
+    deactivate()
     _active = load_schema(profile, seed, read_only=read_only, rate_limit=rate_limit)
+    schemathesis.hook(before_call)
     return _active
+
+
+def deactivate() -> None:
+    global _active
+    _active = None
+    schemathesis.hooks.unregister(before_call)
 
 
 def active_schema() -> OpenApiSchema:
     """The schema `activate` loaded (the conftest does, before collection), else the default profile's."""
-    return _active if _active is not None else activate(PROFILES["default"], None)
+    return _active if _active is not None else load_schema(PROFILES["default"], None)
 
 
 def load_schema(
     profile: Profile, seed: int | None, *, read_only: bool = False, rate_limit: str | None = None
 ) -> OpenApiSchema:
-    """The spec, configured by `profile` (and `seed`, when given), with the suite's hooks."""
+    """The spec, configured by `profile` (and `seed`, when given), with the suite's schema-level hooks."""
     config = schemathesis_config(profile, seed, read_only=read_only, rate_limit=rate_limit)
     schema = schemathesis.openapi.from_path(SPEC_PATH, config=config)
     schema.hook(flatmap_path_parameters)
-    _register_global_hooks()
     schema.hook(after_call)
     schema.hook(after_validate)
     return schema

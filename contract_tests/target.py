@@ -1,6 +1,5 @@
-"""The server under test: where it is, the key it takes, and whether the suite may write to it.
-
-Resolved once per session from `--base-url`/`--api-key` (or `MALOMO_BASE_URL`/`MALOMO_API_KEY`).
+"""The server under test: where it is, the key it takes, whether the suite may write to it, and the
+httpx clients the suite's own tests reach it through.
 """
 
 from __future__ import annotations
@@ -8,9 +7,9 @@ from __future__ import annotations
 import ipaddress
 import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from urllib.parse import urlsplit
 
 import httpx
@@ -20,6 +19,9 @@ from .contract_coverage import COVERAGE
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback"})
+# Small pages on the embedded server, so that every walk crosses several page boundaries.
+EMBEDDED_PAGE_SIZE = 5
+HTTP_TIMEOUT = httpx.Timeout(30.0)
 
 
 def is_loopback_url(url: str) -> bool:
@@ -33,11 +35,6 @@ def is_loopback_url(url: str) -> bool:
         return False
 
 
-def writes_allowed(base_url: str | None, allow_writes_flag: bool) -> bool:
-    """Writes go to the embedded server (no URL) and to this machine's servers, elsewhere only when asked."""
-    return base_url is None or is_loopback_url(base_url) or allow_writes_flag
-
-
 def mask_secret(secret: str) -> str:
     """A form of `secret` that is safe to print: its kind prefix (`sk_`, `pk_`) and nothing else."""
     prefix, sep, _ = secret.partition("_")
@@ -48,19 +45,42 @@ def mask_secret(secret: str) -> str:
 
 @dataclass(frozen=True)
 class ContractTarget:
-    """One server under test. `repr` never shows the key."""
+    """One server under test, made once from the options in `pytest_configure`. `repr` never shows the key.
+
+    For the embedded server (`embedded`), `started()` fills in `base_url` and `api_key`.
+    """
 
     base_url: str
     api_key: str = field(repr=False)
     embedded: bool
-    allow_writes_flag: bool
+    # This machine's servers take writes; others only with `--allow-writes`.
+    allows_writes: bool
     # `N/s`, `N/m`, `N/h` or `N/d` (as schemathesis' `rate-limit`), or None for no limit.
     rate_limit: str | None = None
 
-    @property
-    def allows_writes(self) -> bool:
-        """Writes are allowed on this machine's servers, elsewhere only with `--allow-writes`."""
-        return writes_allowed(self.base_url, self.allow_writes_flag)
+    @classmethod
+    def from_options(
+        cls, base_url: str | None, api_key: str | None, allow_writes: bool, rate_limit: str | None
+    ) -> ContractTarget:
+        """The target the options ask for; no `--base-url` (None) means the embedded server."""
+        return cls(
+            base_url=(base_url or "").rstrip("/"),
+            api_key=api_key or "",
+            embedded=base_url is None,
+            allows_writes=base_url is None or is_loopback_url(base_url) or allow_writes,
+            rate_limit=rate_limit,
+        )
+
+    @contextmanager
+    def started(self) -> Iterator[ContractTarget]:
+        """This target, serving: the embedded server runs for the block; any other already runs."""
+        if not self.embedded:
+            yield self
+            return
+        from malomo_mock import running
+
+        with running(page_size=EMBEDDED_PAGE_SIZE) as server:
+            yield replace(self, base_url=server.base_url, api_key=server.api_key)
 
     @property
     def auth_headers(self) -> dict[str, str]:
@@ -73,24 +93,28 @@ class ContractTarget:
         limit = f", at most {self.rate_limit} requests" if self.rate_limit else ""
         return f"{self.base_url} ({kind}, key {mask_secret(self.api_key)}, {writes}{limit})"
 
-    def request_hooks(self, *, guard_writes: bool = True, observe: bool = True) -> dict[str, list[Any]]:
-        """httpx `event_hooks` for the suite's clients: the write guard (unless told), then the rate limit;
-        on answers, the coverage report's count (unless told: the end-of-session cleanup checks nothing)."""
-        hooks: list[Callable[[httpx.Request], None]] = [write_guard(self)] if guard_writes else []
-        if self.rate_limit:
-            hooks.append(request_pacer(self.rate_limit))
-        observers = [COVERAGE.response_observer(self.base_url)] if observe and COVERAGE.active else []
-        return {"request": hooks, "response": observers}
+    def client(self, *, with_key: bool = True, for_cleanup: bool = False) -> httpx.Client:
+        """A client for the suite's own requests: the key (unless told), the write refusal, the rate limit
+        and the coverage report's count. The end-of-session cleanup may delete, and counts nothing."""
+        refusal = [] if for_cleanup else [self.refuse_write]
+        pacing = [request_pacer(self.rate_limit)] if self.rate_limit else []
+        observers = [COVERAGE.response_observer(self.base_url)] if COVERAGE.active and not for_cleanup else []
+        return httpx.Client(
+            base_url=self.base_url,
+            headers=self.auth_headers if with_key else None,
+            timeout=HTTP_TIMEOUT,
+            event_hooks={"request": [*refusal, *pacing], "response": observers},
+        )
 
-
-def write_guard(target: ContractTarget) -> Callable[[httpx.Request], None]:
-    """An httpx request hook that skips the test instead of sending a write the target does not allow."""
-
-    def refuse_writes(request: httpx.Request) -> None:
-        if request.method in WRITE_METHODS and not target.allows_writes:
-            pytest.skip(f"writes to {target.base_url} need --allow-writes")
-
-    return refuse_writes
+    def refuse_write(self, request: httpx.Request) -> None:
+        """httpx request hook behind the `writes` mark (conftest.py skips marked tests on a read-only target):
+        a write is never sent there, and a test that tries one fails for lacking the mark."""
+        if request.method in WRITE_METHODS and not self.allows_writes:
+            pytest.fail(
+                f"{request.method} {request.url.path} was not sent: writes to {self.base_url} need "
+                "--allow-writes, and a test that writes needs the `writes` mark",
+                pytrace=False,
+            )
 
 
 RATE_UNITS = {"s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}

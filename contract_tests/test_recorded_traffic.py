@@ -5,8 +5,6 @@ Collected only with `--recording FILE`; it starts no server and sends nothing.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from .recorded_traffic import Exchange, checked_exchanges, exchange_failures
@@ -16,17 +14,6 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "exchange" in metafunc.fixturenames:
         pairs = list(checked_exchanges(metafunc.config))
         metafunc.parametrize("exchange", [e for _, e in pairs], ids=[test_id for test_id, _ in pairs])
-
-
-# The suite's autouse fixtures need a server; recorded traffic has none.
-@pytest.fixture(scope="session", autouse=True)
-def delete_created_customers() -> Iterator[None]:
-    yield
-
-
-@pytest.fixture(autouse=True)
-def skip_writes_on_read_only_target() -> None:
-    return None
 
 
 def test_recorded_exchange_keeps_the_contract(exchange: Exchange) -> None:

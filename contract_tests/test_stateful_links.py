@@ -12,13 +12,12 @@ import pytest
 import schemathesis
 from schemathesis.generation.stateful.state_machine import APIStateMachine
 
-from . import contract_checks, openapi_schema
+from . import openapi_schema
+from .contract_checks import error_answers_carry_status_and_request_id
 from .profiles import Profile
 from .target import ContractTarget
 
 pytestmark = pytest.mark.writes
-
-REGISTERED_CHECKS = (contract_checks.error_answers_carry_status_and_request_id,)
 
 
 def workflow_against(target: ContractTarget) -> type[APIStateMachine]:
@@ -39,7 +38,7 @@ def workflow_against(target: ContractTarget) -> type[APIStateMachine]:
             # `headers` tells `ignored_auth` the key is ours (not generated), so it probes without it.
             case.validate_response(
                 response,
-                additional_checks=additional_checks,
+                additional_checks=[*(additional_checks or []), error_answers_carry_status_and_request_id],
                 headers=kwargs.get("headers"),
                 transport_kwargs=kwargs,
                 recorder=self.recorder,
