@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from bench_server import served
 
 import malomo
 from malomo_client.api.customers import get_customer, list_customers
@@ -61,17 +62,8 @@ def fill_database(path: Path, customers: int) -> str:
 def reference_server(db: Path, page_size: int) -> Iterator[str]:
     """`malomo-mock` in a subprocess over `db`; yields its base URL."""
     command = [sys.executable, "-m", "malomo_mock.cli", "--port", "0", "--api-key", API_KEY]
-    command += ["--db", str(db), "--page-size", str(page_size)]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
-    try:
-        assert process.stdout is not None
-        line = process.stdout.readline()
-        if "listening on" not in line:
-            raise RuntimeError(f"malomo-mock did not start: {line!r}")
-        yield line.rsplit(" ", 1)[1].strip()
-    finally:
-        process.terminate()
-        process.wait(10)
+    with served([*command, "--db", str(db), "--page-size", str(page_size)]) as base_url:
+        yield base_url
 
 
 # Per-call cost -------------------------------------------------------------------------------
