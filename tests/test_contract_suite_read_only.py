@@ -61,11 +61,11 @@ def test_read_only_run_sends_no_write_and_skips_every_test_that_writes(tmp_path:
             ).raise_for_status()
         methods.clear()
         port = server.base_url.rpartition(":")[2]
-        run = run_suite(f"http://0.0.0.0:{port}", CANARY_KEY, tmp_path / "junit.xml", profile="default")
+        run = run_suite(f"http://0.0.0.0:{port}", CANARY_KEY, tmp_path / "junit.xml")
     assert run.exit_code == 0, run.stdout[-3000:] + run.stderr[-1000:]
     assert "read-only (pass --allow-writes to write)" in run.stdout
     assert [method for method in methods if method in WRITE_METHODS] == []
-    assert methods.count("GET") > 100
+    assert methods.count("GET") > 50  # the reads did run (the quick profile sends about 65)
     cases = list(ElementTree.fromstring(run.junit_xml).iter("testcase"))
     skipped_for_writes = {
         case.get("name")

@@ -15,7 +15,6 @@ import sys
 import threading
 import xml.etree.ElementTree as ElementTree
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -36,6 +35,7 @@ from malomo_client.api.customers import (
     update_customer,
 )
 from malomo_client.models import CustomerCreate, CustomerUpdate
+from malomo_contract import recorded_traffic
 from malomo_mock import RunningServer, running
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -244,24 +244,29 @@ def test_broken_servers_fail_the_check_naming_the_exchange(tmp_path: Path) -> No
         assert exchange.search(first_line), run.outcomes[failed[0]]
 
 
-def test_bad_recordings_are_refused_in_one_line(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("content", "complaint"),
+    [
+        ("<html>502 Bad Gateway</html>", "not JSON"),
+        ('{"entries": []}', "not a HAR file"),
+        ('{"log": {"version": "1.2", "creator": {"name": "x", "ver', "cut short before its first exchange"),
+    ],
+    ids=["not-json", "not-har", "cut-early"],
+)
+def test_bad_recordings_are_named_by_what_is_wrong(tmp_path: Path, content: str, complaint: str) -> None:
+    bad = tmp_path / "bad.har"
+    bad.write_text(content)
+    with pytest.raises(recorded_traffic.RecordingError, match=complaint):
+        recorded_traffic.read_entries(bad)
+
+
+def test_a_bad_recording_is_refused_in_one_line(tmp_path: Path) -> None:
     not_json = tmp_path / "not-json.har"
     not_json.write_text("<html>502 Bad Gateway</html>")
-    not_har = tmp_path / "not-har.har"
-    not_har.write_text('{"entries": []}')
-    cut_early = tmp_path / "cut-early.har"
-    cut_early.write_text('{"log": {"version": "1.2", "creator": {"name": "x", "ver')
-    with ThreadPoolExecutor(2) as pool:
-        runs = list(
-            pool.map(
-                lambda path: check_recordings([path], tmp_path / f"{path.stem}.xml"),
-                [not_json, not_har, cut_early],
-            )
-        )
-    for path, run in zip([not_json, not_har, cut_early], runs, strict=True):
-        lines = [line for line in run.output.splitlines() if line.strip()]
-        assert run.exit_code == 4, run.output
-        assert len(lines) == 1 and lines[0].startswith(f"ERROR: --recording: {path}: "), run.output
+    run = check_recordings([not_json], tmp_path / "junit.xml")
+    lines = [line for line in run.output.splitlines() if line.strip()]
+    assert run.exit_code == 4, run.output
+    assert len(lines) == 1 and lines[0].startswith(f"ERROR: --recording: {not_json}: not JSON"), run.output
 
 
 def test_default_recording_holds_no_key_and_no_personal_data(session_recording: Path) -> None:
