@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import signal
 import statistics
@@ -106,7 +107,10 @@ def served_by_prism() -> Iterator[str]:
     port = sock.getsockname()[1]
     sock.close()
     command = ["npx", "--yes", PRISM, "mock", "-h", "127.0.0.1", "-p", str(port), "--verboseLevel", "error"]
-    process = subprocess.Popen([*command, str(SPEC)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    # Its own session: npx starts Prism as a child, and the whole group must stop at the end.
+    process = subprocess.Popen(
+        [*command, str(SPEC)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+    )
     base_url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 180  # the first npx run downloads Prism
@@ -120,7 +124,7 @@ def served_by_prism() -> Iterator[str]:
                 time.sleep(0.5)
         yield base_url
     finally:
-        process.send_signal(signal.SIGTERM)
+        os.killpg(process.pid, signal.SIGTERM)
         process.wait(30)
 
 

@@ -9,6 +9,7 @@ closing ``]}}`` in one ``pwrite`` over the previous closing, under a lock. A pro
 from __future__ import annotations
 
 import base64
+import functools
 import json
 import os
 import re
@@ -269,8 +270,10 @@ class HarRecorder:
             http_version = http_version.decode("ascii", "replace")
         version = _string(http_version)
         milliseconds = round(seconds * 1000, 3)
-        request_type = request.headers.get("content-type", "")
-        response_type = response.headers.get("content-type", "")
+        request_headers, request_wanted = _headers(tuple(request.headers.raw))
+        response_headers, response_wanted = _headers(tuple(response.headers.raw))
+        request_type = request_wanted.get("content-type", "")
+        response_type = response_wanted.get("content-type", "")
         query_json = ",".join(f'{{"name":{_string(n)},"value":{_string(v)}}}' for n, v in query)
         post_data = ""
         if request_body:
@@ -281,13 +284,13 @@ class HarRecorder:
         return (
             f'{{"startedDateTime":"{when}","time":{milliseconds},'
             f'"request":{{"method":{_string(request.method)},"url":{_string(str(url))},"httpVersion":{version},'
-            f'"cookies":[],"headers":{_headers(request.headers)},"queryString":[{query_json}],'
+            f'"cookies":[],"headers":{request_headers},"queryString":[{query_json}],'
             f'"headersSize":-1,"bodySize":{len(request_body)}{post_data}}},'
             f'"response":{{"status":{response.status_code},"statusText":{_string(response.reason_phrase)},'
-            f'"httpVersion":{version},"cookies":[],"headers":{_headers(response.headers)},'
+            f'"httpVersion":{version},"cookies":[],"headers":{response_headers},'
             f'"content":{{"size":{len(response_body)},"mimeType":{_string(response_type or "x-unknown")},'
             f"{_content(response_body, response_type, masking)}}},"
-            f'"redirectURL":{_string(response.headers.get("location", ""))},"headersSize":-1,'
+            f'"redirectURL":{_string(response_wanted.get("location", ""))},"headersSize":-1,'
             f'"bodySize":{len(response_body)}}},'
             f'"cache":{{}},"timings":{{"send":0,"wait":{milliseconds},"receive":0}}}}'
         )
@@ -297,18 +300,22 @@ class HarRecorder:
 _string = json.encoder.encode_basestring
 
 
-def _headers(headers: httpx.Headers) -> str:
-    """A HAR header list as JSON, from the raw bytes (httpx's decoding re-checks each header on access)."""
-    pairs = ((key.decode("latin-1"), value) for key, value in headers.raw)
-    return (
-        "["
-        + ",".join(
-            f'{{"name":{_string(name)},"value":'
-            f"{_string(REDACTED if name.lower() in SECRET_HEADERS else value.decode('latin-1'))}}}"
-            for name, value in pairs
-        )
-        + "]"
-    )
+_WANTED_HEADERS = ("content-type", "location")
+
+
+@functools.lru_cache(maxsize=256)
+def _headers(raw: tuple[tuple[bytes, bytes], ...]) -> tuple[str, dict[str, str]]:
+    """A HAR header list as JSON, and the values of the headers the entry needs, from the raw bytes
+    (httpx's own decoding re-checks each header on access). Cached: a client sends the same request
+    headers again and again."""
+    items, wanted = [], {}
+    for key, value in raw:
+        name, lowered = key.decode("latin-1"), key.lower().decode("latin-1")
+        text = REDACTED if lowered in SECRET_HEADERS else value.decode("latin-1")
+        items.append(f'{{"name":{_string(name)},"value":{_string(text)}}}')
+        if lowered in _WANTED_HEADERS and lowered not in wanted:
+            wanted[lowered] = text
+    return "[" + ",".join(items) + "]", wanted
 
 
 def _content(body: bytes, mime_type: str, masking: _ExchangeMasking | None) -> str:
