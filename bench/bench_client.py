@@ -91,6 +91,18 @@ def per_call(base_url: str, customer_id: str, rounds: int, batch: int) -> dict[s
         "generated sync_detailed (connect)": via_generated,
         "malomo.call(get_customer)": via_malomo,
     }
+    results = time_alternating(variants, rounds, batch)
+    client.get_httpx_client().close()
+    raw.close()
+    return results
+
+
+def time_alternating(
+    variants: dict[str, Callable[[], object]], rounds: int, batch: int
+) -> dict[str, dict[str, float]]:
+    """Warm up, then time batches of each variant, alternating, the order reversed every round. For each:
+    medians of the wall time and of the process's own CPU (user + system) per call, and their ratios to
+    the first variant's."""
     for function in variants.values():  # warm up connections and caches
         for _ in range(batch):
             function()
@@ -106,8 +118,6 @@ def per_call(base_url: str, customer_id: str, rounds: int, batch: int) -> dict[s
                 function()
             wall[name].append((time.perf_counter() - started) / batch)
             cpu[name].append((time.process_time() - started_cpu) / batch)
-    client.get_httpx_client().close()
-    raw.close()
     base = names[0]
     return {
         name: {

@@ -10,21 +10,21 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import tempfile
-import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
 
-from bench_client import API_KEY, fill_database, reference_server
+from bench_client import API_KEY, fill_database, reference_server, time_alternating
 
 import malomo
 from malomo_client.api.customers import get_customer
 
 
-def per_call(base_url: str, customer_id: str, rounds: int, batch: int, folder: Path) -> dict[str, float]:
-    """Median wall time per call (us) of each variant, and each one's ratio to recording off."""
+def per_call(
+    base_url: str, customer_id: str, rounds: int, batch: int, folder: Path
+) -> dict[str, dict[str, float]]:
+    """Median wall time and client CPU per call (us) of each variant, and their ratios to recording off."""
     clients = {
         "recording off": malomo.connect(API_KEY, base_url=base_url),
         "recording on (personal data masked)": malomo.connect(
@@ -40,30 +40,14 @@ def per_call(base_url: str, customer_id: str, rounds: int, batch: int, folder: P
         return lambda: malomo.call(get_customer.sync_detailed, cid, client=client)
 
     variants = {name: caller(client) for name, client in clients.items()}
-    for function in variants.values():
-        for _ in range(batch):
-            function()
-    wall: dict[str, list[float]] = {name: [] for name in variants}
-    # The client process's own CPU (user + system, the file writes included): what recording costs it,
+    # Client CPU (user + system, the file writes included) is what recording costs the client, and is
     # less exposed than wall time to the other jobs of a shared machine.
-    cpu: dict[str, list[float]] = {name: [] for name in variants}
-    names = list(variants)
-    for round_number in range(rounds):
-        for name in names if round_number % 2 == 0 else names[::-1]:
-            started, started_cpu = time.perf_counter(), time.process_time()
-            for _ in range(batch):
-                variants[name]()
-            wall[name].append((time.perf_counter() - started) / batch)
-            cpu[name].append((time.process_time() - started_cpu) / batch)
+    results = time_alternating(variants, rounds, batch)
     for client in clients.values():
         client.get_httpx_client().close()
-    results: dict[str, float] = {}
-    for label, samples in (("wall", wall), ("client CPU", cpu)):
-        base = statistics.median(samples[names[0]])
-        for name in names:
-            results[f"{name}: {label} us per call"] = round(statistics.median(samples[name]) * 1e6, 1)
-            results[f"{name}: {label} ratio"] = round(statistics.median(samples[name]) / base, 3)
-    return results
+    return {
+        name: {key: round(value, 3) for key, value in figures.items()} for name, figures in results.items()
+    }
 
 
 def main() -> int:
