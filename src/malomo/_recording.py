@@ -270,8 +270,8 @@ class HarRecorder:
             http_version = http_version.decode("ascii", "replace")
         version = _string(http_version)
         milliseconds = round(seconds * 1000, 3)
-        request_headers, request_wanted = _headers(tuple(request.headers.raw))
-        response_headers, response_wanted = _headers(tuple(response.headers.raw))
+        request_headers, request_wanted = _headers(_without_secrets(request.headers))
+        response_headers, response_wanted = _headers(_without_secrets(response.headers))
         request_type = request_wanted.get("content-type", "")
         response_type = response_wanted.get("content-type", "")
         query_json = ",".join(f'{{"name":{_string(n)},"value":{_string(v)}}}' for n, v in query)
@@ -303,15 +303,26 @@ _string = json.encoder.encode_basestring
 _WANTED_HEADERS = ("content-type", "location")
 
 
+_SECRET_HEADER_NAMES = frozenset(name.encode() for name in SECRET_HEADERS)
+_REDACTED_BYTES = REDACTED.encode()
+
+
+def _without_secrets(headers: httpx.Headers) -> tuple[tuple[bytes, bytes], ...]:
+    """The raw header pairs with secret values already redacted: no key reaches the cache below."""
+    return tuple(
+        (key, _REDACTED_BYTES if key.lower() in _SECRET_HEADER_NAMES else value) for key, value in headers.raw
+    )
+
+
 @functools.lru_cache(maxsize=256)
 def _headers(raw: tuple[tuple[bytes, bytes], ...]) -> tuple[str, dict[str, str]]:
-    """A HAR header list as JSON, and the values of the headers the entry needs, from the raw bytes
-    (httpx's own decoding re-checks each header on access). Cached: a client sends the same request
-    headers again and again."""
+    """A HAR header list as JSON, and the values of the headers the entry needs, from raw pairs whose
+    secrets are redacted (httpx's own decoding re-checks each header on access). Cached: a client sends
+    the same request headers again and again."""
     items, wanted = [], {}
     for key, value in raw:
         name, lowered = key.decode("latin-1"), key.lower().decode("latin-1")
-        text = REDACTED if lowered in SECRET_HEADERS else value.decode("latin-1")
+        text = value.decode("latin-1")
         items.append(f'{{"name":{_string(name)},"value":{_string(text)}}}')
         if lowered in _WANTED_HEADERS and lowered not in wanted:
             wanted[lowered] = text
