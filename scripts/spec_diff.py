@@ -30,7 +30,7 @@ from typing import Any, NoReturn
 
 import yaml
 from client_api_changes import client_changes
-from generate import CONFIG, ROOT, SPEC, TEMPLATES, GenerationError, check_pins, generate
+from generate import CONFIG, ROOT, SPEC, TEMPLATES, GenerationError, check_pins, files_under, generate
 from wire_changes import LEVELS, Change, SpecError, iter_levels, wire_changes
 
 SPEC_IN_REPO = SPEC.relative_to(ROOT).as_posix()
@@ -122,13 +122,9 @@ def spec_source(argument: str) -> Iterator[SpecSource]:
 
 
 def _same_settings(old: SpecSource, new: SpecSource) -> bool:
-    def files(config: Path, templates: Path) -> list[tuple[str, bytes]]:
-        found = [
-            (p.relative_to(templates).as_posix(), p.read_bytes()) for p in templates.rglob("*") if p.is_file()
-        ]
-        return sorted([*found, ("config", config.read_bytes())])
-
-    return files(old.config, old.templates) == files(new.config, new.templates)
+    return old.config.read_bytes() == new.config.read_bytes() and files_under(old.templates) == files_under(
+        new.templates
+    )
 
 
 _GENERATED: dict[tuple[str, str, str], Path | GenerationError] = {}
