@@ -10,10 +10,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-import yaml
 from conftest import MALOMO_MOCK, MockProcess
-
-SPEC = Path(__file__).resolve().parents[1] / "openapi" / "malomo.yaml"
+from spec_document import SPEC
 
 
 def run_failing(*args: str) -> subprocess.CompletedProcess[str]:
@@ -129,9 +127,9 @@ def test_a_port_in_use_is_one_line_and_a_non_zero_exit() -> None:
 def test_sample_seed_serves_the_spec_examples(spawn: type[MockProcess]) -> None:
     sample = Path(__file__).resolve().parents[1] / "src" / "malomo_mock" / "sample_seed.json"
     mock = spawn("--api-key", "sk_test_seed", "--seed", str(sample))
-    spec = yaml.safe_load(SPEC.read_text())
-    johnny = spec["components"]["examples"]["Johnny"]["value"]
-    events_example = spec["paths"]["/customers/{customer_id}/events"]["get"]["responses"]["200"]["content"][
+
+    johnny = SPEC["components"]["examples"]["Johnny"]["value"]
+    events_example = SPEC["paths"]["/customers/{customer_id}/events"]["get"]["responses"]["200"]["content"][
         "application/json"
     ]["example"]
     headers = {"Authorization": "Bearer sk_test_seed"}

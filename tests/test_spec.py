@@ -5,20 +5,15 @@ from __future__ import annotations
 import importlib
 import re
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-import yaml
 from openapi_schema_validator import OAS30Validator
 from openapi_spec_validator import validate
+from spec_document import METHODS, SPEC
 
 from malomo_client import AuthenticatedClient, Client
-
-SPEC_PATH = Path(__file__).resolve().parent.parent / "openapi" / "malomo.yaml"
-SPEC: dict[str, Any] = yaml.safe_load(SPEC_PATH.read_text())
-METHODS = ("get", "put", "post", "delete", "patch")
 
 
 def resolve(node: Any) -> Any:
