@@ -42,16 +42,11 @@ def _dumps(document: Any) -> bytes:
     return json.dumps(document, separators=(",", ":")).encode("utf-8")
 
 
-def request_id_of(scope: Scope) -> str:
-    request_id: str = scope[_REQUEST_ID_KEY]
-    return request_id
-
-
 def error_response(
     scope: Scope, status: int, code: str, message: str, headers: dict[str, str] | None = None
 ) -> Response:
     """The spec's Error body `{code, message, request_id, status}`."""
-    body = {"code": code, "message": message, "request_id": request_id_of(scope), "status": status}
+    body = {"code": code, "message": message, "request_id": scope[_REQUEST_ID_KEY], "status": status}
     return Response(_dumps(body), status, headers, media_type="application/json")
 
 
@@ -69,8 +64,7 @@ class RequestIdMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        request_id = f"req_{secrets.token_hex(8)}"
-        scope[_REQUEST_ID_KEY] = request_id
+        request_id = scope[_REQUEST_ID_KEY] = f"req_{secrets.token_hex(8)}"
         header = (b"x-request-id", request_id.encode("ascii"))
         started = False
 
@@ -146,8 +140,6 @@ class CustomersApi:
         self.page_size = page_size
         self.cursors = CursorCodec(store.cursor_secret)
 
-    # Helpers shared by the operations
-
     @staticmethod
     def _customer_id(request: Request, name: str = "id") -> str | None:
         """The canonical lower-case uuid of the path parameter, or None when it is not a uuid."""
@@ -176,18 +168,13 @@ class CustomersApi:
         return (position, None) if nexts else (None, position)
 
     def _page_response(self, request: Request, list_name: str, page: Page) -> Response:
+        url = _absolute_url(request)
         links = []
         if page.has_after and page.last is not None:
-            links.append(
-                f'<{_absolute_url(request)}?next={self.cursors.encode(list_name, page.last)}>; rel="next"'
-            )
+            links.append(f'<{url}?next={self.cursors.encode(list_name, page.last)}>; rel="next"')
         if page.has_before and page.first is not None:
-            links.append(
-                f'<{_absolute_url(request)}?prev={self.cursors.encode(list_name, page.first)}>; rel="prev"'
-            )
+            links.append(f'<{url}?prev={self.cursors.encode(list_name, page.first)}>; rel="prev"')
         return _json_response(page.items, {"Link": ", ".join(links)} if links else None)
-
-    # Operations
 
     async def create_customer(self, request: Request) -> Response:
         fields = validate_customer_fields(await read_json_object(request), creating=True)

@@ -6,12 +6,13 @@ transaction before the caller acknowledges it. Timestamps are stored as integer 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import secrets
 import sqlite3
 import time
 import uuid
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Final
@@ -46,6 +47,7 @@ CREATE INDEX IF NOT EXISTS events_by_position ON events (customer_id, created_us
 
 _CUSTOMER_COLUMNS: Final = "id, email, first_name, last_name, phone_number, created_us, updated_us"
 _EVENT_COLUMNS: Final = "id, label, link_back_url, properties, timestamp, type, created_us, updated_us"
+_INTO_CUSTOMERS: Final = f"INTO customers ({_CUSTOMER_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)"
 
 
 def format_timestamp(micros: int) -> str:
@@ -170,35 +172,21 @@ class CustomersStore:
     def create_customer(self, fields: Mapping[str, str | None]) -> dict[str, Any]:
         """Insert a customer (and its `CustomerCreated` event) in one transaction; return its JSON."""
         now = self._tick()
-        row = (
-            str(uuid.uuid4()),
-            fields["email"],
-            fields.get("first_name"),
-            fields.get("last_name"),
-            fields.get("phone_number"),
-            now,
-            now,
-        )
-        event = (
-            str(uuid.uuid4()),
-            row[0],
-            "Customer created",
-            None,
-            json.dumps({"fields": [name for name in CUSTOMER_FIELDS if fields.get(name) is not None]}),
-            now // 1_000_000,
-            "CustomerCreated",
-            now,
-            now,
-        )
+        customer_id = str(uuid.uuid4())
+        row = (customer_id, *(fields.get(name) for name in CUSTOMER_FIELDS), now, now)
+        created = [name for name in CUSTOMER_FIELDS if fields.get(name) is not None]
         with self._transaction():
-            self._db.execute(f"INSERT INTO customers ({_CUSTOMER_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)", row)
-            self._insert_events([event])
+            self._db.execute(f"INSERT {_INTO_CUSTOMERS}", row)
+            self._log_event(customer_id, "CustomerCreated", "Customer created", {"fields": created}, now)
         return _customer_json(row)
 
-    def get_customer(self, customer_id: str) -> dict[str, Any] | None:
-        row = self._db.execute(
+    def _customer_row(self, customer_id: str) -> Any:
+        return self._db.execute(
             f"SELECT {_CUSTOMER_COLUMNS} FROM customers WHERE id = ?", (customer_id,)
         ).fetchone()
+
+    def get_customer(self, customer_id: str) -> dict[str, Any] | None:
+        row = self._customer_row(customer_id)
         return None if row is None else _customer_json(row)
 
     def customer_exists(self, customer_id: str) -> bool:
@@ -206,34 +194,23 @@ class CustomersStore:
 
     def update_customer(self, customer_id: str, changes: Mapping[str, str | None]) -> dict[str, Any] | None:
         """Apply a partial update, move `updated_at` forward and log a `CustomerUpdated` event."""
-        row = self._db.execute(
-            f"SELECT {_CUSTOMER_COLUMNS} FROM customers WHERE id = ?", (customer_id,)
-        ).fetchone()
+        row = self._customer_row(customer_id)
         if row is None:
             return None
-        current = dict(zip(("id", *CUSTOMER_FIELDS), row[:5], strict=True))
+        current = dict(zip(CUSTOMER_FIELDS, row[1:5], strict=True))
         changed = [name for name in CUSTOMER_FIELDS if name in changes and changes[name] != current[name]]
         current.update(changes)
         now = self._tick(at_least=row[6] + 1)
         new_row = (customer_id, *(current[name] for name in CUSTOMER_FIELDS), row[5], now)
-        event = (
-            str(uuid.uuid4()),
-            customer_id,
-            "Customer updated",
-            None,
-            json.dumps({"changed_fields": changed}),
-            now // 1_000_000,
-            "CustomerUpdated",
-            now,
-            now,
-        )
         with self._transaction():
             self._db.execute(
                 "UPDATE customers SET email = ?, first_name = ?, last_name = ?, phone_number = ?,"
                 " updated_us = ? WHERE id = ?",
                 (*new_row[1:5], now, customer_id),
             )
-            self._insert_events([event])
+            self._log_event(
+                customer_id, "CustomerUpdated", "Customer updated", {"changed_fields": changed}, now
+            )
         return _customer_json(new_row)
 
     def delete_customer(self, customer_id: str) -> bool:
@@ -262,33 +239,27 @@ class CustomersStore:
         after: Position | None,
         before: Position | None,
     ) -> Page:
-        """One keyset page after `after`, before `before`, or from the start.
-
-        Rows lead with (created_us, id), the position of their item.
-        """
+        """One keyset page after `after`, before `before`, or from the start."""
         where = f"FROM {listing.table} WHERE {listing.scope}"
-        select = f"SELECT created_us, id, {listing.columns} {where}"
+
+        def rows(operator: str, position: Position | None, rest: str, *args: object) -> list[Any]:
+            """The list's rows `operator` `position` (all of them when None), then `rest` (order, limit)."""
+            sql = f"SELECT created_us, id, {listing.columns} {where}"
+            bound: tuple[int, str] | tuple[()] = ()
+            if position is not None:
+                sql += f" AND (created_us, id) {operator} (?, ?)"
+                bound = (position.created_us, position.id)
+            return self._db.execute(f"{sql} {rest}", (*scope, *bound, *args)).fetchall()
+
         if before is not None:
-            query = f"{select} AND (created_us, id) < (?, ?) ORDER BY created_us DESC, id DESC LIMIT ?"
-            rows = self._db.execute(query, (*scope, before.created_us, before.id, page_size)).fetchall()
-            rows.reverse()
-        elif after is not None:
-            query = f"{select} AND (created_us, id) > (?, ?) ORDER BY created_us, id LIMIT ?"
-            rows = self._db.execute(query, (*scope, after.created_us, after.id, page_size)).fetchall()
+            found = rows("<", before, "ORDER BY created_us DESC, id DESC LIMIT ?", page_size)[::-1]
         else:
-            rows = self._db.execute(
-                f"{select} ORDER BY created_us, id LIMIT ?", (*scope, page_size)
-            ).fetchall()
-        if not rows:
+            found = rows(">", after, "ORDER BY created_us, id LIMIT ?", page_size)
+        if not found:
             return Page([], None, None, False, False)
-        first, last = Position(rows[0][0], rows[0][1]), Position(rows[-1][0], rows[-1][1])
-
-        def exists(operator: str, position: Position) -> bool:
-            query = f"SELECT 1 {where} AND (created_us, id) {operator} (?, ?) LIMIT 1"
-            return self._db.execute(query, (*scope, position.created_us, position.id)).fetchone() is not None
-
-        items = [listing.to_json(row[2:]) for row in rows]
-        return Page(items, first, last, exists("<", first), exists(">", last))
+        first, last = Position(found[0][0], found[0][1]), Position(found[-1][0], found[-1][1])
+        items = [listing.to_json(row[2:]) for row in found]
+        return Page(items, first, last, bool(rows("<", first, "LIMIT 1")), bool(rows(">", last, "LIMIT 1")))
 
     # Seeding and bulk loading
 
@@ -297,18 +268,9 @@ class CustomersStore:
         inserted = 0
         with self._transaction():
             for customer in customers:
-                row = (
-                    customer["id"],
-                    customer["email"],
-                    customer.get("first_name"),
-                    customer.get("last_name"),
-                    customer.get("phone_number"),
-                    customer["created_us"],
-                    customer["updated_us"],
-                )
-                cursor = self._db.execute(
-                    f"INSERT OR IGNORE INTO customers ({_CUSTOMER_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)", row
-                )
+                fields = (customer.get(name) for name in CUSTOMER_FIELDS)
+                row = (customer["id"], *fields, customer["created_us"], customer["updated_us"])
+                cursor = self._db.execute(f"INSERT OR IGNORE {_INTO_CUSTOMERS}", row)
                 if not cursor.rowcount:
                     continue
                 inserted += 1
@@ -334,9 +296,7 @@ class CustomersStore:
     ) -> None:
         """Insert raw rows (id, email, first, last, phone, created_us, updated_us) in one transaction."""
         with self._transaction():
-            self._db.executemany(
-                f"INSERT INTO customers ({_CUSTOMER_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)", rows
-            )
+            self._db.executemany(f"INSERT {_INTO_CUSTOMERS}", rows)
         self._sync_clock()
 
     def _insert_events(self, events: Iterable[tuple[Any, ...]]) -> None:
@@ -346,18 +306,18 @@ class CustomersStore:
             events,
         )
 
-    def _transaction(self) -> _Transaction:
-        return _Transaction(self._db)
+    def _log_event(self, customer_id: str, type_: str, label: str, properties: object, now: int) -> None:
+        """One event the server itself logs about a customer, stamped `now`."""
+        event = (str(uuid.uuid4()), customer_id, label, None, json.dumps(properties), now // 1_000_000, type_)
+        self._insert_events([(*event, now, now)])
 
-
-class _Transaction:
-    """BEGIN IMMEDIATE ... COMMIT (or ROLLBACK on error) on an autocommit connection."""
-
-    def __init__(self, db: sqlite3.Connection) -> None:
-        self._db = db
-
-    def __enter__(self) -> None:
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[None]:
+        """BEGIN IMMEDIATE ... COMMIT (or ROLLBACK on error) on the autocommit connection."""
         self._db.execute("BEGIN IMMEDIATE")
-
-    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
-        self._db.execute("ROLLBACK" if exc_type is not None else "COMMIT")
+        try:
+            yield
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")

@@ -34,6 +34,7 @@ a `SeedError` whose message is one line naming the offending entry.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 import uuid
@@ -53,28 +54,38 @@ class SeedError(ValueError):
     """The seed file cannot be read or does not follow the documented format."""
 
 
-def _uuid(value: Any, where: str) -> str:
-    try:
-        if not isinstance(value, str):
-            raise ValueError
-        return str(uuid.UUID(value))
-    except ValueError:
-        raise SeedError(f"{where}.id: {value!r} is not a uuid") from None
+def _object(raw: Any, where: str, keys: frozenset[str]) -> dict[str, Any]:
+    """`raw`, when it is an object of no other fields than `keys`."""
+    if not isinstance(raw, dict):
+        raise SeedError(f"{where}: must be an object")
+    unknown = sorted(set(raw) - keys)
+    if unknown:
+        raise SeedError(f"{where}: unknown field {unknown[0]!r}")
+    return raw
 
 
-def _moment(value: Any, where: str) -> int:
+def _id(raw: dict[str, Any], where: str) -> str:
+    """The canonical text of the uuid `raw["id"]`, or a new uuid4 when it is left out."""
+    if "id" not in raw:
+        return str(uuid.uuid4())
+    with contextlib.suppress(ValueError):
+        if isinstance(raw["id"], str):
+            return str(uuid.UUID(raw["id"]))
+    raise SeedError(f"{where}.id: {raw['id']!r} is not a uuid")
+
+
+def _moment(raw: dict[str, Any], name: str, where: str, default_us: int) -> int:
+    """Microseconds of the RFC 3339 date-time `raw[name]`, or `default_us` when it is left out."""
+    if name not in raw:
+        return default_us
     try:
-        return parse_timestamp(value)
+        return parse_timestamp(raw[name])
     except (ValueError, TypeError):
-        raise SeedError(f"{where}: {value!r} is not an RFC 3339 date-time") from None
+        raise SeedError(f"{where}.{name}: {raw[name]!r} is not an RFC 3339 date-time") from None
 
 
 def _event(raw: Any, where: str, customer_created_us: int) -> dict[str, Any]:
-    if not isinstance(raw, dict):
-        raise SeedError(f"{where}: must be an object")
-    unknown = sorted(set(raw) - _EVENT_KEYS)
-    if unknown:
-        raise SeedError(f"{where}: unknown field {unknown[0]!r}")
+    raw = _object(raw, where, _EVENT_KEYS)
     for name in ("type", "label"):
         if not isinstance(raw.get(name), str):
             raise SeedError(f"{where}.{name}: must be a string")
@@ -84,15 +95,13 @@ def _event(raw: Any, where: str, customer_created_us: int) -> dict[str, Any]:
     properties = raw.get("properties", {})
     if not isinstance(properties, dict):
         raise SeedError(f"{where}.properties: must be an object")
-    created_us = (
-        _moment(raw["created_at"], f"{where}.created_at") if "created_at" in raw else customer_created_us
-    )
-    updated_us = _moment(raw["updated_at"], f"{where}.updated_at") if "updated_at" in raw else created_us
+    created_us = _moment(raw, "created_at", where, customer_created_us)
+    updated_us = _moment(raw, "updated_at", where, created_us)
     timestamp = raw.get("timestamp", created_us // 1_000_000)
     if type(timestamp) is not int or not -(2**63) <= timestamp < 2**63:
         raise SeedError(f"{where}.timestamp: must be an integer (unix seconds)")
     return {
-        "id": _uuid(raw["id"], where) if "id" in raw else str(uuid.uuid4()),
+        "id": _id(raw, where),
         "type": raw["type"],
         "label": raw["label"],
         "link_back_url": link,
@@ -104,19 +113,15 @@ def _event(raw: Any, where: str, customer_created_us: int) -> dict[str, Any]:
 
 
 def _customer(raw: Any, where: str, now_us: int) -> dict[str, Any]:
-    if not isinstance(raw, dict):
-        raise SeedError(f"{where}: must be an object")
-    unknown = sorted(set(raw) - _CUSTOMER_KEYS)
-    if unknown:
-        raise SeedError(f"{where}: unknown field {unknown[0]!r}")
+    raw = _object(raw, where, _CUSTOMER_KEYS)
     try:
         fields = validate_customer_fields(
             {k: v for k, v in raw.items() if k in CUSTOMER_FIELDS}, creating=True
         )
     except BodyError as exc:
         raise SeedError(f"{where}.{exc.message}") from None
-    created_us = _moment(raw["created_at"], f"{where}.created_at") if "created_at" in raw else now_us
-    updated_us = _moment(raw["updated_at"], f"{where}.updated_at") if "updated_at" in raw else created_us
+    created_us = _moment(raw, "created_at", where, now_us)
+    updated_us = _moment(raw, "updated_at", where, created_us)
     if updated_us < created_us:
         raise SeedError(f"{where}.updated_at: is before created_at")
     events = raw.get("events", [])
@@ -124,7 +129,7 @@ def _customer(raw: Any, where: str, now_us: int) -> dict[str, Any]:
         raise SeedError(f"{where}.events: must be a list")
     return {
         **fields,
-        "id": _uuid(raw["id"], where) if "id" in raw else str(uuid.uuid4()),
+        "id": _id(raw, where),
         "created_us": created_us,
         "updated_us": updated_us,
         "events": [_event(event, f"{where}.events[{n}]", created_us) for n, event in enumerate(events)],

@@ -42,8 +42,7 @@ def bind_socket(host: str, port: int) -> socket.socket:
 
 def base_url_of(sock: socket.socket) -> str:
     host, port = sock.getsockname()[:2]
-    if host in ("0.0.0.0", "::"):
-        host = "127.0.0.1" if host == "0.0.0.0" else "::1"
+    host = {"0.0.0.0": "127.0.0.1", "::": "::1"}.get(host, host)
     return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
 
@@ -111,16 +110,11 @@ def running(
     `wrap_app` (tests only) wraps the app in an ASGI middleware before it is served.
     """
     app = create_app(api_key, db=db if db is not None else ":memory:", page_size=page_size, seed=seed)
-    store = app.state.store
-    served: ASGIApp = wrap_app(app) if wrap_app is not None else app
     sock = bind_socket("127.0.0.1", 0)
-    thread = ServerThread(served, sock)
+    thread = ServerThread(wrap_app(app) if wrap_app is not None else app, sock)
     try:
         thread.start()
-        try:
-            yield RunningServer(base_url=base_url_of(sock), api_key=app.state.api_key)
-        finally:
-            thread.stop()
+        yield RunningServer(base_url=base_url_of(sock), api_key=app.state.api_key)
     finally:
-        sock.close()
-        store.close()
+        thread.stop()  # closes the socket too; a second stop after a failed start() does no harm
+        app.state.store.close()
