@@ -1,8 +1,6 @@
-"""What a run of the suite exercised, per operation of the spec: the requests sent (generated positive and
-negative ones, and the suite's own), the statuses seen, the checks run and their failures with a `curl` line.
-
-Collected only when a report is asked for (`--report`, `--report-md`); `coverage_report.py` renders it.
-Module-level singleton, like `customer_records.CREATED`: schemathesis hooks and httpx event hooks reach it.
+"""What a run of the suite exercised, per operation of the spec: requests sent, statuses seen, checks run and
+their failures with a `curl` line. Collected only for `--report`/`--report-md` (`coverage_report.py` renders
+it), in the module-level `COVERAGE`, which schemathesis hooks and httpx event hooks reach.
 """
 
 from __future__ import annotations
@@ -100,10 +98,6 @@ class OperationCoverage:
     failed_statuses: set[int] = field(default_factory=set)
     failures: dict[tuple[str, str], list[FailureRecord]] = field(default_factory=dict)
 
-    def is_documented(self, status: int) -> bool:
-        """Whether `status` matches a documented response (`404`, `4XX`, `default`)."""
-        return any(_status_matches(key, status) for key in self.documented)
-
     def observed(self, documented_key: str) -> int:
         return sum(
             count for status, count in self.statuses.items() if _status_matches(documented_key, status)
@@ -114,14 +108,26 @@ class OperationCoverage:
 
     def undocumented(self) -> dict[int, int]:
         return {
-            status: count for status, count in sorted(self.statuses.items()) if not self.is_documented(status)
+            status: count
+            for status, count in sorted(self.statuses.items())
+            if not any(_status_matches(key, status) for key in self.documented)
         }
+
+    def add_failure(self, record: FailureRecord) -> None:
+        """Count `record`, and keep it under its check and title: the latest few, the newest last."""
+        self.check_failures[record.check] += 1
+        if record.status is not None:
+            self.failed_statuses.add(record.status)
+        kept = self.failures.setdefault((record.check, record.title), [])
+        kept.append(record)
+        del kept[:-MAX_FAILURES_PER_CHECK]
 
     def failure_list(self) -> list[FailureRecord]:
         return [record for records in self.failures.values() for record in records]
 
 
 def _status_matches(key: str, status: int) -> bool:
+    """Whether `status` falls under the documented response `key` (`404`, `4XX`, `default`)."""
     key = key.upper()
     if key == "DEFAULT":
         return True
@@ -207,7 +213,7 @@ class ContractCoverage:
             record = None
             if failure is not None:
                 self.redactor.learn(_json_text(case.body))
-                self.redactor.learn(_response_text(response))
+                self.redactor.learn(_body_text(response))
                 curl = case.as_curl_command(headers=dict(response.request.headers), verify=response.verify)
                 record = FailureRecord(
                     operation=label,
@@ -223,9 +229,7 @@ class ContractCoverage:
                     continue
                 coverage.check_runs[result.name] += 1
                 if record is not None:
-                    coverage.check_failures[result.name] += 1
-                    coverage.failed_statuses.add(response.status_code)
-                    _keep(coverage.failures, record)
+                    coverage.add_failure(record)
 
     # The suite's own requests (httpx event hooks in target.py) and tests (pytest hooks in conftest.py).
 
@@ -248,12 +252,6 @@ class ContractCoverage:
                 coverage.statuses[response.status_code] += 1
 
         return observe
-
-    def _match(self, method: str, path: str) -> str | None:
-        for template_method, pattern, label in self._templates:
-            if template_method == method.upper() and pattern.fullmatch(path):
-                return label
-        return None
 
     def begin_test(self, nodeid: str) -> None:
         if self.active:
@@ -294,8 +292,8 @@ class ContractCoverage:
         last = exchanges[-1] if exchanges else None
         label = generated_label or (self._match_request(last.request) if last is not None else None)
         for response in exchanges:
-            self.redactor.learn(_request_text(response.request))
-            self.redactor.learn(_safe_text(response))
+            self.redactor.learn(_body_text(response.request))
+            self.redactor.learn(_body_text(response))
         error = excinfo.value
         message = str(error) if isinstance(error, AssertionError) and str(error) else excinfo.exconly()
         # schemathesis adds its `curl` line to errors that are not check failures (a refused connection).
@@ -318,29 +316,23 @@ class ContractCoverage:
                 return
             if label not in counted:
                 coverage.check_runs[check] += 1
-            coverage.check_failures[check] += 1
-            if record.status is not None:
-                coverage.failed_statuses.add(record.status)
-            _keep(coverage.failures, record)
+            coverage.add_failure(record)
 
     def end_test(self) -> None:
         with self._lock:
             self._trace = None
 
     def _match_request(self, request: httpx.Request) -> str | None:
-        return self._match(request.method, request.url.path.removeprefix(self.base_path) or "/")
+        path = request.url.path.removeprefix(self.base_path) or "/"
+        for method, pattern, label in self._templates:
+            if method == request.method.upper() and pattern.fullmatch(path):
+                return label
+        return None
 
     def _clean_message(self, message: str) -> str:
         if len(message) > MAX_MESSAGE_CHARS:
             message = message[:MAX_MESSAGE_CHARS] + " [...]"
         return self.redactor.clean(message)
-
-
-def _keep(failures: dict[tuple[str, str], list[FailureRecord]], record: FailureRecord) -> None:
-    """Keep `record` under its check and title: the latest few, the newest last."""
-    kept = failures.setdefault((record.check, record.title), [])
-    kept.append(record)
-    del kept[:-MAX_FAILURES_PER_CHECK]
 
 
 def _is_schemathesis_failure(error: BaseException) -> bool:
@@ -365,23 +357,13 @@ def _json_text(body: Any) -> str:
         return ""
 
 
-def _response_text(response: Any) -> str:
-    content = getattr(response, "content", b"")
+def _body_text(message: Any) -> str:
+    """The body of an httpx or schemathesis request or response as text; '' when it was not read."""
+    try:
+        content = message.content
+    except (httpx.RequestNotRead, httpx.ResponseNotRead):
+        return ""
     return content.decode("utf-8", "replace") if isinstance(content, bytes) else ""
-
-
-def _safe_text(response: httpx.Response) -> str:
-    try:
-        return response.text
-    except httpx.ResponseNotRead:
-        return ""
-
-
-def _request_text(request: httpx.Request) -> str:
-    try:
-        return request.content.decode("utf-8", "replace")
-    except httpx.RequestNotRead:
-        return ""
 
 
 def curl_line(request: httpx.Request) -> str:
@@ -394,7 +376,7 @@ def curl_line(request: httpx.Request) -> str:
             continue
         shown = FILTERED if lowered in SECRET_HEADERS else value
         parts += ["-H", f"{name}: {shown}"]
-    body = _request_text(request)
+    body = _body_text(request)
     if body:
         parts += ["-d", body]
     parts.append(str(request.url))

@@ -1,14 +1,11 @@
-"""The coverage report of one run (`--report PATH`, `--report-md PATH`): an operation-by-status matrix on
-top, then per operation the cases sent, the statuses seen, the checks run and each failure's `curl` line.
-
-The HTML is one self-contained file (inline CSS, no script, no external asset), so it opens from a CI
-artifact. Its tables carry `data-*` attributes (operation, status, state, check) for tools and tests.
+"""The coverage report of one run (`--report PATH`, `--report-md PATH`): an operation-by-status matrix, then
+per operation the cases sent, statuses seen, checks run and each failure's `curl` line. The HTML is one
+self-contained file (inline CSS, no script) whose tables carry `data-*` attributes for tools and tests.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from datetime import UTC, datetime
 from html import escape
 
@@ -20,7 +17,13 @@ NEVER = "never"
 FAILED = "failed"
 NOT_DOCUMENTED = "not-documented"
 UNDOCUMENTED = "undocumented"
-MARKDOWN_SYMBOLS = {OBSERVED: "✅", NEVER: "⬜", FAILED: "❌", NOT_DOCUMENTED: ""}
+MARKDOWN_SYMBOLS = {OBSERVED: "✅", NEVER: "⬜", FAILED: "❌", UNDOCUMENTED: "❌"}
+STATE_TEXT = {
+    OBSERVED: "observed",
+    NEVER: "never observed",
+    FAILED: "a check failed",
+    UNDOCUMENTED: "undocumented status",
+}
 
 STYLE = """
 :root { --ok: #1b5e20; --ok-bg: #c8e6c9; --never-bg: #fff3c4; --never: #6d5700; --bad: #b71c1c;
@@ -79,8 +82,7 @@ def _anchor(operation: OperationCoverage) -> str:
 def _verdict(coverage: ContractCoverage) -> tuple[bool, str]:
     outcomes = coverage.summary.outcomes
     failures = outcomes["failed"] + outcomes["error"]
-    held = coverage.summary.exit_status == 0
-    if held:
+    if coverage.summary.exit_status == 0:
         return True, "Contract held"
     if failures:
         return False, f"Contract broken: {failures} test{'s' * (failures != 1)} failed"
@@ -103,6 +105,15 @@ def _facts(coverage: ContractCoverage) -> list[tuple[str, str]]:
     if coverage.unmatched_requests:
         facts.append(("other requests", f"{coverage.unmatched_requests} matched no operation of the spec"))
     return facts
+
+
+def _status_rows(operation: OperationCoverage) -> list[tuple[str, str, int, str]]:
+    """(status, whether the spec documents it, responses seen, state) per row of an operation's statuses."""
+    rows = [
+        (key, "documented", operation.observed(key), _state(operation, key)) for key in operation.documented
+    ]
+    undocumented = operation.undocumented().items()
+    return rows + [(str(status), "not documented", count, UNDOCUMENTED) for status, count in undocumented]
 
 
 def _numbered_failures(coverage: ContractCoverage) -> dict[int, int]:
@@ -193,17 +204,10 @@ def _operation_html(operation: OperationCoverage, numbers: dict[int, int]) -> st
         '<table class="statuses"><thead><tr><th>status</th><th>in the spec</th><th>seen</th><th>state</th>'
         "</tr></thead><tbody>",
     ]
-    for key in operation.documented:
-        state = _state(operation, key)
+    for status, in_spec, seen, state in _status_rows(operation):
         parts.append(
-            f'<tr data-status="{escape(key)}" data-state="{state}"><td>{escape(key)}</td><td>documented</td>'
-            f'<td class="num">{operation.observed(key)}</td>'
-            f'<td class="{state}">{_STATE_TEXT[state]}</td></tr>'
-        )
-    for status, count in operation.undocumented().items():
-        parts.append(
-            f'<tr data-status="{status}" data-state="{UNDOCUMENTED}"><td>{status}</td><td>not documented</td>'
-            f'<td class="num">{count}</td><td class="{UNDOCUMENTED}">{_STATE_TEXT[UNDOCUMENTED]}</td></tr>'
+            f'<tr data-status="{escape(status)}" data-state="{state}"><td>{escape(status)}</td>'
+            f'<td>{in_spec}</td><td class="num">{seen}</td><td class="{state}">{STATE_TEXT[state]}</td></tr>'
         )
     parts.append("</tbody></table>")
     parts += ["<h3>Checks</h3>", _checks_html(operation, numbers)]
@@ -213,14 +217,6 @@ def _operation_html(operation: OperationCoverage, numbers: dict[int, int]) -> st
         parts += [_failure_html(record, numbers[id(record)]) for record in failures]
     parts.append("</section>")
     return "\n".join(parts)
-
-
-_STATE_TEXT = {
-    OBSERVED: "observed",
-    NEVER: "never observed",
-    FAILED: "a check failed",
-    UNDOCUMENTED: "undocumented status",
-}
 
 
 def _checks_html(operation: OperationCoverage, numbers: dict[int, int]) -> str:
@@ -277,13 +273,12 @@ def render_markdown(coverage: ContractCoverage) -> str:
         "| --- |" + " :---: |" * len(columns) + " --- |",
     ]
     for operation in coverage.operations.values():
-        cells = []
-        for key in columns:
-            if key not in operation.documented:
-                cells.append("")
-                continue
-            state = _state(operation, key)
-            cells.append(f"{MARKDOWN_SYMBOLS[state]} {operation.observed(key)}")
+        cells = [
+            f"{MARKDOWN_SYMBOLS[_state(operation, key)]} {operation.observed(key)}"
+            if key in operation.documented
+            else ""
+            for key in columns
+        ]
         undocumented = ", ".join(
             f"❌ {status} x{count}" for status, count in operation.undocumented().items()
         )
@@ -312,12 +307,8 @@ def _operation_markdown(operation: OperationCoverage, numbers: dict[int, int]) -
         "| status | in the spec | seen | state |",
         "| --- | --- | ---: | --- |",
     ]
-    for key in operation.documented:
-        state = _state(operation, key)
-        seen = operation.observed(key)
-        lines.append(f"| {key} | documented | {seen} | {MARKDOWN_SYMBOLS[state]} {_STATE_TEXT[state]} |")
-    for status, count in operation.undocumented().items():
-        lines.append(f"| {status} | not documented | {count} | ❌ {_STATE_TEXT[UNDOCUMENTED]} |")
+    for status, in_spec, seen, state in _status_rows(operation):
+        lines.append(f"| {status} | {in_spec} | {seen} | {MARKDOWN_SYMBOLS[state]} {STATE_TEXT[state]} |")
     lines.append("")
     if operation.check_runs:
         lines += ["| check | runs | failed |", "| --- | ---: | ---: |"]
@@ -350,10 +341,3 @@ def _fenced(text: str, language: str) -> list[str]:
 
 def _md_text(text: str) -> str:
     return re.sub(r"([\\`*_|<>\[\]])", r"\\\1", text)
-
-
-def failed_checks(coverage: ContractCoverage) -> Iterable[str]:
-    """Names of the checks that failed anywhere in the run."""
-    for operation in coverage.operations.values():
-        yield from (check for check, failed in operation.check_failures.items() if failed)
-    yield from (record.check for record in coverage.unattributed)

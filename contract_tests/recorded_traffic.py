@@ -52,9 +52,6 @@ _ENTRIES_START = re.compile(r'"entries"\s*:\s*\[')
 _SEPARATOR = re.compile(r"\s*,?\s*")
 _CUSTOMER_ID = re.compile(r"^/customers/([^/]+)(?:/events)?$")
 
-# A promise bound to its exchange: raises ContractViolation when broken.
-Promise = Callable[[], None]
-
 
 class RecordingError(Exception):
     """A recording that cannot be checked; the message is one line naming the file."""
@@ -88,9 +85,6 @@ class Exchange:
     def label(self) -> str:
         return f"#{self.index} {self.method} {self.path}"
 
-    def test_id(self, with_source: bool) -> str:
-        return f"{self.source} {self.label}" if with_source else self.label
-
     def response(self) -> httpx.Response:
         """The answer as an httpx response (its request attached), the way the suite's checks take it."""
         headers = _without_wire_headers(self.request_headers)
@@ -104,18 +98,6 @@ class Exchange:
         both = self.started is not None and self.ended is not None
         response.elapsed = self.ended - self.started if both else timedelta(0)  # type: ignore[operator]
         return response
-
-    def request_json(self) -> Any:
-        try:
-            return json.loads(self.request_body)
-        except ValueError:
-            return None
-
-    def response_json(self) -> Any:
-        try:
-            return json.loads(self.response_body or b"")
-        except ValueError:
-            return None
 
     def customer_id(self) -> str | None:
         match = _CUSTOMER_ID.match(self.path)
@@ -253,6 +235,14 @@ def exchange_from_entry(source: str, index: int, entry: Any, path: Path) -> Exch
     )
 
 
+def _json(body: bytes | None) -> Any:
+    """The JSON in `body`, or None when there is none."""
+    try:
+        return json.loads(body or b"")
+    except ValueError:
+        return None
+
+
 def _without_wire_headers(headers: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
     return [(name, value) for name, value in headers if name.lower() not in WIRE_HEADERS]
 
@@ -300,19 +290,19 @@ def link_sequences(exchanges: Sequence[Exchange]) -> None:
         delete = deleted.get(customer_id)
         if delete is not None and delete.precedes(exchange):
             exchange.follows.append((delete, "delete"))
+        if exchange.path.count("/") != 2:
+            continue  # the customer's events: only the delete applies
         update = last_update.get(customer_id)
-        is_customer_path = exchange.path.count("/") == 2
         if (
-            is_customer_path
-            and exchange.method == "GET"
+            exchange.method == "GET"
             and exchange.status == 200
             and update is not None
             and update.precedes(exchange)
         ):
             exchange.follows.append((update, "update"))
-        if is_customer_path and exchange.method == "PUT" and exchange.status == 200:
+        elif exchange.method == "PUT" and exchange.status == 200:
             last_update[customer_id] = exchange
-        if is_customer_path and exchange.method == "DELETE" and 200 <= exchange.status < 300:
+        elif exchange.method == "DELETE" and 200 <= exchange.status < 300:
             deleted[customer_id] = exchange
 
 
@@ -348,7 +338,7 @@ def _schemathesis_case(exchange: Exchange) -> schemathesis.Case[Any]:
     match = re.fullmatch(pattern, exchange.path)
     path_parameters = dict(zip(names, match.groups(), strict=True)) if match else {}
     query = {name: values[-1] for name, values in parse_qs(urlsplit(exchange.url).query).items()}
-    body = exchange.request_json()
+    body = _json(exchange.request_body)
     return operation.Case(
         path_parameters=path_parameters,
         query=query,
@@ -360,54 +350,46 @@ def exchange_failures(exchange: Exchange) -> list[str]:
     """Every way the exchange breaks the contract, as failure messages; empty when it keeps it."""
     failures: list[str] = []
     response = exchange.response()
-    what = exchange.label
     try:
         _schemathesis_case(exchange).validate_response(response, checks=list(RESPONSE_CHECKS))
     except FailureGroup as group:
         # Its curl line would send the request again: not what checking a recording is for.
         failures.append(group.message.partition("\nReproduce with:")[0].strip())
-    promises: list[Promise] = []
+
+    def keep(promise: Callable[..., None], *args: Any, prefix: str = "") -> None:
+        try:
+            promise(*args)
+        except ContractViolation as violation:
+            failures.append(f"{prefix}{violation}")
+
+    what = exchange.label
     if exchange.response_body is not None and exchange.status in ERROR_STATUSES:
-        promises.append(lambda: error_body_names_its_status_and_request_id(response, what))
+        keep(error_body_names_its_status_and_request_id, response, what)
     if exchange.method == "GET" and exchange.status == 200 and "link" in response.headers:
-        promises.append(lambda: link_targets_carry_a_cursor(response, what))
-    sent, created = exchange.request_json(), exchange.response_json()
+        keep(link_targets_carry_a_cursor, response, what)
+    sent, received = _json(exchange.request_body), _json(exchange.response_body)
     if (
         exchange.method == "POST"
         and exchange.status == 200
         and isinstance(sent, dict)
-        and isinstance(created, dict)
+        and isinstance(received, dict)
     ):
-        promises.append(lambda: created_customer_has_the_sent_fields(sent, created))
+        keep(created_customer_has_the_sent_fields, sent, received)
     for earlier, kind in exchange.follows:
-        promises.extend(_sequence_promises(exchange, response, earlier, kind))
-    for promise in promises:
-        try:
-            promise()
-        except ContractViolation as violation:
-            failures.append(str(violation))
+        what = f"{exchange.label} after {earlier.label}"
+        written = _json(earlier.response_body)
+        if kind == "delete":
+            keep(deleted_customer_is_not_found, response, what)
+        elif isinstance(written, dict) and isinstance(received, dict) and not _later_write(written, received):
+            keep(_shows_the_update, _json(earlier.request_body), written, received, prefix=f"{what}: ")
     return failures
 
 
-def _sequence_promises(
-    exchange: Exchange, response: httpx.Response, earlier: Exchange, kind: str
-) -> list[Promise]:
-    what = f"{exchange.label} after {earlier.label}"
-    if kind == "delete":
-        return [lambda: deleted_customer_is_not_found(response, what)]
-    written, fetched, patch = earlier.response_json(), exchange.response_json(), earlier.request_json()
-    if not isinstance(written, dict) or not isinstance(fetched, dict) or _later_write(written, fetched):
-        return []
-
-    def shows_the_update() -> None:
-        try:
-            if isinstance(patch, dict):
-                update_applies_every_sent_field(patch, fetched)
-            get_returns_the_customer_as_last_written(written, fetched)
-        except ContractViolation as violation:
-            raise ContractViolation(f"{what}: {violation}") from None
-
-    return [shows_the_update]
+def _shows_the_update(patch: Any, written: Any, fetched: Any) -> None:
+    """A get after an update shows every field the update sent, and the customer as the update answered."""
+    if isinstance(patch, dict):
+        update_applies_every_sent_field(patch, fetched)
+    get_returns_the_customer_as_last_written(written, fetched)
 
 
 # The pytest side: options read in pytest_configure, a plugin that picks the modules and sums up.
@@ -432,7 +414,7 @@ def configure(config: pytest.Config) -> None:
         except RecordingError as exc:
             raise pytest.UsageError(f"--recording: {exc}") from None
     config.stash[RECORDINGS_KEY] = recordings
-    config.pluginmanager.register(RecordedTrafficPlugin(bool(paths), recordings), "malomo-recorded-traffic")
+    config.pluginmanager.register(RecordedTrafficPlugin(recordings), "malomo-recorded-traffic")
 
 
 def checked_exchanges(config: pytest.Config) -> Iterator[tuple[str, Exchange]]:
@@ -440,7 +422,7 @@ def checked_exchanges(config: pytest.Config) -> Iterator[tuple[str, Exchange]]:
     recordings = config.stash.get(RECORDINGS_KEY, [])
     for recording in recordings:
         for exchange in recording.checked:
-            yield exchange.test_id(len(recordings) > 1), exchange
+            yield f"{exchange.source} {exchange.label}" if len(recordings) > 1 else exchange.label, exchange
 
 
 def report_header(config: pytest.Config) -> list[str]:
@@ -460,15 +442,14 @@ def _listed(exchanges: Sequence[Exchange], describe: str) -> list[str]:
 class RecordedTrafficPlugin:
     """Collects only the recorded-traffic tests with `--recording`, and only the others without it."""
 
-    def __init__(self, active: bool, recordings: list[Recording]) -> None:
-        self.active = active
+    def __init__(self, recordings: list[Recording]) -> None:
         self.recordings = recordings
 
     def pytest_ignore_collect(self, collection_path: Path) -> bool | None:
         if collection_path.parent != HERE or not collection_path.name.startswith("test_"):
             return None
         is_recorded_traffic = collection_path.name == TEST_MODULE
-        return True if is_recorded_traffic != self.active else None
+        return True if is_recorded_traffic != bool(self.recordings) else None
 
     def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
         for recording in self.recordings:
