@@ -21,15 +21,11 @@ DEFAULT_BASE_URL = "https://api.gomalomo.com"
 ACCEPT = "application/vnd.malomo+json; version=2"
 
 
-def _package_version() -> str:
-    """The installed distribution's version: the client's semver, not the API's `info.version`."""
-    try:
-        return importlib.metadata.version("malomo-openapi")
-    except importlib.metadata.PackageNotFoundError:  # running from a source tree that is not installed
-        return "0+unknown"
-
-
-VERSION = _package_version()
+# The installed distribution's version: the client's semver, not the API's `info.version`.
+try:
+    VERSION = importlib.metadata.version("malomo-openapi")
+except importlib.metadata.PackageNotFoundError:  # running from a source tree that is not installed
+    VERSION = "0+unknown"
 USER_AGENT = f"malomo-openapi/{VERSION}"
 
 
@@ -99,27 +95,26 @@ class MalomoClient(AuthenticatedClient):
 
     def get_httpx_client(self) -> httpx.Client:
         if self._client is None:
-            inner: httpx.BaseTransport = (
-                self.transport if self.transport is not None else httpx.HTTPTransport(verify=self._verify_ssl)
-            )
+            transport = self.transport
+            if transport is None:
+                transport = httpx.HTTPTransport(verify=self._verify_ssl)
             if self.recorder is not None:
-                inner = RecordingTransport(inner, recorder=self.recorder)
-            outer = (
-                RetryTransport(inner, policy=self.retry_policy) if self.retry_policy.max_retries else inner
-            )
-            self._client = httpx.Client(transport=outer, **self._settings())
+                transport = RecordingTransport(transport, recorder=self.recorder)
+            if self.retry_policy.max_retries:
+                transport = RetryTransport(transport, policy=self.retry_policy)
+            self._client = httpx.Client(transport=transport, **self._settings())
         return self._client
 
     def get_async_httpx_client(self) -> httpx.AsyncClient:
         if self._async_client is None:
-            inner = self.async_transport
-            if inner is None:
-                inner = httpx.AsyncHTTPTransport(verify=self._verify_ssl)
+            transport = self.async_transport
+            if transport is None:
+                transport = httpx.AsyncHTTPTransport(verify=self._verify_ssl)
             if self.recorder is not None:
-                inner = AsyncRecordingTransport(inner, recorder=self.recorder)
-            policy = self.retry_policy
-            outer = AsyncRetryTransport(inner, policy=policy) if policy.max_retries else inner
-            self._async_client = httpx.AsyncClient(transport=outer, **self._settings())
+                transport = AsyncRecordingTransport(transport, recorder=self.recorder)
+            if self.retry_policy.max_retries:
+                transport = AsyncRetryTransport(transport, policy=self.retry_policy)
+            self._async_client = httpx.AsyncClient(transport=transport, **self._settings())
         return self._async_client
 
 

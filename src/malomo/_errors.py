@@ -162,15 +162,11 @@ def _scrub(text: str, secret: str | None) -> str:
     return text.replace(secret, "[redacted]") if secret else text
 
 
-def _header_request_id(response: httpx.Response) -> str | None:
-    return response.headers.get("x-request-id") or None
-
-
 def _about(
     response: httpx.Response, code: str, message: str, cls: type[MalomoError] = MalomoError
 ) -> MalomoError:
     """An error about an answer that is not an error answer: its status, request id and headers."""
-    request_id = _header_request_id(response)
+    request_id = response.headers.get("x-request-id") or None
     return cls(
         message, status=response.status_code, code=code, request_id=request_id, headers=response.headers
     )
@@ -210,41 +206,32 @@ def error_from_response(response: httpx.Response) -> MalomoError:
     """
     status = response.status_code
     secret = _sent_secret(response)
-    body: Any = None
     try:
         body = json.loads(response.content) if response.content else None
     except (ValueError, UnicodeDecodeError):
         body = None
     fields = body if isinstance(body, dict) else {}
-
     code = fields.get("code") if isinstance(fields.get("code"), str) else None
     message = fields.get("message") if isinstance(fields.get("message"), str) else None
     request_id = fields.get("request_id") if isinstance(fields.get("request_id"), str) else None
-    request_id = request_id or _header_request_id(response)
+    request_id = request_id or response.headers.get("x-request-id") or None
 
     if message is None:
-        reason = response.reason_phrase or "HTTP error"
+        message = response.reason_phrase or "HTTP error"
         if response.content and body is None:
             snippet = _one_line(_TAGS.sub(" ", response.content[:2000].decode("utf-8", "replace")))
             kind = response.headers.get("content-type", "unknown type").split(";")[0]
-            message = f"{reason} (non-JSON {kind} body: {snippet[:120]})" if snippet else reason
-        else:
-            message = reason
+            if snippet:
+                message = f"{message} (non-JSON {kind} body: {snippet[:120]})"
     message = _scrub(message, secret)
     code = _scrub(code, secret) if code else f"http_{status}"
     request_id = _scrub(request_id, secret) if request_id else None
 
     cls = _STATUS_CLASSES.get(status) or (ServerError if 500 <= status <= 599 else MalomoError)
-    if cls is RateLimitError:
-        return RateLimitError(
-            message,
-            retry_after=parse_retry_after(response.headers.get("retry-after")),
-            status=status,
-            code=code,
-            request_id=request_id,
-            headers=response.headers,
-        )
-    return cls(message, status=status, code=code, request_id=request_id, headers=response.headers)
+    error = cls(message, status=status, code=code, request_id=request_id, headers=response.headers)
+    if isinstance(error, RateLimitError):
+        error.retry_after = parse_retry_after(response.headers.get("retry-after"))
+    return error
 
 
 def error_from_transport_error(exc: httpx.TransportError) -> APIConnectionError:

@@ -50,12 +50,6 @@ _PERSONAL_MEMBER = re.compile(
 _JSON_STRINGS = re.compile(rf"({_JSON_STRING})(\s*:)?")
 
 
-def _version() -> str:
-    from ._client_factory import VERSION
-
-    return VERSION
-
-
 class PersonalDataMasker:
     """Placeholders that keep a value's format (an email stays an email, a phone number keeps its
     punctuation) and are the same for the same value for the masker's lifetime (one file)."""
@@ -145,9 +139,9 @@ class _ExchangeMasking:
         return f'"{field}"{separator}{int("0" + digits)}'
 
     def _masked_string(self, match: re.Match[str]) -> str:
-        return match.group() if match.group(2) else self.echoes(match.group())
-
-    def echoes(self, text: str) -> str:
+        text = match.group()
+        if match.group(2):  # a member name
+            return text
         for original, placeholder in self.replaced.items():
             if original in text:
                 text = text.replace(original, placeholder)
@@ -174,11 +168,9 @@ class HarRecorder:
         self._secrets: set[str] = set()
         self._lock = threading.Lock()
         self._entries = 0
-        header = {
-            "version": "1.2",
-            "creator": {"name": "malomo-openapi", "version": _version()},
-            "pages": [],
-        }
+        from ._client_factory import VERSION  # not at the top: _client_factory imports this module
+
+        header = {"version": "1.2", "creator": {"name": "malomo-openapi", "version": VERSION}, "pages": []}
         opening = json.dumps({"log": header})[:-2] + ',"entries":[\n'
         self._fd: int | None = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         self._finalizer = weakref.finalize(self, os.close, self._fd)
@@ -232,33 +224,10 @@ class HarRecorder:
         started: datetime,
         seconds: float,
     ) -> None:
-        """Write one exchange. ``response_body`` is the decoded body (content-encoding undone)."""
-        line = self._entry(request, request_body, response, response_body, started, seconds)
-        for secret in self._secrets:
-            if secret in line:
-                line = line.replace(secret, REDACTED)
-        self._append(line.encode())
+        """Write one exchange. ``response_body`` is the decoded body (content-encoding undone).
 
-    def _append(self, entry: bytes) -> None:
-        with self._lock:
-            if self._fd is None:
-                return
-            data = (b",\n" if self._entries else b"") + entry
-            os.pwrite(self._fd, data + _TRAILER, self._end)
-            self._end += len(data)
-            self._entries += 1
-
-    def _entry(
-        self,
-        request: httpx.Request,
-        request_body: bytes,
-        response: httpx.Response,
-        response_body: bytes,
-        started: datetime,
-        seconds: float,
-    ) -> str:
-        """The HAR entry of one exchange as JSON text. Written out field by field rather than built as
-        a dict and encoded: it runs on every call, and this halves its cost."""
+        The entry is written out as JSON text field by field rather than built as a dict and encoded:
+        it runs on every call, and this halves its cost."""
         masking = None if self.keep_personal_data else _ExchangeMasking(self.masker)
         url = request.url.copy_with(userinfo=b"") if request.url.userinfo else request.url
         query = url.params.multi_items() if url.query else []
@@ -281,7 +250,7 @@ class HarRecorder:
             content = _content(request_body, mime_type, masking)
             post_data = f',"postData":{{"mimeType":{_string(mime_type)},{content}}}'
         when = started.isoformat(timespec="microseconds").replace("+00:00", "Z")
-        return (
+        line = (
             f'{{"startedDateTime":"{when}","time":{milliseconds},'
             f'"request":{{"method":{_string(request.method)},"url":{_string(str(url))},"httpVersion":{version},'
             f'"cookies":[],"headers":{request_headers},"queryString":[{query_json}],'
@@ -294,15 +263,23 @@ class HarRecorder:
             f'"bodySize":{len(response_body)}}},'
             f'"cache":{{}},"timings":{{"send":0,"wait":{milliseconds},"receive":0}}}}'
         )
+        for secret in self._secrets:
+            if secret in line:
+                line = line.replace(secret, REDACTED)
+        data = line.encode()
+        with self._lock:
+            if self._fd is None:
+                return
+            if self._entries:
+                data = b",\n" + data
+            os.pwrite(self._fd, data + _TRAILER, self._end)
+            self._end += len(data)
+            self._entries += 1
 
 
 # A JSON string literal, escapes and all (the json module's own C encoder; UTF-8 kept as is).
 _string = json.encoder.encode_basestring
-
-
 _WANTED_HEADERS = ("content-type", "location")
-
-
 _SECRET_HEADER_NAMES = frozenset(name.encode() for name in SECRET_HEADERS)
 _REDACTED_BYTES = REDACTED.encode()
 

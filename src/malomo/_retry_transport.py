@@ -75,8 +75,8 @@ class RetryPolicy:
 
     def __post_init__(self) -> None:
         if (
-            isinstance(self.max_retries, bool)
-            or not isinstance(self.max_retries, int)
+            not isinstance(self.max_retries, int)
+            or isinstance(self.max_retries, bool)
             or self.max_retries < 0
         ):
             raise ValueError(f"max_retries must be an integer >= 0, got {self.max_retries!r}")
@@ -124,19 +124,8 @@ def _may_resend(request: httpx.Request) -> bool:
 def _log_retry(request: httpx.Request, reason: str, delay: float, retry: int, policy: RetryPolicy) -> None:
     # The URL without query or userinfo; headers (which hold the key) are never logged.
     url = request.url.copy_with(query=None, userinfo=b"")
-    logger.info(
-        "Retrying %s %s in %.2fs after %s (retry %d of %d)",
-        request.method,
-        url,
-        delay,
-        reason,
-        retry,
-        policy.max_retries,
-    )
-
-
-def _status_reason(response: httpx.Response) -> str:
-    return f"HTTP {response.status_code}"
+    message = "Retrying %s %s in %.2fs after %s (retry %d of %d)"
+    logger.info(message, request.method, url, delay, reason, retry, policy.max_retries)
 
 
 class RetryTransport(httpx.BaseTransport):
@@ -172,7 +161,7 @@ class RetryTransport(httpx.BaseTransport):
                 delay = self.policy.delay_after_response(request, response, retries, self._uniform)
                 if delay is None:
                     return response
-                reason = _status_reason(response)
+                reason = f"HTTP {response.status_code}"
                 _discard(response)
             retries += 1
             _log_retry(request, reason, delay, retries, self.policy)
@@ -212,7 +201,7 @@ class AsyncRetryTransport(httpx.AsyncBaseTransport):
                 delay = self.policy.delay_after_response(request, response, retries, self._uniform)
                 if delay is None:
                     return response
-                reason = _status_reason(response)
+                reason = f"HTTP {response.status_code}"
                 await _adiscard(response)
             retries += 1
             _log_retry(request, reason, delay, retries, self.policy)
