@@ -108,13 +108,8 @@ class PathResource:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         handler = self._handlers.get(scope["method"])
         if handler is None:
-            response = error_response(
-                scope,
-                405,
-                "method_not_allowed",
-                f"{scope['method'][:16]} is not allowed here; allowed: {self._allow}.",
-                {"Allow": self._allow},
-            )
+            message = f"{scope['method'][:16]} is not allowed here; allowed: {self._allow}."
+            response = error_response(scope, 405, "method_not_allowed", message, {"Allow": self._allow})
         elif not self._authorized(scope):
             response = error_response(scope, 401, "unauthorized", "A valid secret API key is required.")
         else:
@@ -182,9 +177,8 @@ class CustomersApi:
 
     async def list_customers(self, request: Request) -> Response:
         after, before = self._positions(request, "customers")
-        return self._page_response(
-            request, "customers", self.store.list_customers(self.page_size, after, before)
-        )
+        page = self.store.list_customers(self.page_size, after, before)
+        return self._page_response(request, "customers", page)
 
     async def get_customer(self, request: Request) -> Response:
         customer_id = self._customer_id(request)
@@ -211,9 +205,8 @@ class CustomersApi:
             return self._not_found(request)
         list_name = f"events:{customer_id}"
         after, before = self._positions(request, list_name)
-        return self._page_response(
-            request, list_name, self.store.list_events(customer_id, self.page_size, after, before)
-        )
+        page = self.store.list_events(customer_id, self.page_size, after, before)
+        return self._page_response(request, list_name, page)
 
 
 def _absolute_url(request: Request) -> str:
