@@ -82,11 +82,6 @@ def _check_reachable(base_url: str) -> None:
         _fail(f"cannot reach {base_url}: {reason}")
 
 
-def _check_output_path(option: str, path: str | None) -> None:
-    if path is not None and not Path(path).resolve().parent.is_dir():
-        _fail(f"{option}: the folder of {path} does not exist")
-
-
 def pytest_arguments(args: argparse.Namespace) -> list[str]:
     """The pytest command line for `args`: the installed suite, no rootdir config or cache of the caller's."""
     command = [
@@ -144,7 +139,8 @@ def main(argv: list[str] | None = None) -> int:
         ("--report", args.report),
         ("--report-md", args.report_md),
     ):
-        _check_output_path(option, path)
+        if path is not None and not Path(path).resolve().parent.is_dir():
+            _fail(f"{option}: the folder of {path} does not exist")
     args.base_url = args.base_url or os.environ.get("MALOMO_BASE_URL") or None
     api_key = args.api_key or os.environ.get("MALOMO_API_KEY") or None
     if args.base_url:
@@ -159,12 +155,9 @@ def main(argv: list[str] | None = None) -> int:
     import pytest
 
     exit_code = int(pytest.main(pytest_arguments(args)))
-    if exit_code in (PASSED, CONTRACT_BROKEN):
-        return exit_code
-    print(
-        f"{PROG}: error: the suite could not run to the end (pytest exit code {exit_code})", file=sys.stderr
-    )
-    return BAD_INPUT
+    if exit_code not in (PASSED, CONTRACT_BROKEN):
+        _fail(f"the suite could not run to the end (pytest exit code {exit_code})")
+    return exit_code
 
 
 if __name__ == "__main__":

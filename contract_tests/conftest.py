@@ -1,9 +1,7 @@
 """The contract suite's options, target, write safety, id and cursor pools, test order and summary.
 
-No options: the embedded reference server on a free loopback port. `--base-url URL --api-key KEY`
-(or MALOMO_BASE_URL / MALOMO_API_KEY): any other server, read-only unless `--allow-writes`.
-`--recording FILE`: no server at all, the exchanges of a HAR file are checked (see recorded_traffic.py).
-`--report PATH` / `--report-md PATH`: what the run covered, as HTML / Markdown (see coverage_report.py).
+Without `--base-url` (or MALOMO_BASE_URL) the embedded reference server is tested; any other server is
+read-only unless `--allow-writes`. `--recording FILE` checks a HAR file instead (see recorded_traffic.py).
 """
 
 from __future__ import annotations
@@ -50,18 +48,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("malomo-contract", "Malomo contract suite")
     group.addoption(
         "--base-url",
-        default=None,
         help="Server to test (env MALOMO_BASE_URL). Default: start the embedded reference server.",
     )
     group.addoption(
         "--api-key",
-        default=None,
         help="Secret API key for --base-url (prefer env MALOMO_API_KEY: shell history keeps options).",
     )
     group.addoption(
         "--allow-writes",
         action="store_true",
-        default=False,
         help="Allow create/update/delete against a server that is not on this machine.",
     )
     group.addoption(
@@ -71,25 +66,20 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="How hard to push: " + "; ".join(f"{p.name}: {p.description}" for p in PROFILES.values()),
     )
     group.addoption(
-        "--rate-limit",
-        default=None,
-        help="At most this many requests, e.g. 10/s or 300/m (default: no limit).",
+        "--rate-limit", help="At most this many requests, e.g. 10/s or 300/m (default: no limit)."
     )
     group.addoption(
         "--contract-seed",
         type=int,
-        default=None,
         help="Seed for generated requests; the header of every run shows the one it used.",
     )
     group.addoption(
         "--report",
-        default=None,
         metavar="PATH",
         help="Write what the run covered (operations, statuses, checks, failures) as one HTML file.",
     )
     group.addoption(
         "--report-md",
-        default=None,
         metavar="PATH",
         help="The same report in Markdown, for a pull-request comment or a job summary.",
     )
@@ -232,11 +222,7 @@ def id_pool(api: CustomersApi, contract_target: ContractTarget) -> Iterator[None
 
         live = [created for _ in range(LIVE_POOL_SIZE) if (created := create("pool"))]
         disposable = [created for _ in range(DISPOSABLE_POOL_SIZE) if (created := create("disposable"))]
-
-        def refill() -> str | None:
-            return create("disposable")
-
-        ID_POOL.bind(live, disposable, refill)
+        ID_POOL.bind(live, disposable, lambda: create("disposable"))
     else:
         response = api.list_customers()
         listed = json_or_none(response) if response.status_code == 200 else None
@@ -272,16 +258,17 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if not COVERAGE.active:
         return
     COVERAGE.summary.exit_status = int(exitstatus)
-    html_path, markdown_path = (session.config.getoption(name) for name in ("--report", "--report-md"))
-    if html_path:
-        Path(html_path).write_text(coverage_report.render_html(COVERAGE), encoding="utf-8")
-    if markdown_path:
-        Path(markdown_path).write_text(coverage_report.render_markdown(COVERAGE), encoding="utf-8")
+    for option, render in (
+        ("--report", coverage_report.render_html),
+        ("--report-md", coverage_report.render_markdown),
+    ):
+        if path := session.config.getoption(option):
+            Path(path).write_text(render(COVERAGE), encoding="utf-8")
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:
-    for path in _report_paths(config):
-        if COVERAGE.active:
+    if COVERAGE.active:
+        for path in _report_paths(config):
             terminalreporter.write_line(f"malomo contract coverage report: {path}")
     target = config.stash.get(STARTED_TARGET_KEY, None)
     if target is not None:

@@ -266,11 +266,12 @@ class ContractCoverage:
         if not self.active:
             return
         with self._lock:
-            trace = self._trace if self._trace is not None and self._trace.nodeid == item.nodeid else None
-            exchanges = list(trace.exchanges) if trace is not None else []
-            in_phase = exchanges[trace.phase_start :] if trace is not None else []
-            if trace is not None:
-                trace.phase_start = len(exchanges)
+            trace = self._trace
+            if trace is None or trace.nodeid != item.nodeid:
+                trace = _TestTrace(item.nodeid)
+            exchanges = list(trace.exchanges)
+            in_phase = exchanges[trace.phase_start :]
+            trace.phase_start = len(exchanges)
             if report.when == "call":
                 self.summary.outcomes[report.outcome] += 1
             elif report.outcome != "passed":

@@ -1,5 +1,4 @@
 """Customers the suite knows about: those it created (deleted at session end), live ids for generated paths.
-
 Module-level singletons, because schemathesis hooks run outside pytest fixtures and must reach them.
 """
 
@@ -118,12 +117,7 @@ class CustomerIdPool:
         self._disposable: list[str] = []
         self._refill: Callable[[], str | None] | None = None
 
-    def bind(
-        self,
-        live: list[str],
-        disposable: list[str],
-        refill: Callable[[], str | None] | None,
-    ) -> None:
+    def bind(self, live: list[str], disposable: list[str], refill: Callable[[], str | None] | None) -> None:
         with self._lock:
             self._live = list(live)
             self._disposable = list(disposable)

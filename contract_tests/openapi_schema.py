@@ -25,12 +25,6 @@ KEEP_GENERATED_ID_ONE_IN = 4
 MAX_CURSOR_LENGTH = 512
 
 
-def _with_real_id(path_parameters: dict[str, Any], name: str, ids: list[str]) -> st.SearchStrategy[Any]:
-    keep = st.just(path_parameters)
-    real = st.sampled_from(ids).map(lambda real_id: {**path_parameters, name: real_id})
-    return st.integers(0, KEEP_GENERATED_ID_ONE_IN - 1).flatmap(lambda roll: keep if roll == 0 else real)
-
-
 def flatmap_path_parameters(
     context: schemathesis.HookContext, path_parameters: Any
 ) -> st.SearchStrategy[Any]:
@@ -45,9 +39,11 @@ def flatmap_path_parameters(
         return st.just(path_parameters)
     is_delete = context.operation.method.lower() == "delete"
     ids = ID_POOL.disposable_ids() if is_delete else ID_POOL.live_ids()
+    keep = st.just(path_parameters)
     if not ids:
-        return st.just(path_parameters)
-    return _with_real_id(path_parameters, name, ids)
+        return keep
+    real = st.sampled_from(ids).map(lambda real_id: {**path_parameters, name: real_id})
+    return st.integers(0, KEEP_GENERATED_ID_ONE_IN - 1).flatmap(lambda roll: keep if roll == 0 else real)
 
 
 def _list_key_of(case: schemathesis.Case[Any]) -> str | None:

@@ -87,13 +87,11 @@ class Exchange:
 
     def response(self) -> httpx.Response:
         """The answer as an httpx response (its request attached), the way the suite's checks take it."""
-        headers = _without_wire_headers(self.request_headers)
-        request = httpx.Request(self.method, self.url, headers=headers, content=self.request_body)
+        request = httpx.Request(
+            self.method, self.url, headers=self.request_headers, content=self.request_body
+        )
         response = httpx.Response(
-            self.status,
-            headers=_without_wire_headers(self.response_headers),
-            content=self.response_body or b"",
-            request=request,
+            self.status, headers=self.response_headers, content=self.response_body or b"", request=request
         )
         both = self.started is not None and self.ended is not None
         response.elapsed = self.ended - self.started if both else timedelta(0)  # type: ignore[operator]
@@ -173,13 +171,17 @@ def _complete_entries(text: str) -> list[Any] | None:
 
 
 def _headers(message: dict[str, Any]) -> list[tuple[str, str]]:
+    """The headers of a HAR request or response, without HTTP/2 pseudo-headers and WIRE_HEADERS."""
     headers = message.get("headers")
     if not isinstance(headers, list):
         return []
     return [
         (str(item["name"]), str(item.get("value", "")))
         for item in headers
-        if isinstance(item, dict) and "name" in item and not str(item["name"]).startswith(":")
+        if isinstance(item, dict)
+        and "name" in item
+        and not str(item["name"]).startswith(":")
+        and str(item["name"]).lower() not in WIRE_HEADERS
     ]
 
 
@@ -214,7 +216,6 @@ def exchange_from_entry(source: str, index: int, entry: Any, path: Path) -> Exch
     if not isinstance(status, int) or isinstance(status, bool) or status < 100:
         return None
     assert isinstance(response, dict)
-    post_data = request.get("postData")
     started = _timestamp(entry.get("startedDateTime"))
     elapsed = entry.get("time")
     ended = None
@@ -226,7 +227,7 @@ def exchange_from_entry(source: str, index: int, entry: Any, path: Path) -> Exch
         method=str(request["method"]).upper(),
         url=request["url"],
         request_headers=_headers(request),
-        request_body=_body(post_data) or b"",
+        request_body=_body(request.get("postData")) or b"",
         status=status,
         response_headers=_headers(response),
         response_body=_body(response.get("content")),
@@ -241,10 +242,6 @@ def _json(body: bytes | None) -> Any:
         return json.loads(body or b"")
     except ValueError:
         return None
-
-
-def _without_wire_headers(headers: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
-    return [(name, value) for name, value in headers if name.lower() not in WIRE_HEADERS]
 
 
 def _host_matches(url: str, hosts: Sequence[str]) -> bool:

@@ -45,10 +45,8 @@ def mask_secret(secret: str) -> str:
 
 @dataclass(frozen=True)
 class ContractTarget:
-    """One server under test, made once from the options in `pytest_configure`. `repr` never shows the key.
-
-    For the embedded server (`embedded`), `started()` fills in `base_url` and `api_key`.
-    """
+    """One server under test, made from the options; `started()` fills in the embedded server's URL and key.
+    `repr` never shows the key."""
 
     base_url: str
     api_key: str = field(repr=False)
