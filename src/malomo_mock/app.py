@@ -23,7 +23,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from malomo_mock.cursors import CursorCodec, CursorError
 from malomo_mock.customers_store import CustomersStore, Page, Position
 from malomo_mock.request_bodies import BodyError, read_json_object, validate_customer_fields
-from malomo_mock.seed_file import load_seed
+from malomo_mock.seed_file import read_seed
 
 Handler = Callable[[Request], Awaitable[Response]]
 
@@ -31,11 +31,6 @@ _UUID: Final = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-f
 _HOST: Final = re.compile(r"(?:[A-Za-z0-9_.-]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?")
 _REQUEST_ID_KEY: Final = "malomo.request_id"
 _MAX_CURSOR_LENGTH: Final = 512
-
-
-def new_api_key() -> str:
-    """A fresh secret key in Malomo's test-key shape."""
-    return f"sk_test_{secrets.token_urlsafe(24)}"
 
 
 def _dumps(document: Any) -> bytes:
@@ -231,11 +226,12 @@ def create_app(
     """
     if page_size < 1:
         raise ValueError("page_size must be at least 1")
-    key = api_key if api_key is not None else new_api_key()
+    # A generated key has the shape of Malomo's test keys.
+    key = api_key if api_key is not None else f"sk_test_{secrets.token_urlsafe(24)}"
     store = CustomersStore(str(db))
     try:
         if seed is not None:
-            load_seed(store, Path(seed))
+            store.insert_seed(read_seed(Path(seed)))
     except Exception:
         store.close()
         raise

@@ -167,8 +167,6 @@ class CustomersStore:
         self._last_us = now + 1 if now % 1_000_000 == 0 else now
         return self._last_us
 
-    # Customers
-
     def create_customer(self, fields: Mapping[str, str | None]) -> dict[str, Any]:
         """Insert a customer (and its `CustomerCreated` event) in one transaction; return its JSON."""
         now = self._tick()
@@ -221,8 +219,6 @@ class CustomersStore:
                 self._db.execute("DELETE FROM events WHERE customer_id = ?", (customer_id,))
         return bool(deleted)
 
-    # Lists
-
     def list_customers(self, page_size: int, after: Position | None, before: Position | None) -> Page:
         return self._page(_CUSTOMER_LIST, (), page_size, after, before)
 
@@ -260,8 +256,6 @@ class CustomersStore:
         first, last = Position(found[0][0], found[0][1]), Position(found[-1][0], found[-1][1])
         items = [listing.to_json(row[2:]) for row in found]
         return Page(items, first, last, bool(rows("<", first, "LIMIT 1")), bool(rows(">", last, "LIMIT 1")))
-
-    # Seeding and bulk loading
 
     def insert_seed(self, customers: Iterable[Mapping[str, Any]]) -> int:
         """Insert validated seed customers with their events; ids already present are left as they are."""

@@ -41,7 +41,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from malomo_mock.customers_store import CustomersStore, parse_timestamp
+from malomo_mock.customers_store import parse_timestamp
 from malomo_mock.request_bodies import CUSTOMER_FIELDS, BodyError, validate_customer_fields
 
 _CUSTOMER_KEYS = frozenset({"id", *CUSTOMER_FIELDS, "created_at", "updated_at", "events"})
@@ -114,10 +114,9 @@ def _event(raw: Any, where: str, customer_created_us: int) -> dict[str, Any]:
 
 def _customer(raw: Any, where: str, now_us: int) -> dict[str, Any]:
     raw = _object(raw, where, _CUSTOMER_KEYS)
+    given = {name: value for name, value in raw.items() if name in CUSTOMER_FIELDS}
     try:
-        fields = validate_customer_fields(
-            {k: v for k, v in raw.items() if k in CUSTOMER_FIELDS}, creating=True
-        )
+        fields = validate_customer_fields(given, creating=True)
     except BodyError as exc:
         raise SeedError(f"{where}.{exc.message}") from None
     created_us = _moment(raw, "created_at", where, now_us)
@@ -162,8 +161,3 @@ def read_seed(path: Path) -> list[dict[str, Any]]:
     if len(set(ids)) != len(ids) or len(set(event_ids)) != len(event_ids):
         raise SeedError(f"seed file {str(path)!r} repeats an id")
     return customers
-
-
-def load_seed(store: CustomersStore, path: Path) -> int:
-    """Read `path` and insert its customers into `store`; the number of customers inserted."""
-    return store.insert_seed(read_seed(path))
