@@ -321,10 +321,6 @@ def _content(body: bytes, mime_type: str, masking: _ExchangeMasking | None) -> s
     return f'"text":{_string(text)}'
 
 
-def _recorder(recorder: HarRecorder | str | os.PathLike[str]) -> HarRecorder:
-    return recorder if isinstance(recorder, HarRecorder) else HarRecorder.for_path(recorder)
-
-
 def _decoded(response: httpx.Response, raw: bytes) -> bytes:
     """The body with its content-encoding (gzip, br, ...) undone, as HAR's ``content.text`` holds it."""
     if "content-encoding" not in response.headers:
@@ -361,7 +357,7 @@ class RecordingTransport(httpx.BaseTransport):
         recorder: HarRecorder | str | os.PathLike[str],
     ) -> None:
         self._transport = transport if transport is not None else httpx.HTTPTransport()
-        self.recorder = _recorder(recorder)
+        self.recorder = recorder if isinstance(recorder, HarRecorder) else HarRecorder.for_path(recorder)
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         started = datetime.now(UTC)
@@ -393,7 +389,7 @@ class AsyncRecordingTransport(httpx.AsyncBaseTransport):
         recorder: HarRecorder | str | os.PathLike[str],
     ) -> None:
         self._transport = transport if transport is not None else httpx.AsyncHTTPTransport()
-        self.recorder = _recorder(recorder)
+        self.recorder = recorder if isinstance(recorder, HarRecorder) else HarRecorder.for_path(recorder)
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         started = datetime.now(UTC)

@@ -10,6 +10,7 @@ OPTIONS) with a replayable body are sent again; a POST is retried only after a c
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import email.utils
 import logging
 import math
@@ -213,18 +214,11 @@ class AsyncRetryTransport(httpx.AsyncBaseTransport):
 
 def _discard(response: httpx.Response) -> None:
     """Read and close an answer that will be retried, so that its connection goes back to the pool."""
-    try:
+    with contextlib.closing(response), contextlib.suppress(httpx.HTTPError):
         response.read()
-    except httpx.HTTPError:
-        pass
-    finally:
-        response.close()
 
 
 async def _adiscard(response: httpx.Response) -> None:
-    try:
-        await response.aread()
-    except httpx.HTTPError:
-        pass
-    finally:
-        await response.aclose()
+    async with contextlib.aclosing(response):
+        with contextlib.suppress(httpx.HTTPError):
+            await response.aread()
