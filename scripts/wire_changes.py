@@ -9,13 +9,14 @@ difference no rule knows is reported as breaking, so that nothing is left out si
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
 Level = Literal["breaking", "compatible", "docs"]
 LEVELS: tuple[Level, ...] = ("breaking", "compatible", "docs")
 Direction = Literal["request", "response"]
+How = Literal["narrowed", "widened", "changed"]
 
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 # Keywords that only document. `title` is here for the wire; the client layer sees it where the
@@ -42,6 +43,24 @@ NAME_MAPS = frozenset(
 )
 UPPER_BOUNDS = ("maxLength", "maxItems", "maxProperties", "maximum")
 LOWER_BOUNDS = ("minLength", "minItems", "minProperties", "minimum")
+BOUNDS = (*UPPER_BOUNDS, *LOWER_BOUNDS, "multipleOf")
+FLAGS = ("exclusiveMinimum", "exclusiveMaximum", "uniqueItems")
+# Schema keywords that narrow or widen the values allowed, in the order they are reported.
+VALUE_KEYWORDS = ("type", "nullable", "format", *BOUNDS, *FLAGS, "pattern")
+COMBINATORS = ("allOf", "anyOf", "not", "oneOf")
+SCHEMA_KEYWORDS = DOC_KEYS | {
+    *VALUE_KEYWORDS,
+    *COMBINATORS,
+    "enum",
+    "items",
+    "properties",
+    "required",
+    "additionalProperties",
+    "default",
+    "deprecated",
+    "readOnly",
+    "writeOnly",
+}
 
 
 @dataclass(frozen=True)
@@ -94,6 +113,24 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
+def _how(key: str, old: Any, new: Any) -> How:
+    """How a changed value keyword moves the set of values a schema allows."""
+    if key == "type":
+        if (old == "integer" and new == "number") or new is None:
+            return "widened"
+        return "narrowed" if (old == "number" and new == "integer") or old is None else "changed"
+    if key == "nullable":
+        return "widened" if new else "narrowed"
+    if key in FLAGS:
+        return "narrowed" if new else "widened"
+    if key in UPPER_BOUNDS:
+        return "narrowed" if old is None or (new is not None and new < old) else "widened"
+    if key in LOWER_BOUNDS:
+        return "narrowed" if old is None or (new is not None and new > old) else "widened"
+    # format, pattern, multipleOf: a new one narrows, dropping one widens, another one changes.
+    return "narrowed" if old is None else "widened" if new is None else "changed"
+
+
 class WireDiff:
     """Collects the wire and docs changes between two parsed OpenAPI 3.0 documents."""
 
@@ -109,7 +146,9 @@ class WireDiff:
         if self.old.get("openapi") != self.new.get("openapi"):
             what = f"OpenAPI version {self.old.get('openapi')} → {self.new.get('openapi')}"
             self._add("compatible", "document", what, "openapi-version-changed")
-        self._servers()
+        old_urls = [s.get("url") for s in self.old.get("servers", [])]
+        new_urls = [s.get("url") for s in self.new.get("servers", [])]
+        self._set_diff("servers", old_urls, new_urls, "server", "server")
         self._operations()
         self._documentation(self.old, self.new, [])
         return self.changes
@@ -119,29 +158,38 @@ class WireDiff:
     def _add(self, level: Level, where: str, what: str, rule: str) -> None:
         self.changes.append(Change(level, where, what, rule, "docs" if level == "docs" else "wire"))
 
-    def _shift(self, direction: Direction, how: str) -> Level:
-        """`how` is narrowed, widened or changed. Requests may widen, responses may narrow; else it breaks."""
+    def _shift(self, direction: Direction, how: How) -> Level:
+        """Requests may widen, responses may narrow; anything else breaks."""
         if how == "changed":
             return "breaking"
         safe = "widened" if direction == "request" else "narrowed"
         return "compatible" if how == safe else "breaking"
 
-    def _unknown(self, where: str, key: str, old: Any, new: Any) -> None:
-        if key.startswith("x-"):
-            self._add("compatible", where, f"extension `{key}` changed", "extension-changed")
-        elif old != new:
-            what = f"`{key}` changed ({_fmt(old)} → {_fmt(new)}); no rule knows it, so it counts as breaking"
-            self._add("breaking", where, what, "unclassified-change")
+    def _others(self, where: str, old: Any, new: Any, known: Iterable[str]) -> None:
+        """Keys no rule here knows: extensions are compatible, any other difference breaks."""
+        for key in sorted((old.keys() | new.keys()) - set(known) - DOC_KEYS):
+            if key.startswith("x-"):
+                self._add("compatible", where, f"extension `{key}` changed", "extension-changed")
+            elif old.get(key) != new.get(key):
+                shown = f"{_fmt(old.get(key))} → {_fmt(new.get(key))}"
+                what = f"`{key}` changed ({shown}); no rule knows it, so it counts as breaking"
+                self._add("breaking", where, what, "unclassified-change")
 
-    # -- servers and operations --------------------------------------------------------------------
+    def _set_diff(self, where: str, old: Iterable[str], new: Iterable[str], noun: str, rule: str) -> None:
+        """Losing a server or media type breaks; gaining one does not."""
+        for name in sorted(set(old) - set(new)):
+            self._add("breaking", where, f"{noun} {name} removed", f"{rule}-removed")
+        for name in sorted(set(new) - set(old)):
+            self._add("compatible", where, f"{noun} {name} added", f"{rule}-added")
 
-    def _servers(self) -> None:
-        old = {s.get("url") for s in self.old.get("servers", [])}
-        new = {s.get("url") for s in self.new.get("servers", [])}
-        for url in sorted(old - new):
-            self._add("breaking", "servers", f"server {url} removed", "server-removed")
-        for url in sorted(new - old):
-            self._add("compatible", "servers", f"server {url} added", "server-added")
+    def _required(self, where: str, label: str, old: Any, new: Any, rule: str, direction: Direction) -> None:
+        """A parameter, body or header that became required narrows; one that became optional widens."""
+        if bool(old.get("required")) != bool(new.get("required")):
+            became = "required" if new.get("required") else "optional"
+            level = self._shift(direction, "narrowed" if new.get("required") else "widened")
+            self._add(level, where, f"{label} became {became}", f"{rule}-became-{became}")
+
+    # -- operations and parameters -----------------------------------------------------------------
 
     @staticmethod
     def _operations_of(document: dict[str, Any], resolve: Resolver) -> dict[tuple[str, str], Any]:
@@ -167,29 +215,27 @@ class WireDiff:
             self._operation(key[0], old_ops[key], new_ops[key])
 
     def _operation(self, method: str, old_entry: Any, new_entry: Any) -> None:
-        old_path, old_item, old = old_entry
-        new_path, new_item, new = new_entry
-        where = _label(method, new_path, new)
-        if old.get("operationId") != new.get("operationId"):
-            old_id, new_id = old.get("operationId"), new.get("operationId")
+        old, new = old_entry[2], new_entry[2]
+        where = _label(method, new_entry[0], new)
+        old_id, new_id = old.get("operationId"), new.get("operationId")
+        if old_id != new_id:
             self.renamed_operations[str(old_id)] = str(new_id)
             what = f"operationId {old_id} → {new_id}; the wire is unchanged (see the client layer)"
             self._add("compatible", where, what, "operation-id-changed")
         if old.get("deprecated", False) != new.get("deprecated", False):
             state = "deprecated" if new.get("deprecated") else "no longer deprecated"
             self._add("compatible", where, f"operation {state}", "operation-deprecated")
-        self._parameters(where, old_path, old_item, old, new_path, new_item, new)
+        self._parameters(where, old_entry, new_entry)
         self._request_body(where, old.get("requestBody"), new.get("requestBody"))
         self._responses(where, old.get("responses") or {}, new.get("responses") or {})
         self._security(where, old, new)
         known = {"operationId", "deprecated", "parameters", "requestBody", "responses", "security", "tags"}
-        for key in sorted((old.keys() | new.keys()) - known - DOC_KEYS):
-            self._unknown(where, key, old.get(key), new.get(key))
+        self._others(where, old, new, known)
 
-    # -- parameters --------------------------------------------------------------------------------
-
-    def _parameters_of(self, path: str, item: Any, op: Any, resolve: Resolver) -> dict[tuple[str, str], Any]:
+    @staticmethod
+    def _parameters_of(entry: Any, resolve: Resolver) -> dict[tuple[str, str], Any]:
         """Effective parameters keyed by location; path parameters by position, so a rename is no change."""
+        path, item, op = entry
         placeholders = re.findall(r"\{([^}]*)\}", path)
         merged: dict[tuple[str, str], Any] = {}
         for raw in [*(item.get("parameters") or []), *(op.get("parameters") or [])]:
@@ -202,40 +248,27 @@ class WireDiff:
             merged[key] = param
         return merged
 
-    def _parameters(
-        self, where: str, old_path: str, old_item: Any, old: Any, new_path: str, new_item: Any, new: Any
-    ) -> None:
-        old_params = self._parameters_of(old_path, old_item, old, self.old_ref)
-        new_params = self._parameters_of(new_path, new_item, new, self.new_ref)
+    def _parameters(self, where: str, old_entry: Any, new_entry: Any) -> None:
+        old_params = self._parameters_of(old_entry, self.old_ref)
+        new_params = self._parameters_of(new_entry, self.new_ref)
         for key in sorted(old_params.keys() - new_params.keys()):
             param = old_params[key]
             what = f"{param.get('in')} parameter `{param.get('name')}` removed"
             self._add("breaking", where, what, "request-parameter-removed")
         for key in sorted(new_params.keys() - old_params.keys()):
             param = new_params[key]
-            required = bool(param.get("required"))
-            kind = "required" if required else "optional"
+            kind = "required" if param.get("required") else "optional"
             what = f"{kind} {param.get('in')} parameter `{param.get('name')}` added"
-            rule = "new-required-request-parameter" if required else "new-optional-request-parameter"
-            self._add("breaking" if required else "compatible", where, what, rule)
+            level: Level = "breaking" if param.get("required") else "compatible"
+            self._add(level, where, what, f"new-{kind}-request-parameter")
         for key in sorted(old_params.keys() & new_params.keys()):
             o, n = old_params[key], new_params[key]
             label = f"{n.get('in')} parameter `{n.get('name')}`"
-            if bool(o.get("required")) != bool(n.get("required")):
-                if n.get("required"):
-                    self._add(
-                        "breaking", where, f"{label} became required", "request-parameter-became-required"
-                    )
-                else:
-                    self._add(
-                        "compatible", where, f"{label} became optional", "request-parameter-became-optional"
-                    )
+            self._required(where, label, o, n, "request-parameter", "request")
             if o.get("deprecated", False) != n.get("deprecated", False):
                 self._add("compatible", where, f"{label} deprecated changed", "request-parameter-deprecated")
             self._schema(f"{where} {label}", o.get("schema"), n.get("schema"), "request")
-            known = {"name", "in", "required", "deprecated", "schema"}
-            for field in sorted((o.keys() | n.keys()) - known - DOC_KEYS):
-                self._unknown(f"{where} {label}", field, o.get(field), n.get(field))
+            self._others(f"{where} {label}", o, n, {"name", "in", "required", "deprecated", "schema"})
 
     # -- bodies, responses, headers ------------------------------------------------------------------
 
@@ -244,78 +277,45 @@ class WireDiff:
         if old is None and new is None:
             return
         if old is None:
-            required = bool(new.get("required"))
-            level: Level = "breaking" if required else "compatible"
-            self._add(
-                level,
-                where,
-                f"{'required' if required else 'optional'} request body added",
-                "request-body-added",
-            )
+            kind = "required" if new.get("required") else "optional"
+            level: Level = "breaking" if new.get("required") else "compatible"
+            self._add(level, where, f"{kind} request body added", "request-body-added")
             return
         if new is None:
             self._add("breaking", where, "request body removed", "request-body-removed")
             return
-        if bool(old.get("required")) != bool(new.get("required")):
-            if new.get("required"):
-                self._add("breaking", where, "request body became required", "request-body-became-required")
-            else:
-                self._add("compatible", where, "request body became optional", "request-body-became-optional")
+        self._required(where, "request body", old, new, "request-body", "request")
         self._content(f"{where} request body", old.get("content") or {}, new.get("content") or {}, "request")
-        for key in sorted((old.keys() | new.keys()) - {"required", "content"} - DOC_KEYS):
-            self._unknown(f"{where} request body", key, old.get(key), new.get(key))
+        self._others(f"{where} request body", old, new, {"required", "content"})
 
     def _content(self, where: str, old: dict[str, Any], new: dict[str, Any], direction: Direction) -> None:
-        for media in sorted(old.keys() - new.keys()):
-            rule = "request-media-type-removed" if direction == "request" else "response-media-type-removed"
-            self._add("breaking", where, f"media type {media} removed", rule)
-        for media in sorted(new.keys() - old.keys()):
-            rule = "request-media-type-added" if direction == "request" else "response-media-type-added"
-            self._add("compatible", where, f"media type {media} added", rule)
+        self._set_diff(where, old, new, "media type", f"{direction}-media-type")
         for media in sorted(old.keys() & new.keys()):
             o, n = self.old_ref(old[media]) or {}, self.new_ref(new[media]) or {}
             self._schema(where, o.get("schema"), n.get("schema"), direction)
-            for key in sorted((o.keys() | n.keys()) - {"schema"} - DOC_KEYS):
-                self._unknown(f"{where} {media}", key, o.get(key), n.get(key))
+            self._others(f"{where} {media}", o, n, {"schema"})
 
     def _responses(self, where: str, old: dict[str, Any], new: dict[str, Any]) -> None:
-        def success(code: str) -> bool:
-            return code.startswith("2") or code == "2XX"
-
-        gone = sorted(c for c in old.keys() - new.keys())
-        came = sorted(c for c in new.keys() - old.keys())
-        gone_ok, came_ok = [c for c in gone if success(c)], [c for c in came if success(c)]
+        gone, came = sorted(old.keys() - new.keys()), sorted(new.keys() - old.keys())
+        gone_ok, came_ok = [c for c in gone if c.startswith("2")], [c for c in came if c.startswith("2")]
         if len(gone_ok) == 1 and len(came_ok) == 1:
-            self._add(
-                "breaking",
-                where,
-                f"success status {gone_ok[0]} → {came_ok[0]}",
-                "response-success-status-changed",
-            )
+            what = f"success status {gone_ok[0]} → {came_ok[0]}"
+            self._add("breaking", where, what, "response-success-status-changed")
         else:
             for code in gone_ok:
-                self._add(
-                    "breaking", where, f"success status {code} removed", "response-success-status-removed"
-                )
+                what = f"success status {code} removed"
+                self._add("breaking", where, what, "response-success-status-removed")
             for code in came_ok:
                 what = f"success status {code} added: a client written against OLD does not expect it"
                 self._add("breaking", where, what, "response-success-status-added")
         for code in gone:
-            if not success(code):
-                self._add(
-                    "compatible",
-                    where,
-                    f"error status {code} no longer documented",
-                    "response-non-success-status-removed",
-                )
+            if not code.startswith("2"):
+                what = f"error status {code} no longer documented"
+                self._add("compatible", where, what, "response-non-success-status-removed")
         for code in came:
-            if not success(code):
-                self._add(
-                    "compatible",
-                    where,
-                    f"error status {code} documented",
-                    "response-non-success-status-added",
-                )
+            if not code.startswith("2"):
+                what = f"error status {code} documented"
+                self._add("compatible", where, what, "response-non-success-status-added")
         for code in sorted(old.keys() & new.keys()):
             self._response(f"{where} response {code}", self.old_ref(old[code]), self.new_ref(new[code]))
 
@@ -330,8 +330,7 @@ class WireDiff:
             o, n = self.old_ref(old["links"][name]), self.new_ref(new["links"][name])
             if _strip_docs(o) != _strip_docs(n):
                 self._add("compatible", where, f"link {name} changed", "response-link-changed")
-        for key in sorted((old.keys() | new.keys()) - {"content", "headers", "links"} - DOC_KEYS):
-            self._unknown(where, key, old.get(key), new.get(key))
+        self._others(where, old, new, {"content", "headers", "links"})
 
     def _headers(self, where: str, old: dict[str, Any], new: dict[str, Any]) -> None:
         old = {k.lower(): self.old_ref(v) for k, v in old.items()}
@@ -343,24 +342,9 @@ class WireDiff:
             self._add("compatible", where, f"response header `{name}` added", "response-header-added")
         for name in sorted(old.keys() & new.keys()):
             o, n = old[name], new[name]
-            if bool(o.get("required")) != bool(n.get("required")):
-                if n.get("required"):
-                    self._add(
-                        "compatible",
-                        where,
-                        f"response header `{name}` became required",
-                        "response-header-became-required",
-                    )
-                else:
-                    self._add(
-                        "breaking",
-                        where,
-                        f"response header `{name}` became optional",
-                        "response-header-became-optional",
-                    )
+            self._required(where, f"response header `{name}`", o, n, "response-header", "response")
             self._schema(f"{where} header `{name}`", o.get("schema"), n.get("schema"), "response")
-            for key in sorted((o.keys() | n.keys()) - {"required", "schema"} - DOC_KEYS):
-                self._unknown(f"{where} header `{name}`", key, o.get(key), n.get(key))
+            self._others(f"{where} header `{name}`", o, n, {"required", "schema"})
 
     # -- security ----------------------------------------------------------------------------------
 
@@ -383,21 +367,10 @@ class WireDiff:
         if old_options == new_options:
             return
         if not new_options or frozenset() in new_options or old_options <= new_options:
-            self._add(
-                "compatible",
-                where,
-                "security relaxed (a new way to authenticate, or none needed)",
-                "security-relaxed",
-            )
+            what = "security relaxed (a new way to authenticate, or none needed)"
+            self._add("compatible", where, what, "security-relaxed")
         else:
-
-            def show(options: set[frozenset[tuple[str, ...]]]) -> str:
-                return (
-                    " or ".join(sorted("+".join(" ".join(p) for p in sorted(o)) or "none" for o in options))
-                    or "none"
-                )
-
-            what = f"security changed: {show(old_options)} → {show(new_options)}"
+            what = f"security changed: {_show_security(old_options)} → {_show_security(new_options)}"
             self._add("breaking", where, what, "security-changed")
 
     # -- schemas -----------------------------------------------------------------------------------
@@ -407,25 +380,17 @@ class WireDiff:
         if old is None and new is None:
             return
         if old is None or new is None:
-            how: Literal["narrowed", "widened"] = "narrowed" if old is None else "widened"
-            self._add(
-                self._shift(direction, how),
-                where,
-                f"schema {'added' if old is None else 'removed'}",
-                f"{direction}-schema-{'added' if old is None else 'removed'}",
-            )
+            state = "added" if old is None else "removed"
+            how: How = "narrowed" if old is None else "widened"
+            self._add(self._shift(direction, how), where, f"schema {state}", f"{direction}-schema-{state}")
             return
         token = (id(old), id(new), direction, where)
         if token in self._seen:
             return
         self._seen.add(token)
-        handled = set(DOC_KEYS) | {"default", "deprecated", "readOnly", "writeOnly"}
-        handled |= self._schema_type(where, old, new, direction)
-        handled |= self._schema_bounds(where, old, new, direction)
-        handled |= self._schema_values(where, old, new, direction)
-        handled |= self._schema_object(where, old, new, direction)
+        self._schema_values(where, old, new, direction)
+        self._schema_object(where, old, new, direction)
         if "items" in old or "items" in new:
-            handled.add("items")
             self._schema(f"{where}[]", old.get("items"), new.get("items"), direction)
         if old.get("default") != new.get("default"):
             what = f"default {_fmt(old.get('default'))} → {_fmt(new.get('default'))}"
@@ -444,110 +409,54 @@ class WireDiff:
             if before != after:
                 taken: Level = "breaking" if key == concern and after else "compatible"
                 self._add(taken, where, f"{key} {_fmt(before)} → {_fmt(after)}", f"{direction}-{key}-changed")
-        for key in sorted((old.keys() | new.keys()) - handled):
-            self._unknown(where, key, old.get(key), new.get(key))
+        self._others(where, old, new, SCHEMA_KEYWORDS)
 
-    def _schema_type(self, where: str, old: Any, new: Any, direction: Direction) -> set[str]:
-        old_type, new_type = old.get("type"), new.get("type")
-        if old_type != new_type:
-            widening = (old_type == "integer" and new_type == "number") or new_type is None
-            narrowing = (old_type == "number" and new_type == "integer") or old_type is None
-            how = "widened" if widening else "narrowed" if narrowing else "changed"
-            self._add(
-                self._shift(direction, how),
-                where,
-                f"type {old_type} → {new_type}",
-                f"{direction}-type-changed",
-            )
-        old_null, new_null = bool(old.get("nullable")), bool(new.get("nullable"))
-        if old_null != new_null:
-            what = "became nullable" if new_null else "no longer nullable"
-            self._add(
-                self._shift(direction, "widened" if new_null else "narrowed"),
-                where,
-                what,
-                f"{direction}-{'became-nullable' if new_null else 'became-not-nullable'}",
-            )
-        if old.get("format") != new.get("format"):
-            o, n = old.get("format"), new.get("format")
-            how = "narrowed" if o is None else "widened" if n is None else "changed"
-            self._add(self._shift(direction, how), where, f"format {o} → {n}", f"{direction}-format-changed")
-        return {"type", "nullable", "format"}
-
-    def _schema_bounds(self, where: str, old: Any, new: Any, direction: Direction) -> set[str]:
-        for key in (*UPPER_BOUNDS, *LOWER_BOUNDS, "multipleOf"):
+    def _schema_values(self, where: str, old: Any, new: Any, direction: Direction) -> None:
+        """Type, bounds, formats and enums: the values a schema allows."""
+        for key in VALUE_KEYWORDS:
             o, n = old.get(key), new.get(key)
+            if key in FLAGS or key == "nullable":
+                o, n = bool(o), bool(n)
             if o == n:
                 continue
-            if key == "multipleOf":
-                how = "narrowed" if o is None else "widened" if n is None else "changed"
-            elif key in UPPER_BOUNDS:
-                how = "narrowed" if o is None or (n is not None and n < o) else "widened"
-            else:
-                how = "narrowed" if o is None or (n is not None and n > o) else "widened"
-            self._add(
-                self._shift(direction, how),
-                where,
-                f"{key} {_fmt(o)} → {_fmt(n)}",
-                f"{direction}-{key}-{'narrowed' if how == 'narrowed' else 'widened'}",
-            )
-        for key in ("exclusiveMinimum", "exclusiveMaximum", "uniqueItems"):
-            o, n = bool(old.get(key)), bool(new.get(key))
-            if o != n:
-                how = "narrowed" if n else "widened"
-                self._add(
-                    self._shift(direction, how),
-                    where,
-                    f"{key} {_fmt(o)} → {_fmt(n)}",
-                    f"{direction}-{key}-changed",
-                )
-        return {
-            *UPPER_BOUNDS,
-            *LOWER_BOUNDS,
-            "multipleOf",
-            "exclusiveMinimum",
-            "exclusiveMaximum",
-            "uniqueItems",
-        }
+            how = _how(key, o, n)
+            shown = f"{o} → {n}" if key in ("type", "format", "pattern") else f"{_fmt(o)} → {_fmt(n)}"
+            what, rule = f"{key} {shown}", f"{direction}-{key}-changed"
+            if key == "nullable":
+                what = "became nullable" if n else "no longer nullable"
+                rule = f"{direction}-{'became-nullable' if n else 'became-not-nullable'}"
+            elif key in BOUNDS:
+                # A bound's rule id says which way it moved; one multipleOf for another counts as widened.
+                rule = f"{direction}-{key}-{'narrowed' if how == 'narrowed' else 'widened'}"
+            self._add(self._shift(direction, how), where, what, rule)
+        o_enum, n_enum = old.get("enum"), new.get("enum")
+        if o_enum == n_enum:
+            return
+        if o_enum is None or n_enum is None:
+            how = "narrowed" if o_enum is None else "widened"
+            what = "enum added" if o_enum is None else "enum removed"
+        else:
+            removed = [v for v in o_enum if v not in n_enum]
+            added = [v for v in n_enum if v not in o_enum]
+            if not removed and not added:
+                self._add("compatible", where, "enum values reordered", f"{direction}-enum-reordered")
+                return
+            how = "changed" if removed and added else "narrowed" if removed else "widened"
+            parts = [f"enum values removed {_fmt(removed)}"] if removed else []
+            what = "; ".join(parts + ([f"enum values added {_fmt(added)}"] if added else []))
+        self._add(self._shift(direction, how), where, what, f"{direction}-enum-changed")
 
-    def _schema_values(self, where: str, old: Any, new: Any, direction: Direction) -> set[str]:
-        o, n = old.get("pattern"), new.get("pattern")
-        if o != n:
-            how = "narrowed" if o is None else "widened" if n is None else "changed"
-            self._add(
-                self._shift(direction, how), where, f"pattern {o} → {n}", f"{direction}-pattern-changed"
-            )
-        if old.get("enum") != new.get("enum"):
-            o_enum, n_enum = old.get("enum"), new.get("enum")
-            if o_enum is None or n_enum is None:
-                how = "narrowed" if o_enum is None else "widened"
-                what = "enum added" if o_enum is None else "enum removed"
-            else:
-                removed = [v for v in o_enum if v not in n_enum]
-                added = [v for v in n_enum if v not in o_enum]
-                how = "changed" if removed and added else "narrowed" if removed else "widened"
-                parts = [f"enum values removed {_fmt(removed)}"] if removed else []
-                parts += [f"enum values added {_fmt(added)}"] if added else []
-                if not parts:
-                    self._add("compatible", where, "enum values reordered", f"{direction}-enum-reordered")
-                    return {"pattern", "enum"}
-                what = "; ".join(parts)
-            self._add(self._shift(direction, how), where, what, f"{direction}-enum-changed")
-        return {"pattern", "enum"}
-
-    def _schema_object(self, where: str, old: Any, new: Any, direction: Direction) -> set[str]:
+    def _schema_object(self, where: str, old: Any, new: Any, direction: Direction) -> None:
         old_props, new_props = old.get("properties") or {}, new.get("properties") or {}
         old_req, new_req = set(old.get("required") or []), set(new.get("required") or [])
         for name in sorted(old_props.keys() - new_props.keys()):
             self._add("breaking", f"{where}.{name}", "property removed", f"{direction}-property-removed")
         for name in sorted(new_props.keys() - old_props.keys()):
-            required = name in new_req
-            if direction == "request" and required:
-                self._add(
-                    "breaking", f"{where}.{name}", "required property added", "new-required-request-property"
-                )
+            if direction == "request" and name in new_req:
+                what, rule = "required property added", "new-required-request-property"
+                self._add("breaking", f"{where}.{name}", what, rule)
             else:
-                what = f"{'required' if required else 'optional'} property added"
+                what = f"{'required' if name in new_req else 'optional'} property added"
                 self._add("compatible", f"{where}.{name}", what, f"new-{direction}-property")
         for name in sorted(old_props.keys() & new_props.keys()):
             self._schema(f"{where}.{name}", old_props[name], new_props[name], direction)
@@ -555,12 +464,9 @@ class WireDiff:
         for name in sorted((old_req ^ new_req) - (old_props.keys() ^ new_props.keys())):
             became = "required" if name in new_req else "optional"
             listed = "" if name in old_props else " (not among the properties)"
-            self._add(
-                self._shift(direction, "narrowed" if name in new_req else "widened"),
-                f"{where}.{name}",
-                f"became {became}{listed}",
-                f"{direction}-property-became-{became}",
-            )
+            level = self._shift(direction, "narrowed" if name in new_req else "widened")
+            what = f"became {became}{listed}"
+            self._add(level, f"{where}.{name}", what, f"{direction}-property-became-{became}")
         o_add, n_add = old.get("additionalProperties", True), new.get("additionalProperties", True)
         if isinstance(o_add, dict) and isinstance(n_add, dict):
             self._schema(f"{where}.*", o_add, n_add, direction)
@@ -569,14 +475,9 @@ class WireDiff:
             what = "unknown properties now refused" if n_add is False else "additionalProperties changed"
             if o_add is False:
                 what = "unknown properties now allowed"
-            self._add(
-                self._shift(direction, "narrowed" if closed else "widened"),
-                where,
-                what,
-                f"{direction}-additional-properties-changed",
-            )
-        combos = {"allOf", "oneOf", "anyOf", "not"}
-        for key in sorted(combos & (old.keys() | new.keys())):
+            level = self._shift(direction, "narrowed" if closed else "widened")
+            self._add(level, where, what, f"{direction}-additional-properties-changed")
+        for key in sorted(set(COMBINATORS) & (old.keys() | new.keys())):
             o, n = old.get(key), new.get(key)
             if isinstance(o, list) and isinstance(n, list) and len(o) == len(n):
                 for index, (a, b) in enumerate(zip(o, n, strict=True)):
@@ -585,15 +486,13 @@ class WireDiff:
                 self._schema(f"{where}(not)", o, n, "response" if direction == "request" else "request")
             elif _strip_docs(o) != _strip_docs(n):
                 self._add("breaking", where, f"`{key}` changed", f"{direction}-{key}-changed")
-        return {"properties", "required", "additionalProperties"} | combos
 
     # -- documentation -----------------------------------------------------------------------------
 
     def _documentation(self, old: Any, new: Any, trail: list[str]) -> None:
         """Docs-only differences, once each where they are written (a shared component: once)."""
         if isinstance(old, list) and isinstance(new, list):
-            pairs = _pair_list(old, new)
-            for key, (a, b) in pairs.items():
+            for key, (a, b) in _pair_list(old, new).items():
                 self._documentation(a, b, [*trail, key])
             return
         if not (isinstance(old, dict) and isinstance(new, dict)):
@@ -605,28 +504,24 @@ class WireDiff:
                     state = "added" if key in new else "removed"
                     self._add("docs", _doc_where(trail), f"{key} {state}", f"{key}-{state}")
                 continue
-            if not names and (
-                key in DOC_KEYS or (trail == [] and key == "tags") or (trail == ["info"] and key != "version")
-            ):
-                if old[key] != new[key]:
-                    self._add("docs", _doc_where([*trail, str(key)]), f"{key} changed", f"{key}-changed")
+            if old[key] == new[key]:
                 continue
-            if trail == ["info"] and key == "version" and old[key] != new[key]:
-                self._add(
-                    "docs", "info.version", f"API version {old[key]} → {new[key]}", "api-version-changed"
-                )
-                continue
-            if (
-                not names
-                and key == "tags"
-                and len(trail) >= 3
-                and trail[0] == "paths"
-                and old[key] != new[key]
-            ):
+            if trail == ["info"] and key == "version":
+                what = f"API version {old[key]} → {new[key]}"
+                self._add("docs", "info.version", what, "api-version-changed")
+            elif names:
+                self._documentation(old[key], new[key], [*trail, str(key)])
+            elif key in DOC_KEYS or (trail == [] and key == "tags") or trail == ["info"]:
+                self._add("docs", _doc_where([*trail, str(key)]), f"{key} changed", f"{key}-changed")
+            elif key == "tags" and len(trail) >= 3 and trail[0] == "paths":
                 what = f"tags {_fmt(old[key])} → {_fmt(new[key])} (the client layer shows what moved)"
                 self._add("docs", _doc_where(trail), what, "operation-tags-changed")
-                continue
-            self._documentation(old[key], new[key], [*trail, str(key)])
+            else:
+                self._documentation(old[key], new[key], [*trail, str(key)])
+
+
+def _show_security(options: set[frozenset[tuple[str, ...]]]) -> str:
+    return " or ".join(sorted("+".join(" ".join(p) for p in sorted(o)) or "none" for o in options)) or "none"
 
 
 def _is_named_object(trail: list[str]) -> bool:
@@ -653,10 +548,8 @@ def _doc_where(trail: list[str]) -> str:
     if len(trail) >= 3 and trail[0] == "paths" and trail[2] in METHODS:
         return " ".join([trail[2].upper(), trail[1], *trail[3:]])
     if len(trail) >= 3 and trail[0] == "components":
-        kind = {"schemas": "schema", "responses": "response", "parameters": "parameter"}.get(
-            trail[1], trail[1]
-        )
-        return " ".join([kind, ".".join(t for t in trail[2:] if t != "properties")])
+        kinds = {"schemas": "schema", "responses": "response", "parameters": "parameter"}
+        return " ".join([kinds.get(trail[1], trail[1]), ".".join(t for t in trail[2:] if t != "properties")])
     return ".".join(trail) or "document"
 
 
@@ -676,8 +569,7 @@ def _label(method: str, path: str, op: Any) -> str:
 def wire_changes(old: dict[str, Any], new: dict[str, Any]) -> tuple[list[Change], dict[str, str]]:
     """The wire and docs changes from `old` to `new`, and the operationIds renamed in place."""
     diff = WireDiff(old, new)
-    changes = diff.run()
-    return changes, diff.renamed_operations
+    return diff.run(), diff.renamed_operations
 
 
 def iter_levels(changes: list[Change]) -> Iterator[tuple[Level, list[Change]]]:
