@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import atexit
 import datetime
+import functools
 import io
 import json
 import re
@@ -95,68 +96,51 @@ def parse_spec(label: str, text: str) -> dict[str, Any]:
 @contextmanager
 def spec_source(argument: str) -> Iterator[SpecSource]:
     """Read a path or `git:REF`. A git ref brings its own generator config and templates."""
-    if argument.startswith("git:"):
-        ref = argument[4:]
-        text = git_file(ref, SPEC_IN_REPO)
-        with tempfile.TemporaryDirectory() as tmp:
+    config, templates = CONFIG, TEMPLATES
+    with tempfile.TemporaryDirectory() as tmp:
+        if argument.startswith("git:"):
+            ref = argument[4:]
+            text = git_file(ref, SPEC_IN_REPO)
             archive = _git("archive", "--format=tar", ref, "openapi")
             with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
                 tar.extractall(tmp, filter="data")
-            openapi = Path(tmp) / "openapi"
-            config = openapi / CONFIG.name
-            templates = openapi / TEMPLATES.name
-            yield SpecSource(
-                argument,
-                text,
-                parse_spec(argument, text),
-                config if config.is_file() else CONFIG,
-                templates if templates.is_dir() else TEMPLATES,
-            )
-        return
-    path = Path(argument)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read {argument}: {getattr(exc, 'strerror', None) or exc}") from exc
-    yield SpecSource(argument, text, parse_spec(argument, text), CONFIG, TEMPLATES)
-
-
-def _same_settings(old: SpecSource, new: SpecSource) -> bool:
-    return old.config.read_bytes() == new.config.read_bytes() and files_under(old.templates) == files_under(
-        new.templates
-    )
-
-
-_GENERATED: dict[tuple[str, str, str], Path | GenerationError] = {}
-
-
-def generated_client(source: SpecSource) -> Path | GenerationError:
-    """A folder holding the client generated from `source`, or why the generator refused it; made once
-    per process for the same input."""
-    key = (source.text, str(source.config), str(source.templates))
-    if key not in _GENERATED:
-        root = Path(tempfile.mkdtemp(prefix="spec-diff-"))
-        atexit.register(shutil.rmtree, root, ignore_errors=True)
-        spec_file = root / "spec.yaml"
-        spec_file.write_text(source.text, encoding="utf-8")
-        try:
-            generate(root / "malomo_client", spec_file, source.config, source.templates, formatted=False)
-        except GenerationError as exc:
-            _GENERATED[key] = exc
+            if (Path(tmp) / "openapi" / CONFIG.name).is_file():
+                config = Path(tmp) / "openapi" / CONFIG.name
+            if (Path(tmp) / "openapi" / TEMPLATES.name).is_dir():
+                templates = Path(tmp) / "openapi" / TEMPLATES.name
         else:
-            _GENERATED[key] = root
-    return _GENERATED[key]
+            try:
+                text = Path(argument).read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError) as exc:
+                reason = getattr(exc, "strerror", None) or exc
+                raise InputError(f"cannot read {argument}: {reason}") from exc
+        yield SpecSource(argument, text, parse_spec(argument, text), config, templates)
+
+
+@functools.cache
+def generated_client(text: str, config: Path, templates: Path) -> Path | GenerationError:
+    """A folder holding the client generated from this spec text, or why the generator refused it."""
+    root = Path(tempfile.mkdtemp(prefix="spec-diff-"))
+    atexit.register(shutil.rmtree, root, ignore_errors=True)
+    (root / "spec.yaml").write_text(text, encoding="utf-8")
+    try:
+        generate(root / "malomo_client", root / "spec.yaml", config, templates, formatted=False)
+    except GenerationError as exc:
+        return exc
+    return root
 
 
 def compare(old: SpecSource, new: SpecSource) -> list[Change]:
     """Every change from `old` to `new`, breaking first, then compatible, then docs."""
-    if old.text == new.text and _same_settings(old, new):
+    same_config = old.config.read_bytes() == new.config.read_bytes()
+    if old.text == new.text and same_config and files_under(old.templates) == files_under(new.templates):
         return []
     try:
         wire, renamed = wire_changes(old.document, new.document)
     except SpecError as exc:
         raise InputError(str(exc)) from exc
-    old_client, new_client = generated_client(old), generated_client(new)
+    old_client = generated_client(old.text, old.config, old.templates)
+    new_client = generated_client(new.text, new.config, new.templates)
     if isinstance(old_client, GenerationError):
         raise InputError(f"{old.label}: the client cannot be generated ({old_client})")
     if isinstance(new_client, GenerationError):
@@ -268,10 +252,8 @@ def check_version(base: str) -> int:
             f"the spec change since {ref} is {needed} and needs {wanted}; "
             f"the version went {old_text} → {new_text}"
         )
-    changelog = (
-        (ROOT / "CHANGELOG.md").read_text(encoding="utf-8") if (ROOT / "CHANGELOG.md").exists() else ""
-    )
-    if f"## [{new_text}]" not in changelog:
+    changelog = ROOT / "CHANGELOG.md"
+    if not changelog.exists() or f"## [{new_text}]" not in changelog.read_text(encoding="utf-8"):
         problems.append(f"CHANGELOG.md has no entry `## [{new_text}]`")
     if problems:
         if changes:
