@@ -1,4 +1,4 @@
-"""Running the contract suite (`pytest contract_tests`) in a subprocess against a served app, for tests/.
+"""Running the contract suite (`pytest contract_tests`) against a served app, for tests/.
 
 `run_every_broken_variant` makes the runs the kill-rate test and the key-leak test both judge: the first
 by their exit codes, the second by their output and reports.
@@ -6,19 +6,20 @@ by their exit codes, the second by their output and reports.
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import subprocess
 import sys
 import time
+import traceback
 import xml.etree.ElementTree as ElementTree
-from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from broken_servers import BROKEN_VARIANTS, BrokenVariant
-from starlette.types import ASGIApp
 
 from malomo_mock import running
 
@@ -61,20 +62,16 @@ def first_failure(junit_xml: str) -> str | None:
     return None
 
 
-def run_suite(
+def _suite_args(
     base_url: str,
     api_key: str,
     junit_path: Path,
-    extra_args: Sequence[str] = (),
-    profile: str = "quick",
-    key_on_command_line: bool = False,
-) -> SuiteRun:
-    """Run the suite against `base_url`; the key goes in the environment, as the README recommends, or
-    with `key_on_command_line` in `--api-key` (with a wrong key in the environment)."""
-    command = [
-        sys.executable,
-        "-m",
-        "pytest",
+    extra_args: Sequence[str],
+    profile: str,
+    key_on_command_line: bool,
+) -> list[str]:
+    """`pytest` arguments of one run of the suite against `base_url`."""
+    return [
         "contract_tests",
         "--base-url",
         base_url,
@@ -87,37 +84,51 @@ def run_suite(
         *(["--api-key", api_key] if key_on_command_line else []),
         *extra_args,
     ]
+
+
+def _suite_env(api_key: str, key_on_command_line: bool) -> dict[str, str]:
+    """The environment of one run: the key in `MALOMO_API_KEY`, or a wrong key there when it is on the
+    command line; the outer run's target and options (e.g. its own --junitxml) left out."""
     env = {**os.environ, "MALOMO_API_KEY": DECOY_KEY if key_on_command_line else api_key}
-    # The outer run's target and options (e.g. its own --junitxml) must not leak into this one.
     for name in ("MALOMO_BASE_URL", "PYTEST_ADDOPTS"):
         env.pop(name, None)
-    started = time.monotonic()
-    completed = subprocess.run(
-        command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=SUITE_TIMEOUT, check=False
-    )
-    seconds = time.monotonic() - started
+    return env
+
+
+def _suite_run(exit_code: int, seconds: float, stdout: str, stderr: str, junit_path: Path) -> SuiteRun:
     junit_xml = junit_path.read_text(encoding="utf-8") if junit_path.exists() else ""
-    return SuiteRun(
-        exit_code=completed.returncode,
-        seconds=seconds,
-        stdout=completed.stdout,
-        stderr=completed.stderr,
-        junit_xml=junit_xml,
-        first_failure=first_failure(junit_xml),
-    )
+    return SuiteRun(exit_code, seconds, stdout, stderr, junit_xml, first_failure(junit_xml))
 
 
-def run_suite_against(
-    wrap_app: Callable[[ASGIApp], ASGIApp] | None,
+def run_suite(
+    base_url: str,
     api_key: str,
     junit_path: Path,
     extra_args: Sequence[str] = (),
     profile: str = "quick",
     key_on_command_line: bool = False,
 ) -> SuiteRun:
-    """Serve a fresh reference server, wrapped by `wrap_app` when given, and run the suite against it."""
-    with running(api_key=api_key, page_size=PAGE_SIZE, wrap_app=wrap_app) as server:
-        return run_suite(server.base_url, api_key, junit_path, extra_args, profile, key_on_command_line)
+    """Run the suite against `base_url` in a subprocess; the key goes in the environment, as the README
+    recommends, or with `key_on_command_line` in `--api-key` (with a wrong key in the environment)."""
+    command = [
+        sys.executable,
+        "-m",
+        "pytest",
+        *_suite_args(base_url, api_key, junit_path, extra_args, profile, key_on_command_line),
+    ]
+    started = time.monotonic()
+    completed = subprocess.run(
+        command,
+        cwd=ROOT,
+        env=_suite_env(api_key, key_on_command_line),
+        capture_output=True,
+        text=True,
+        timeout=SUITE_TIMEOUT,
+        check=False,
+    )
+    return _suite_run(
+        completed.returncode, time.monotonic() - started, completed.stdout, completed.stderr, junit_path
+    )
 
 
 @dataclass(frozen=True)
@@ -131,31 +142,105 @@ class VariantRun:
     stops_at_first_failure: bool
 
 
+def _variant_plan(index: int) -> dict[str, Any]:
+    """How the run against `BROKEN_VARIANTS[index]` is started: they alternate between the key in the
+    environment and on the command line, and between the JUnit families xunit1 and xunit2. All but
+    `FULL_REPORT_VARIANT` stop at the first failure (`-x`)."""
+    name = BROKEN_VARIANTS[index].name
+    return {
+        "name": name,
+        "key_on_command_line": index % 2 == 1,
+        "junit_family": ("xunit2", "xunit1")[index // 2 % 2],
+        "stops_at_first_failure": name != FULL_REPORT_VARIANT,
+    }
+
+
 def run_every_broken_variant(workdir: Path) -> list[VariantRun]:
-    """Run the suite once against each broken variant, `PARALLEL_RUNS` at a time, in `BROKEN_VARIANTS` order.
+    """Run the suite (`--profile quick`, `VERBOSE_ARGS`, `CANARY_KEY`) once against each broken variant,
+    in `BROKEN_VARIANTS` order.
 
-    Every run uses `CANARY_KEY` and `VERBOSE_ARGS`; they alternate between the key in the environment and
-    on the command line, and between the JUnit families xunit1 and xunit2. All but `FULL_REPORT_VARIANT`
-    stop at the first failure (`-x`).
+    The runs are made by one subprocess (`_fork_every_run`) that imports pytest, schemathesis and the
+    reference server once and forks a child per run, `PARALLEL_RUNS` at a time: a child starts where
+    a fresh `python -m pytest` would be after two seconds of imports.
     """
-
-    def run_one(index: int) -> VariantRun:
-        variant = BROKEN_VARIANTS[index]
-        key_on_command_line = index % 2 == 1
-        junit_family = ("xunit2", "xunit1")[index // 2 % 2]
-        stops = variant.name != FULL_REPORT_VARIANT
-        args = [*VERBOSE_ARGS, "-o", f"junit_family={junit_family}", *(["-x"] if stops else [])]
-        run = run_suite_against(
-            lambda app: variant.wrap(app, CANARY_KEY),
-            CANARY_KEY,
-            workdir / f"{variant.name}.xml",
-            extra_args=args,
-            key_on_command_line=key_on_command_line,
+    plans = [_variant_plan(index) for index in range(len(BROKEN_VARIANTS))]
+    (workdir / "plans.json").write_text(json.dumps(plans))
+    env = _suite_env(CANARY_KEY, key_on_command_line=False)
+    subprocess.run(
+        [sys.executable, __file__, str(workdir)], cwd=ROOT, env=env, timeout=SUITE_TIMEOUT * 2, check=True
+    )
+    seconds = json.loads((workdir / "seconds.json").read_text())
+    exit_codes = json.loads((workdir / "exit_codes.json").read_text())
+    runs = []
+    for variant, plan in zip(BROKEN_VARIANTS, plans, strict=True):
+        name = variant.name
+        run = _suite_run(
+            exit_codes[name],
+            seconds[name],
+            (workdir / f"{name}.stdout").read_text(errors="replace"),
+            (workdir / f"{name}.stderr").read_text(errors="replace"),
+            workdir / f"{name}.xml",
         )
-        return VariantRun(variant, run, key_on_command_line, junit_family, stops)
+        runs.append(VariantRun(variant, run, **{key: value for key, value in plan.items() if key != "name"}))
+    return runs
 
+
+def _run_in_child(plan: dict[str, Any], workdir: Path, api_key: str) -> int:
+    """One run in a forked child: serve the variant, point stdout and stderr at files, run pytest."""
+    import pytest
+
+    name = plan["name"]
+    try:
+        for fd, suffix in ((1, "stdout"), (2, "stderr")):
+            os.dup2(os.open(workdir / f"{name}.{suffix}", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), fd)
+        variant = next(variant for variant in BROKEN_VARIANTS if variant.name == name)
+        key_on_command_line = plan["key_on_command_line"]
+        os.environ.update(_suite_env(api_key, key_on_command_line))
+        extra_args = [*VERBOSE_ARGS, "-o", f"junit_family={plan['junit_family']}"]
+        extra_args += ["-x"] if plan["stops_at_first_failure"] else []
+        with running(
+            api_key=api_key, page_size=PAGE_SIZE, wrap_app=lambda app: variant.wrap(app, api_key)
+        ) as server:
+            args = _suite_args(
+                server.base_url, api_key, workdir / f"{name}.xml", extra_args, "quick", key_on_command_line
+            )
+            sys.argv = ["pytest", *args]  # as a `pytest ...` command line would leave it
+            return int(pytest.main(args))
+    except BaseException:
+        traceback.print_exc()
+        return 99
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+
+
+def _fork_every_run(workdir: Path, api_key: str) -> None:
+    """Make the runs of `workdir/plans.json` with `api_key`; write their exit codes and durations."""
+    import hypothesis  # noqa: F401  (imported once here, so that no child imports it again)
+    import pytest  # noqa: F401
+    import schemathesis  # noqa: F401
+
+    plans = json.loads((workdir / "plans.json").read_text())
     # The longest run starts first, so that it does not finish alone at the end.
-    order = sorted(range(len(BROKEN_VARIANTS)), key=lambda i: BROKEN_VARIANTS[i].name != FULL_REPORT_VARIANT)
-    with ThreadPoolExecutor(max_workers=PARALLEL_RUNS) as pool:
-        runs = dict(zip(order, pool.map(run_one, order), strict=True))
-    return [runs[index] for index in range(len(BROKEN_VARIANTS))]
+    waiting = sorted(plans, key=lambda plan: plan["stops_at_first_failure"])
+    started: dict[int, tuple[str, float]] = {}
+    exit_codes: dict[str, int] = {}
+    seconds: dict[str, float] = {}
+    while waiting or started:
+        while waiting and len(started) < PARALLEL_RUNS:
+            plan = waiting.pop(0)
+            pid = os.fork()
+            if pid == 0:
+                os._exit(_run_in_child(plan, workdir, api_key))
+            started[pid] = (plan["name"], time.monotonic())
+        pid, status = os.wait()
+        name, since = started.pop(pid)
+        exit_codes[name] = os.waitstatus_to_exitcode(status)
+        seconds[name] = time.monotonic() - since
+    (workdir / "exit_codes.json").write_text(json.dumps(exit_codes))
+    (workdir / "seconds.json").write_text(json.dumps(seconds))
+
+
+if __name__ == "__main__":
+    # The parent hands its CANARY_KEY over in the environment: this process would draw another one.
+    _fork_every_run(Path(sys.argv[1]), os.environ["MALOMO_API_KEY"])

@@ -1,9 +1,10 @@
 """The contract suite's kill rate: it fails against every deliberately broken server.
 
-Each run is `pytest contract_tests --profile quick -x` in a subprocess (see `contract_suite_runs`); two run
-at a time. The table of variants, outcomes, times and the first failing test is printed (see it with
-`pytest -s`). That the suite passes against the correct server is `tox -e contract`'s job: it runs the
-suite with its default profile, which does everything `quick` does and more.
+Each run is `pytest contract_tests --profile quick -x`, in a child forked from one subprocess that
+imported pytest and schemathesis once (see `contract_suite_runs`); two run at a time. The table of
+variants, outcomes, times and the first failing test is printed (see it with `pytest -s`). That the
+suite passes against the correct server is `tox -e contract`'s job: it runs the suite with its default
+profile, which does everything `quick` does and more.
 """
 
 from __future__ import annotations
