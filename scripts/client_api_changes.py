@@ -15,7 +15,7 @@ from pathlib import Path
 
 import griffe
 from openapi_python_client.strings import snake_case
-from wire_changes import Change
+from wire_changes import Change, Level
 
 PACKAGE = "malomo_client"
 
@@ -31,15 +31,21 @@ _KIND_TEXT = {
 
 @functools.cache
 def load(root: Path) -> griffe.Module:
-    """The public API of the malomo_client package below `root`, statically (nothing is imported);
-    loaded once per process (spec_diff generates each spec into a folder of its own)."""
+    """The public API of the malomo_client package below `root`, read statically, once per process."""
     module = griffe.load(PACKAGE, search_paths=[str(root)], try_relative_path=False, resolve_aliases=False)
     assert isinstance(module, griffe.Module)
     return module
 
 
-def _public(obj: griffe.Object | griffe.Alias) -> bool:
-    return not obj.is_alias and not obj.name.startswith("_")
+def _change(level: Level, where: str, what: str, rule: str) -> Change:
+    return Change(level, where, what, rule, "client")
+
+
+def _in_functions(owner: str, functions: list[str], rest: str = "") -> tuple[str, str]:
+    """Where one change found in several functions of a module is reported, and the suffix naming them."""
+    if len(functions) > 1:
+        return f"{owner}{rest}", f" (in {', '.join(sorted(functions))})"
+    return f"{owner}.{functions[0]}{rest}", ""
 
 
 def _attrs_fields(cls: griffe.Class) -> dict[str, bool] | None:
@@ -54,10 +60,6 @@ def _attrs_fields(cls: griffe.Class) -> dict[str, bool] | None:
             continue
         fields[name] = member.value is None
     return fields
-
-
-def _where(obj: griffe.Object | griffe.Alias) -> str:
-    return obj.path
 
 
 def _breakages(old: griffe.Module, new: griffe.Module, renamed: dict[str, str]) -> list[Change]:
@@ -76,7 +78,7 @@ def _breakages(old: griffe.Module, new: griffe.Module, renamed: dict[str, str]) 
             owner = obj.parent.path if obj.parent is not None and obj.parent.is_module else obj.path
             grouped[(owner, text)].append(obj.name)
             continue
-        what = f"{breakage.kind.value.lower()}"
+        what = breakage.kind.value.lower()
         if breakage.kind is griffe.BreakageKind.OBJECT_REMOVED:
             what = f"{obj.kind.value} removed: code that imports or uses it fails"
             for old_id, new_id in renamed.items():
@@ -84,30 +86,26 @@ def _breakages(old: griffe.Module, new: griffe.Module, renamed: dict[str, str]) 
                     what += f" (operationId {old_id} → {new_id}: it is now `{snake_case(new_id)}`)"
         elif breakage.kind is griffe.BreakageKind.ATTRIBUTE_CHANGED_VALUE:
             what = f"value changed ({breakage.old_value} → {breakage.new_value})"
-        changes.append(
-            Change(
-                "breaking",
-                _where(obj),
-                what,
-                "client-" + breakage.kind.name.lower().replace("_", "-"),
-                "client",
-            )
-        )
+        rule = "client-" + breakage.kind.name.lower().replace("_", "-")
+        changes.append(_change("breaking", obj.path, what, rule))
     for (owner, text), functions in grouped.items():
-        where = owner if len(functions) > 1 else f"{owner}.{functions[0]}"
-        suffix = f" (in {', '.join(sorted(functions))})" if len(functions) > 1 else ""
-        changes.append(Change("breaking", where, text + suffix, "client-signature-changed", "client"))
+        where, suffix = _in_functions(owner, functions)
+        changes.append(_change("breaking", where, text + suffix, "client-signature-changed"))
     return changes
 
 
-def request_models(package: griffe.Module) -> set[str]:
-    """Names of the model classes that calling code builds: the `body` types, and the models in them."""
-    models = {
+def _model_classes(package: griffe.Module) -> dict[str, griffe.Class]:
+    return {
         name: member
         for module in package["models"].modules.values()
         for name, member in module.members.items()
         if isinstance(member, griffe.Class)
     }
+
+
+def request_models(package: griffe.Module) -> set[str]:
+    """Names of the model classes that calling code builds: the `body` types, and the models in them."""
+    models = _model_classes(package)
     pending = [
         str(parameter.annotation)
         for tag in package["api"].modules.values()
@@ -134,15 +132,11 @@ def enum_bases(package: griffe.Module) -> dict[str, str]:
     """Generated enum classes and the type their values are (`class ErrorCode(StrEnum)` → `str`)."""
     kinds = {"StrEnum": "str", "IntEnum": "int"}
     found = {}
-    for module in package["models"].modules.values():
-        for name, member in module.members.items():
-            if isinstance(member, griffe.Class):
-                bases = [str(b) for b in member.bases]
-                value_types = [kinds[b] for b in bases if b in kinds] + [
-                    b for b in bases if b in ("str", "int")
-                ]
-                if value_types and any(b.endswith("Enum") for b in bases):
-                    found[name] = value_types[0]
+    for name, cls in _model_classes(package).items():
+        bases = [str(b) for b in cls.bases]
+        value_types = [kinds[b] for b in bases if b in kinds] + [b for b in bases if b in ("str", "int")]
+        if value_types and any(b.endswith("Enum") for b in bases):
+            found[name] = value_types[0]
     return found
 
 
@@ -153,15 +147,14 @@ def _type_change(where: str, old: object, new: object, given: bool, enums: dict[
         return None
     role = "argument" if given else "field"
     what = f"type of the {role} changed: {old} → {new}"
-    return Change("breaking", where, what, f"client-{role}-type-changed", "client")
+    return _change("breaking", where, what, f"client-{role}-type-changed")
 
 
 def _compare_models(
     old: griffe.Class, new: griffe.Class, out: list[Change], built_by_callers: bool, enums: dict[str, str]
 ) -> None:
-    """Constructor arguments and field types of a model. Only models that calling code builds
-    (request bodies) break callers by a new required argument; a response model gaining a
-    required field is a new field to read."""
+    """Constructor arguments and field types of a model. Only models that calling code builds (request
+    bodies) break callers by a new required argument; a response model gaining one has a new field to read."""
     old_fields, new_fields = _attrs_fields(old), _attrs_fields(new)
     if old_fields is None or new_fields is None:
         return
@@ -177,35 +170,19 @@ def _compare_models(
         where = f"{new.path}({name}=...)"
         if not built_by_callers:
             if name not in old_fields:
-                out.append(Change("compatible", where, "new field", "client-model-field-added", "client"))
-            continue
-        if name not in old_fields:
-            if required:
-                what = "new required constructor argument: code that builds this model fails"
-                out.append(Change("breaking", where, what, "client-model-argument-added-required", "client"))
-            else:
-                out.append(
-                    Change(
-                        "compatible",
-                        where,
-                        "new optional constructor argument",
-                        "client-model-argument-added",
-                        "client",
-                    )
-                )
+                out.append(_change("compatible", where, "new field", "client-model-field-added"))
+        elif name not in old_fields and required:
+            what = "new required constructor argument: code that builds this model fails"
+            out.append(_change("breaking", where, what, "client-model-argument-added-required"))
+        elif name not in old_fields:
+            what = "new optional constructor argument"
+            out.append(_change("compatible", where, what, "client-model-argument-added"))
         elif required and not old_fields[name]:
             what = "constructor argument became required: code that leaves it out fails"
-            out.append(Change("breaking", where, what, "client-model-argument-became-required", "client"))
+            out.append(_change("breaking", where, what, "client-model-argument-became-required"))
         elif not required and old_fields[name]:
-            out.append(
-                Change(
-                    "compatible",
-                    where,
-                    "constructor argument became optional",
-                    "client-model-argument-became-optional",
-                    "client",
-                )
-            )
+            what = "constructor argument became optional"
+            out.append(_change("compatible", where, what, "client-model-argument-became-optional"))
 
 
 def _additions(
@@ -213,34 +190,28 @@ def _additions(
 ) -> None:
     """New public objects and new optional parameters (compatible), the top-most new object only;
     type changes of model fields and function parameters."""
+    fields: dict[str, bool] = {}
     if isinstance(old, griffe.Class) and isinstance(new, griffe.Class):
         _compare_models(old, new, out, new.name in built, enums)
         fields = _attrs_fields(new) or {}
-    else:
-        fields = {}
     if isinstance(old, griffe.Function) and isinstance(new, griffe.Function):
-        before = {p.name: p for p in old.parameters}
+        before = {p.name: p.annotation for p in old.parameters}
         for parameter in new.parameters:
             if parameter.name in before:
                 where = f"{new.path}({parameter.name}=...)"
-                found = _type_change(
-                    where, before[parameter.name].annotation, parameter.annotation, True, enums
-                )
+                found = _type_change(where, before[parameter.name], parameter.annotation, True, enums)
                 if found:
                     out.append(found)
             elif parameter.default is not None:
                 what = f"new optional parameter `{parameter.name}`"
-                out.append(Change("compatible", new.path, what, "client-parameter-added", "client"))
+                out.append(_change("compatible", new.path, what, "client-parameter-added"))
     for name, member in new.members.items():
-        if not _public(member) or name in fields:
+        if member.is_alias or member.name.startswith("_") or name in fields:
             continue
         assert isinstance(member, griffe.Object)
         if name not in old.members or old.members[name].is_alias:
-            out.append(
-                Change(
-                    "compatible", member.path, f"{member.kind.value} added", "client-object-added", "client"
-                )
-            )
+            what = f"{member.kind.value} added"
+            out.append(_change("compatible", member.path, what, "client-object-added"))
         else:
             previous = old.members[name]
             assert isinstance(previous, griffe.Object)
@@ -263,8 +234,7 @@ def _merge_functions(changes: list[Change]) -> list[Change]:
         else:
             kept.append(change)
     for (module, rest, template), functions in grouped.items():
-        where = f"{module}{rest}" if len(functions) > 1 else f"{module}.{functions[0]}{rest}"
-        suffix = f" (in {', '.join(sorted(functions))})" if len(functions) > 1 else ""
+        where, suffix = _in_functions(module, functions, rest)
         kept.append(Change(template.level, where, template.what + suffix, template.rule, template.layer))
     return kept
 
