@@ -38,13 +38,6 @@ def check_pins() -> None:
             sys.exit(f"generate: {name}=={wanted} is required, found {found} (pip install -e '.[dev]')")
 
 
-def ruff_binary() -> str:
-    """Absolute path of the pinned ruff: the generator silently skips hooks it cannot find on PATH."""
-    from ruff import find_ruff_bin
-
-    return str(Path(find_ruff_bin()).resolve())
-
-
 class GenerationError(Exception):
     """openapi-python-client refused the spec (an error, or a warning: we run it as --fail-on-warning)."""
 
@@ -60,16 +53,15 @@ def generate(
     """
     from openapi_python_client import generate as run_generator
     from openapi_python_client.config import Config, ConfigFile, MetaType
+    from ruff import find_ruff_bin
 
-    ruff = ruff_binary()
+    # An absolute path: the generator silently skips hooks it cannot find on PATH.
+    ruff = Path(find_ruff_bin()).resolve()
     # --isolated: the repo's own ruff settings must not reach generated code.
     common = "--isolated --no-cache --line-length 120 --target-version py311"
+    hooks = [f"{ruff} check {common} --fix-only --extend-select=I .", f"{ruff} format {common} ."]
     settings = yaml.safe_load(config.read_text())
-    settings["post_hooks"] = (
-        [f"{ruff} check {common} --fix-only --extend-select=I .", f"{ruff} format {common} ."]
-        if formatted
-        else []
-    )
+    settings["post_hooks"] = hooks if formatted else []
     generator_config = Config.from_sources(
         ConfigFile(**settings), MetaType.NONE, spec, "utf-8", overwrite=True, output_path=into
     )
