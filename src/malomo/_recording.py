@@ -9,6 +9,7 @@ closing ``]}}`` in one ``pwrite`` over the previous closing, under a lock. A pro
 from __future__ import annotations
 
 import base64
+import contextlib
 import functools
 import json
 import os
@@ -367,10 +368,8 @@ class RecordingTransport(httpx.BaseTransport):
         if response.is_stream_consumed:  # read already by the transport below (e.g. httpx.MockTransport)
             recorded, body = response, response.content
         else:
-            try:
+            with contextlib.closing(response):
                 raw = b"".join(response.iter_raw())
-            finally:
-                response.close()
             recorded, body = _replayable(response, raw, request), _decoded(response, raw)
         self.recorder.record(request, request_body, recorded, body, started, time.perf_counter() - clock)
         return recorded
@@ -399,10 +398,8 @@ class AsyncRecordingTransport(httpx.AsyncBaseTransport):
         if response.is_stream_consumed:
             recorded, body = response, response.content
         else:
-            try:
+            async with contextlib.aclosing(response):
                 raw = b"".join([chunk async for chunk in response.aiter_raw()])
-            finally:
-                await response.aclose()
             recorded, body = _replayable(response, raw, request), _decoded(response, raw)
         # One short pwrite under a lock: cheaper than a hop to a worker thread.
         self.recorder.record(request, request_body, recorded, body, started, time.perf_counter() - clock)
