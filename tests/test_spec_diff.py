@@ -11,7 +11,8 @@ import copy
 import json
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -104,31 +105,43 @@ def test_spec_edit_is_classified(edit: Path, base: spec_diff.SpecSource, tmp_pat
     assert set(case["rules"]) <= {c.rule for c in changes}, listing
 
 
-def run(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, str(ROOT / "scripts" / "spec_diff.py"), *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        timeout=120,
-    )
+@dataclass(frozen=True)
+class CliRun:
+    returncode: int
+    stdout: str
+    stderr: str
 
 
-def test_identical_specs_exit_0_with_no_changes(tmp_path: Path) -> None:
+@pytest.fixture
+def cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., CliRun]:
+    """`spec_diff.py ARGS`, run in this process (it shares the cache of generated clients); the
+    version-check tests below run the script itself."""
+
+    def run(*args: str) -> CliRun:
+        returncode = spec_diff.main(list(args))
+        out, err = capsys.readouterr()
+        return CliRun(returncode, out, err)
+
+    return run
+
+
+def test_identical_specs_exit_0_with_no_changes(tmp_path: Path, cli: Callable[..., CliRun]) -> None:
     copy_of_spec = tmp_path / "same.yaml"
     copy_of_spec.write_bytes(SPEC.read_bytes())
-    result = run(str(SPEC), str(copy_of_spec), "--json")
+    result = cli(str(SPEC), str(copy_of_spec), "--json")
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) == {"breaking": False, "changes": []}
 
 
-def test_breaking_edit_exits_1_with_a_markdown_report_grouped_breaking_first(tmp_path: Path) -> None:
+def test_breaking_edit_exits_1_with_a_markdown_report_grouped_breaking_first(
+    tmp_path: Path, cli: Callable[..., CliRun]
+) -> None:
     document = yaml.safe_load(SPEC.read_text())
     document["components"]["schemas"]["Name"]["maxLength"] = 100  # breaking
     document["components"]["schemas"]["Customer"]["description"] = "Someone who buys."  # docs
     edited = tmp_path / "edited.yaml"
     edited.write_text(yaml.safe_dump(document, sort_keys=False))
-    result = run(str(SPEC), str(edited))
+    result = cli(str(SPEC), str(edited))
     assert result.returncode == 1, result.stderr
     report = result.stdout
     assert report.index("### Breaking") < report.index("### Docs")
@@ -143,23 +156,25 @@ def test_breaking_edit_exits_1_with_a_markdown_report_grouped_breaking_first(tmp
         ("openapi: 3.0.3\ninfo: {title: x}\npaths: {}\n", "invalid OpenAPI"),
     ],
 )
-def test_bad_spec_exits_2_with_one_line(tmp_path: Path, content: str, message: str) -> None:
+def test_bad_spec_exits_2_with_one_line(
+    tmp_path: Path, content: str, message: str, cli: Callable[..., CliRun]
+) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text(content)
-    result = run(str(SPEC), str(bad))
+    result = cli(str(SPEC), str(bad))
     assert result.returncode == 2
     assert message in result.stderr and len(result.stderr.strip().splitlines()) == 1, result.stderr
 
 
 @pytest.mark.parametrize("argument", ["git:no-such-ref-anywhere", "/no/such/file.yaml"])
-def test_unknown_git_ref_or_missing_file_exits_2(argument: str) -> None:
-    result = run(argument, str(SPEC))
+def test_unknown_git_ref_or_missing_file_exits_2(argument: str, cli: Callable[..., CliRun]) -> None:
+    result = cli(argument, str(SPEC))
     assert result.returncode == 2
     assert len(result.stderr.strip().splitlines()) == 1, result.stderr
 
 
-def test_git_ref_reads_the_spec_at_that_commit() -> None:
-    result = run("git:HEAD", str(SPEC), "--json")
+def test_git_ref_reads_the_spec_at_that_commit(cli: Callable[..., CliRun]) -> None:
+    result = cli("git:HEAD", str(SPEC), "--json")
     # The work tree may hold an uncommitted spec edit; either way the ref must have been read.
     assert result.returncode in (0, 1), result.stderr
     assert "breaking" in json.loads(result.stdout)
