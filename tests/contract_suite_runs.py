@@ -6,8 +6,11 @@ by their exit codes, the second by their output and reports.
 
 from __future__ import annotations
 
+import importlib
+import importlib.metadata
 import json
 import os
+import pkgutil
 import secrets
 import subprocess
 import sys
@@ -159,9 +162,9 @@ def run_every_broken_variant(workdir: Path) -> list[VariantRun]:
     """Run the suite (`--profile quick`, `VERBOSE_ARGS`, `CANARY_KEY`) once against each broken variant,
     in `BROKEN_VARIANTS` order.
 
-    The runs are made by one subprocess (`_fork_every_run`) that imports pytest, schemathesis and the
-    reference server once and forks a child per run, `PARALLEL_RUNS` at a time: a child starts where
-    a fresh `python -m pytest` would be after two seconds of imports.
+    The runs are made by one subprocess (`_fork_every_run`) that imports pytest, schemathesis, the suite's
+    modules and the reference server once and forks a child per run, `PARALLEL_RUNS` at a time: a child
+    starts where a fresh `python -m pytest` would be after two seconds of imports.
     """
     plans = [_variant_plan(index) for index in range(len(BROKEN_VARIANTS))]
     (workdir / "plans.json").write_text(json.dumps(plans))
@@ -204,6 +207,8 @@ def _run_in_child(plan: dict[str, Any], workdir: Path, api_key: str) -> int:
             args = _suite_args(
                 server.base_url, api_key, workdir / f"{name}.xml", extra_args, "quick", key_on_command_line
             )
+            # The plugins were imported before pytest could mark them for assert rewriting; it says so.
+            args += ["-W", "ignore::pytest.PytestAssertRewriteWarning"]
             sys.argv = ["pytest", *args]  # as a `pytest ...` command line would leave it
             return int(pytest.main(args))
     except BaseException:
@@ -214,12 +219,26 @@ def _run_in_child(plan: dict[str, Any], workdir: Path, api_key: str) -> int:
         sys.stderr.flush()
 
 
+def _import_what_every_run_imports() -> None:
+    """pytest's plugins, schemathesis' and the suite's modules (not its conftest and tests, which pytest
+    imports itself to rewrite their asserts) and the server's protocol modules: about a second a run."""
+    sys.path.insert(0, str(ROOT))
+    for plugin in importlib.metadata.entry_points(group="pytest11"):
+        plugin.load()
+    for module in pkgutil.iter_modules([str(ROOT / "contract_tests")]):
+        if module.name != "conftest" and not module.name.startswith("test_"):
+            importlib.import_module(f"contract_tests.{module.name}")
+    for name in (
+        "schemathesis.pytest.plugin",
+        "uvicorn.loops.uvloop",
+        "uvicorn.protocols.http.httptools_impl",
+    ):
+        importlib.import_module(name)
+
+
 def _fork_every_run(workdir: Path, api_key: str) -> None:
     """Make the runs of `workdir/plans.json` with `api_key`; write their exit codes and durations."""
-    import hypothesis  # noqa: F401  (imported once here, so that no child imports it again)
-    import pytest  # noqa: F401
-    import schemathesis  # noqa: F401
-
+    _import_what_every_run_imports()
     plans = json.loads((workdir / "plans.json").read_text())
     # The longest run starts first, so that it does not finish alone at the end.
     waiting = sorted(plans, key=lambda plan: plan["stops_at_first_failure"])
