@@ -1,5 +1,7 @@
 """The wheel a user installs: built from a copy of the package sources and installed into a fresh
-virtualenv with uv (seconds, from its cache), for test_lean_wheel.py and test_contract_package.py."""
+virtualenv with uv (seconds, from its cache), for test_lean_wheel.py and test_contract_package.py.
+
+Nothing is compiled at install: the runs compile the modules they import, about a third of them."""
 
 from __future__ import annotations
 
@@ -41,7 +43,6 @@ def install_wheel(work: Path, extras: str = "") -> Path:
             "pip",
             "install",
             "--quiet",
-            "--compile-bytecode",
             "--python",
             str(venv / "bin" / "python"),
             requirement,
