@@ -222,38 +222,46 @@ def _edit_and_bump(repo: Path, version: str | None) -> None:
         changelog.write_text(changelog.read_text() + f"\n## [{version}] - 2026-11-28\n")
 
 
-def check_version(repo: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, str(repo / "scripts" / "spec_diff.py"), "--check-version", "git:HEAD"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+@pytest.fixture
+def check_version(
+    repo: Path, monkeypatch: pytest.MonkeyPatch, cli: Callable[..., CliRun]
+) -> Callable[[], CliRun]:
+    """`spec_diff.py --check-version git:HEAD` in `repo`, run in this process with the script's repository
+    pointed at `repo`; test_version_check_passes_when_the_base_does_not_exist runs the script there."""
+    monkeypatch.setattr(spec_diff, "ROOT", repo)
+    monkeypatch.setattr(spec_diff, "SPEC", repo / "openapi" / "malomo.yaml")
+    return lambda: cli("--check-version", "git:HEAD")
 
 
-def test_version_check_fails_on_a_breaking_edit_without_a_major_bump(repo: Path) -> None:
+def test_version_check_fails_on_a_breaking_edit_without_a_major_bump(
+    repo: Path, check_version: Callable[[], CliRun]
+) -> None:
     current = spec_diff.parse_version(
         "x", spec_diff.project_version((repo / "pyproject.toml").read_text(), "x")
     )
     _edit_and_bump(repo, f"{current[0]}.{current[1]}.{current[2] + 1}")
-    result = check_version(repo)
+    result = check_version()
     assert result.returncode == 1
     assert "is breaking and needs a major bump" in result.stderr
 
 
-def test_version_check_passes_on_a_breaking_edit_with_a_major_bump(repo: Path) -> None:
+def test_version_check_passes_on_a_breaking_edit_with_a_major_bump(
+    repo: Path, check_version: Callable[[], CliRun]
+) -> None:
     current = spec_diff.parse_version(
         "x", spec_diff.project_version((repo / "pyproject.toml").read_text(), "x")
     )
     _edit_and_bump(repo, f"{current[0] + 1}.0.0")
-    result = check_version(repo)
+    result = check_version()
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_version_check_wants_a_changelog_entry_for_the_new_version(repo: Path) -> None:
+def test_version_check_wants_a_changelog_entry_for_the_new_version(
+    repo: Path, check_version: Callable[[], CliRun]
+) -> None:
     pyproject = repo / "pyproject.toml"
     pyproject.write_text(pyproject.read_text().replace('version = "', 'version = "9', 1))
-    result = check_version(repo)
+    result = check_version()
     assert result.returncode == 1
     assert "CHANGELOG.md has no entry" in result.stderr
 
