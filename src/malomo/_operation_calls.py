@@ -52,7 +52,12 @@ def _request(module: ModuleType, args: tuple[Any, ...], kwargs: dict[str, Any]) 
     client = options.pop("client", None)
     if client is None:
         raise TypeError("client= is required (e.g. client=malomo.connect(api_key))")
-    return client, module._get_kwargs(*args, **options)
+    request = module._get_kwargs(*args, **options)
+    params = request.pop("params", None)
+    if params:
+        # The same encoding httpx gives params=, done once here: httpx would parse the URL twice more.
+        request["url"] = f"{request['url']}?{httpx.QueryParams(params)}"
+    return client, request
 
 
 def _success_value(module: ModuleType, client: Any, response: httpx.Response) -> Any:
