@@ -75,7 +75,8 @@ def _breakages(old: griffe.Module, new: griffe.Module, renamed: dict[str, str]) 
                 old=getattr(breakage.old_value, "kind", breakage.old_value),
                 new=getattr(breakage.new_value, "kind", breakage.new_value),
             )
-            owner = obj.parent.path if obj.parent is not None and obj.parent.is_module else obj.path
+            # A parameter belongs to a function, whose parent is its module or its class.
+            owner = obj.parent.path if obj.parent is not None else ""
             grouped[(owner, text)].append(obj.name)
             continue
         what = breakage.kind.value.lower()

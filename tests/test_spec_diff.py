@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import griffe
 import pytest
 import yaml
 
@@ -25,6 +26,7 @@ EDITS = sorted((ROOT / "tests" / "spec_edits").glob("*.yaml"))
 RANK = {"none": 0, "docs": 1, "compatible": 2, "breaking": 3}
 
 sys.path.insert(0, str(ROOT / "scripts"))
+import client_api_changes  # noqa: E402
 import spec_diff  # noqa: E402
 from wire_changes import Change  # noqa: E402
 
@@ -187,6 +189,17 @@ def test_changelog_draft_marks_breaking_changes(base: spec_diff.SpecSource, tmp_
     removed = entry[entry.index("### Removed") :]
     assert "- **Breaking:** `deleteCustomer (DELETE /customers/{id})`: operation removed" in removed
     assert "- **Breaking:** `malomo_client.api.customers.delete_customer`: module removed" in removed
+
+
+def test_a_changed_method_is_named_once_with_its_class() -> None:
+    old_source = "class Client:\n    def with_headers(self, headers: dict) -> None: ...\n"
+    new_source = "class Client:\n    def with_headers(self, headers: dict, extra: int) -> None: ...\n"
+    with (
+        griffe.temporary_visited_module(old_source, module_name="pkg") as old,
+        griffe.temporary_visited_module(new_source, module_name="pkg") as new,
+    ):
+        changes = client_api_changes._breakages(old, new, renamed={})
+    assert [c.where for c in changes] == ["pkg.Client.with_headers"]
 
 
 # -- the version check ---------------------------------------------------------------------------
