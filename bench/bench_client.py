@@ -1,15 +1,9 @@
 """Benchmark of the malomo client runtime on the reference server: per-call cost, pagination speed, memory.
-
-Run: .venv/bin/python bench/bench_client.py [--rounds 40 --batch 50 --customers 100000 --page-size 25]
-The reference server runs in its own process (so it does not share the GIL with the client), over a
-SQLite file filled directly through its storage module. Every figure is a ratio against raw httpx
-measured in the same run, interleaved, because the machine is shared and noisy.
-"""
+Every figure is a ratio against raw httpx measured in the same run, interleaved: the machine is noisy."""
 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import cProfile
 import io
 import json
@@ -24,6 +18,7 @@ import time
 import tracemalloc
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
@@ -42,9 +37,6 @@ HEADERS = {
 }
 
 
-# The reference server ------------------------------------------------------------------------
-
-
 def fill_database(path: Path, customers: int) -> str:
     """Write `customers` rows straight into the server's SQLite store; return the first customer's id."""
     store = CustomersStore(str(path))
@@ -58,43 +50,33 @@ def fill_database(path: Path, customers: int) -> str:
     return ids[0]
 
 
-@contextlib.contextmanager
-def reference_server(db: Path, page_size: int) -> Iterator[str]:
-    """`malomo-mock` in a subprocess over `db`; yields its base URL."""
+def reference_server(db: Path, page_size: int) -> AbstractContextManager[str]:
+    """`malomo-mock` over `db` in a subprocess (so it does not share the client's GIL); its base URL."""
     command = [sys.executable, "-m", "malomo_mock.cli", "--port", "0", "--api-key", API_KEY]
-    with served([*command, "--db", str(db), "--page-size", str(page_size)]) as base_url:
-        yield base_url
+    return served([*command, "--db", str(db), "--page-size", str(page_size)])
 
 
-# Per-call cost -------------------------------------------------------------------------------
-
-
-def per_call(base_url: str, customer_id: str, rounds: int, batch: int) -> dict[str, Any]:
+def per_call(base_url: str, customer_id: str, rounds: int, batch: int) -> dict[str, dict[str, float]]:
     """Alternate batches of get_customer through malomo.call / the generated function / raw httpx."""
-    client = malomo.connect(API_KEY, base_url=base_url)
-    raw = httpx.Client(base_url=base_url, headers=HEADERS, timeout=30.0)
     cid = uuid.UUID(customer_id)
+    with (
+        malomo.connect(API_KEY, base_url=base_url) as client,
+        httpx.Client(base_url=base_url, headers=HEADERS, timeout=30.0) as raw,
+    ):
 
-    def via_malomo() -> object:
-        return malomo.call(get_customer.sync_detailed, cid, client=client)
+        def via_raw() -> object:
+            response = raw.get(f"/customers/{customer_id}")
+            response.raise_for_status()
+            return response.json()
 
-    def via_generated() -> object:
-        return get_customer.sync_detailed(cid, client=client).parsed
-
-    def via_raw() -> object:
-        response = raw.get(f"/customers/{customer_id}")
-        response.raise_for_status()
-        return response.json()
-
-    variants: dict[str, Callable[[], object]] = {
-        "raw httpx GET + .json()": via_raw,
-        "generated sync_detailed (connect)": via_generated,
-        "malomo.call(get_customer)": via_malomo,
-    }
-    results = time_alternating(variants, rounds, batch)
-    client.get_httpx_client().close()
-    raw.close()
-    return results
+        variants: dict[str, Callable[[], object]] = {
+            "raw httpx GET + .json()": via_raw,
+            "generated sync_detailed (connect)": lambda: (
+                get_customer.sync_detailed(cid, client=client).parsed
+            ),
+            "malomo.call(get_customer)": lambda: malomo.call(get_customer.sync_detailed, cid, client=client),
+        }
+        return time_alternating(variants, rounds, batch)
 
 
 def time_alternating(
@@ -110,21 +92,21 @@ def time_alternating(
     cpu: dict[str, list[float]] = {name: [] for name in variants}
     names = list(variants)
     for round_number in range(rounds):
-        order = names if round_number % 2 == 0 else names[::-1]
-        for name in order:
+        for name in names if round_number % 2 == 0 else names[::-1]:
             function = variants[name]
             started, started_cpu = time.perf_counter(), time.process_time()
             for _ in range(batch):
                 function()
             wall[name].append((time.perf_counter() - started) / batch)
             cpu[name].append((time.process_time() - started_cpu) / batch)
-    base = names[0]
+    wall_median = {name: statistics.median(wall[name]) for name in names}
+    cpu_median = {name: statistics.median(cpu[name]) for name in names}
     return {
         name: {
-            "wall_us": statistics.median(wall[name]) * 1e6,
-            "client_cpu_us": statistics.median(cpu[name]) * 1e6,
-            "wall_ratio": statistics.median(wall[name]) / statistics.median(wall[base]),
-            "cpu_ratio": statistics.median(cpu[name]) / statistics.median(cpu[base]),
+            "wall_us": wall_median[name] * 1e6,
+            "client_cpu_us": cpu_median[name] * 1e6,
+            "wall_ratio": wall_median[name] / wall_median[names[0]],
+            "cpu_ratio": cpu_median[name] / cpu_median[names[0]],
         }
         for name in names
     }
@@ -132,25 +114,21 @@ def time_alternating(
 
 def profile_calls(base_url: str, customer_id: str, calls: int) -> str:
     """cProfile of `calls` malomo.call(get_customer) calls: where the client's own time goes."""
-    client = malomo.connect(API_KEY, base_url=base_url)
     cid = uuid.UUID(customer_id)
-    for _ in range(50):
-        malomo.call(get_customer.sync_detailed, cid, client=client)
     profiler = cProfile.Profile()
-    profiler.enable()
-    for _ in range(calls):
-        malomo.call(get_customer.sync_detailed, cid, client=client)
-    profiler.disable()
-    client.get_httpx_client().close()
+    with malomo.connect(API_KEY, base_url=base_url) as client:
+        for _ in range(50):
+            malomo.call(get_customer.sync_detailed, cid, client=client)
+        profiler.enable()
+        for _ in range(calls):
+            malomo.call(get_customer.sync_detailed, cid, client=client)
+        profiler.disable()
     out = io.StringIO()
     stats = pstats.Stats(profiler, stream=out)
     stats.sort_stats("tottime").print_stats(12)
     # The layers above httpx: the malomo runtime and the generated function + model.
     stats.sort_stats("cumulative").print_stats(r"malomo(_client)?/", 14)
     return out.getvalue()
-
-
-# Pagination ----------------------------------------------------------------------------------
 
 
 def raw_pages(raw: httpx.Client) -> Iterator[dict[str, Any]]:
@@ -163,39 +141,36 @@ def raw_pages(raw: httpx.Client) -> Iterator[dict[str, Any]]:
         url = response.links.get("next", {}).get("url")
 
 
-def pagination_throughput(base_url: str, expected: int, chunk: int) -> dict[str, Any]:
-    """Walk every customer with paginate() and with raw httpx, alternating chunks of `chunk` items."""
-    client = malomo.connect(API_KEY, base_url=base_url)
-    raw = httpx.Client(base_url=base_url, headers=HEADERS, timeout=30.0)
-    walkers: dict[str, Iterator[Any]] = {
-        "paginate(list_customers)": malomo.paginate(list_customers.sync_detailed, client=client),
-        "raw httpx + Link": raw_pages(raw),
-    }
-    elapsed = dict.fromkeys(walkers, 0.0)
-    counts = dict.fromkeys(walkers, 0)
-    live = list(walkers)
-    turn = 0
-    while live:
-        order = live if turn % 2 == 0 else live[::-1]
-        for name in list(order):
-            started = time.perf_counter()
-            taken = sum(1 for _ in zip(range(chunk), walkers[name], strict=False))
-            elapsed[name] += time.perf_counter() - started
-            counts[name] += taken
-            if taken < chunk:
-                live.remove(name)
-        turn += 1
-    client.get_httpx_client().close()
-    raw.close()
+def pagination_throughput(
+    base_url: str, expected: int, chunk: int
+) -> tuple[dict[str, float], dict[str, float]]:
+    """Walk every customer with paginate() and with raw httpx, alternating chunks of `chunk` items; the
+    items per second and the seconds of each."""
+    with (
+        malomo.connect(API_KEY, base_url=base_url) as client,
+        httpx.Client(base_url=base_url, headers=HEADERS, timeout=30.0) as raw,
+    ):
+        walkers: dict[str, Iterator[Any]] = {
+            "paginate(list_customers)": malomo.paginate(list_customers.sync_detailed, client=client),
+            "raw httpx + Link": raw_pages(raw),
+        }
+        elapsed = dict.fromkeys(walkers, 0.0)
+        counts = dict.fromkeys(walkers, 0)
+        live = list(walkers)
+        turn = 0
+        while live:
+            for name in live if turn % 2 == 0 else live[::-1]:
+                started = time.perf_counter()
+                taken = sum(1 for _ in zip(range(chunk), walkers[name], strict=False))
+                elapsed[name] += time.perf_counter() - started
+                counts[name] += taken
+                if taken < chunk:
+                    live.remove(name)
+            turn += 1
     for name, count in counts.items():
         if count != expected:
             raise RuntimeError(f"{name} saw {count} items, expected {expected}")
-    rates = {name: counts[name] / elapsed[name] for name in walkers}
-    return {
-        "items_per_s": rates,
-        "seconds": elapsed,
-        "ratio": rates["paginate(list_customers)"] / rates["raw httpx + Link"],
-    }
+    return {name: counts[name] / elapsed[name] for name in walkers}, elapsed
 
 
 def _rss_kib() -> int:
@@ -203,42 +178,37 @@ def _rss_kib() -> int:
         return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") // 1024
 
 
-def memory_child(base_url: str, expected: int, trace: bool) -> dict[str, Any]:
+def memory_child(base_url: str, expected: int, trace: bool) -> dict[str, float]:
     """In a fresh process: walk everything with paginate(); peak RSS growth (and tracemalloc peak)."""
     client = malomo.connect(API_KEY, base_url=base_url)
     pages = malomo.paginate(list_customers, client=client)
-    first = next(pages)  # imports done, connection open, first page parsed
-    del first
+    next(pages)  # imports done, connection open, first page parsed
     if trace:
         tracemalloc.start()
     peak_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     rss_before = _rss_kib()
     count = 1 + sum(1 for _ in pages)
-    result: dict[str, Any] = {
-        "items": count,
+    peak_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    result = {
         "peak_rss_mib_before": peak_before / 1024,
-        "peak_rss_mib_after": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-        "peak_rss_growth_mib": (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - peak_before) / 1024,
+        "peak_rss_mib_after": peak_after / 1024,
+        "peak_rss_growth_mib": (peak_after - peak_before) / 1024,
         "rss_growth_mib": (_rss_kib() - rss_before) / 1024,
     }
     if trace:
         result["tracemalloc_peak_mib"] = tracemalloc.get_traced_memory()[1] / 2**20
-        tracemalloc.stop()
     if count != expected:
         raise RuntimeError(f"paginate saw {count} items, expected {expected}")
     return result
 
 
-def run_memory_child(base_url: str, expected: int, trace: bool) -> dict[str, Any]:
+def run_memory_child(base_url: str, expected: int, trace: bool) -> dict[str, float]:
     command = [sys.executable, __file__, "--memory-child", base_url, "--customers", str(expected)]
     if trace:
         command.append("--trace")
     output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
-    result: dict[str, Any] = json.loads(output.strip().splitlines()[-1])
+    result: dict[str, float] = json.loads(output.strip().splitlines()[-1])
     return result
-
-
-# Main ----------------------------------------------------------------------------------------
 
 
 def main() -> int:
@@ -274,10 +244,11 @@ def main() -> int:
                 )
 
             print(f"\n## paginate over {args.customers} customers, page size {args.page_size}")
-            throughput = pagination_throughput(base_url, args.customers, args.chunk)
-            for name, rate in throughput["items_per_s"].items():
-                print(f"{name:36} {rate:9.0f} items/s  ({throughput['seconds'][name]:.1f}s)")
-            print(f"throughput ratio paginate / raw: {throughput['ratio']:.3f}  (goal >= 0.8)")
+            rates, seconds = pagination_throughput(base_url, args.customers, args.chunk)
+            for name, rate in rates.items():
+                print(f"{name:36} {rate:9.0f} items/s  ({seconds[name]:.1f}s)")
+            ratio = rates["paginate(list_customers)"] / rates["raw httpx + Link"]
+            print(f"throughput ratio paginate / raw: {ratio:.3f}  (goal >= 0.8)")
 
             memory = run_memory_child(base_url, args.customers, trace=False)
             print(

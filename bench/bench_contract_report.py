@@ -1,11 +1,5 @@
 """Benchmark of the contract suite's coverage report: wall time of a run with `--report` and `--report-md`
-against the same run without them.
-
-Run: .venv/bin/python bench/bench_contract_report.py [--rounds 4 --profile default --seed 1]
-Each round runs `pytest contract_tests --profile P --contract-seed S` twice against the embedded reference
-server, once with both reports and once without, the order swapped every round; the same seed makes both
-send the same generated requests. Prints the median wall time of each and their ratio.
-"""
+against the same run without them (same seed, so the same requests; order swapped every round)."""
 
 from __future__ import annotations
 
@@ -39,18 +33,18 @@ def main() -> None:
     parser.add_argument("--profile", default="default")
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
-    times: dict[str, list[float]] = {"without report": [], "with --report and --report-md": []}
+    names = {False: "without report", True: "with --report and --report-md"}
+    times: dict[bool, list[float]] = {False: [], True: []}
     with tempfile.TemporaryDirectory() as folder:
         for round_number in range(args.rounds):
-            order = [False, True] if round_number % 2 == 0 else [True, False]
-            for with_report in order:
+            for with_report in (False, True) if round_number % 2 == 0 else (True, False):
                 seconds = suite_seconds(args.profile, args.seed, Path(folder) if with_report else None)
-                times["with --report and --report-md" if with_report else "without report"].append(seconds)
-    medians = {name: statistics.median(values) for name, values in times.items()}
-    for name, values in times.items():
-        print(f"{name:32} median {medians[name]:6.2f} s  runs {', '.join(f'{v:.2f}' for v in values)}")
-    ratio = medians["with --report and --report-md"] / medians["without report"]
-    print(f"ratio with/without: {ratio:.3f}")
+                times[with_report].append(seconds)
+    medians = {with_report: statistics.median(values) for with_report, values in times.items()}
+    for with_report, values in times.items():
+        runs = ", ".join(f"{v:.2f}" for v in values)
+        print(f"{names[with_report]:32} median {medians[with_report]:6.2f} s  runs {runs}")
+    print(f"ratio with/without: {medians[True] / medians[False]:.3f}")
 
 
 if __name__ == "__main__":

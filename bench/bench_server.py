@@ -1,9 +1,5 @@
 """Benchmark of the reference server: GET throughput against Prism and a minimal Starlette app, list
-latency vs size.
-
-Run: `.venv/bin/python bench/bench_server.py` (needs `wrk`, and `npx` for Prism; prints figures,
-asserts nothing).
-"""
+latency vs size. Needs `wrk`, and `npx` for Prism; prints figures, asserts nothing."""
 
 from __future__ import annotations
 
@@ -34,6 +30,8 @@ from malomo_mock.serving import ServerThread, base_url_of, bind_socket, uvicorn_
 
 API_KEY = "sk_test_bench"
 BIN = Path(sys.executable).parent
+PRISM = "@stoplight/prism-cli@5.16.0"
+SPEC = Path(__file__).resolve().parent.parent / "openapi" / "malomo.yaml"
 FIXED_CUSTOMER = json.dumps(
     {
         "created_at": "2019-01-30T13:30:00Z",
@@ -54,9 +52,9 @@ async def fixed_customer(request: Request) -> Response:
 
 def serve_minimal_app() -> None:
     """The baseline: Starlette on uvicorn with the reference server's settings, one fixed customer JSON."""
-    app = Starlette(routes=[Route("/customers/{id}", fixed_customer)])
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
     sock = bind_socket("127.0.0.1", 0)
-    server = ServerThread(app, sock)
+    server = ServerThread(Starlette(routes=[Route("/customers/{id}", fixed_customer)]), sock)
     server.start()
     print(f"listening on {base_url_of(sock)}", flush=True)
     signal.sigwait({signal.SIGTERM})
@@ -67,8 +65,8 @@ def serve_minimal_app() -> None:
 def served(command: list[str]) -> Iterator[str]:
     """Run a server subprocess that prints `... listening on URL`; yield the URL."""
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    assert process.stdout is not None
     try:
-        assert process.stdout is not None
         line = process.stdout.readline()
         if "listening on " not in line:
             raise RuntimeError(f"server did not start: {line!r}")
@@ -76,28 +74,7 @@ def served(command: list[str]) -> Iterator[str]:
     finally:
         process.send_signal(signal.SIGTERM)
         process.wait(30)
-        if process.stdout is not None:
-            process.stdout.close()
-
-
-def wrk(url: str, seconds: int) -> float:
-    """Requests per second reported by `wrk -t2 -c32 -d{seconds}s` for GET url with the bearer key."""
-    output = subprocess.run(
-        ["wrk", "-t2", "-c32", f"-d{seconds}s", "-H", f"Authorization: Bearer {API_KEY}", url],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
-    if non_2xx:
-        raise RuntimeError(f"wrk saw {non_2xx.group(1)} error answers from {url}")
-    match = re.search(r"Requests/sec:\s+([\d.]+)", output)
-    assert match is not None, output
-    return float(match.group(1))
-
-
-PRISM = "@stoplight/prism-cli@5.16.0"
-SPEC = Path(__file__).resolve().parent.parent / "openapi" / "malomo.yaml"
+        process.stdout.close()
 
 
 @contextmanager
@@ -128,6 +105,24 @@ def served_by_prism() -> Iterator[str]:
         process.wait(30)
 
 
+def wrk(url: str, seconds: int) -> float:
+    """Requests per second of `wrk -t2 -c32 -d{seconds}s` for GET url with the bearer key, after a 2 s
+    warm-up run."""
+    for duration in (2, seconds):
+        output = subprocess.run(
+            ["wrk", "-t2", "-c32", f"-d{duration}s", "-H", f"Authorization: Bearer {API_KEY}", url],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+        if non_2xx:
+            raise RuntimeError(f"wrk saw {non_2xx.group(1)} error answers from {url}")
+    match = re.search(r"Requests/sec:\s+([\d.]+)", output)
+    assert match is not None, output
+    return float(match.group(1))
+
+
 def mock_command(db: Path | None = None) -> list[str]:
     command = [str(BIN / "malomo-mock"), "--port", "0", "--api-key", API_KEY]
     return [*command, "--db", str(db)] if db is not None else command
@@ -136,19 +131,16 @@ def mock_command(db: Path | None = None) -> list[str]:
 def throughput(seconds: int) -> tuple[float, float, float]:
     """(malomo-mock, minimal app, Prism) requests per second for GET /customers/{id}."""
     with served(mock_command()) as base_url:
-        created = httpx.post(
+        customer_id = httpx.post(
             f"{base_url}/customers",
             json={"email": "johnny@rosevideo.com", "first_name": "Johnny", "last_name": "Rose"},
             headers={"Authorization": f"Bearer {API_KEY}"},
-        ).json()
-        wrk(f"{base_url}/customers/{created['id']}", 2)  # warm-up
-        mock = wrk(f"{base_url}/customers/{created['id']}", seconds)
+        ).json()["id"]
+        mock = wrk(f"{base_url}/customers/{customer_id}", seconds)
     with served([sys.executable, __file__, "--serve-minimal"]) as base_url:
-        wrk(f"{base_url}/customers/{created['id']}", 2)
-        minimal = wrk(f"{base_url}/customers/{created['id']}", seconds)
+        minimal = wrk(f"{base_url}/customers/{customer_id}", seconds)
     with served_by_prism() as base_url:
-        wrk(f"{base_url}/customers/{created['id']}", 2)
-        prism = wrk(f"{base_url}/customers/{created['id']}", seconds)
+        prism = wrk(f"{base_url}/customers/{customer_id}", seconds)
     return mock, minimal, prism
 
 
@@ -161,23 +153,21 @@ def serving_stack() -> str:
     return f"{config.http_protocol_class.__name__}, event loop from {loop}"
 
 
+def customer_id(n: int) -> str:
+    return str(uuid.UUID(int=n + 1, version=4))
+
+
 def fill(db: Path, count: int) -> tuple[bytes, Position]:
     """Bulk-insert `count` customers one microsecond apart; the cursor secret and the middle position."""
-    store = CustomersStore(str(db))
     start = 1_500_000_000_000_000
-    batch = 50_000
-    middle = Position(0, "")
-    for offset in range(0, count, batch):
-        rows = []
-        for n in range(offset, min(offset + batch, count)):
-            customer_id = str(uuid.UUID(int=n + 1, version=4))
-            rows.append((customer_id, f"c{n}@bench.test", "First", "Last", None, start + n, start + n))
-            if n == count // 2:
-                middle = Position(start + n, customer_id)
-        store.bulk_insert_customers(rows)
+    store = CustomersStore(str(db))
+    store.bulk_insert_customers(
+        (customer_id(n), f"c{n}@bench.test", "First", "Last", None, start + n, start + n)
+        for n in range(count)
+    )
     secret = store.cursor_secret
     store.close()
-    return secret, middle
+    return secret, Position(start + count // 2, customer_id(count // 2))
 
 
 def list_latency(db: Path, count: int, requests: int) -> tuple[float, float]:
@@ -208,7 +198,6 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=1000, help="list requests timed per store")
     args = parser.parse_args()
     if args.serve_minimal:
-        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
         serve_minimal_app()
         return
     mock, minimal, prism = throughput(args.seconds)
