@@ -27,14 +27,13 @@ def tagged_email(label: str) -> str:
 def _filler_labels(length: int) -> str:
     """`length` characters of dot-separated LDH labels (each at most 63 long), or '' for 0."""
     labels: list[str] = []
-    remaining = length
-    while remaining > 0:
-        take = min(MAX_LABEL_LENGTH, remaining)
-        if remaining - take == 1:
+    while length > 0:
+        take = min(MAX_LABEL_LENGTH, length)
+        if length - take == 1:
             # A lone dot would be left over: shorten this label so the next one gets a character.
             take -= 1
         labels.append("a" * take)
-        remaining -= take + 1
+        length -= take + 1
     return ".".join(labels)
 
 
@@ -79,10 +78,6 @@ class CreatedCustomers:
         self._lock = threading.Lock()
         self._ids: dict[str, None] = {}
 
-    def add(self, customer_id: str) -> None:
-        with self._lock:
-            self._ids[customer_id] = None
-
     def add_created_by(self, answer: Answer) -> None:
         """Record the customer a create answered with. Any success counts (a broken server may answer 201):
         whatever was created gets deleted."""
@@ -93,7 +88,8 @@ class CreatedCustomers:
         except ValueError:
             return
         if isinstance(body, dict) and isinstance(body.get("id"), str):
-            self.add(body["id"])
+            with self._lock:
+                self._ids[body["id"]] = None
 
     def discard(self, customer_id: str) -> None:
         with self._lock:
@@ -113,9 +109,7 @@ class CustomerIdPool:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._live: list[str] = []
-        self._disposable: list[str] = []
-        self._refill: Callable[[], str | None] | None = None
+        self.bind([], [], None)
 
     def bind(self, live: list[str], disposable: list[str], refill: Callable[[], str | None] | None) -> None:
         with self._lock:
@@ -143,11 +137,10 @@ class CustomerIdPool:
             if consumed:
                 self._disposable.remove(customer_id)
             refill = self._refill
-        if consumed and refill is not None:
-            new_id = refill()
-            if new_id is not None:
-                with self._lock:
-                    self._disposable.append(new_id)
+        new_id = refill() if consumed and refill is not None else None
+        if new_id is not None:
+            with self._lock:
+                self._disposable.append(new_id)
 
 
 @dataclass

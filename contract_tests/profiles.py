@@ -66,15 +66,6 @@ PROFILES: dict[str, Profile] = {
     )
 }
 
-# Statuses a valid request may get: success, or 404 for an id that does not exist (or no longer does).
-# 429 is the real API's rate limiter speaking, not a contract breach.
-POSITIVE_EXPECTED_STATUSES = ["2xx", "404", "429"]
-
-
-# Methods the coverage phase may send to a path that does not declare them (to check for 405) when the
-# suite must not write: none of them changes anything on a server that follows HTTP.
-SAFE_UNEXPECTED_METHODS = ["options", "trace", "query"]
-
 
 def schemathesis_config(
     profile: Profile, seed: int | None, *, read_only: bool = False, rate_limit: str | None = None
@@ -107,17 +98,16 @@ def schemathesis_config(
                 "inference": {"algorithms": []},
             },
         },
-        "checks": {
-            "positive_data_acceptance": {"expected-statuses": POSITIVE_EXPECTED_STATUSES},
-        },
-        "output": {
-            # On by default; stated so that nobody turns it off by accident. `authorization`
-            # is among the default keys, so the key never appears in a curl line or report.
-            "sanitization": {"enabled": True},
-        },
+        # A valid request may get success, or 404 for an id that does not exist (or no longer does);
+        # 429 is the real API's rate limiter speaking, not a contract breach.
+        "checks": {"positive_data_acceptance": {"expected-statuses": ["2xx", "404", "429"]}},
+        # Sanitization is on by default; stated so that nobody turns it off by accident. `authorization`
+        # is among the default keys, so the key never appears in a curl line or report.
+        "output": {"sanitization": {"enabled": True}},
     }
     if read_only:
-        data["phases"]["coverage"]["unexpected-methods"] = SAFE_UNEXPECTED_METHODS
+        # Probing for 405 with these changes nothing on a server that follows HTTP.
+        data["phases"]["coverage"]["unexpected-methods"] = ["options", "trace", "query"]
     if rate_limit is not None:
         data["rate-limit"] = rate_limit
     if seed is not None:

@@ -21,7 +21,7 @@ WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback"})
 # Small pages on the embedded server, so that every walk crosses several page boundaries.
 EMBEDDED_PAGE_SIZE = 5
-HTTP_TIMEOUT = httpx.Timeout(30.0)
+RATE_UNITS = {"s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
 
 
 def is_loopback_url(url: str) -> bool:
@@ -45,16 +45,13 @@ def mask_secret(secret: str) -> str:
 
 @dataclass(frozen=True)
 class ContractTarget:
-    """One server under test, made from the options; `started()` fills in the embedded server's URL and key.
-    `repr` never shows the key."""
+    """One server under test, from the options; `started()` fills in the embedded server's URL and key."""
 
     base_url: str
     api_key: str = field(repr=False)
     embedded: bool
-    # This machine's servers take writes; others only with `--allow-writes`.
     allows_writes: bool
-    # `N/s`, `N/m`, `N/h` or `N/d` (as schemathesis' `rate-limit`), or None for no limit.
-    rate_limit: str | None = None
+    rate_limit: str | None = None  # as schemathesis' `rate-limit`: `N/s`, `N/m`, `N/h` or `N/d`
 
     @classmethod
     def from_options(
@@ -100,7 +97,7 @@ class ContractTarget:
         return httpx.Client(
             base_url=self.base_url,
             headers=self.auth_headers if with_key else None,
-            timeout=HTTP_TIMEOUT,
+            timeout=30.0,
             event_hooks={"request": [*refusal, *pacing], "response": observers},
         )
 
@@ -113,9 +110,6 @@ class ContractTarget:
                 "--allow-writes, and a test that writes needs the `writes` mark",
                 pytrace=False,
             )
-
-
-RATE_UNITS = {"s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
 
 
 def seconds_between_requests(rate: str) -> float:

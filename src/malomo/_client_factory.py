@@ -15,8 +15,6 @@ from malomo_client import AuthenticatedClient
 from ._recording import AsyncRecordingTransport, HarRecorder, RecordingTransport
 from ._retry_transport import AsyncRetryTransport, RetryPolicy, RetryTransport
 
-__all__ = ["DEFAULT_BASE_URL", "USER_AGENT", "VERSION", "MalomoClient", "connect"]
-
 DEFAULT_BASE_URL = "https://api.gomalomo.com"
 ACCEPT = "application/vnd.malomo+json; version=2"
 
@@ -67,13 +65,10 @@ def _check_timeout(timeout: object) -> httpx.Timeout:
 class MalomoClient(AuthenticatedClient):
     """The generated AuthenticatedClient whose httpx clients always go through the retry transports.
 
-    The generated ``with_headers()``, ``with_timeout()`` and ``with_cookies()`` return copies made
-    with attrs' ``evolve``, which build their httpx clients anew; here every build wraps the
-    innermost transport in the retries, so a copy retries like the original.
-
-    With a ``recorder``, every exchange is written to its HAR file. The recorder sits inside the
-    retries, right over the innermost transport: it records each attempt as it went over the wire
-    (a 503 that was retried too), which is what a check of the server needs. Copies record too.
+    The generated ``with_headers()``, ``with_timeout()`` and ``with_cookies()`` copy it with attrs'
+    ``evolve`` and build their httpx clients anew, so a copy retries (and records) like the original.
+    A ``recorder`` sits inside the retries, right over the innermost transport: it records each
+    attempt as it went over the wire (a 503 that was retried too), which is what a check of the server needs.
     """
 
     retry_policy: RetryPolicy = field(factory=RetryPolicy, kw_only=True)

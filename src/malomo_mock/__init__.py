@@ -7,7 +7,6 @@ have it, so the names below are imported on first use and a missing extra is nam
 
 from __future__ import annotations
 
-import importlib
 import importlib.util
 from typing import TYPE_CHECKING
 
@@ -17,23 +16,18 @@ if TYPE_CHECKING:
 
 __all__ = ["RunningServer", "create_app", "running"]
 
-MISSING_EXTRA = "the reference server needs the 'mock' extra: pip install 'malomo-openapi[mock]'"
-_HOMES = {
-    "create_app": "malomo_mock.app",
-    "RunningServer": "malomo_mock.serving",
-    "running": "malomo_mock.serving",
-}
-
 
 def require_mock_extra() -> None:
     """Raise ModuleNotFoundError naming the extra when Starlette or uvicorn is not installed."""
     for module in ("starlette", "uvicorn"):
         if importlib.util.find_spec(module) is None:
-            raise ModuleNotFoundError(f"{MISSING_EXTRA} ({module} is not installed)", name=module)
+            message = "the reference server needs the 'mock' extra: pip install 'malomo-openapi[mock]'"
+            raise ModuleNotFoundError(f"{message} ({module} is not installed)", name=module)
 
 
 def __getattr__(name: str) -> object:
-    if name not in _HOMES:
+    if name not in __all__:
         raise AttributeError(f"module 'malomo_mock' has no attribute {name!r}")
     require_mock_extra()
-    return getattr(importlib.import_module(_HOMES[name]), name)
+    home = "malomo_mock.app" if name == "create_app" else "malomo_mock.serving"
+    return getattr(importlib.import_module(home), name)

@@ -47,10 +47,8 @@ def base_url_of(sock: socket.socket) -> str:
 
 
 def uvicorn_server(app: ASGIApp) -> uvicorn.Server:
-    """A quiet uvicorn server: no access log, no lifespan, signals left to the caller.
-
-    No proxy-header rewriting either: nothing in the app reads the client address it would fix.
-    """
+    """A quiet uvicorn server: no access log, no lifespan, no proxy-header rewriting (nothing in the app reads
+    the client address), signals left to whoever owns the main thread (the CLI or the test process)."""
     config = uvicorn.Config(
         app,
         lifespan="off",
@@ -60,7 +58,6 @@ def uvicorn_server(app: ASGIApp) -> uvicorn.Server:
         proxy_headers=False,
     )
     server = uvicorn.Server(config)
-    # Signals are handled by whoever owns the main thread (the CLI or the test process).
     server.capture_signals = contextlib.nullcontext  # type: ignore[method-assign,assignment]
     return server
 
