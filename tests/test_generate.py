@@ -58,9 +58,10 @@ def test_regenerating_makes_check_pass_again(checkout: Path) -> None:
     spec = checkout / "openapi" / "malomo.yaml"
     spec.write_text(spec.read_text().replace("Retrieves one customer by id.", "Fetches one customer."))
     assert run_generate(checkout).returncode == 0
-    assert "Fetches one customer." in (
-        checkout / "generated" / "malomo_client" / "api" / "customers" / "get_customer.py"
-    ).read_text()
+    assert (
+        "Fetches one customer."
+        in (checkout / "generated" / "malomo_client" / "api" / "customers" / "get_customer.py").read_text()
+    )
     result = run_generate(checkout, "--check")
     assert result.returncode == 0, result.stdout + result.stderr
     assert not list((checkout / "generated").rglob(".ruff_cache"))
