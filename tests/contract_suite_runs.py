@@ -12,6 +12,7 @@ import json
 import os
 import pkgutil
 import secrets
+import signal
 import subprocess
 import sys
 import time
@@ -193,6 +194,7 @@ def _run_in_child(plan: dict[str, Any], workdir: Path, api_key: str) -> int:
     import pytest
 
     name = plan["name"]
+    signal.alarm(SUITE_TIMEOUT)  # a hung run dies (exit -14, a survivor in the table) instead of hanging all
     try:
         for fd, suffix in ((1, "stdout"), (2, "stderr")):
             os.dup2(os.open(workdir / f"{name}.{suffix}", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), fd)
