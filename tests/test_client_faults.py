@@ -579,8 +579,13 @@ def test_the_key_is_in_no_log_record_or_exception_message(caplog_malomo: pytest.
         assert KEY not in str(error) and KEY not in repr(error)
 
 
-def test_a_next_link_without_a_cursor_raises_instead_of_truncating() -> None:
-    link = Answer(200, [customer_json(1)], {"Link": '</customers?page=2>; rel="next"'})
+@pytest.mark.parametrize(
+    "target",
+    ["/customers?page=2", "/customers?next=", "http://[::1/customers?next=abc"],
+    ids=["other parameter", "empty cursor", "unparsable URL"],
+)
+def test_a_next_link_without_a_cursor_raises_instead_of_truncating(target: str) -> None:
+    link = Answer(200, [customer_json(1)], {"Link": f'<{target}>; rel="next"'})
     with FaultServer(link) as server, pytest.raises(malomo.MalomoError, match="has no `next` cursor"):
         list(malomo.paginate(list_customers, client=fast_client(server)))
 

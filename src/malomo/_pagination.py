@@ -42,7 +42,10 @@ def next_cursor(response: httpx.Response) -> str | None:
     if target is None:
         return None
     # The stdlib parses one query string about ten times faster than building an httpx.URL.
-    cursor = next(iter(parse_qs(urlsplit(target).query).get("next", ())), None)
+    try:
+        cursor = next(iter(parse_qs(urlsplit(target).query).get("next", ())), None)
+    except ValueError:  # e.g. an unclosed IPv6 bracket
+        cursor = None
     if not cursor:  # following such a link would restart or truncate the walk without a word
         raise invalid_link(response, target)
     return cursor
