@@ -222,14 +222,17 @@ def repo(tmp_path: Path) -> Path:
     return tmp_path
 
 
+def _version(repo: Path) -> str:
+    return spec_diff.project_version((repo / "pyproject.toml").read_text(), "pyproject.toml")
+
+
 def _edit_and_bump(repo: Path, version: str | None) -> None:
     spec = repo / "openapi" / "malomo.yaml"
     spec.write_text(spec.read_text().replace("maxLength: 255", "maxLength: 100"))
     if version is not None:
         pyproject = repo / "pyproject.toml"
-        current = spec_diff.project_version(pyproject.read_text(), "pyproject.toml")
         pyproject.write_text(
-            pyproject.read_text().replace(f'version = "{current}"', f'version = "{version}"')
+            pyproject.read_text().replace(f'version = "{_version(repo)}"', f'version = "{version}"')
         )
         changelog = repo / "CHANGELOG.md"
         changelog.write_text(changelog.read_text() + f"\n## [{version}] - 2026-11-28\n")
@@ -249,9 +252,7 @@ def check_version(
 def test_version_check_fails_on_a_breaking_edit_without_a_major_bump(
     repo: Path, check_version: Callable[[], CliRun]
 ) -> None:
-    current = spec_diff.parse_version(
-        "x", spec_diff.project_version((repo / "pyproject.toml").read_text(), "x")
-    )
+    current = spec_diff.parse_version("pyproject.toml", _version(repo))
     _edit_and_bump(repo, f"{current[0]}.{current[1]}.{current[2] + 1}")
     result = check_version()
     assert result.returncode == 1
@@ -261,9 +262,7 @@ def test_version_check_fails_on_a_breaking_edit_without_a_major_bump(
 def test_version_check_passes_on_a_breaking_edit_with_a_major_bump(
     repo: Path, check_version: Callable[[], CliRun]
 ) -> None:
-    current = spec_diff.parse_version(
-        "x", spec_diff.project_version((repo / "pyproject.toml").read_text(), "x")
-    )
+    current = spec_diff.parse_version("pyproject.toml", _version(repo))
     _edit_and_bump(repo, f"{current[0] + 1}.0.0")
     result = check_version()
     assert result.returncode == 0, result.stdout + result.stderr
