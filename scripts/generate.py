@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import yaml
-from jinja2 import BytecodeCache
+from jinja2 import BytecodeCache, ChoiceLoader, PackageLoader, PrefixLoader
 from jinja2.bccache import Bucket
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -94,6 +94,9 @@ def generate(
         problems: Sequence[GeneratorError] = [project] if isinstance(project, GeneratorError) else []
         if not isinstance(project, GeneratorError):
             project.env.bytecode_cache = COMPILED_TEMPLATES
+            # Our template overrides import the generator's own templates as "upstream/...".
+            upstream = PrefixLoader({"upstream": PackageLoader("openapi_python_client")})
+            project.env.loader = ChoiceLoader([project.env.loader, upstream])  # type: ignore[list-item]
             problems = project.build()
     if problems:
         text = "; ".join(f"{p.header}: {p.detail or ''}".strip(" :") for p in problems)

@@ -493,6 +493,20 @@ def test_paginate_follows_absolute_link_targets_and_stops_without_next() -> None
     assert [r.path for r in server.received] == ["/customers", "/customers?next=second"]
 
 
+@pytest.mark.parametrize("prefix", ["", "/", "/staging/malomo", "/staging/malomo/"])
+def test_requests_go_under_the_base_urls_path(prefix: str) -> None:
+    # call() joins the operation's path onto base_url itself (one URL parse instead of three).
+    with FaultServer(Answer(200, customer_json()), Answer(200, [])) as server:
+        client = malomo.connect(KEY, base_url=server.base_url + prefix)
+        malomo.call(get_customer, uuid.UUID(CUSTOMER_ID), client=client)
+        asyncio.run(malomo.acall(list_customers, client=client, next_="a b/c"))
+    expected = prefix.rstrip("/")
+    assert [r.path for r in server.received] == [
+        f"{expected}/customers/{CUSTOMER_ID}",
+        f"{expected}/customers?next=a+b%2Fc",
+    ]
+
+
 def test_a_failing_page_raises_its_typed_error() -> None:
     def pages(request: Received) -> Answer:
         if "next=" in request.path:

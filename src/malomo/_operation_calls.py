@@ -75,11 +75,23 @@ def _success_value(module: ModuleType, client: Any, response: httpx.Response) ->
     return parsed
 
 
+def _absolute(base_url: httpx.URL, request: dict[str, Any]) -> dict[str, Any]:
+    """``request`` with its URL joined onto ``base_url`` as httpx would join it, in one string.
+
+    httpx parses a relative URL twice more to join it, which costs more than a whole Customer page's
+    parsing when the URL carries a long cursor; an absolute one is parsed once.
+    """
+    if base_url.is_absolute_url and not base_url.query and not base_url.fragment:
+        request["url"] = f"{str(base_url).rstrip('/')}/{request['url'].lstrip('/')}"
+    return request
+
+
 def send(module: ModuleType, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, httpx.Response]:
     """Run the operation once: (parsed success value, raw answer), or raise the typed error."""
     client, request = _request(module, args, kwargs)
+    httpx_client = client.get_httpx_client()
     try:
-        response = client.get_httpx_client().request(**request)
+        response = httpx_client.request(**_absolute(httpx_client.base_url, request))
     except httpx.TransportError as exc:
         raise error_from_transport_error(exc) from exc
     return _success_value(module, client, response), response
@@ -90,8 +102,9 @@ async def asend(
 ) -> tuple[Any, httpx.Response]:
     """Async twin of send()."""
     client, request = _request(module, args, kwargs)
+    httpx_client = client.get_async_httpx_client()
     try:
-        response = await client.get_async_httpx_client().request(**request)
+        response = await httpx_client.request(**_absolute(httpx_client.base_url, request))
     except httpx.TransportError as exc:
         raise error_from_transport_error(exc) from exc
     return _success_value(module, client, response), response

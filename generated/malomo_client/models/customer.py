@@ -75,28 +75,13 @@ class Customer:
 
         email = d.pop("email")
 
-        def _parse_first_name(data: object) -> None | str:
-            if data is None:
-                return data
-            return cast(None | str, data)
-
-        first_name = _parse_first_name(d.pop("first_name"))
+        first_name = cast(None | str, d.pop("first_name"))
 
         id = UUID(d.pop("id"))
 
-        def _parse_last_name(data: object) -> None | str:
-            if data is None:
-                return data
-            return cast(None | str, data)
+        last_name = cast(None | str, d.pop("last_name"))
 
-        last_name = _parse_last_name(d.pop("last_name"))
-
-        def _parse_phone_number(data: object) -> None | str:
-            if data is None:
-                return data
-            return cast(None | str, data)
-
-        phone_number = _parse_phone_number(d.pop("phone_number"))
+        phone_number = cast(None | str, d.pop("phone_number"))
 
         updated_at = datetime.datetime.fromisoformat(d.pop("updated_at"))
 

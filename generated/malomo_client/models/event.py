@@ -84,12 +84,7 @@ class Event:
 
         label = d.pop("label")
 
-        def _parse_link_back_url(data: object) -> None | str:
-            if data is None:
-                return data
-            return cast(None | str, data)
-
-        link_back_url = _parse_link_back_url(d.pop("link_back_url"))
+        link_back_url = cast(None | str, d.pop("link_back_url"))
 
         properties = EventProperties.from_dict(d.pop("properties"))
 
