@@ -6,13 +6,12 @@ transaction before the caller acknowledges it. Timestamps are stored as integer 
 
 from __future__ import annotations
 
-import contextlib
 import json
 import secrets
 import sqlite3
 import time
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Final
@@ -130,7 +129,8 @@ class CustomersStore:
     """Customers and their events in one SQLite database (`:memory:` or a file in WAL mode)."""
 
     def __init__(self, path: str = ":memory:") -> None:
-        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        # sqlite3 opens a `BEGIN IMMEDIATE` before the first write; `with self._db:` commits or rolls back.
+        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level="IMMEDIATE")
         if path != ":memory:":
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=FULL")
@@ -146,7 +146,8 @@ class CustomersStore:
         row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         if row is None:
             value = secrets.token_hex(32)
-            self._db.execute("INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)", (key, value))
+            with self._db:
+                self._db.execute("INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)", (key, value))
             row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return bytes.fromhex(row[0])
 
@@ -173,7 +174,7 @@ class CustomersStore:
         customer_id = str(uuid.uuid4())
         row = (customer_id, *(fields.get(name) for name in CUSTOMER_FIELDS), now, now)
         created = [name for name in CUSTOMER_FIELDS if fields.get(name) is not None]
-        with self._transaction():
+        with self._db:
             self._db.execute(f"INSERT {_INTO_CUSTOMERS}", row)
             self._log_event(customer_id, "CustomerCreated", "Customer created", {"fields": created}, now)
         return _customer_json(row)
@@ -200,7 +201,7 @@ class CustomersStore:
         current.update(changes)
         now = self._tick(at_least=row[6] + 1)
         new_row = (customer_id, *(current[name] for name in CUSTOMER_FIELDS), row[5], now)
-        with self._transaction():
+        with self._db:
             self._db.execute(
                 "UPDATE customers SET email = ?, first_name = ?, last_name = ?, phone_number = ?,"
                 " updated_us = ? WHERE id = ?",
@@ -213,7 +214,7 @@ class CustomersStore:
 
     def delete_customer(self, customer_id: str) -> bool:
         """Delete a customer and its event log; False when there was no such customer."""
-        with self._transaction():
+        with self._db:
             deleted = self._db.execute("DELETE FROM customers WHERE id = ?", (customer_id,)).rowcount
             if deleted:
                 self._db.execute("DELETE FROM events WHERE customer_id = ?", (customer_id,))
@@ -260,7 +261,7 @@ class CustomersStore:
     def insert_seed(self, customers: Iterable[Mapping[str, Any]]) -> int:
         """Insert validated seed customers with their events; ids already present are left as they are."""
         inserted = 0
-        with self._transaction():
+        with self._db:
             for customer in customers:
                 fields = (customer.get(name) for name in CUSTOMER_FIELDS)
                 row = (customer["id"], *fields, customer["created_us"], customer["updated_us"])
@@ -289,7 +290,7 @@ class CustomersStore:
         self, rows: Iterable[tuple[str, str, str | None, str | None, str | None, int, int]]
     ) -> None:
         """Insert raw rows (id, email, first, last, phone, created_us, updated_us) in one transaction."""
-        with self._transaction():
+        with self._db:
             self._db.executemany(f"INSERT {_INTO_CUSTOMERS}", rows)
         self._sync_clock()
 
@@ -304,14 +305,3 @@ class CustomersStore:
         """One event the server itself logs about a customer, stamped `now`."""
         event = (str(uuid.uuid4()), customer_id, label, None, json.dumps(properties), now // 1_000_000, type_)
         self._insert_events([(*event, now, now)])
-
-    @contextlib.contextmanager
-    def _transaction(self) -> Iterator[None]:
-        """BEGIN IMMEDIATE ... COMMIT (or ROLLBACK on error) on the autocommit connection."""
-        self._db.execute("BEGIN IMMEDIATE")
-        try:
-            yield
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        self._db.execute("COMMIT")
