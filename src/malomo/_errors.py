@@ -28,24 +28,6 @@ import httpx
 
 from ._retry_transport import parse_retry_after
 
-__all__ = [
-    "APIConnectionError",
-    "APITimeoutError",
-    "AuthenticationError",
-    "BadRequestError",
-    "MalomoError",
-    "NotFoundError",
-    "PaginationLoopError",
-    "RateLimitError",
-    "ServerError",
-    "error_from_response",
-    "error_from_transport_error",
-    "invalid_link",
-    "invalid_response",
-    "pagination_loop",
-    "unexpected_status",
-]
-
 _MAX_MESSAGE_CHARS = 300
 _WHITESPACE = re.compile(r"\s+")
 _TAGS = re.compile(r"<[^>]*>")

@@ -23,8 +23,6 @@ from malomo_client.types import Response
 
 from ._errors import error_from_response, error_from_transport_error, invalid_response, unexpected_status
 
-__all__ = ["acall", "call"]
-
 P = ParamSpec("P")
 T = TypeVar("T")
 

@@ -22,8 +22,6 @@ from malomo_client.types import Response
 from ._errors import invalid_link, pagination_loop
 from ._operation_calls import asend, operation_module, send
 
-__all__ = ["apaginate", "paginate"]
-
 T = TypeVar("T")
 
 

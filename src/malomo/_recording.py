@@ -23,16 +23,6 @@ from typing import ClassVar
 
 import httpx
 
-__all__ = [
-    "PERSONAL_FIELDS",
-    "REDACTED",
-    "SECRET_HEADERS",
-    "AsyncRecordingTransport",
-    "HarRecorder",
-    "PersonalDataMasker",
-    "RecordingTransport",
-]
-
 REDACTED = "[redacted]"
 # Header values that are never written, whatever the personal-data switch says.
 SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key"})

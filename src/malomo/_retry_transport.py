@@ -21,8 +21,6 @@ from dataclasses import dataclass
 
 import httpx
 
-__all__ = ["AsyncRetryTransport", "RetryPolicy", "RetryTransport", "parse_retry_after"]
-
 logger = logging.getLogger("malomo")
 
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
