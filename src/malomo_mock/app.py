@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from starlette.applications import Starlette
+from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -33,8 +34,8 @@ _REQUEST_ID_KEY: Final = "malomo.request_id"
 _MAX_CURSOR_LENGTH: Final = 512
 
 
-def _dumps(document: Any) -> bytes:
-    return json.dumps(document, separators=(",", ":")).encode("utf-8")
+def _json_response(document: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    return Response(json.dumps(document, separators=(",", ":")), status, headers, "application/json")
 
 
 def error_response(
@@ -42,11 +43,7 @@ def error_response(
 ) -> Response:
     """The spec's Error body `{code, message, request_id, status}`."""
     body = {"code": code, "message": message, "request_id": scope[_REQUEST_ID_KEY], "status": status}
-    return Response(_dumps(body), status, headers, media_type="application/json")
-
-
-def _json_response(document: Any, headers: dict[str, str] | None = None) -> Response:
-    return Response(_dumps(document), 200, headers, media_type="application/json")
+    return _json_response(body, status, headers)
 
 
 class RequestIdMiddleware:
@@ -91,14 +88,11 @@ class PathResource:
 
     def _authorized(self, scope: Scope) -> bool:
         """`Authorization: Bearer <the secret key>` (scheme in any case); a `pk_` key never passes."""
-        for name, value in scope["headers"]:
-            if name == b"authorization":
-                scheme, _, token = value.partition(b" ")
-                token = token.strip()
-                if scheme.lower() != b"bearer" or token.startswith(b"pk_"):
-                    return False
-                return hmac.compare_digest(token, self._key)
-        return False
+        scheme, _, token = Headers(scope=scope).get("authorization", "").encode("latin-1").partition(b" ")
+        token = token.strip()
+        if scheme.lower() != b"bearer" or token.startswith(b"pk_"):
+            return False
+        return hmac.compare_digest(token, self._key)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         handler = self._handlers.get(scope["method"])
@@ -164,7 +158,7 @@ class CustomersApi:
             links.append(f'<{url}?next={self.cursors.encode(list_name, page.last)}>; rel="next"')
         if page.has_before and page.first is not None:
             links.append(f'<{url}?prev={self.cursors.encode(list_name, page.first)}>; rel="prev"')
-        return _json_response(page.items, {"Link": ", ".join(links)} if links else None)
+        return _json_response(page.items, 200, {"Link": ", ".join(links)} if links else None)
 
     async def create_customer(self, request: Request) -> Response:
         fields = validate_customer_fields(await read_json_object(request), creating=True)
