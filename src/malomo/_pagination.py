@@ -49,28 +49,30 @@ def next_cursor(response: httpx.Response) -> str | None:
     return cursor
 
 
-class _CursorLog:
-    """Digests of the cursors handed out so far; raises when one comes back."""
+class _Walk:
+    """One walk over the pages: the operation, its arguments with the current cursor, the cursors seen."""
 
-    def __init__(self, operation_name: str) -> None:
+    def __init__(self, operation: object, params: dict[str, Any]) -> None:
+        self.module = operation_module(operation)
+        self._cursor_name = _cursor_parameter(self.module)
+        if params.get("prev") is not None:
+            raise TypeError("paginate() walks forward with `next`; it takes no `prev` cursor")
+        if self._cursor_name != "next" and "next" in params:  # accept the spec's name too
+            params[self._cursor_name] = params.pop("next")
+        self.params = params
         self._seen: set[bytes] = set()
-        self._operation_name = operation_name
 
-    def check(self, cursor: str, response: httpx.Response) -> None:
+    def advance(self, response: httpx.Response) -> bool:
+        """Take the next page's cursor from ``response``; False after the last page."""
+        cursor = next_cursor(response)
+        if cursor is None:
+            return False
         digest = hashlib.blake2b(cursor.encode(), digest_size=16).digest()
         if digest in self._seen:
-            raise pagination_loop(response, self._operation_name, len(self._seen))
+            raise pagination_loop(response, self.module.__name__, len(self._seen))
         self._seen.add(digest)
-
-
-def _prepare(operation: object, params: dict[str, Any]) -> tuple[ModuleType, str]:
-    module = operation_module(operation)
-    cursor_name = _cursor_parameter(module)
-    if "prev" in params and params["prev"] is not None:
-        raise TypeError("paginate() walks forward with `next`; it takes no `prev` cursor")
-    if cursor_name != "next" and "next" in params:  # accept the spec's name too
-        params[cursor_name] = params.pop("next")
-    return module, cursor_name
+        self.params[self._cursor_name] = cursor
+        return True
 
 
 @overload
@@ -89,17 +91,13 @@ def paginate(
     a starting cursor. A non-2xx page raises its typed MalomoError; a repeated cursor raises
     PaginationLoopError.
     """
-    module, cursor_name = _prepare(operation, params)
-    cursors = _CursorLog(module.__name__)
+    walk = _Walk(operation, params)
     while True:
-        items, response = send(module, (), {**params, "client": client})
+        items, response = send(walk.module, (), {**walk.params, "client": client})
         yield from items or ()
         del items
-        cursor = next_cursor(response)
-        if cursor is None:
+        if not walk.advance(response):
             return
-        cursors.check(cursor, response)
-        params[cursor_name] = cursor
 
 
 @overload
@@ -112,15 +110,11 @@ async def apaginate(
     operation: Callable[..., Awaitable[Response[Any]]] | ModuleType, /, *, client: Any, **params: Any
 ) -> AsyncIterator[Any]:
     """Async twin of paginate(): ``async for customer in malomo.apaginate(list_customers, client=c)``."""
-    module, cursor_name = _prepare(operation, params)
-    cursors = _CursorLog(module.__name__)
+    walk = _Walk(operation, params)
     while True:
-        items, response = await asend(module, (), {**params, "client": client})
+        items, response = await asend(walk.module, (), {**walk.params, "client": client})
         for item in items or ():
             yield item
         del items
-        cursor = next_cursor(response)
-        if cursor is None:
+        if not walk.advance(response):
             return
-        cursors.check(cursor, response)
-        params[cursor_name] = cursor
