@@ -8,9 +8,12 @@ import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING
 
 import httpx
+
+if TYPE_CHECKING:
+    import schemathesis
 
 # Every email the suite writes ends with this domain (RFC 2606 `example.com`: mail to it reaches nobody),
 # so that leftovers can be found by searching customers for it.
@@ -62,15 +65,6 @@ def looks_like_uuid(value: object) -> bool:
     return True
 
 
-class Answer(Protocol):
-    """An answer to a create, from httpx or from schemathesis."""
-
-    @property
-    def status_code(self) -> int: ...
-
-    def json(self) -> Any: ...
-
-
 class CreatedCustomers:
     """Ids of every customer created during the session, by any test or generated request."""
 
@@ -78,7 +72,7 @@ class CreatedCustomers:
         self._lock = threading.Lock()
         self._ids: dict[str, None] = {}
 
-    def add_created_by(self, answer: Answer) -> None:
+    def add_created_by(self, answer: httpx.Response | schemathesis.Response) -> None:
         """Record the customer a create answered with. Any success counts (a broken server may answer 201):
         whatever was created gets deleted."""
         if not 200 <= answer.status_code < 300:
