@@ -6,7 +6,7 @@ A cursor is opaque and only the server can make one; a generated string is right
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
@@ -33,23 +33,16 @@ class CursorPool:
         self._lock = threading.Lock()
         self._cursors: dict[tuple[str, str], list[str]] = {}
 
-    def harvest(self, key: str, headers: Mapping[str, Sequence[str]] | Mapping[str, str]) -> None:
-        """Remember the cursors in the `Link` header of one list answer."""
-        flat = [(name, value) for name, values in headers.items() for value in _as_list(values)]
-        links = httpx.Response(200, headers=flat).links
-        for rel in CURSOR_PARAMS:
-            url = links.get(rel, {}).get("url")
-            if not url:
-                continue
-            for cursor in parse_qs(urlsplit(url).query).get(rel, []):
-                self._add(key, rel, cursor)
-
-    def _add(self, key: str, rel: str, cursor: str) -> None:
+    def harvest(self, key: str, link_headers: Sequence[str]) -> None:
+        """Remember the cursors in the `Link` header (its values) of one list answer."""
+        links = httpx.Response(200, headers=[("link", value) for value in link_headers]).links
         with self._lock:
-            known = self._cursors.setdefault((key, rel), [])
-            if cursor not in known:
-                known.append(cursor)
-                del known[:-MAX_CURSORS_PER_LIST]
+            for rel in CURSOR_PARAMS:
+                for cursor in parse_qs(urlsplit(links.get(rel, {}).get("url", "")).query).get(rel, []):
+                    known = self._cursors.setdefault((key, rel), [])
+                    if cursor not in known:
+                        known.append(cursor)
+                        del known[:-MAX_CURSORS_PER_LIST]
 
     def cursors(self, key: str, rel: str) -> list[str]:
         with self._lock:
@@ -58,10 +51,6 @@ class CursorPool:
     def clear(self) -> None:
         with self._lock:
             self._cursors.clear()
-
-
-def _as_list(values: Sequence[str] | str) -> list[str]:
-    return [values] if isinstance(values, str) else list(values)
 
 
 CURSORS = CursorPool()

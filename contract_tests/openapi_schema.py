@@ -46,13 +46,6 @@ def flatmap_path_parameters(
     return st.integers(0, KEEP_GENERATED_ID_ONE_IN - 1).flatmap(lambda roll: keep if roll == 0 else real)
 
 
-def _list_key_of(case: schemathesis.Case[Any]) -> str | None:
-    path = case.operation.path
-    for name, value in (case.path_parameters or {}).items():
-        path = path.replace(f"{{{name}}}", str(value))
-    return list_key(path)
-
-
 def _is_well_formed_cursor(value: object) -> bool:
     return isinstance(value, str) and 1 <= len(value) <= MAX_CURSOR_LENGTH
 
@@ -83,7 +76,7 @@ def _send_issued_cursors(case: schemathesis.Case[Any]) -> None:
     which would read as a valid request rejected. Malformed cursors (negative generation) stay.
     """
     query = case.query
-    key = _list_key_of(case)
+    key = list_key(case.formatted_path)
     if not query or key is None:
         return
     sent = [name for name in CURSOR_PARAMS if _is_well_formed_cursor(query.get(name))]
@@ -106,9 +99,9 @@ def after_call(
     keep the cursors of list answers, and count the request for the coverage report."""
     COVERAGE.record_generated(case, response.status_code)
     method = case.operation.method.lower()
-    key = _list_key_of(case) if method == "get" else None
+    key = list_key(case.formatted_path) if method == "get" else None
     if key is not None and response.status_code == 200:
-        CURSORS.harvest(key, response.headers)
+        CURSORS.harvest(key, response.headers.get("link", []))
     if method == "post" and case.operation.path == CUSTOMERS_PATH:
         CREATED.add_created_by(response)
     elif method == "delete" and response.status_code == 204:
