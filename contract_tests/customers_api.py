@@ -15,7 +15,7 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
-from .customer_records import CREATED, CUSTOMERS_PATH, CreatedCustomers, tagged_email
+from .customer_records import CREATED, CUSTOMERS_PATH, tagged_email
 
 JSON = dict[str, Any]
 
@@ -70,29 +70,18 @@ def json_or_none(response: httpx.Response) -> Any:
         return None
 
 
-def json_body(response: httpx.Response, what: str) -> Any:
-    try:
-        return response.json()
-    except ValueError:
-        raise ContractViolation(
-            f"{what}: answered {response.status_code} with a body that is not JSON "
-            f"(Content-Type {response.headers.get('content-type')!r})"
-        ) from None
-
-
 class CustomersApi:
     """The customer operations over one `httpx.Client` that already carries the base URL and the key."""
 
-    def __init__(self, http: httpx.Client, *, created: CreatedCustomers = CREATED) -> None:
+    def __init__(self, http: httpx.Client) -> None:
         self.http = http
-        self.created = created
         self.origin = _origin(str(http.base_url))
 
     # Raw operations: the response whatever it is, with any created customer recorded.
 
     def create(self, body: Any) -> httpx.Response:
         response = self.http.post(CUSTOMERS_PATH, json=body)
-        self.created.add_created_by(response)
+        CREATED.add_created_by(response)
         return response
 
     def get(self, customer_id: str) -> httpx.Response:
@@ -104,7 +93,7 @@ class CustomersApi:
     def delete(self, customer_id: str) -> httpx.Response:
         response = self.http.delete(f"{CUSTOMERS_PATH}/{customer_id}")
         if response.status_code == 204:
-            self.created.discard(customer_id)
+            CREATED.discard(customer_id)
         return response
 
     def list_customers(self, params: Mapping[str, str] | None = None) -> httpx.Response:
@@ -142,7 +131,13 @@ class CustomersApi:
             raise ContractViolation(
                 f"{what}: answered with Content-Type {media_type!r}, not application/json"
             )
-        return json_body(response, what)
+        try:
+            return response.json()
+        except ValueError:
+            raise ContractViolation(
+                f"{what}: answered {response.status_code} with a body that is not JSON "
+                f"(Content-Type {response.headers.get('content-type')!r})"
+            ) from None
 
     # Page walks.
 
