@@ -143,15 +143,10 @@ INVALID_CREATES = {
 @pytest.mark.parametrize("case_name", list(INVALID_CREATES))
 def test_create_refuses_invalid_body_with_400(case_name: str, api: CustomersApi) -> None:
     body = INVALID_CREATES[case_name]
-    if (
-        isinstance(body, dict)
-        and isinstance(body.get("email"), str)
-        and body["email"].endswith("@example.com")
-    ):
+    if isinstance(body, dict) and body.get("email") == "x@example.com":
         body = {**body, "email": tagged_email("invalid")}
     response = api.create(body)
-    what = f"POST /customers with {case_name}"
-    request_is_refused_with(400, response, what)
+    request_is_refused_with(400, response, f"POST /customers with {case_name}")
 
 
 INVALID_UPDATES = {
@@ -181,16 +176,14 @@ def test_create_refuses_a_body_that_is_not_json_with_415(http_client: httpx.Clie
         content=b"email=x@example.com",
         headers={"Content-Type": "application/x-www-form-urlencoded"},
     )
-    what = "POST /customers with a form body"
-    request_is_refused_with(415, response, what)
+    request_is_refused_with(415, response, "POST /customers with a form body")
 
 
 @pytest.mark.writes
 def test_create_refuses_a_body_over_one_mebibyte_with_413(http_client: httpx.Client) -> None:
     oversized = b'{"email": "x@example.com", "first_name": "' + b"x" * (1024 * 1024) + b'"}'
     response = http_client.post("/customers", content=oversized, headers={"Content-Type": "application/json"})
-    what = "POST /customers with a 1 MiB body"
-    request_is_refused_with(413, response, what)
+    request_is_refused_with(413, response, "POST /customers with a 1 MiB body")
 
 
 @pytest.mark.parametrize("path", ["/customers", "/customers/{id}/events"])
@@ -200,5 +193,4 @@ def test_list_refuses_a_cursor_it_did_not_issue_with_400(
     if "{id}" in path and existing_id == UNKNOWN_ID:
         pytest.skip("the read-only target has no customer whose events could be listed")
     response = http_client.get(path.replace("{id}", existing_id), params={"next": "bm90LWEtY3Vyc29y"})
-    what = f"GET {path}?next=<a cursor the server never issued>"
-    request_is_refused_with(400, response, what)
+    request_is_refused_with(400, response, f"GET {path}?next=<a cursor the server never issued>")

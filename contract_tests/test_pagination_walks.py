@@ -40,9 +40,8 @@ def _page_size(first: Page) -> int | None:
 @pytest.fixture(scope="module")
 def customers_walked(api: CustomersApi, profile: Profile) -> tuple[list[str], Walk]:
     """Customers created for the walk (at least one page of them, and one more), then a full `next` walk."""
-    first = api.first_page("/customers")
-    page_size = _page_size(first)
-    wanted = (page_size + 2) if page_size is not None else len(first.items) + 2
+    # The first page's length is the page size when there is a next page, else every customer there is.
+    wanted = len(api.first_page("/customers").items) + 2
     created = [api.create_customer("walk")["id"] for _ in range(min(wanted, MAX_EXTRA_CUSTOMERS))]
     walk = api.walk(api.first_page("/customers"), rel="next", max_pages=profile.max_walk_pages)
     return created, walk
