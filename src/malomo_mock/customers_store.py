@@ -258,17 +258,14 @@ class CustomersStore:
         items = [listing.to_json(row[2:]) for row in found]
         return Page(items, first, last, bool(rows("<", first, "LIMIT 1")), bool(rows(">", last, "LIMIT 1")))
 
-    def insert_seed(self, customers: Iterable[Mapping[str, Any]]) -> int:
+    def insert_seed(self, customers: Iterable[Mapping[str, Any]]) -> None:
         """Insert validated seed customers with their events; ids already present are left as they are."""
-        inserted = 0
         with self._db:
             for customer in customers:
                 fields = (customer.get(name) for name in CUSTOMER_FIELDS)
                 row = (customer["id"], *fields, customer["created_us"], customer["updated_us"])
-                cursor = self._db.execute(f"INSERT OR IGNORE {_INTO_CUSTOMERS}", row)
-                if not cursor.rowcount:
+                if not self._db.execute(f"INSERT OR IGNORE {_INTO_CUSTOMERS}", row).rowcount:
                     continue
-                inserted += 1
                 self._insert_events(
                     (
                         event["id"],
@@ -284,7 +281,6 @@ class CustomersStore:
                     for event in customer.get("events", ())
                 )
         self._sync_clock()
-        return inserted
 
     def bulk_insert_customers(
         self, rows: Iterable[tuple[str, str, str | None, str | None, str | None, int, int]]
