@@ -15,7 +15,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from pathlib import Path
 
 import httpx
@@ -160,14 +160,12 @@ def customer_id(n: int) -> str:
 def fill(db: Path, count: int) -> tuple[bytes, Position]:
     """Bulk-insert `count` customers one microsecond apart; the cursor secret and the middle position."""
     start = 1_500_000_000_000_000
-    store = CustomersStore(str(db))
-    store.bulk_insert_customers(
-        (customer_id(n), f"c{n}@bench.test", "First", "Last", None, start + n, start + n)
-        for n in range(count)
-    )
-    secret = store.cursor_secret
-    store.close()
-    return secret, Position(start + count // 2, customer_id(count // 2))
+    with closing(CustomersStore(str(db))) as store:
+        store.bulk_insert_customers(
+            (customer_id(n), f"c{n}@bench.test", "First", "Last", None, start + n, start + n)
+            for n in range(count)
+        )
+        return store.cursor_secret, Position(start + count // 2, customer_id(count // 2))
 
 
 def list_latency(db: Path, count: int, requests: int) -> tuple[float, float]:
