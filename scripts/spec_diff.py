@@ -25,14 +25,14 @@ import tempfile
 import tomllib
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, NoReturn
 
 import yaml
 from client_api_changes import client_changes
 from generate import CONFIG, ROOT, SPEC, TEMPLATES, GenerationError, check_pins, files_under, generate
-from wire_changes import LEVELS, Change, SpecError, iter_levels, wire_changes
+from wire_changes import LEVELS, Change, SpecError, wire_changes
 
 SPEC_IN_REPO = SPEC.relative_to(ROOT).as_posix()
 LEVEL_MEANING = {
@@ -155,14 +155,16 @@ def compare(old: SpecSource, new: SpecSource) -> list[Change]:
 
 def markdown_report(old: str, new: str, changes: list[Change]) -> str:
     """The report for a pull-request comment: a count line, then a table per level, breaking first."""
-    counts = {level: sum(c.level == level for c in changes) for level in LEVELS}
+    groups = {level: [c for c in changes if c.level == level] for level in LEVELS}
     lines = [f"## Spec diff: `{old}` → `{new}`", ""]
     if not changes:
         return "\n".join([*lines, "No changes.", ""])
-    summary = ", ".join(f"{counts[level]} {level}" for level in LEVELS)
-    verdict = "**Breaking.**" if counts["breaking"] else "**Nothing breaks.**"
+    summary = ", ".join(f"{len(group)} {level}" for level, group in groups.items())
+    verdict = "**Breaking.**" if groups["breaking"] else "**Nothing breaks.**"
     lines += [f"{verdict} {summary}.", ""]
-    for level, group in iter_levels(changes):
+    for level, group in groups.items():
+        if not group:
+            continue
         lines += [f"### {level.capitalize()} ({len(group)})", "", f"_{LEVEL_MEANING[level]}_", ""]
         lines += ["| layer | where | what | rule |", "| --- | --- | --- | --- |"]
         for change in group:
@@ -296,7 +298,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.changelog:
         print(changelog_entry(args.changelog, changes))
     elif args.json:
-        print(json.dumps({"breaking": breaking, "changes": [c.as_json() for c in changes]}, indent=2))
+        print(json.dumps({"breaking": breaking, "changes": [asdict(c) for c in changes]}, indent=2))
     else:
         print(markdown_report(args.specs[0], args.specs[1], changes))
     return 1 if breaking else 0

@@ -9,8 +9,8 @@ difference no rule knows is reported as breaking, so that nothing is left out si
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
-from dataclasses import asdict, dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any, Literal
 
 Level = Literal["breaking", "compatible", "docs"]
@@ -72,9 +72,6 @@ class Change:
     what: str
     rule: str
     layer: Literal["wire", "client", "docs"]
-
-    def as_json(self) -> dict[str, str]:
-        return asdict(self)
 
 
 class SpecError(Exception):
@@ -570,10 +567,3 @@ def wire_changes(old: dict[str, Any], new: dict[str, Any]) -> tuple[list[Change]
     """The wire and docs changes from `old` to `new`, and the operationIds renamed in place."""
     diff = WireDiff(old, new)
     return diff.run(), diff.renamed_operations
-
-
-def iter_levels(changes: list[Change]) -> Iterator[tuple[Level, list[Change]]]:
-    for level in LEVELS:
-        group = [c for c in changes if c.level == level]
-        if group:
-            yield level, group
