@@ -8,7 +8,6 @@ a link off-origin.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -96,11 +95,11 @@ class CustomersApi:
             CREATED.discard(customer_id)
         return response
 
-    def list_customers(self, params: Mapping[str, str] | None = None) -> httpx.Response:
-        return self.http.get(CUSTOMERS_PATH, params=params)
+    def list_customers(self) -> httpx.Response:
+        return self.http.get(CUSTOMERS_PATH)
 
-    def list_events(self, customer_id: str, params: Mapping[str, str] | None = None) -> httpx.Response:
-        return self.http.get(f"{CUSTOMERS_PATH}/{customer_id}/events", params=params)
+    def list_events(self, customer_id: str) -> httpx.Response:
+        return self.http.get(f"{CUSTOMERS_PATH}/{customer_id}/events")
 
     # Operations that must succeed: the parsed body, or a ContractViolation naming the operation.
 
