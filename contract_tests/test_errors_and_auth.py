@@ -28,9 +28,6 @@ class OperationCall:
     path: str
     body: dict[str, Any] | None = None
 
-    def label(self) -> str:
-        return f"{self.method} {self.path}"
-
 
 OPERATION_CALLS = (
     # The create body is made when sent: a fresh tagged email each time.
@@ -106,7 +103,7 @@ def test_operation_refuses_request_without_valid_key(
     call: OperationCall, key_name: str, anonymous_client: httpx.Client, existing_id: str
 ) -> None:
     response = _send(anonymous_client, call, existing_id, BAD_KEYS[key_name])
-    request_without_valid_key_is_refused(response, f"{call.label()} with {key_name}")
+    request_without_valid_key_is_refused(response, f"{call.method} {call.path} with {key_name}")
 
 
 @pytest.mark.parametrize(
