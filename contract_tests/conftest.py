@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import random
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 
 import httpx
@@ -16,16 +16,17 @@ import pytest
 from schemathesis.core.result import Ok
 
 from . import coverage_report, openapi_schema, recorded_traffic
-from .contract_coverage import COVERAGE
+from .contract_coverage import COVERAGE, ContractCoverage
 from .customer_records import ID_POOL, CleanupReport, delete_created_customers, tagged_email
 from .customers_api import CustomersApi, json_or_none
 from .list_cursors import CURSORS
-from .profiles import PROFILES, Profile
+from .profiles import PROFILES, Profile, schemathesis_config
 from .target import WRITE_METHODS, ContractTarget, seconds_between_requests
 
 # Customers the generated requests read and update, and customers their DELETEs may consume.
 LIVE_POOL_SIZE = 3
 DISPOSABLE_POOL_SIZE = 3
+REPORTS = {"--report": coverage_report.render_html, "--report-md": coverage_report.render_markdown}
 # Fast, targeted tests first, so that `-x` stops at the clearest failure.
 MODULE_ORDER = (
     "test_errors_and_auth",
@@ -121,8 +122,10 @@ def pytest_configure(config: pytest.Config) -> None:
         bool(config.getoption("--allow-writes")),
         rate_limit,
     )
-    schema = openapi_schema.activate(profile, seed, read_only=not target.allows_writes, rate_limit=rate_limit)
-    if _report_paths(config) and not recorded_traffic.is_active(config):
+    schema = openapi_schema.activate(
+        schemathesis_config(profile, seed, read_only=not target.allows_writes, rate_limit=rate_limit)
+    )
+    if _reports(config) and not recorded_traffic.is_active(config):
         COVERAGE.start(
             (
                 operation.label,
@@ -140,8 +143,8 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     openapi_schema.deactivate()
 
 
-def _report_paths(config: pytest.Config) -> list[Path]:
-    return [Path(path) for option in ("--report", "--report-md") if (path := config.getoption(option))]
+def _reports(config: pytest.Config) -> list[tuple[Path, Callable[[ContractCoverage], str]]]:
+    return [(Path(path), render) for option, render in REPORTS.items() if (path := config.getoption(option))]
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
@@ -258,17 +261,13 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if not COVERAGE.active:
         return
     COVERAGE.summary.exit_status = int(exitstatus)
-    for option, render in (
-        ("--report", coverage_report.render_html),
-        ("--report-md", coverage_report.render_markdown),
-    ):
-        if path := session.config.getoption(option):
-            Path(path).write_text(render(COVERAGE), encoding="utf-8")
+    for path, render in _reports(session.config):
+        path.write_text(render(COVERAGE), encoding="utf-8")
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:
     if COVERAGE.active:
-        for path in _report_paths(config):
+        for path, _ in _reports(config):
             terminalreporter.write_line(f"malomo contract coverage report: {path}")
     target = config.stash.get(STARTED_TARGET_KEY, None)
     if target is not None:

@@ -114,13 +114,9 @@ class CustomerIdPool:
     def unbind(self) -> None:
         self.bind([], [], None)
 
-    def live_ids(self) -> list[str]:
+    def ids(self, *, disposable: bool) -> list[str]:
         with self._lock:
-            return list(self._live)
-
-    def disposable_ids(self) -> list[str]:
-        with self._lock:
-            return list(self._disposable)
+            return list(self._disposable if disposable else self._live)
 
     def forget(self, customer_id: str) -> None:
         """`customer_id` was deleted: stop handing it out, and replace a consumed disposable id."""

@@ -10,12 +10,13 @@ from typing import Any
 import schemathesis
 from hypothesis import strategies as st
 from schemathesis.checks import CheckResult
+from schemathesis.config import SchemathesisConfig
 from schemathesis.specs.openapi.schemas import OpenApiSchema
 
 from .contract_coverage import COVERAGE
 from .customer_records import CREATED, CUSTOMERS_PATH, ID_POOL, looks_like_uuid, safe_email
 from .list_cursors import CURSOR_PARAMS, CURSORS, list_key
-from .profiles import PROFILES, Profile, schemathesis_config
+from .profiles import PROFILES, schemathesis_config
 
 # The package's own copy of openapi/malomo.yaml (a symlink in the checkout, a file when installed).
 SPEC_PATH = Path(__file__).resolve().parent / "malomo.yaml"
@@ -37,8 +38,7 @@ def flatmap_path_parameters(
     name = next((name for name in PATH_ID_NAMES if name in path_parameters), None)
     if name is None or not looks_like_uuid(path_parameters[name]):
         return st.just(path_parameters)
-    is_delete = context.operation.method.lower() == "delete"
-    ids = ID_POOL.disposable_ids() if is_delete else ID_POOL.live_ids()
+    ids = ID_POOL.ids(disposable=context.operation.method.lower() == "delete")
     keep = st.just(path_parameters)
     if not ids:
         return keep
@@ -124,14 +124,12 @@ def after_validate(
 _active: OpenApiSchema | None = None
 
 
-def activate(
-    profile: Profile, seed: int | None, *, read_only: bool = False, rate_limit: str | None = None
-) -> OpenApiSchema:
+def activate(config: SchemathesisConfig) -> OpenApiSchema:
     """Load the schema for this run (test modules pick it up with `active_schema()` when collected) and hook
     `before_call` into schemathesis, where it can only be process-wide. `deactivate` undoes both."""
     global _active
     deactivate()
-    _active = load_schema(profile, seed, read_only=read_only, rate_limit=rate_limit)
+    _active = load_schema(config)
     schemathesis.hook(before_call)
     return _active
 
@@ -144,14 +142,11 @@ def deactivate() -> None:
 
 def active_schema() -> OpenApiSchema:
     """The schema `activate` loaded (the conftest does, before collection), else the default profile's."""
-    return _active if _active is not None else load_schema(PROFILES["default"], None)
+    return _active if _active is not None else load_schema(schemathesis_config(PROFILES["default"], None))
 
 
-def load_schema(
-    profile: Profile, seed: int | None, *, read_only: bool = False, rate_limit: str | None = None
-) -> OpenApiSchema:
-    """The spec, configured by `profile` (and `seed`, when given), with the suite's schema-level hooks."""
-    config = schemathesis_config(profile, seed, read_only=read_only, rate_limit=rate_limit)
+def load_schema(config: SchemathesisConfig) -> OpenApiSchema:
+    """The spec, configured by `config` (see profiles.py), with the suite's schema-level hooks."""
     schema = schemathesis.openapi.from_path(SPEC_PATH, config=config)
     schema.hook(flatmap_path_parameters)
     schema.hook(after_call)
