@@ -329,11 +329,9 @@ def link_targets_carry_a_cursor(response: httpx.Response, what: str) -> None:
 def _schemathesis_case(exchange: Exchange) -> schemathesis.Case[Any]:
     operation = exchange.operation
     assert operation is not None
-    template = re.escape(operation.path)
-    names = re.findall(r"\\\{(\w+)\\\}", template)
-    pattern = re.sub(r"\\\{\w+\\\}", "([^/]+)", template)
-    match = re.fullmatch(pattern, exchange.path)
-    path_parameters = dict(zip(names, match.groups(), strict=True)) if match else {}
+    # The operation matched the path, so its `{name}` segments line up with the path's.
+    segments = zip(operation.path.split("/"), exchange.path.split("/"), strict=False)
+    path_parameters = {name[1:-1]: value for name, value in segments if name.startswith("{")}
     query = {name: values[-1] for name, values in parse_qs(urlsplit(exchange.url).query).items()}
     body = _json(exchange.request_body)
     return operation.Case(
