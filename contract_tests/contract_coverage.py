@@ -70,9 +70,8 @@ class ReportRedactor:
 
 @dataclass
 class FailureRecord:
-    """One failed check on one response, with its reproduction."""
+    """One failed check on one response, with its reproduction (kept under its operation, or unattributed)."""
 
-    operation: str | None
     check: str
     title: str
     message: str
@@ -214,7 +213,6 @@ class ContractCoverage:
                 self.redactor.learn(_body_text(response))
                 curl = case.as_curl_command(headers=dict(response.request.headers), verify=response.verify)
                 record = FailureRecord(
-                    operation=label,
                     check=result.name,
                     title=failure.title,
                     message=self._clean_message(failure.message),
@@ -298,7 +296,6 @@ class ContractCoverage:
         # schemathesis adds its `curl` line to errors that are not check failures (a refused connection).
         message = "\n".join([message, *getattr(error, "__notes__", [])])
         record = FailureRecord(
-            operation=label,
             check=check,
             title=type(error).__name__
             if report.when == "call"
