@@ -45,7 +45,6 @@ BAD_KEYS = {
     "not a bearer token": f"Basic {secrets.token_hex(12)}",
 }
 UNKNOWN_ID = str(uuid.UUID(int=0x0DDBA11))
-WRITES = pytest.mark.writes
 
 
 def _send(
@@ -95,7 +94,7 @@ def test_auth_calls_cover_every_operation_of_the_spec() -> None:
     "call",
     # A server that ignores the key would write.
     [
-        pytest.param(call, id=call.operation_id, marks=WRITES if call.method != "GET" else ())
+        pytest.param(call, id=call.operation_id, marks=pytest.mark.writes if call.method != "GET" else ())
         for call in OPERATION_CALLS
     ],
 )
@@ -110,8 +109,8 @@ def test_operation_refuses_request_without_valid_key(
     "method,path",
     [
         ("GET", "/customers/{id}"),
-        pytest.param("PUT", "/customers/{id}", marks=WRITES),
-        pytest.param("DELETE", "/customers/{id}", marks=WRITES),
+        pytest.param("PUT", "/customers/{id}", marks=pytest.mark.writes),
+        pytest.param("DELETE", "/customers/{id}", marks=pytest.mark.writes),
         ("GET", "/customers/{id}/events"),
     ],
 )
