@@ -13,7 +13,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
 from malomo_mock.request_bodies import CUSTOMER_FIELDS
@@ -63,8 +63,7 @@ def parse_timestamp(text: str) -> int:
     moment = datetime.fromisoformat(text[:-1] + "+00:00" if text[-1] in "Zz" else text)
     if moment.tzinfo is None:
         raise ValueError(f"{text!r} has no UTC offset")
-    delta = moment - datetime(1970, 1, 1, tzinfo=UTC)
-    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+    return (moment - datetime(1970, 1, 1, tzinfo=UTC)) // timedelta(microseconds=1)
 
 
 @dataclass(frozen=True, slots=True)
