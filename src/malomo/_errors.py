@@ -193,10 +193,9 @@ def error_from_response(response: httpx.Response) -> MalomoError:
     except (ValueError, UnicodeDecodeError):
         body = None
     fields = body if isinstance(body, dict) else {}
-    code = fields.get("code") if isinstance(fields.get("code"), str) else None
-    message = fields.get("message") if isinstance(fields.get("message"), str) else None
-    request_id = fields.get("request_id") if isinstance(fields.get("request_id"), str) else None
-    request_id = request_id or response.headers.get("x-request-id") or None
+    texts = {key: value for key, value in fields.items() if isinstance(value, str)}
+    code, message = texts.get("code"), texts.get("message")
+    request_id = texts.get("request_id") or response.headers.get("x-request-id") or None
 
     if message is None:
         message = response.reason_phrase or "HTTP error"

@@ -74,7 +74,7 @@ class PersonalDataMasker:
         with self._lock:
             known = [(value, placeholder) for (_, value), placeholder in self._placeholders.items()]
         for value, placeholder in known:
-            if len(value) >= MIN_ECHO_LENGTH and value in text:
+            if len(value) >= MIN_ECHO_LENGTH:
                 text = text.replace(value, placeholder)
         return text
 
@@ -134,8 +134,7 @@ class _ExchangeMasking:
         if match.group(2):  # a member name
             return text
         for original, placeholder in self.replaced.items():
-            if original in text:
-                text = text.replace(original, placeholder)
+            text = text.replace(original, placeholder)
         return text
 
 
@@ -255,8 +254,7 @@ class HarRecorder:
             f'"cache":{{}},"timings":{{"send":0,"wait":{milliseconds},"receive":0}}}}'
         )
         for secret in self._secrets:
-            if secret in line:
-                line = line.replace(secret, REDACTED)
+            line = line.replace(secret, REDACTED)
         data = line.encode()
         with self._lock:
             if self._fd is None:
