@@ -149,8 +149,7 @@ def compare(old: SpecSource, new: SpecSource) -> list[Change]:
         client = [Change("breaking", "malomo_client", what, "client-generation-failed", "client")]
     else:
         client = client_changes(old_client, new_client, renamed)
-    order = {level: i for i, level in enumerate(LEVELS)}
-    return sorted([*client, *wire], key=lambda c: (order[c.level], c.layer != "client", c.where))
+    return sorted([*client, *wire], key=lambda c: (LEVELS.index(c.level), c.layer != "client", c.where))
 
 
 def markdown_report(old: str, new: str, changes: list[Change]) -> str:
