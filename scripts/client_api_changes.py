@@ -141,14 +141,16 @@ def enum_bases(package: griffe.Module) -> dict[str, str]:
     return found
 
 
-def _type_change(where: str, old: object, new: object, given: bool, enums: dict[str, str]) -> Change | None:
+def _type_change(
+    out: list[Change], where: str, old: object, new: object, given: bool, enums: dict[str, str]
+) -> None:
     """A type that callers give (an argument) may widen; one they are given (a field) may narrow."""
     before, after = _union(old, {}), _union(new, {} if given else enums)
     if before == _union(new, {}) or (after >= before if given else after <= before):
-        return None
+        return
     role = "argument" if given else "field"
     what = f"type of the {role} changed: {old} → {new}"
-    return _change("breaking", where, what, f"client-{role}-type-changed")
+    out.append(_change("breaking", where, what, f"client-{role}-type-changed"))
 
 
 def _compare_models(
@@ -162,11 +164,7 @@ def _compare_models(
     for name in old_fields.keys() & new_fields.keys():
         before, after = old.members[name], new.members[name]
         assert isinstance(before, griffe.Attribute) and isinstance(after, griffe.Attribute)
-        found = _type_change(
-            f"{new.path}.{name}", before.annotation, after.annotation, built_by_callers, enums
-        )
-        if found:
-            out.append(found)
+        _type_change(out, f"{new.path}.{name}", before.annotation, after.annotation, built_by_callers, enums)
     for name, required in new_fields.items():
         where = f"{new.path}({name}=...)"
         if not built_by_callers:
@@ -200,9 +198,7 @@ def _additions(
         for parameter in new.parameters:
             if parameter.name in before:
                 where = f"{new.path}({parameter.name}=...)"
-                found = _type_change(where, before[parameter.name], parameter.annotation, True, enums)
-                if found:
-                    out.append(found)
+                _type_change(out, where, before[parameter.name], parameter.annotation, True, enums)
             elif parameter.default is not None:
                 what = f"new optional parameter `{parameter.name}`"
                 out.append(_change("compatible", new.path, what, "client-parameter-added"))
