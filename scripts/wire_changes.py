@@ -8,8 +8,9 @@ difference no rule knows is reported as breaking, so that nothing is left out si
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -17,6 +18,7 @@ Level = Literal["breaking", "compatible", "docs"]
 LEVELS: tuple[Level, ...] = ("breaking", "compatible", "docs")
 Direction = Literal["request", "response"]
 How = Literal["narrowed", "widened", "changed"]
+Resolve = Callable[[Any], Any]  # a node, its `$ref`s followed
 
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 # Keywords that only document. `title` is here for the wire; the client layer sees it where the
@@ -78,28 +80,23 @@ class SpecError(Exception):
     """The document cannot be compared (a `$ref` that does not resolve, an external `$ref`)."""
 
 
-class Resolver:
-    """Follows local `$ref`s of one document."""
-
-    def __init__(self, document: dict[str, Any]) -> None:
-        self.document = document
-
-    def __call__(self, node: Any) -> Any:
-        seen: set[str] = set()
-        while isinstance(node, dict) and isinstance(node.get("$ref"), str):
-            ref = node["$ref"]
-            if not ref.startswith("#/"):
-                raise SpecError(f"only local $refs are supported, found {ref!r}")
-            if ref in seen:
-                raise SpecError(f"$ref cycle at {ref!r}")
-            seen.add(ref)
-            node = self.document
-            for part in ref[2:].split("/"):
-                part = part.replace("~1", "/").replace("~0", "~")
-                if not isinstance(node, dict) or part not in node:
-                    raise SpecError(f"$ref {ref!r} does not resolve")
-                node = node[part]
-        return node
+def _resolve(document: dict[str, Any], node: Any) -> Any:
+    """`node` with its local `$ref`s into `document` followed."""
+    seen: set[str] = set()
+    while isinstance(node, dict) and isinstance(node.get("$ref"), str):
+        ref = node["$ref"]
+        if not ref.startswith("#/"):
+            raise SpecError(f"only local $refs are supported, found {ref!r}")
+        if ref in seen:
+            raise SpecError(f"$ref cycle at {ref!r}")
+        seen.add(ref)
+        node = document
+        for part in ref[2:].split("/"):
+            part = part.replace("~1", "/").replace("~0", "~")
+            if not isinstance(node, dict) or part not in node:
+                raise SpecError(f"$ref {ref!r} does not resolve")
+            node = node[part]
+    return node
 
 
 def _fmt(value: Any) -> str:
@@ -133,7 +130,7 @@ class WireDiff:
 
     def __init__(self, old: dict[str, Any], new: dict[str, Any]) -> None:
         self.old, self.new = old, new
-        self.old_ref, self.new_ref = Resolver(old), Resolver(new)
+        self.old_ref, self.new_ref = functools.partial(_resolve, old), functools.partial(_resolve, new)
         self.changes: list[Change] = []
         self._seen: set[tuple[int, int, str, str]] = set()
         # operationId renames at the same method and path, for the client layer's report.
@@ -189,7 +186,7 @@ class WireDiff:
     # -- operations and parameters -----------------------------------------------------------------
 
     @staticmethod
-    def _operations_of(document: dict[str, Any], resolve: Resolver) -> dict[tuple[str, str], Any]:
+    def _operations_of(document: dict[str, Any], resolve: Resolve) -> dict[tuple[str, str], Any]:
         found = {}
         for path, item in (document.get("paths") or {}).items():
             item = resolve(item)
@@ -230,7 +227,7 @@ class WireDiff:
         self._others(where, old, new, known)
 
     @staticmethod
-    def _parameters_of(entry: Any, resolve: Resolver) -> dict[tuple[str, str], Any]:
+    def _parameters_of(entry: Any, resolve: Resolve) -> dict[tuple[str, str], Any]:
         """Effective parameters keyed by location; path parameters by position, so a rename is no change."""
         path, item, op = entry
         placeholders = re.findall(r"\{([^}]*)\}", path)
