@@ -229,7 +229,7 @@ class HarRecorder:
             http_version = http_version.decode("ascii", "replace")
         version = _string(http_version)
         milliseconds = round(seconds * 1000, 3)
-        request_headers, request_wanted = _headers(_without_secrets(request.headers))
+        request_headers, request_wanted = _request_headers(_without_secrets(request.headers))
         response_headers, response_wanted = _headers(_without_secrets(response.headers))
         request_type = request_wanted.get("content-type", "")
         response_type = response_wanted.get("content-type", "")
@@ -280,11 +280,9 @@ def _without_secrets(headers: httpx.Headers) -> tuple[tuple[bytes, bytes], ...]:
     )
 
 
-@functools.lru_cache(maxsize=256)
 def _headers(raw: tuple[tuple[bytes, bytes], ...]) -> tuple[str, dict[str, str]]:
     """A HAR header list as JSON, and the values of the headers the entry needs, from raw pairs whose
-    secrets are redacted (httpx's own decoding re-checks each header on access). Cached: a client sends
-    the same request headers again and again."""
+    secrets are redacted (httpx's own decoding re-checks each header on access)."""
     items, wanted = [], {}
     for key, value in raw:
         name, lowered = key.decode("latin-1"), key.lower().decode("latin-1")
@@ -293,6 +291,11 @@ def _headers(raw: tuple[tuple[bytes, bytes], ...]) -> tuple[str, dict[str, str]]
         if lowered in _WANTED_HEADERS and lowered not in wanted:
             wanted[lowered] = text
     return "[" + ",".join(items) + "]", wanted
+
+
+# A client sends the same request headers again and again; answers differ in their date and request id,
+# so caching them would only cost.
+_request_headers = functools.lru_cache(maxsize=64)(_headers)
 
 
 def _content(body: bytes, mime_type: str, masking: _ExchangeMasking | None) -> str:
