@@ -50,12 +50,7 @@ def _request(module: ModuleType, args: tuple[Any, ...], kwargs: dict[str, Any]) 
     client = options.pop("client", None)
     if client is None:
         raise TypeError("client= is required (e.g. client=malomo.connect(api_key))")
-    request = module._get_kwargs(*args, **options)
-    params = request.pop("params", None)
-    if params:
-        # The same encoding httpx gives params=, done once here: httpx would parse the URL twice more.
-        request["url"] = f"{request['url']}?{httpx.QueryParams(params)}"
-    return client, request
+    return client, module._get_kwargs(*args, **options)
 
 
 def _success_value(module: ModuleType, client: Any, response: httpx.Response) -> Any:
@@ -73,14 +68,19 @@ def _success_value(module: ModuleType, client: Any, response: httpx.Response) ->
     return parsed
 
 
-def _absolute(base_url: httpx.URL, request: dict[str, Any]) -> dict[str, Any]:
-    """``request`` with its URL joined onto ``base_url`` as httpx would join it, in one string.
+def _with_full_url(base_url: httpx.URL, request: dict[str, Any]) -> dict[str, Any]:
+    """``request`` with its ``params`` and ``base_url`` folded into one URL string, built as httpx builds it.
 
-    httpx parses a relative URL twice more to join it, which costs more than a whole Customer page's
-    parsing when the URL carries a long cursor; an absolute one is parsed once.
+    httpx parses the URL twice more to add ``params=`` and twice more to join a relative URL onto
+    ``base_url``; with a long cursor that costs more than parsing a whole page of customers.
     """
+    url = request["url"]
+    params = request.pop("params", None)
+    if params:
+        url = f"{url}?{httpx.QueryParams(params)}"
     if base_url.is_absolute_url and not base_url.query and not base_url.fragment:
-        request["url"] = f"{str(base_url).rstrip('/')}/{request['url'].lstrip('/')}"
+        url = f"{str(base_url).rstrip('/')}/{url.lstrip('/')}"
+    request["url"] = url
     return request
 
 
@@ -89,7 +89,7 @@ def send(module: ModuleType, args: tuple[Any, ...], kwargs: dict[str, Any]) -> t
     client, request = _request(module, args, kwargs)
     httpx_client = client.get_httpx_client()
     try:
-        response = httpx_client.request(**_absolute(httpx_client.base_url, request))
+        response = httpx_client.request(**_with_full_url(httpx_client.base_url, request))
     except httpx.TransportError as exc:
         raise error_from_transport_error(exc) from exc
     return _success_value(module, client, response), response
@@ -102,7 +102,7 @@ async def asend(
     client, request = _request(module, args, kwargs)
     httpx_client = client.get_async_httpx_client()
     try:
-        response = await httpx_client.request(**_absolute(httpx_client.base_url, request))
+        response = await httpx_client.request(**_with_full_url(httpx_client.base_url, request))
     except httpx.TransportError as exc:
         raise error_from_transport_error(exc) from exc
     return _success_value(module, client, response), response
