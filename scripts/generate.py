@@ -91,8 +91,10 @@ def generate(
     )
     with contextlib.redirect_stdout(io.StringIO()):  # it prints "Generating <path>"
         project = _get_project_for_url_or_path(config=generator_config, custom_template_path=templates)
-        problems: Sequence[GeneratorError] = [project] if isinstance(project, GeneratorError) else []
-        if not isinstance(project, GeneratorError):
+        problems: Sequence[GeneratorError]
+        if isinstance(project, GeneratorError):
+            problems = [project]
+        else:
             project.env.bytecode_cache = COMPILED_TEMPLATES
             # Our template overrides import the generator's own templates as "upstream/...".
             upstream = PrefixLoader({"upstream": PackageLoader("openapi_python_client")})
