@@ -1,5 +1,8 @@
 """Regenerate generated/malomo_client from openapi/malomo.yaml; `--check` fails on drift.
 
+Besides openapi-python-client's own output, two modules are rendered from our templates:
+`personal_fields.py` (the properties marked `x-personal-data`) and `resources.py` (the resource layer).
+
 Generation is byte-identical on every machine only with the pinned generator and
 ruff, so both versions are checked before anything is written.
 """
@@ -16,6 +19,7 @@ import sys
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import yaml
 from jinja2 import BytecodeCache, ChoiceLoader, PackageLoader, PrefixLoader
@@ -28,6 +32,7 @@ TEMPLATES = ROOT / "openapi" / "templates"
 TARGET = ROOT / "generated" / "malomo_client"
 PINS = {"openapi-python-client": "0.29.1", "ruff": "0.17.5"}
 IGNORED = {".ruff_cache", "__pycache__"}
+FACTS_OF_PERSONAL_FIELDS = ("type", "format", "minLength", "maxLength")
 
 
 def check_pins() -> None:
@@ -100,6 +105,11 @@ def generate(
             upstream = PrefixLoader({"upstream": PackageLoader("openapi_python_client")})
             project.env.loader = ChoiceLoader([project.env.loader, upstream])  # type: ignore[list-item]
             problems = project.build()
+            if not problems:
+                render_extra_modules(project, yaml.safe_load(spec.read_text()), into)
+                if formatted:  # the hooks again, over our modules too (a second pass changes nothing else)
+                    project._run_post_hooks()
+                    problems = project._get_errors()
     if problems:
         text = "; ".join(f"{p.header}: {p.detail or ''}".strip(" :") for p in problems)
         # The generator's messages can hold object reprs of its own types; they say nothing to a reader.
@@ -109,6 +119,37 @@ def generate(
     for leftover in IGNORED:
         for path in into.rglob(leftover):
             shutil.rmtree(path)
+
+
+def personal_fields(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Each property name marked `x-personal-data: true` (on the property or its `$ref`'d schema) in any
+    component schema, with the schema facts its placeholder follows (type, format, length limits)."""
+    schemas = document.get("components", {}).get("schemas", {})
+    found: dict[str, dict[str, Any]] = {}
+    for schema in schemas.values():
+        for name, prop in (schema.get("properties") or {}).items():
+            ref = prop.get("$ref", "")
+            target = (
+                schemas.get(ref.rpartition("/")[2], {}) if ref.startswith("#/components/schemas/") else {}
+            )
+            merged = {**target, **prop}
+            if merged.get("x-personal-data") is not True:
+                continue
+            facts = {
+                key: merged[key] for key in ("type", "format", "minLength", "maxLength") if key in merged
+            }
+            known = found.setdefault(name, facts)
+            if "maxLength" in facts:  # a name used by several schemas: the tightest limit fits them all
+                known["maxLength"] = min(known.get("maxLength", facts["maxLength"]), facts["maxLength"])
+    return dict(sorted(found.items()))
+
+
+def render_extra_modules(project: Any, document: dict[str, Any], into: Path) -> None:
+    """Render our own templates into the generated package, from the spec and the generator's parse."""
+    env = project.env
+    (into / "personal_fields.py").write_text(
+        env.get_template("personal_fields.py.jinja").render(fields=personal_fields(document))
+    )
 
 
 def files_under(root: Path) -> dict[str, bytes]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib
 import json
 import os
 import re
@@ -22,6 +23,7 @@ from typing import Any
 
 import httpx
 import pytest
+import yaml
 from broken_servers import BROKEN_VARIANTS, BrokenVariant
 from starlette.types import ASGIApp
 
@@ -382,3 +384,55 @@ def test_recorded_traffic_tests_run_only_with_a_recording(tmp_path: Path) -> Non
     assert done.returncode == 0, done.stdout + done.stderr
     assert "test_recorded_traffic" not in done.stdout
     assert "test_generated_requests.py" in done.stdout
+
+
+def _exchange(email: str, name: str) -> tuple[httpx.Request, httpx.Response]:
+    request = httpx.Request(
+        "POST", "https://api.gomalomo.com/customers", json={"email": email, "first_name": name}
+    )
+    response = httpx.Response(200, json={"email": email, "first_name": name, "id": "x"}, request=request)
+    return request, response
+
+
+def test_a_masked_body_records_its_own_size_and_not_the_length_of_the_value(tmp_path: Path) -> None:
+    recorder = malomo.HarRecorder(tmp_path / "sizes.har")
+    for email, name in (("a@b.co", "Al"), ("a.much.longer.address@example.com", "Maximiliana-Josephine")):
+        request, response = _exchange(email, name)
+        recorder.record(request, request.content, response, response.content, datetime.now(UTC), 0.001)
+    entries = har_entries(tmp_path / "sizes.har")
+    shapes = []
+    for entry in entries:
+        sent, answer = entry["request"], entry["response"]
+        sent_length = {h["name"].lower(): h["value"] for h in sent["headers"]}["content-length"]
+        answer_length = {h["name"].lower(): h["value"] for h in answer["headers"]}["content-length"]
+        assert sent["bodySize"] == len(sent["postData"]["text"].encode()) == int(sent_length)
+        assert answer["bodySize"] == answer["content"]["size"] == len(answer["content"]["text"].encode())
+        assert answer["bodySize"] == int(answer_length)
+        shapes.append((sent["bodySize"], answer["bodySize"]))
+    # Different lengths went out; the placeholders are as long as each other, so the sizes are too.
+    assert shapes[0] == shapes[1]
+
+
+def test_a_field_marked_personal_in_a_copy_of_the_spec_is_masked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.syspath_prepend(str(ROOT / "scripts"))
+    generate = importlib.import_module("generate")
+    spec = yaml.safe_load(generate.SPEC.read_text())
+    label = spec["components"]["schemas"]["Event"]["properties"]["label"]
+    assert "x-personal-data" not in label, "pick another field: this one is personal already"
+    label["x-personal-data"] = True
+    spec_file, config = tmp_path / "spec.yaml", tmp_path / "config.yaml"
+    spec_file.write_text(yaml.safe_dump(spec))
+    config.write_text("package_name_override: marked_client\nproject_name_override: marked\n")
+    generate.generate(tmp_path / "marked_client", spec_file, config, formatted=False)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    fields = importlib.import_module("marked_client.personal_fields").PERSONAL_FIELDS
+    recorder = malomo.HarRecorder(tmp_path / "marked.har", personal_fields=fields)
+    request = httpx.Request("GET", "https://api.gomalomo.com/customers/x/events")
+    response = httpx.Response(200, json=[{"label": "Order #1000 fulfilled", "email": "e@example.com"}])
+    recorder.record(request, b"", response, response.content, datetime.now(UTC), 0.001)
+    (entry,) = har_entries(tmp_path / "marked.har")
+    assert json.loads(entry["response"]["content"]["text"]) == [
+        {"label": "Label1", "email": "person1@redacted.invalid"}
+    ]

@@ -5,7 +5,6 @@ errors; paginate()/apaginate() iterate every item of a list operation. Errors: s
 RecordingTransport/AsyncRecordingTransport write traffic to a HAR file (``connect(record_to=PATH)``).
 """
 
-from ._client_factory import VERSION as __version__
 from ._client_factory import MalomoClient, connect
 from ._errors import (
     APIConnectionError,
@@ -22,6 +21,7 @@ from ._operation_calls import acall, call
 from ._pagination import apaginate, paginate
 from ._recording import AsyncRecordingTransport, HarRecorder, RecordingTransport
 from ._retry_transport import AsyncRetryTransport, RetryPolicy, RetryTransport
+from ._version import VERSION as __version__
 
 __all__ = [
     "APIConnectionError",

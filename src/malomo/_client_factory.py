@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.metadata
 import os
 from collections.abc import Mapping
 from typing import Any
@@ -14,17 +13,10 @@ from malomo_client import AuthenticatedClient
 
 from ._recording import AsyncRecordingTransport, HarRecorder, RecordingTransport
 from ._retry_transport import AsyncRetryTransport, RetryPolicy, RetryTransport
+from ._version import USER_AGENT
 
 DEFAULT_BASE_URL = "https://api.gomalomo.com"
 ACCEPT = "application/vnd.malomo+json; version=2"
-
-
-# The installed distribution's version: the client's semver, not the API's `info.version`.
-try:
-    VERSION = importlib.metadata.version("malomo-openapi")
-except importlib.metadata.PackageNotFoundError:  # running from a source tree that is not installed
-    VERSION = "0+unknown"
-USER_AGENT = f"malomo-openapi/{VERSION}"
 
 
 def _check_api_key(api_key: object) -> str:
