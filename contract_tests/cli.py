@@ -1,27 +1,52 @@
 """The `malomo-contract` command: the contract suite, installed, against any server (no checkout needed).
 
-Exit 0 when the contract holds, 1 when it breaks, 2 on bad options, an unreachable server or a run that
-could not complete, with one line naming the problem.
+Exit 0 when the contract holds, 1 when it breaks, 2 when the server could not be tested (bad options, no
+answer, a refused key, a wrong base URL, not the Malomo API, the server lost mid-run), with one line.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.metadata
 import importlib.util
 import os
+import random
 import sys
-import urllib.error
-import urllib.request
+import tempfile
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 from urllib.parse import urlsplit
 
+if TYPE_CHECKING:
+    import pytest
+    from _pytest.junitxml import LogXML
+
 PROG = "malomo-contract"
+DISTRIBUTION = "malomo-openapi"
 PACKAGE_DIR = Path(__file__).resolve().parent
-EXTRA_MODULES = ("schemathesis", "pytest", "hypothesis", "starlette")
-REACH_TIMEOUT_SECONDS = 10.0
+EXTRA_MODULES = ("schemathesis", "pytest", "hypothesis", "starlette", "yaml")
 # pytest's exit codes that this command passes on; any other means the suite could not run as asked.
 PASSED, CONTRACT_BROKEN, BAD_INPUT = 0, 1, 2
+EXIT_CODES = f"""exit codes:
+  {PASSED}  the contract held (every test that ran passed)
+  {CONTRACT_BROKEN}  the contract is broken: a test failed
+  {BAD_INPUT}  could not test: bad options, no answer, the key refused, a wrong base URL, a server that is
+     not the Malomo API, or the server lost during the run"""
+# Words in a failed test's report that mean the server did not answer, rather than answered wrongly.
+CONNECTION_ERRORS = (
+    "ConnectionError",
+    "ConnectError",
+    "ConnectTimeout",
+    "ReadError",
+    "ReadTimeout",
+    "RemoteDisconnected",
+    "RemoteProtocolError",
+    "Connection refused",
+    "Connection reset",
+    "Connection aborted",
+)
+# Hypothesis' per-test statistics, which its plugin adds to the JUnit file as base64 properties.
+HYPOTHESIS_STATISTICS = "hypothesis-statistics-"
 
 
 class _OneLineParser(argparse.ArgumentParser):
@@ -34,12 +59,22 @@ def _fail(message: str) -> NoReturn:
     raise SystemExit(BAD_INPUT)
 
 
+def suite_version() -> str:
+    try:
+        return importlib.metadata.version(DISTRIBUTION)
+    except importlib.metadata.PackageNotFoundError:
+        return "unknown"
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = _OneLineParser(
         prog=PROG,
-        description="Check that a server keeps the Malomo customer API contract (openapi/malomo.yaml).",
-        epilog="Options after `--` go to pytest as they are (e.g. `-- -x -v`).",
+        description="Check that a server keeps the Malomo customer API contract (the OpenAPI document "
+        "installed with this package).",
+        epilog=f"Options after `--` go to pytest as they are (e.g. `-- -x -v`).\n\n{EXIT_CODES}",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    parser.add_argument("--version", action="version", version=f"{PROG} {suite_version()}")
     parser.add_argument(
         "--base-url",
         help="server to test (env MALOMO_BASE_URL); default: start the embedded reference server",
@@ -57,29 +92,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--rate-limit", metavar="N/UNIT", help="at most N requests per s, m, h or d")
     parser.add_argument(
-        "--contract-seed", type=int, metavar="N", help="replay the generated requests of a run"
+        "--contract-seed", type=int, metavar="N", help="seed of the generated requests (the header shows it)"
     )
     parser.add_argument("--junitxml", metavar="PATH", help="write a JUnit XML report")
     parser.add_argument("--report", metavar="PATH", help="write the coverage report as one HTML file")
     parser.add_argument("--report-md", metavar="PATH", help="write the coverage report in Markdown")
     parser.add_argument("pytest_args", nargs="*", metavar="-- PYTEST_ARGS", help=argparse.SUPPRESS)
     return parser
-
-
-def _check_reachable(base_url: str) -> None:
-    """One line and exit 2 unless a server answers at `base_url` (any HTTP answer will do).
-
-    urllib, not httpx: importing httpx's network stack (anyio) before pytest starts would keep pytest
-    from rewriting the asserts of the plugins that come with it.
-    """
-    try:
-        with urllib.request.urlopen(base_url, timeout=REACH_TIMEOUT_SECONDS):
-            pass
-    except urllib.error.HTTPError:
-        pass  # an HTTP answer: the server is there
-    except (urllib.error.URLError, OSError, ValueError) as exc:
-        reason = getattr(exc, "reason", None) or exc
-        _fail(f"cannot reach {base_url}: {reason}")
 
 
 def pytest_arguments(args: argparse.Namespace) -> list[str]:
@@ -93,9 +112,14 @@ def pytest_arguments(args: argparse.Namespace) -> list[str]:
         str(PACKAGE_DIR),
         "-p",
         "no:cacheprovider",
+        # The header would show the venv's paths and the `-c` above; `main` prints its own.
+        "--no-header",
         # The suite reports through its own messages (ContractViolation, schemathesis' failures), so pytest's
         # rewriting of every plugin module's asserts (schemathesis: ~370 modules, about 5 s) buys nothing.
         "--assert=plain",
+        "-o",
+        f"junit_suite_name={PROG}",
+        "--junit-prefix=malomo_contract",
         "--profile",
         args.profile,
     ]
@@ -115,6 +139,72 @@ def pytest_arguments(args: argparse.Namespace) -> list[str]:
     return [*command, *args.pytest_args]
 
 
+class RunWatch:
+    """pytest plugin of one `malomo-contract` run: the JUnit file's properties, the deselected tests' count in
+    the coverage report, and the end of the run when the server stops answering."""
+
+    def __init__(self, base_url: str | None, properties: dict[str, str]) -> None:
+        self.base_url = base_url
+        self.properties = properties
+        self.tests_run = 0
+        self.lost_in: str | None = None
+        self._session: pytest.Session | None = None
+
+    def pytest_sessionstart(self, session: pytest.Session) -> None:
+        self._session = session
+        xml = _junit_xml(session.config)
+        if xml is not None:
+            for name, value in self.properties.items():
+                xml.add_global_property(name, value)
+
+    def pytest_deselected(self, items: list[pytest.Item]) -> None:
+        from .contract_coverage import COVERAGE
+
+        if COVERAGE.active:
+            COVERAGE.summary.outcomes["deselected"] += len(items)
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if report.when == "call":
+            self.tests_run += 1
+        elif report.when == "teardown" and self._session is not None:
+            # Hypothesis' plugin has just added the test's statistics (base64) to the JUnit file.
+            xml = _junit_xml(self._session.config)
+            if xml is not None:
+                xml.global_properties = [
+                    (name, value)
+                    for name, value in xml.global_properties
+                    if not name.startswith(HYPOTHESIS_STATISTICS)
+                ]
+        if not report.failed or self.lost_in is not None or self.base_url is None:
+            return
+        if any(word in report.longreprtext for word in CONNECTION_ERRORS):
+            from .preflight import still_answers
+
+            if not still_answers(self.base_url):
+                self.lost_in = report.nodeid
+                if self._session is not None:
+                    self._session.shouldstop = f"lost the server at {self.base_url}"
+
+    def lost_message(self) -> str:
+        return (
+            f"lost the server at {self.base_url} after {self.tests_run} tests: it stopped answering during "
+            f"{self.lost_in}"
+        )
+
+
+def _junit_xml(config: pytest.Config) -> LogXML | None:
+    from _pytest.junitxml import xml_key  # pytest's own key; Hypothesis' plugin reaches the file the same way
+
+    return config.stash.get(xml_key, None)
+
+
+def _header(target: str, profile: str, seed: int) -> str:
+    return (
+        f"{PROG} {suite_version()}: {target}, profile {profile}, seed {seed} "
+        f"(rerun with --contract-seed {seed})"
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     missing = [name for name in EXTRA_MODULES if importlib.util.find_spec(name) is None]
@@ -123,6 +213,7 @@ def main(argv: list[str] | None = None) -> int:
             "the contract suite needs the 'contract' extra: pip install 'malomo-openapi[contract]' "
             f"({missing[0]} is not installed)"
         )
+    from .preflight import CouldNotTest, preflight
     from .profiles import PROFILES
 
     if args.profile not in PROFILES:
@@ -149,12 +240,33 @@ def main(argv: list[str] | None = None) -> int:
             _fail(f"--base-url must be an http:// or https:// URL, not {args.base_url!r}")
         if not api_key:
             _fail("--base-url needs a key: set MALOMO_API_KEY (or pass --api-key)")
-        _check_reachable(args.base_url)
+        try:
+            preflight(args.base_url, api_key)
+        except CouldNotTest as problem:
+            _fail(str(problem))
         # The key travels in the environment, never on pytest's command line.
         os.environ["MALOMO_API_KEY"] = api_key
+    if args.contract_seed is None:
+        args.contract_seed = random.SystemRandom().getrandbits(32)
+    target = args.base_url or "the embedded reference server"
+    print(_header(target, args.profile, args.contract_seed), flush=True)
+    watch = RunWatch(
+        args.base_url,
+        {
+            "seed": str(args.contract_seed),
+            "target": target,
+            "profile": args.profile,
+            "suite-version": suite_version(),
+        },
+    )
     import pytest
 
-    exit_code = int(pytest.main(pytest_arguments(args)))
+    with tempfile.TemporaryDirectory(prefix="malomo-contract-hypothesis-") as hypothesis_dir:
+        # Hypothesis keeps its files (`.hypothesis/`) in the working folder unless told otherwise.
+        os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", hypothesis_dir)
+        exit_code = int(pytest.main(pytest_arguments(args), plugins=[watch]))
+    if watch.lost_in is not None:
+        _fail(watch.lost_message())
     if exit_code not in (PASSED, CONTRACT_BROKEN):
         _fail(f"the suite could not run to the end (pytest exit code {exit_code})")
     return exit_code
