@@ -1,4 +1,5 @@
-"""Stateful reference server for the Malomo customer API: `create_app` for ASGI, `running` for tests.
+"""Stateful reference server for the Malomo customer API: `create_app` for ASGI, `running` for tests,
+`Fake` (the app in process, per test) for an application's tests.
 
 The repository README documents the CLI (`malomo-mock`); `seed_file.py` the `--seed` file format.
 The server needs the `mock` extra (Starlette, uvicorn); a plain install of the client does not
@@ -12,9 +13,10 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from malomo_mock.app import create_app
+    from malomo_mock.fake import Fake
     from malomo_mock.serving import RunningServer, running
 
-__all__ = ["RunningServer", "create_app", "running"]
+__all__ = ["Fake", "RunningServer", "create_app", "running"]
 
 
 def require_mock_extra() -> None:
@@ -29,5 +31,5 @@ def __getattr__(name: str) -> object:
     if name not in __all__:
         raise AttributeError(f"module 'malomo_mock' has no attribute {name!r}")
     require_mock_extra()
-    home = "malomo_mock.app" if name == "create_app" else "malomo_mock.serving"
+    home = {"create_app": "malomo_mock.app", "Fake": "malomo_mock.fake"}.get(name, "malomo_mock.serving")
     return getattr(importlib.import_module(home), name)

@@ -1,0 +1,372 @@
+"""An in-process fake of the Malomo API for application tests: the reference app behind httpx transports.
+
+No socket: a fresh store per `Fake`, the requests it received, and faults injected per operation.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import http
+import importlib.resources
+import json
+import re
+import secrets
+import tempfile
+import threading
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal, Self
+from urllib.parse import parse_qs
+
+import httpx
+import yaml
+from starlette.applications import Starlette
+
+import malomo
+from malomo_client.models import Customer, Error
+from malomo_mock.app import create_app
+
+# A reserved name (RFC 2606): nothing ever resolves it, and nothing is sent there, the transports answer.
+BASE_URL = "https://api.malomo.test"
+
+TransportFault = Literal["reset", "timeout", "refused"]
+Seed = str | Path | Sequence[Mapping[str, Any]]
+
+_HTTP_METHODS = frozenset({"get", "put", "post", "delete", "patch", "head", "options", "trace"})
+_REDACTED = "[redacted]"
+_PROXY_PAGE = (
+    "<html>\r\n<head><title>{status} {phrase}</title></head>\r\n<body>\r\n<center><h1>{status} {phrase}</h1>"
+    "</center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
+)
+
+
+@functools.cache
+def _spec() -> dict[str, Any]:
+    """The OpenAPI document (installed with the contract suite's package, `malomo_contract/malomo.yaml`)."""
+    text = importlib.resources.files("malomo_contract").joinpath("malomo.yaml").read_text("utf-8")
+    document: dict[str, Any] = yaml.safe_load(text)
+    return document
+
+
+def _resolved(node: Any) -> Any:
+    """`node` with its local `$ref` followed (repeatedly)."""
+    while isinstance(node, dict) and "$ref" in node:
+        node = functools.reduce(lambda at, key: at[key], node["$ref"].removeprefix("#/").split("/"), _spec())
+    return node
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One operation of the spec: its method, its path template and its documented responses."""
+
+    id: str
+    method: str
+    path: str
+    responses: Mapping[str, Any]
+
+    def matches(self, method: str, path: str) -> bool:
+        return method == self.method and bool(_path_pattern(self.path).fullmatch(path))
+
+
+@functools.cache
+def _path_pattern(template: str) -> re.Pattern[str]:
+    parts = ("[^/]+" if part.startswith("{") else re.escape(part) for part in template.split("/"))
+    return re.compile("/".join(parts))
+
+
+@functools.cache
+def operations() -> dict[str, Operation]:
+    """The spec's operations by operationId."""
+    found = {}
+    for path, item in _spec()["paths"].items():
+        for method, operation in item.items():
+            if method in _HTTP_METHODS:
+                responses = operation.get("responses", {})
+                found[operation["operationId"]] = Operation(
+                    operation["operationId"], method.upper(), path, {str(k): v for k, v in responses.items()}
+                )
+    return found
+
+
+def _operation_of(method: str, path: str) -> Operation | None:
+    return next((op for op in operations().values() if op.matches(method, path)), None)
+
+
+def _auth_scheme() -> str:
+    """The scheme of the spec's HTTP security scheme as `WWW-Authenticate` names it (`bearer` -> `Bearer`)."""
+    schemes = _spec()["components"]["securitySchemes"].values()
+    return str(next(s["scheme"] for s in schemes if s.get("type") == "http")).capitalize()
+
+
+def _documented_header(name: str, header: Any, request_id: str) -> str:
+    """The value of a header the spec documents for an error answer."""
+    header = _resolved(header)
+    if name.lower() == "x-request-id":
+        return request_id
+    if name.lower() == "www-authenticate":
+        return _auth_scheme()
+    example = header.get("example", header.get("schema", {}).get("example"))
+    if example is None:
+        raise ValueError(f"the fake cannot make up the documented header {name}: give it an example")
+    return str(example)
+
+
+@dataclass
+class Fault:
+    """A failure served instead of the app's answer to the next `times` requests for `operation`."""
+
+    operation: str
+    times: int
+    status: int | None = None
+    transport_error: TransportFault | None = None
+    from_proxy: bool = False
+    retry_after: str | None = None
+
+    def answer(self, request: httpx.Request) -> httpx.Response:
+        """The failing answer; raises the httpx error of a transport fault."""
+        if self.transport_error == "reset":
+            raise httpx.ReadError("[Errno 104] Connection reset by peer", request=request)
+        if self.transport_error == "timeout":
+            raise httpx.ReadTimeout("timed out", request=request)
+        if self.transport_error == "refused":
+            raise httpx.ConnectError("[Errno 111] Connection refused", request=request)
+        assert self.status is not None
+        extra = {"Retry-After": self.retry_after} if self.retry_after is not None else {}
+        phrase = http.HTTPStatus(self.status).phrase
+        if self.from_proxy:
+            page = _PROXY_PAGE.format(status=self.status, phrase=phrase)
+            headers = {"Content-Type": "text/html", "Server": "nginx", **extra}
+            return httpx.Response(self.status, headers=headers, text=page)
+        request_id = f"req_{secrets.token_hex(8)}"
+        headers = {"X-Request-Id": request_id}
+        documented = _resolved(operations()[self.operation].responses.get(str(self.status), {}))
+        for name, header in documented.get("headers", {}).items():
+            headers[name] = _documented_header(name, header, request_id)
+        if self.status < 400:
+            return httpx.Response(self.status, headers={**headers, **extra})
+        example = documented.get("content", {}).get("application/json", {}).get("example", {})
+        code = example.get("code", phrase.lower().replace(" ", "_").replace("-", "_"))
+        error = Error(
+            code=code, message=example.get("message", f"{phrase}."), request_id=request_id, status=self.status
+        )
+        return httpx.Response(self.status, headers={**headers, **extra}, json=error.to_dict())
+
+
+@dataclass(frozen=True)
+class ReceivedRequest:
+    """One request as the fake received it (each retry too), the API key redacted everywhere.
+
+    `operation` is the spec's operationId (None for a path or method the spec does not have); `query` maps
+    each parameter to its values; `json` is the parsed body (None without a JSON body).
+    """
+
+    operation: str | None
+    method: str
+    path: str
+    query: dict[str, list[str]]
+    json: Any
+    headers: dict[str, str] = field(repr=False)
+
+
+def new_app(api_key: str | None, page_size: int, seed: Seed | None) -> Starlette:
+    """A fresh reference app; a list `seed` is written to a private temporary file, removed at once
+    (`create_app` reads seeds from files only)."""
+    if seed is None or isinstance(seed, str | Path):
+        return create_app(api_key, page_size=page_size, seed=None if seed is None else Path(seed))
+    with tempfile.TemporaryDirectory(prefix="malomo-fake-") as folder:
+        path = Path(folder) / "seed.json"
+        path.write_text(json.dumps({"customers": list(seed)}), "utf-8")
+        return create_app(api_key, page_size=page_size, seed=path)
+
+
+_loop_lock = threading.Lock()
+_loops: list[asyncio.AbstractEventLoop] = []
+
+
+def _app_loop() -> asyncio.AbstractEventLoop:
+    """The event loop that runs the app for sync requests: one per process, in a daemon thread."""
+    with _loop_lock:
+        if not _loops:
+            loop = asyncio.new_event_loop()
+            threading.Thread(target=loop.run_forever, name="malomo-fake", daemon=True).start()
+            _loops.append(loop)
+        return _loops[0]
+
+
+async def _read_answer(transport: httpx.AsyncBaseTransport, request: httpx.Request) -> httpx.Response:
+    response = await transport.handle_async_request(request)
+    body = await response.aread()
+    return httpx.Response(response.status_code, headers=response.headers, content=body)
+
+
+class Fake:
+    """The reference app in this process, for tests: `with Fake() as fake: client = fake.client()`.
+
+    Each Fake has its own empty store (or `seed`: a seed file's path, or a list of customers in the seed
+    file's format), `page_size` items a page and an API key (`api_key`, generated when None). Requests go
+    through `transport` / `async_transport`; `requests` lists what was received; `fail()` injects faults.
+    """
+
+    base_url = BASE_URL
+
+    def __init__(self, *, seed: Seed | None = None, page_size: int = 25, api_key: str | None = None) -> None:
+        self.app = new_app(api_key, page_size, seed)
+        self.api_key: str = self.app.state.api_key
+        self.requests: list[ReceivedRequest] = []
+        self._faults: list[Fault] = []
+        self._lock = threading.Lock()
+        self._asgi = httpx.ASGITransport(self.app)
+        self.transport: httpx.BaseTransport = _SyncTransport(self)
+        self.async_transport: httpx.AsyncBaseTransport = _AsyncTransport(self)
+        self._closed = False
+
+    def __repr__(self) -> str:
+        return f"<Fake {self.base_url} requests={len(self.requests)} faults={len(self._faults)}>"
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the store; later requests raise RuntimeError."""
+        if not self._closed:
+            self._closed = True
+            self.app.state.store.close()
+
+    def client(self, **options: Any) -> malomo.MalomoClient:
+        """A malomo client wired to this fake; `options` are `malomo.connect()`'s (retries, timeout, ...)."""
+        return malomo.connect(
+            self.api_key,
+            base_url=self.base_url,
+            transport=self.transport,
+            async_transport=self.async_transport,
+            **options,
+        )
+
+    def async_client(self, **options: Any) -> malomo.MalomoClient:
+        """The async client wired to this fake (a `connect()` client serves both until AsyncMalomo lands)."""
+        return self.client(**options)
+
+    def add_customer(self, **fields: Any) -> Customer:
+        """Create a customer as `createCustomer` would (validated, with its event): the stored Customer.
+
+        Not recorded in `requests` and never failed by `fail()`. ValueError with the API's message if refused.
+        """
+        path = operations()["createCustomer"].path
+        request = httpx.Request(
+            "POST", self.base_url + path, json=fields, headers={"Authorization": f"Bearer {self.api_key}"}
+        )
+        response = self._call_app(request)
+        if response.status_code >= 300:
+            raise ValueError(response.json().get("message", f"HTTP {response.status_code}"))
+        return Customer.from_dict(response.json())
+
+    def fail(
+        self,
+        operation: str,
+        status: int | None = None,
+        *,
+        times: int = 1,
+        retry_after: float | str | None = None,
+        error: TransportFault | None = None,
+        from_proxy: bool = False,
+    ) -> Fault:
+        """Make the next `times` requests for `operation` (an operationId) fail; the app never sees them.
+
+        `status`: answer it (any status; a documented one with the spec's error body and headers, another with
+        the same Error body shape). `retry_after` adds a `Retry-After` header (seconds or an HTTP date).
+        `error`: no answer but an httpx transport error instead: "reset" (a reset connection, `ReadError`),
+        "timeout" (`ReadTimeout`, at once) or "refused" (`ConnectError`). `from_proxy`: an HTML page from a
+        proxy in front of the API, without a request id (status 502 unless given).
+        """
+        if operation not in operations():
+            raise ValueError(f"unknown operation {operation!r}; the spec has {', '.join(operations())}")
+        if isinstance(times, bool) or not isinstance(times, int) or times < 1:
+            raise ValueError(f"times must be an integer >= 1, got {times!r}")
+        if from_proxy and status is None:
+            status = 502
+        if (status is None) == (error is None):
+            raise ValueError("give either a status or a transport error")
+        if error is not None and error not in ("reset", "timeout", "refused"):
+            raise ValueError(f"error must be 'reset', 'timeout' or 'refused', got {error!r}")
+        if status is not None and (isinstance(status, bool) or status not in set(http.HTTPStatus)):
+            raise ValueError(f"status must be an HTTP status code, got {status!r}")
+        if retry_after is not None and error is not None:
+            raise ValueError("retry_after needs an answer: give a status, not a transport error")
+        fault = Fault(
+            operation,
+            times,
+            status=status,
+            transport_error=error,
+            from_proxy=from_proxy,
+            retry_after=None if retry_after is None else str(retry_after),
+        )
+        with self._lock:
+            self._faults.append(fault)
+        return fault
+
+    def _redact(self, text: str) -> str:
+        return text.replace(self.api_key, _REDACTED)
+
+    def _receive(self, request: httpx.Request) -> httpx.Response | None:
+        """Record `request` (its body read); the injected fault's answer, or None to pass it to the app."""
+        if self._closed:
+            raise RuntimeError("this Fake is closed")
+        operation = _operation_of(request.method, request.url.path)
+        headers = {name: self._redact(value) for name, value in request.headers.items()}
+        if "authorization" in headers:
+            scheme, _, _ = headers["authorization"].partition(" ")
+            headers["authorization"] = f"{scheme} {_REDACTED}"
+        body = self._redact(request.content.decode("utf-8", "replace"))
+        try:
+            parsed = json.loads(body) if body else None
+        except ValueError:
+            parsed = None
+        received = ReceivedRequest(
+            operation=None if operation is None else operation.id,
+            method=request.method,
+            path=self._redact(request.url.path),
+            query=parse_qs(self._redact(request.url.query.decode("ascii")), keep_blank_values=True),
+            json=parsed,
+            headers=headers,
+        )
+        with self._lock:
+            self.requests.append(received)
+            fault = next((f for f in self._faults if operation and f.operation == operation.id), None)
+            if fault is not None:
+                fault.times -= 1
+                if not fault.times:
+                    self._faults.remove(fault)
+        return None if fault is None else fault.answer(request)
+
+    def _call_app(self, request: httpx.Request) -> httpx.Response:
+        """The app's answer to a request whose body is read, run on the fake's event loop thread."""
+        return asyncio.run_coroutine_threadsafe(_read_answer(self._asgi, request), _app_loop()).result()
+
+
+class _SyncTransport(httpx.BaseTransport):
+    """Sync requests to a Fake: faults and recording here, the app on the fake's event loop thread."""
+
+    def __init__(self, fake: Fake) -> None:
+        self._fake = fake
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        request.read()
+        answer = self._fake._receive(request)
+        return answer if answer is not None else self._fake._call_app(request)
+
+
+class _AsyncTransport(httpx.AsyncBaseTransport):
+    """Async requests to a Fake: the app runs on the caller's event loop."""
+
+    def __init__(self, fake: Fake) -> None:
+        self._fake = fake
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        await request.aread()
+        answer = self._fake._receive(request)
+        return answer if answer is not None else await self._fake._asgi.handle_async_request(request)
