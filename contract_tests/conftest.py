@@ -233,7 +233,7 @@ def id_pool(api: CustomersApi, contract_target: ContractTarget) -> Iterator[None
         ID_POOL.bind([str(item["id"]) for item in items if isinstance(item, dict) and "id" in item], [], None)
     first_page = api.list_customers()
     if first_page.status_code == 200:
-        CURSORS.harvest("customers", first_page.headers.get_list("link"))
+        CURSORS.harvest("listCustomers", first_page.headers.get_list("link"))
     yield
     ID_POOL.unbind()
     CURSORS.clear()

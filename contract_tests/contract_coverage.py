@@ -6,7 +6,6 @@ it), in the module-level `COVERAGE`, which schemathesis hooks and httpx event ho
 from __future__ import annotations
 
 import json
-import re
 import shlex
 import threading
 import traceback
@@ -20,6 +19,8 @@ import httpx
 import pytest
 
 from malomo._recording import PersonalDataMasker
+
+from .spec_contract import operation_for
 
 FILTERED = "[Filtered]"
 # Request headers left out of the suite's own curl lines: httpx sends them by itself.
@@ -165,7 +166,6 @@ class ContractCoverage:
         self.unattributed: list[FailureRecord] = []
         self.unmatched_requests = 0
         self.summary = RunSummary()
-        self._templates: list[tuple[str, re.Pattern[str], str]] = []
         self._trace: _TestTrace | None = None
         # The path of the target's base URL, in front of every operation's path.
         self.base_path = ""
@@ -176,12 +176,6 @@ class ContractCoverage:
             label: OperationCoverage(label, operation_id, documented)
             for label, operation_id, documented in operations
         }
-        templates = []
-        for label in self.operations:
-            method, _, path = label.partition(" ")
-            pattern = re.compile(re.sub(r"\\\{[^/]*?\\\}", "[^/]+", re.escape(path)))
-            templates.append((method.upper(), pattern, label))
-        self._templates = templates
         self.active = True
 
     # Generated requests (schemathesis hooks in openapi_schema.py).
@@ -319,11 +313,8 @@ class ContractCoverage:
             self._trace = None
 
     def _match_request(self, request: httpx.Request) -> str | None:
-        path = request.url.path.removeprefix(self.base_path) or "/"
-        for method, pattern, label in self._templates:
-            if method == request.method.upper() and pattern.fullmatch(path):
-                return label
-        return None
+        matched = operation_for(request.method, request.url.path.removeprefix(self.base_path) or "/")
+        return matched[0].label if matched is not None else None
 
     def _clean_message(self, message: str) -> str:
         if len(message) > MAX_MESSAGE_CHARS:

@@ -11,19 +11,21 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 
+from .spec_contract import operation_for
+
 CURSOR_PARAMS = ("next", "prev")
 # Cursors kept per list and direction; older ones are dropped first.
 MAX_CURSORS_PER_LIST = 20
 
 
-def list_key(path: str) -> str | None:
-    """`customers` or `events:<customer id>` for a list path, None for any other path."""
-    parts = [part for part in path.split("/") if part]
-    if parts == ["customers"]:
-        return "customers"
-    if len(parts) == 3 and parts[0] == "customers" and parts[2] == "events":
-        return f"events:{parts[1].lower()}"
-    return None
+def list_key(method: str, path: str) -> str | None:
+    """`<operationId>` plus its path parameters (`listCustomerEvents:<id>`) for a request to a list operation
+    of the spec, None for any other request."""
+    matched = operation_for(method, path)
+    if matched is None or not matched[0].is_list:
+        return None
+    operation, parameters = matched
+    return ":".join([operation.operation_id, *(parameters[name].lower() for name in sorted(parameters))])
 
 
 class CursorPool:

@@ -76,7 +76,7 @@ def _send_issued_cursors(case: schemathesis.Case[Any]) -> None:
     which would read as a valid request rejected. Malformed cursors (negative generation) stay.
     """
     query = case.query
-    key = list_key(case.formatted_path)
+    key = list_key(case.operation.method, case.formatted_path)
     if not query or key is None:
         return
     sent = [name for name in CURSOR_PARAMS if _is_well_formed_cursor(query.get(name))]
@@ -99,7 +99,7 @@ def after_call(
     keep the cursors of list answers, and count the request for the coverage report."""
     COVERAGE.record_generated(case, response.status_code)
     method = case.operation.method.lower()
-    key = list_key(case.formatted_path) if method == "get" else None
+    key = list_key(method, case.formatted_path)
     if key is not None and response.status_code == 200:
         CURSORS.harvest(key, response.headers.get("link", []))
     if method == "post" and case.operation.path == CUSTOMERS_PATH:

@@ -29,6 +29,7 @@ from .contract_checks import (
     deleted_customer_is_not_found,
     error_body_names_its_status_and_request_id,
     get_returns_the_customer_as_last_written,
+    parse_rfc3339,
     update_applies_every_sent_field,
 )
 from .customers_api import ContractViolation
@@ -199,7 +200,7 @@ def _body(content: Any) -> bytes | None:
 
 def _timestamp(value: Any) -> datetime | None:
     try:
-        return datetime.fromisoformat(str(value))
+        return parse_rfc3339(str(value))
     except ValueError:
         return None
 
@@ -306,7 +307,7 @@ def link_sequences(exchanges: Sequence[Exchange]) -> None:
 def _later_write(written: Any, fetched: Any) -> bool:
     """The customer was written again (by someone else) between the update and the get."""
     try:
-        return datetime.fromisoformat(fetched["updated_at"]) > datetime.fromisoformat(written["updated_at"])
+        return parse_rfc3339(fetched["updated_at"]) > parse_rfc3339(written["updated_at"])
     except (KeyError, TypeError, ValueError):
         return False
 

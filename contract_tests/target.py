@@ -16,6 +16,7 @@ import httpx
 import pytest
 
 from .contract_coverage import COVERAGE
+from .spec_contract import accept_header
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback"})
@@ -79,7 +80,8 @@ class ContractTarget:
 
     @property
     def auth_headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.api_key}"}
+        """The key, and the API version the spec names, as the client sends it."""
+        return {"Authorization": f"Bearer {self.api_key}", "Accept": accept_header()}
 
     def describe(self) -> str:
         """One line for the pytest header; the key appears masked."""
@@ -96,7 +98,7 @@ class ContractTarget:
         observers = [COVERAGE.response_observer(self.base_url)] if COVERAGE.active and not for_cleanup else []
         return httpx.Client(
             base_url=self.base_url,
-            headers=self.auth_headers if with_key else None,
+            headers=self.auth_headers if with_key else {"Accept": accept_header()},
             timeout=30.0,
             event_hooks={"request": [*refusal, *pacing], "response": observers},
         )
