@@ -1,4 +1,5 @@
-"""The reference server runs on uvicorn's fast stack (httptools, uvloop) that the `mock` extra installs."""
+"""The reference server runs on uvicorn's fast stack (httptools, uvloop) that the `mock` extra installs,
+behind the guard of `http_guard`."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ import asyncio
 import httpx
 from starlette.applications import Starlette
 from starlette.types import Receive, Scope, Send
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
+from malomo_mock.http_guard import GuardedHttpToolsProtocol
 from malomo_mock.serving import ServerThread, base_url_of, bind_socket, uvicorn_server
 
 
@@ -29,7 +32,8 @@ def test_served_requests_run_on_uvloop() -> None:
     assert answer.text.startswith("uvloop")
 
 
-def test_http_is_parsed_by_httptools() -> None:
+def test_http_is_parsed_by_httptools_behind_the_guard() -> None:
     config = uvicorn_server(Starlette()).config
     config.load()
-    assert config.http_protocol_class.__name__ == "HttpToolsProtocol"
+    assert issubclass(config.http_protocol_class, GuardedHttpToolsProtocol)
+    assert issubclass(config.http_protocol_class, HttpToolsProtocol)

@@ -1,19 +1,25 @@
 """The `malomo-mock` command: serve the reference server until Ctrl-C or SIGTERM.
 
-Bad input (seed file, port in use, page size) is reported as one line on stderr with a non-zero exit.
+Bad input (seed file, port in use, page size) is reported as one line on stderr with a non-zero exit
+(2 for a bad option value).
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import math
 import os
 import signal
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import NoReturn
 
 from malomo_mock import require_mock_extra
+
+MAX_PAGE_SIZE = 1000
 
 
 class _OneLineParser(argparse.ArgumentParser):
@@ -21,19 +27,62 @@ class _OneLineParser(argparse.ArgumentParser):
         self.exit(2, f"malomo-mock: error: {message}\n")
 
 
+def _whole_number(low: int, high: int) -> Callable[[str], int]:
+    """An argparse type: a whole number from `low` to `high`."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be a whole number, not {text[:40]!r}") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"must be between {low} and {high}, not {text[:40]}")
+        return value
+
+    return parse
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, not {text[:40]!r}")
+    return value
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = _OneLineParser(prog="malomo-mock", description="Reference server of the Malomo customer API.")
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     parser.add_argument(
-        "--port", type=int, default=8000, help="port to listen on; 0 picks a free one (default 8000)"
+        "--port",
+        type=_whole_number(0, 65535),
+        default=8000,
+        help="port to listen on; 0 picks a free one (default 8000)",
     )
     parser.add_argument(
         "--api-key",
         help="the secret key clients must send; else $MALOMO_API_KEY; else one is generated and printed",
     )
     parser.add_argument("--db", type=Path, help="SQLite file to persist to (default: in memory)")
-    parser.add_argument("--page-size", type=int, default=25, help="items per list page (default 25)")
+    parser.add_argument(
+        "--page-size",
+        type=_whole_number(1, MAX_PAGE_SIZE),
+        default=25,
+        help=f"items per list page, 1 to {MAX_PAGE_SIZE} (default 25)",
+    )
     parser.add_argument("--seed", type=Path, help="JSON file of customers and events to load at start")
+    parser.add_argument(
+        "--header-timeout",
+        type=_seconds,
+        help="seconds a client has to send a request's headers (default 10)",
+    )
+    parser.add_argument(
+        "--max-connections",
+        type=_whole_number(1, 1_000_000),
+        help="open connections beyond which new ones are answered 503 (default 1000)",
+    )
     return parser
 
 
@@ -49,13 +98,10 @@ def main(argv: list[str] | None = None) -> int:
     except ModuleNotFoundError as exc:
         _fail(str(exc))
     from malomo_mock.app import create_app
+    from malomo_mock.http_guard import DEFAULT_LIMITS
     from malomo_mock.seed_file import SeedError
     from malomo_mock.serving import ServerThread, base_url_of, bind_socket
 
-    if args.page_size < 1:
-        _fail(f"--page-size must be at least 1, not {args.page_size}")
-    if not 0 <= args.port <= 65535:
-        _fail(f"--port must be between 0 and 65535, not {args.port}")
     api_key = args.api_key or os.environ.get("MALOMO_API_KEY") or None
     if api_key is not None and (not api_key.isprintable() or " " in api_key):
         _fail("--api-key must be printable and without spaces")
@@ -75,7 +121,9 @@ def main(argv: list[str] | None = None) -> int:
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda signum, frame: stop.set())
-    server = ServerThread(app, sock)
+    given = {"header_timeout": args.header_timeout, "max_connections": args.max_connections}
+    limits = dataclasses.replace(DEFAULT_LIMITS, **{name: value for name, value in given.items() if value})
+    server = ServerThread(app, sock, limits)
     try:
         server.start()
     except RuntimeError as exc:

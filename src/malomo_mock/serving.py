@@ -1,4 +1,5 @@
-"""Serving the app with uvicorn on a socket bound up front, in a background thread (`running`, the CLI)."""
+"""Serving the app with uvicorn on a socket bound up front, in a background thread (`running`, the CLI),
+behind the limits of `http_guard`."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import uvicorn
 from starlette.types import ASGIApp
 
 from malomo_mock.app import create_app
+from malomo_mock.http_guard import DEFAULT_LIMITS, HttpLimits, guarded_protocol
 
 
 @dataclass(frozen=True)
@@ -46,15 +48,17 @@ def base_url_of(sock: socket.socket) -> str:
     return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
 
-def uvicorn_server(app: ASGIApp) -> uvicorn.Server:
-    """A quiet uvicorn server: no access log, no lifespan, no proxy-header rewriting (nothing in the app reads
-    the client address), signals left to whoever owns the main thread (the CLI or the test process)."""
+def uvicorn_server(app: ASGIApp, limits: HttpLimits = DEFAULT_LIMITS) -> uvicorn.Server:
+    """A quiet uvicorn server on httptools with `limits`: no access log, no lifespan, no proxy-header
+    rewriting (nothing in the app reads the client address), signals left to whoever owns the main thread
+    (the CLI or the test process)."""
     config = uvicorn.Config(
         app,
+        http=guarded_protocol(limits),
         lifespan="off",
         access_log=False,
         log_level="warning",
-        timeout_graceful_shutdown=5,
+        timeout_graceful_shutdown=limits.shutdown_timeout,
         proxy_headers=False,
     )
     server = uvicorn.Server(config)
@@ -65,9 +69,9 @@ def uvicorn_server(app: ASGIApp) -> uvicorn.Server:
 class ServerThread:
     """A uvicorn server running `app` on `sock` in a daemon thread, started and stopped explicitly."""
 
-    def __init__(self, app: ASGIApp, sock: socket.socket) -> None:
+    def __init__(self, app: ASGIApp, sock: socket.socket, limits: HttpLimits = DEFAULT_LIMITS) -> None:
         self._sock = sock
-        self._server = uvicorn_server(app)
+        self._server = uvicorn_server(app, limits)
         self._thread = threading.Thread(target=self._serve, name="malomo-mock", daemon=True)
         self._error: BaseException | None = None
 
@@ -101,6 +105,7 @@ def running(
     db: str | Path | None = None,
     seed: Path | None = None,
     wrap_app: Callable[[ASGIApp], ASGIApp] | None = None,
+    limits: HttpLimits = DEFAULT_LIMITS,
 ) -> Iterator[RunningServer]:
     """Serve a fresh reference server on a free loopback port for the duration of the block.
 
@@ -108,7 +113,7 @@ def running(
     """
     app = create_app(api_key, db=db if db is not None else ":memory:", page_size=page_size, seed=seed)
     sock = bind_socket("127.0.0.1", 0)
-    thread = ServerThread(wrap_app(app) if wrap_app is not None else app, sock)
+    thread = ServerThread(wrap_app(app) if wrap_app is not None else app, sock, limits)
     try:
         thread.start()
         yield RunningServer(base_url=base_url_of(sock), api_key=app.state.api_key)
