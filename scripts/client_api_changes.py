@@ -15,7 +15,8 @@ from pathlib import Path
 
 import griffe
 from openapi_python_client.strings import snake_case
-from wire_changes import Change, Level
+
+from scripts.changes import Change, Level
 
 PACKAGE = "malomo_client"
 

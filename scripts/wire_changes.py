@@ -11,11 +11,10 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from typing import Any, Literal
 
-Level = Literal["breaking", "compatible", "docs"]
-LEVELS: tuple[Level, ...] = ("breaking", "compatible", "docs")
+from scripts.changes import Change, Level
+
 Direction = Literal["request", "response"]
 How = Literal["narrowed", "widened", "changed"]
 Resolve = Callable[[Any], Any]  # a node, its `$ref`s followed
@@ -63,17 +62,6 @@ SCHEMA_KEYWORDS = DOC_KEYS | {
     "readOnly",
     "writeOnly",
 }
-
-
-@dataclass(frozen=True)
-class Change:
-    """One listed change: its level, where it is, what changed, the rule's id and the layer that saw it."""
-
-    level: Level
-    where: str
-    what: str
-    rule: str
-    layer: Literal["wire", "client", "docs"]
 
 
 class SpecError(Exception):
@@ -162,9 +150,11 @@ class WireDiff:
     def _others(self, where: str, old: Any, new: Any, known: Iterable[str]) -> None:
         """Keys no rule here knows: extensions are compatible, any other difference breaks."""
         for key in sorted((old.keys() | new.keys()) - set(known) - DOC_KEYS):
+            if old.get(key) == new.get(key):
+                continue
             if key.startswith("x-"):
                 self._add("compatible", where, f"extension `{key}` changed", "extension-changed")
-            elif old.get(key) != new.get(key):
+            else:
                 shown = f"{_fmt(old.get(key))} → {_fmt(new.get(key))}"
                 what = f"`{key}` changed ({shown}); no rule knows it, so it counts as breaking"
                 self._add("breaking", where, what, "unclassified-change")

@@ -1,22 +1,6 @@
-"""openapi/malomo.yaml as tests read it: the parsed document, and each operation's documented statuses."""
+"""Moved to tests/support/spec_document.py; kept for the modules that still import it by this name."""
 
-from __future__ import annotations
+from support import SPEC_PATH
+from support.spec_document import METHODS, SPEC, documented_statuses
 
-from pathlib import Path
-from typing import Any
-
-import yaml
-
-SPEC_PATH = Path(__file__).resolve().parent.parent / "openapi" / "malomo.yaml"
-SPEC: dict[str, Any] = yaml.safe_load(SPEC_PATH.read_text(encoding="utf-8"))
-METHODS = ("get", "put", "post", "delete", "patch")
-
-
-def documented_statuses() -> dict[tuple[str, str], set[int]]:
-    """(METHOD, path as the spec writes it) of every operation, with the statuses it documents."""
-    return {
-        (method.upper(), path): {int(status) for status in operation["responses"]}
-        for path, item in SPEC["paths"].items()
-        for method, operation in item.items()
-        if method in METHODS
-    }
+__all__ = ["METHODS", "SPEC", "SPEC_PATH", "documented_statuses"]

@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 import yaml
 
+from scripts import generate
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "scripts"))
-import generate  # noqa: E402
 
 
 @pytest.fixture

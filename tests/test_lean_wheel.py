@@ -12,7 +12,8 @@ import tomllib
 from pathlib import Path
 
 import pytest
-from wheel_builds import ROOT, install_wheel
+from support import ROOT
+from support.wheel_builds import install_wheel
 
 from malomo_mock import RunningServer
 

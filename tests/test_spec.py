@@ -11,7 +11,7 @@ import httpx
 import pytest
 from openapi_schema_validator import OAS30Validator
 from openapi_spec_validator import validate
-from spec_document import METHODS, SPEC
+from support.spec_document import METHODS, SPEC
 
 from malomo_client import AuthenticatedClient, Client
 

@@ -1,4 +1,4 @@
-"""scripts/spec_diff.py: the corpus of spec edits in tests/spec_edits/, bad input, and the version check.
+"""scripts/spec_diff.py: the corpus of spec edits in tests/spec_edits/, bad input and the reports.
 
 Each edit file holds a JSON Patch (RFC 6902) of openapi/malomo.yaml, the level the edit must get
 overall, the highest level each layer must report (`none`: the layer sees nothing; a layer left
@@ -7,78 +7,44 @@ out is not pinned) and rules that must be among the findings.
 
 from __future__ import annotations
 
-import copy
 import json
-import subprocess
-import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import griffe
+import jsonpatch
 import pytest
 import yaml
+from support import ROOT, SPEC_PATH
 
-ROOT = Path(__file__).resolve().parent.parent
-SPEC = ROOT / "openapi" / "malomo.yaml"
+from scripts import client_api_changes, spec_diff
+from scripts.changes import Change
+from scripts.reports import changelog_entry, markdown_report
+from scripts.spec_comparison import SpecSource, compare, spec_source
+
+SPEC = SPEC_PATH
 EDITS = sorted((ROOT / "tests" / "spec_edits").glob("*.yaml"))
 RANK = {"none": 0, "docs": 1, "compatible": 2, "breaking": 3}
 
-sys.path.insert(0, str(ROOT / "scripts"))
-import client_api_changes  # noqa: E402
-import spec_diff  # noqa: E402
-from wire_changes import Change  # noqa: E402
-
-
-def _pointer(path: str) -> list[str]:
-    return [part.replace("~1", "/").replace("~0", "~") for part in path.split("/")[1:]]
-
-
-def _parent(document: Any, parts: list[str]) -> Any:
-    for part in parts[:-1]:
-        document = document[int(part)] if isinstance(document, list) else document[part]
-    return document
-
 
 def apply_patch(document: Any, patch: list[dict[str, Any]]) -> Any:
-    """The RFC 6902 operations the corpus uses: add, remove, replace, move."""
-    document = copy.deepcopy(document)
-    for op in patch:
-        parts = _pointer(op["path"])
-        if op["op"] == "move":
-            source = _pointer(op["from"])
-            holder = _parent(document, source)
-            value = holder.pop(int(source[-1]) if isinstance(holder, list) else source[-1])
-            op = {"op": "add", "path": op["path"], "value": value}
-        target, key = _parent(document, parts), parts[-1]
-        if op["op"] == "remove":
-            del target[int(key) if isinstance(target, list) else key]
-        elif isinstance(target, list):
-            if key == "-":
-                target.append(op["value"])
-            elif op["op"] == "add":
-                target.insert(int(key), op["value"])
-            else:
-                target[int(key)] = op["value"]
-        else:
-            if op["op"] == "replace":
-                assert key in target, f"replace of a missing {op['path']}"
-            target[key] = op["value"]
-    return document
+    """A copy of `document` with the RFC 6902 patch applied."""
+    return jsonpatch.apply_patch(document, patch)
 
 
 @pytest.fixture(scope="module")
-def base() -> Iterator[spec_diff.SpecSource]:
-    with spec_diff.spec_source(str(SPEC)) as source:
+def base() -> Iterator[SpecSource]:
+    with spec_source(str(SPEC)) as source:
         yield source
 
 
-def diff_of(base: spec_diff.SpecSource, edited: Any, tmp_path: Path) -> list[Change]:
+def diff_of(base: SpecSource, edited: Any, tmp_path: Path) -> list[Change]:
     path = tmp_path / "edited.yaml"
     path.write_text(yaml.safe_dump(edited, sort_keys=False))
-    with spec_diff.spec_source(str(path)) as new:
-        return spec_diff.compare(base, new)
+    with spec_source(str(path)) as new:
+        return compare(base, new)
 
 
 def highest(changes: list[Change], layers: set[str]) -> str:
@@ -96,7 +62,7 @@ def test_the_corpus_covers_every_level_and_both_disagreements() -> None:
 
 
 @pytest.mark.parametrize("edit", EDITS, ids=[path.stem for path in EDITS])
-def test_spec_edit_is_classified(edit: Path, base: spec_diff.SpecSource, tmp_path: Path) -> None:
+def test_spec_edit_is_classified(edit: Path, base: SpecSource, tmp_path: Path) -> None:
     case = yaml.safe_load(edit.read_text())
     changes = diff_of(base, apply_patch(base.document, case["patch"]), tmp_path)
     listing = "\n".join(f"{c.level} {c.layer} {c.rule}: {c.where}: {c.what}" for c in changes)
@@ -182,9 +148,10 @@ def test_git_ref_reads_the_spec_at_that_commit(cli: Callable[..., CliRun]) -> No
     assert "breaking" in json.loads(result.stdout)
 
 
-def test_changelog_draft_marks_breaking_changes(base: spec_diff.SpecSource, tmp_path: Path) -> None:
+def test_changelog_draft_marks_breaking_changes(base: SpecSource, tmp_path: Path) -> None:
     edited = apply_patch(base.document, [{"op": "remove", "path": "/paths/~1customers~1{id}/delete"}])
-    entry = spec_diff.changelog_entry("0.3.0", diff_of(base, edited, tmp_path))
+    entry = changelog_entry("0.3.0", diff_of(base, edited, tmp_path))
+    assert entry is not None
     assert entry.startswith("## [0.3.0] - ")
     removed = entry[entry.index("### Removed") :]
     assert "- **Breaking:** `deleteCustomer (DELETE /customers/{id})`: operation removed" in removed
@@ -200,110 +167,6 @@ def test_a_changed_method_is_named_once_with_its_class() -> None:
     ):
         changes = client_api_changes._breakages(old, new, renamed={})
     assert [c.where for c in changes] == ["pkg.Client.with_headers"]
-
-
-# -- the version check ---------------------------------------------------------------------------
-
-
-def _git(repo: Path, *args: str) -> None:
-    subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True)
-
-
-@pytest.fixture
-def repo(tmp_path: Path) -> Path:
-    """A git repository holding the parts of this checkout that the version check reads."""
-    for folder in ("openapi", "scripts"):
-        subprocess.run(["cp", "-r", str(ROOT / folder), str(tmp_path / folder)], check=True)
-    for name in ("pyproject.toml", "CHANGELOG.md"):
-        (tmp_path / name).write_bytes((ROOT / name).read_bytes())
-    _git(tmp_path, "init", "-q")
-    _git(tmp_path, "add", ".")
-    _git(tmp_path, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "base")
-    return tmp_path
-
-
-def _version(repo: Path) -> str:
-    return spec_diff.project_version((repo / "pyproject.toml").read_text(), "pyproject.toml")
-
-
-def _edit_and_bump(repo: Path, version: str | None) -> None:
-    spec = repo / "openapi" / "malomo.yaml"
-    spec.write_text(spec.read_text().replace("maxLength: 255", "maxLength: 100"))
-    if version is not None:
-        pyproject = repo / "pyproject.toml"
-        pyproject.write_text(
-            pyproject.read_text().replace(f'version = "{_version(repo)}"', f'version = "{version}"')
-        )
-        changelog = repo / "CHANGELOG.md"
-        changelog.write_text(changelog.read_text() + f"\n## [{version}] - 2026-11-28\n")
-
-
-@pytest.fixture
-def check_version(
-    repo: Path, monkeypatch: pytest.MonkeyPatch, cli: Callable[..., CliRun]
-) -> Callable[[], CliRun]:
-    """`spec_diff.py --check-version git:HEAD` in `repo`, run in this process with the script's repository
-    pointed at `repo`; test_version_check_passes_when_the_base_does_not_exist runs the script there."""
-    monkeypatch.setattr(spec_diff, "ROOT", repo)
-    monkeypatch.setattr(spec_diff, "SPEC", repo / "openapi" / "malomo.yaml")
-    return lambda: cli("--check-version", "git:HEAD")
-
-
-def test_version_check_fails_on_a_breaking_edit_without_a_major_bump(
-    repo: Path, check_version: Callable[[], CliRun]
-) -> None:
-    current = spec_diff.parse_version("pyproject.toml", _version(repo))
-    _edit_and_bump(repo, f"{current[0]}.{current[1]}.{current[2] + 1}")
-    result = check_version()
-    assert result.returncode == 1
-    assert "is breaking and needs a major bump" in result.stderr
-
-
-def test_version_check_passes_on_a_breaking_edit_with_a_major_bump(
-    repo: Path, check_version: Callable[[], CliRun]
-) -> None:
-    current = spec_diff.parse_version("pyproject.toml", _version(repo))
-    _edit_and_bump(repo, f"{current[0] + 1}.0.0")
-    result = check_version()
-    assert result.returncode == 0, result.stdout + result.stderr
-
-
-def test_version_check_wants_a_changelog_entry_for_the_new_version(
-    repo: Path, check_version: Callable[[], CliRun]
-) -> None:
-    pyproject = repo / "pyproject.toml"
-    pyproject.write_text(pyproject.read_text().replace('version = "', 'version = "9', 1))
-    result = check_version()
-    assert result.returncode == 1
-    assert "CHANGELOG.md has no entry" in result.stderr
-
-
-def test_version_check_passes_when_the_base_does_not_exist(repo: Path) -> None:
-    result = subprocess.run(
-        [sys.executable, str(repo / "scripts" / "spec_diff.py"), "--check-version", "git:HEAD~1"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stderr
-    assert "nothing to compare" in result.stdout
-
-
-@pytest.mark.parametrize(
-    ("old", "new", "needed", "enough"),
-    [
-        ((0, 2, 0), (0, 3, 0), "breaking", True),
-        ((0, 2, 0), (0, 2, 1), "breaking", False),
-        ((1, 4, 2), (1, 5, 0), "breaking", False),
-        ((1, 4, 2), (2, 0, 0), "breaking", True),
-        ((1, 4, 2), (1, 4, 3), "compatible", False),
-        ((1, 4, 2), (1, 5, 0), "compatible", True),
-        ((1, 4, 2), (1, 4, 2), "none", True),
-        ((1, 4, 2), (1, 4, 1), "none", False),
-    ],
-)
-def test_bump_rules(old: tuple[int, int, int], new: tuple[int, int, int], needed: str, enough: bool) -> None:
-    assert spec_diff.bump_is_enough(old, new, needed) is enough
 
 
 README_EDIT: list[dict[str, Any]] = [
@@ -329,8 +192,8 @@ README_EDIT: list[dict[str, Any]] = [
 
 
 def test_the_readme_shows_the_real_report_of_its_example_edit(
-    base: spec_diff.SpecSource, tmp_path: Path
+    base: SpecSource, tmp_path: Path
 ) -> None:
     changes = diff_of(base, apply_patch(base.document, README_EDIT), tmp_path)
-    report = spec_diff.markdown_report("openapi/malomo.yaml", "edited.yaml", changes)
+    report = markdown_report("openapi/malomo.yaml", "edited.yaml", changes)
     assert report.strip() in (ROOT / "README.md").read_text()

@@ -1,0 +1,51 @@
+"""Scratch git repositories holding the parts of this checkout that the version check reads."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+from support import ROOT
+
+AUTHOR = ("-c", "user.name=t", "-c", "user.email=t@example.com")
+
+
+def git(repo: Path, *args: str) -> str:
+    command = ["git", "-C", str(repo), *AUTHOR, *args]
+    return subprocess.run(command, check=True, capture_output=True, text=True).stdout.strip()
+
+
+BASE_VERSION = "0.3.0"
+
+
+def scratch_repo(into: Path) -> Path:
+    """A new repository at `into` with one commit: openapi/, scripts/, pyproject.toml and CHANGELOG.md,
+    at version BASE_VERSION whatever this checkout's version is."""
+    for folder in ("openapi", "scripts"):
+        shutil.copytree(ROOT / folder, into / folder, ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("pyproject.toml", "CHANGELOG.md"):
+        shutil.copy(ROOT / name, into / name)
+    set_version(into, BASE_VERSION)
+    git(into, "init", "-q")
+    git(into, "add", ".")
+    git(into, "commit", "-qm", "base")
+    return into
+
+
+def set_version(repo: Path, version: str, changelog: bool = True) -> None:
+    """Write `version` into pyproject.toml and, with `changelog`, add its CHANGELOG.md entry."""
+    pyproject = repo / "pyproject.toml"
+    text = pyproject.read_text()
+    start = text.index('\nversion = "') + len('\nversion = "')
+    pyproject.write_text(text[:start] + version + text[text.index('"', start) :])
+    if changelog:
+        with (repo / "CHANGELOG.md").open("a") as entry:
+            entry.write(f"\n## [{version}] - 2026-12-01\n\n### Changed\n- Release {version}.\n")
+
+
+def edit_spec(repo: Path, old: str, new: str) -> None:
+    spec = repo / "openapi" / "malomo.yaml"
+    text = spec.read_text()
+    assert old in text, old
+    spec.write_text(text.replace(old, new))

@@ -1,0 +1,57 @@
+"""The wheel a user installs, installed into a fresh virtualenv with uv (seconds, from its cache), for
+test_lean_wheel.py and test_contract_package.py.
+
+The wheel is built as the release workflow builds it: an sdist from a copy of the package sources, then
+the wheel from that sdist, so a file the sdist leaves out fails here too. With `MALOMO_WHEEL=PATH` (the
+release workflow) that wheel is installed instead. Nothing is compiled at install: the runs compile the
+modules they import, about a third of them."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from support import ROOT
+
+UV = shutil.which("uv", path=str(Path(sys.executable).parent)) or shutil.which("uv")
+PACKAGE_FILES = ("pyproject.toml", "setup.py", "README.md")
+# contract_tests/malomo.yaml is a symlink to openapi/malomo.yaml: the copy holds the file itself.
+PACKAGE_FOLDERS = ("src", "generated", "contract_tests")
+
+
+def build_distributions(work: Path) -> Path:
+    """Build the sdist and, from it, the wheel under `work`; the folder holding both."""
+    if UV is None:
+        raise RuntimeError("uv is needed to build and install the wheel (it is in the dev extra)")
+    source = work / "source"
+    source.mkdir()
+    for name in PACKAGE_FILES:
+        shutil.copy(ROOT / name, source / name)
+    for folder in PACKAGE_FOLDERS:
+        shutil.copytree(
+            ROOT / folder, source / folder, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info")
+        )
+    subprocess.run([UV, "build", "--quiet", "--out-dir", str(work / "dist"), str(source)], check=True)
+    return work / "dist"
+
+
+def install_wheel(work: Path, extras: str = "") -> Path:
+    """Install the wheel (built under `work`, or $MALOMO_WHEEL) with `extras` (e.g. "contract") into a
+    new virtualenv under `work`; the virtualenv's folder."""
+    if UV is None:
+        raise RuntimeError("uv is needed to build and install the wheel (it is in the dev extra)")
+    given = os.environ.get("MALOMO_WHEEL")
+    if given:
+        wheel = Path(given).resolve()
+    else:
+        (wheel,) = build_distributions(work).glob("*.whl")
+    venv = work / "venv"
+    subprocess.run([UV, "venv", "--quiet", "--python", sys.executable, str(venv)], check=True)
+    requirement = f"{wheel}[{extras}]" if extras else str(wheel)
+    subprocess.run(
+        [UV, "pip", "install", "--quiet", "--python", str(venv / "bin" / "python"), requirement], check=True
+    )
+    return venv
