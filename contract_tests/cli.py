@@ -7,6 +7,7 @@ answer, a refused key, a wrong base URL, not the Malomo API, the server lost mid
 from __future__ import annotations
 
 import argparse
+import importlib
 import importlib.metadata
 import importlib.util
 import os
@@ -158,10 +159,11 @@ class RunWatch:
                 xml.add_global_property(name, value)
 
     def pytest_deselected(self, items: list[pytest.Item]) -> None:
-        from .contract_coverage import COVERAGE
-
-        if COVERAGE.active:
-            COVERAGE.summary.outcomes["deselected"] += len(items)
+        # The collector as pytest imported the suite: under the folder's name (`contract_tests` in the
+        # checkout), which is not this module's package name there (`malomo_contract`).
+        coverage = importlib.import_module(f"{PACKAGE_DIR.name}.contract_coverage").COVERAGE
+        if coverage.active:
+            coverage.summary.outcomes["deselected"] += len(items)
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         if report.when == "call":

@@ -1,6 +1,7 @@
-"""The coverage report of one run (`--report PATH`, `--report-md PATH`): an operation-by-status matrix, then
-per operation the cases sent, statuses seen, checks run and each failure's `curl` line. The HTML is one
-self-contained file (inline CSS, no script) whose tables carry `data-*` attributes for tools and tests.
+"""The coverage report of one run (`--report PATH`, `--report-md PATH`): the failures first, an
+operation-by-status matrix, then per operation the cases sent, statuses seen, checks run and each failure's
+`curl` line. The HTML is one self-contained file (inline CSS, no script) whose tables carry `data-*`
+attributes for tools and tests.
 """
 
 from __future__ import annotations
@@ -17,17 +18,32 @@ NEVER = "never"
 FAILED = "failed"
 NOT_DOCUMENTED = "not-documented"
 UNDOCUMENTED = "undocumented"
-MARKDOWN_SYMBOLS = {OBSERVED: "✅", NEVER: "⬜", FAILED: "❌", UNDOCUMENTED: "❌"}
+REFUSED = "refused"
+# The answer to a method the spec does not declare on a path: schemathesis sends such probes, and this
+# status is the right answer to them (a declared method answered so fails a check, and shows as failed).
+METHOD_NOT_ALLOWED = 405
+MARKDOWN_SYMBOLS = {OBSERVED: "✅", NEVER: "⬜", FAILED: "❌", UNDOCUMENTED: "⚠️", REFUSED: "🔘"}
+HTML_SYMBOLS = {
+    OBSERVED: "&check;",
+    NEVER: "&ndash;",
+    FAILED: "&cross;",
+    UNDOCUMENTED: "!",
+    REFUSED: "&empty;",
+}
 STATE_TEXT = {
     OBSERVED: "observed",
-    NEVER: "never observed",
-    FAILED: "a check failed",
-    UNDOCUMENTED: "undocumented status",
+    NEVER: "documented, never observed",
+    FAILED: "a check failed on this response",
+    UNDOCUMENTED: "undocumented status seen, no check failed on it",
+    REFUSED: "an undeclared method, correctly refused",
 }
+# Worst first: the state an undocumented-statuses cell takes from the statuses in it.
+SEVERITY = (FAILED, UNDOCUMENTED, REFUSED)
 
 STYLE = """
 :root { --ok: #1b5e20; --ok-bg: #c8e6c9; --never-bg: #fff3c4; --never: #6d5700; --bad: #b71c1c;
-  --bad-bg: #ffcdd2; --line: #d0d7de; --muted: #57606a; }
+  --bad-bg: #ffcdd2; --warn: #8a4600; --warn-bg: #ffe0b2; --refused-bg: #eceff3; --line: #d0d7de;
+  --muted: #57606a; }
 * { box-sizing: border-box; }
 body { font: 15px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; margin: 0 auto; padding: 24px;
   max-width: 1200px; color: #1f2328; }
@@ -47,12 +63,20 @@ table.matrix td { text-align: center; min-width: 58px; font-variant-numeric: tab
 table.matrix th[scope=row] { white-space: nowrap; }
 td.observed { background: var(--ok-bg); color: var(--ok); }
 td.never { background: var(--never-bg); color: var(--never); }
-td.failed, td.undocumented { background: var(--bad-bg); color: var(--bad); font-weight: 600; }
+td.failed, span.failed { background: var(--bad-bg); color: var(--bad); font-weight: 600; }
+td.undocumented, span.undocumented { background: var(--warn-bg); color: var(--warn); font-weight: 600; }
+td.refused, span.refused { background: var(--refused-bg); color: var(--muted); }
+td span { padding: 0 4px; border-radius: 3px; white-space: nowrap; }
 td.not-documented { background: repeating-linear-gradient(45deg, #fff, #fff 4px, #f3f4f6 4px, #f3f4f6 8px); }
 .legend span { display: inline-block; padding: 0 8px; margin-right: 6px; border-radius: 4px; }
 .legend .observed { background: var(--ok-bg); color: var(--ok); }
 .legend .never { background: var(--never-bg); color: var(--never); }
 .legend .failed { background: var(--bad-bg); color: var(--bad); }
+.legend .undocumented { background: var(--warn-bg); color: var(--warn); }
+.legend .refused { background: var(--refused-bg); color: var(--muted); }
+#failures { border: 2px solid var(--bad); border-radius: 8px; padding: 4px 16px; margin: 16px 0; }
+#failures h2 { margin-top: 8px; border: 0; color: var(--bad); }
+#failures li { margin: 3px 0; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
 tr.failing td { background: #fff5f5; }
 a { color: #0969da; }
@@ -79,14 +103,27 @@ def _anchor(operation: OperationCoverage) -> str:
     return "op-" + re.sub(r"[^A-Za-z0-9_-]+", "-", name).strip("-")
 
 
+def _undocumented_state(operation: OperationCoverage, status: int) -> str:
+    if status in operation.failed_statuses:
+        return FAILED
+    return REFUSED if status == METHOD_NOT_ALLOWED else UNDOCUMENTED
+
+
 def _verdict(coverage: ContractCoverage) -> tuple[bool, str]:
     outcomes = coverage.summary.outcomes
     failures = outcomes["failed"] + outcomes["error"]
     if coverage.summary.exit_status == 0:
-        return True, "Contract held"
+        untested = _untested(coverage)
+        return True, f"Contract held for the tests that ran ({untested})" if untested else "Contract held"
     if failures:
         return False, f"Contract broken: {failures} test{'s' * (failures != 1)} failed"
     return False, f"The run did not complete (exit status {coverage.summary.exit_status})"
+
+
+def _untested(coverage: ContractCoverage) -> str:
+    """'3 skipped, 26 deselected' when some of the suite's tests did not run; '' when all did."""
+    outcomes = coverage.summary.outcomes
+    return ", ".join(f"{outcomes[name]} {name}" for name in ("skipped", "deselected") if outcomes[name])
 
 
 def _facts(coverage: ContractCoverage) -> list[tuple[str, str]]:
@@ -113,13 +150,32 @@ def _status_rows(operation: OperationCoverage) -> list[tuple[str, str, int, str]
         (key, "documented", operation.observed(key), _state(operation, key)) for key in operation.documented
     ]
     undocumented = operation.undocumented().items()
-    return rows + [(str(status), "not documented", count, UNDOCUMENTED) for status, count in undocumented]
+    return rows + [
+        (str(status), "not documented", count, _undocumented_state(operation, status))
+        for status, count in undocumented
+    ]
+
+
+def _failure_index(coverage: ContractCoverage) -> list[tuple[int, str | None, FailureRecord]]:
+    """(number, operation label or None, record) of every failure, in report order."""
+    records: list[tuple[str | None, FailureRecord]] = [
+        (operation.label, record)
+        for operation in coverage.operations.values()
+        for record in operation.failure_list()
+    ]
+    records += [(None, record) for record in coverage.unattributed]
+    return [(number, label, record) for number, (label, record) in enumerate(records, 1)]
 
 
 def _numbered_failures(coverage: ContractCoverage) -> dict[int, int]:
     """id(record) -> its number in the report, in report order."""
-    records = [record for op in coverage.operations.values() for record in op.failure_list()]
-    return {id(record): number for number, record in enumerate([*records, *coverage.unattributed], 1)}
+    return {id(record): number for number, _, record in _failure_index(coverage)}
+
+
+def _failure_summary(label: str | None, record: FailureRecord) -> str:
+    """One line naming a failure: its check, where, and what."""
+    status = f" (status {record.status})" if record.status is not None else ""
+    return f"{record.check} on {label or 'no single operation'}: {record.title}{status}"
 
 
 # HTML
@@ -143,6 +199,7 @@ def render_html(coverage: ContractCoverage) -> str:
         '<dl class="facts">',
         *(f"<dt>{escape(name)}</dt><dd>{escape(value)}</dd>" for name, value in _facts(coverage)),
         "</dl></header>",
+        *_failure_index_html(coverage),
         '<section id="matrix"><h2>Operations &times; statuses</h2>',
         '<table class="matrix"><thead><tr><th>operation</th>',
         *(f'<th scope="col">{escape(key)}</th>' for key in columns),
@@ -163,21 +220,17 @@ def render_html(coverage: ContractCoverage) -> str:
                 continue
             state = _state(operation, key)
             seen = operation.observed(key)
-            symbol = {OBSERVED: "&check;", NEVER: "&ndash;", FAILED: "&cross;"}[state]
+            title = f"{key}: {STATE_TEXT[state]}, seen {seen} times"
             parts.append(
                 f'<td class="{state}" data-status="{escape(key)}" data-state="{state}" '
-                f'title="{escape(key)}: {state}, seen {seen} times">{symbol} {seen}</td>'
+                f'title="{escape(title)}">{HTML_SYMBOLS[state]} {seen}</td>'
             )
-        undocumented = operation.undocumented()
-        cell = ", ".join(f"{status} &times;{count}" for status, count in undocumented.items())
-        state = UNDOCUMENTED if undocumented else NOT_DOCUMENTED
-        parts.append(f'<td class="{state}" data-state="{state}">{cell}</td></tr>')
+        parts.append(_undocumented_cell(operation))
     parts += [
         "</tbody></table>",
-        '<p class="legend"><span class="observed">&check; observed</span>'
-        '<span class="never">&ndash; documented, never observed</span>'
-        '<span class="failed">&cross; a check failed on it, or undocumented</span> numbers: '
-        "responses seen; hatched: not documented for that operation.</p></section>",
+        '<p class="legend">',
+        *(f'<span class="{state}">{HTML_SYMBOLS[state]} {STATE_TEXT[state]}</span>' for state in STATE_TEXT),
+        "<br>Numbers: responses seen; hatched: not documented for that operation.</p></section>",
     ]
     for operation in coverage.operations.values():
         parts.append(_operation_html(operation, numbers))
@@ -187,6 +240,37 @@ def render_html(coverage: ContractCoverage) -> str:
         parts.append("</section>")
     parts.append("</body></html>\n")
     return "\n".join(parts)
+
+
+def _failure_index_html(coverage: ContractCoverage) -> list[str]:
+    """The list at the top of the page: every failure in one line, linking to its details."""
+    index = _failure_index(coverage)
+    if not index:
+        return []
+    return [
+        f'<section id="failures"><h2>Failures ({len(index)})</h2><ol class="failure-index">',
+        *(
+            f'<li value="{number}" data-failure="{number}"><a href="#failure-{number}">#{number}</a> '
+            f"{escape(_failure_summary(label, record))}</li>"
+            for number, label, record in index
+        ),
+        "</ol></section>",
+    ]
+
+
+def _undocumented_cell(operation: OperationCoverage) -> str:
+    """The matrix cell of the statuses the spec does not document for `operation`, each with its state."""
+    spans = []
+    states = set()
+    for status, count in operation.undocumented().items():
+        state = _undocumented_state(operation, status)
+        states.add(state)
+        spans.append(
+            f'<span class="{state}" data-status="{status}" data-state="{state}" title="{status}: '
+            f'{STATE_TEXT[state]}">{HTML_SYMBOLS[state]} {status} &times;{count}</span>'
+        )
+    worst = next((state for state in SEVERITY if state in states), NOT_DOCUMENTED)
+    return f'<td class="{worst}" data-state="{worst}">{" ".join(spans)}</td></tr>'
 
 
 def _operation_html(operation: OperationCoverage, numbers: dict[int, int]) -> str:
@@ -268,6 +352,12 @@ def render_markdown(coverage: ContractCoverage) -> str:
         f"## Malomo contract coverage: {'✅' if held else '❌'} {verdict}",
         "",
         *(f"- **{name}**: {_md_text(value)}" for name, value in _facts(coverage)),
+    ]
+    index = _failure_index(coverage)
+    if index:
+        lines += ["", f"### ❌ Failures ({len(index)})", ""]
+        lines += [f"{number}. {_md_text(_failure_summary(label, record))}" for number, label, record in index]
+    lines += [
         "",
         "| operation | " + " | ".join(columns) + " | undocumented |",
         "| --- |" + " :---: |" * len(columns) + " --- |",
@@ -280,13 +370,14 @@ def render_markdown(coverage: ContractCoverage) -> str:
             for key in columns
         ]
         undocumented = ", ".join(
-            f"❌ {status} x{count}" for status, count in operation.undocumented().items()
+            f"{MARKDOWN_SYMBOLS[_undocumented_state(operation, status)]} {status} x{count}"
+            for status, count in operation.undocumented().items()
         )
         lines.append(f"| `{operation.label}` | " + " | ".join(cells) + f" | {undocumented} |")
     lines += [
         "",
-        "✅ observed · ⬜ documented, never observed · ❌ a check failed on it · blank: not documented · "
-        "numbers: responses seen",
+        " · ".join(f"{MARKDOWN_SYMBOLS[state]} {text}" for state, text in STATE_TEXT.items())
+        + " · blank: not documented · numbers: responses seen",
     ]
     for operation in coverage.operations.values():
         lines += ["", *_operation_markdown(operation, numbers)]
