@@ -4,8 +4,10 @@ records what it received without the key, and it answers as a real `malomo-mock`
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -35,6 +37,15 @@ def test_503_then_200_is_retried_and_succeeds(fake: Fake) -> None:
     with fake.client() as client:
         assert malomo.call(get_customer, customer.id, client=client) == customer
     assert operations_received(fake) == ["getCustomer", "getCustomer"]
+
+
+def test_the_runtime_records_each_attempt_the_fake_answered(fake: Fake, tmp_path: Path) -> None:
+    customer = fake.add_customer(email="recorded@example.com")
+    fake.fail("getCustomer", status=503, retry_after=0)
+    with fake.client(record_to=tmp_path / "fake.har") as client:
+        malomo.call(get_customer, customer.id, client=client)
+    entries = json.loads((tmp_path / "fake.har").read_text())["log"]["entries"]
+    assert [entry["response"]["status"] for entry in entries] == [503, 200]
 
 
 def test_three_503s_raise_server_error_with_the_answers_request_id(fake: Fake) -> None:
