@@ -1,10 +1,12 @@
 """malomo: the hand-written client runtime over the generated malomo_client package.
 
+Malomo / AsyncMalomo are the resource-style clients (``client.customers.create(...)``). The low-level API:
 connect() builds a configured client; call()/acall() run any generated operation and raise typed
 errors; paginate()/apaginate() iterate every item of a list operation. Errors: see malomo._errors.
 RecordingTransport/AsyncRecordingTransport write traffic to a HAR file (``connect(record_to=PATH)``).
 """
 
+from ._client import AsyncMalomo, Malomo, RawResponse, RequestOptions
 from ._client_factory import MalomoClient, connect
 from ._errors import (
     APIConnectionError,
@@ -18,7 +20,7 @@ from ._errors import (
     ServerError,
 )
 from ._operation_calls import acall, call
-from ._pagination import apaginate, paginate
+from ._pagination import AsyncPage, SyncPage, apaginate, paginate
 from ._recording import AsyncRecordingTransport, HarRecorder, RecordingTransport
 from ._retry_transport import AsyncRetryTransport, RetryPolicy, RetryTransport
 from ._version import VERSION as __version__
@@ -26,20 +28,26 @@ from ._version import VERSION as __version__
 __all__ = [
     "APIConnectionError",
     "APITimeoutError",
+    "AsyncMalomo",
+    "AsyncPage",
     "AsyncRecordingTransport",
     "AsyncRetryTransport",
     "AuthenticationError",
     "BadRequestError",
     "HarRecorder",
+    "Malomo",
     "MalomoClient",
     "MalomoError",
     "NotFoundError",
     "PaginationLoopError",
     "RateLimitError",
+    "RawResponse",
     "RecordingTransport",
+    "RequestOptions",
     "RetryPolicy",
     "RetryTransport",
     "ServerError",
+    "SyncPage",
     "__version__",
     "acall",
     "apaginate",

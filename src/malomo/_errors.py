@@ -166,9 +166,9 @@ def unexpected_status(response: httpx.Response) -> MalomoError:
     return _about(response, "unexpected_status", message)
 
 
-def invalid_link(response: httpx.Response, target: str) -> MalomoError:
+def invalid_link(response: httpx.Response, target: str, rel: str = "next") -> MalomoError:
     """A `Link: rel="next"` target without a cursor: following it would restart or cut the walk."""
-    return _about(response, "invalid_link", f'the Link rel="next" target {target!r} has no `next` cursor')
+    return _about(response, "invalid_link", f'the Link rel="{rel}" target {target!r} has no `{rel}` cursor')
 
 
 def pagination_loop(response: httpx.Response, operation: str, pages: int) -> MalomoError:

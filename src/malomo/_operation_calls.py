@@ -10,6 +10,7 @@ tests of this module fail if an upgrade renames them.
 
 from __future__ import annotations
 
+import inspect
 import sys
 from collections.abc import Awaitable, Callable
 from types import ModuleType
@@ -44,16 +45,41 @@ def operation_module(operation: object) -> ModuleType:
     return module
 
 
+def operation_name(module: ModuleType) -> str:
+    return module.__name__.rpartition(".")[2]
+
+
+def build_request(module: ModuleType, args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict[str, Any]:
+    """The keyword arguments of ``httpx.Client.request`` for this operation; a wrong argument is a
+    TypeError that names the operation and the argument (never the generated ``_get_kwargs``)."""
+    try:
+        return dict(module._get_kwargs(*args, **kwargs))
+    except (TypeError, AttributeError) as exc:
+        name = operation_name(module)
+        signature = inspect.signature(module._get_kwargs)
+        try:
+            bound = signature.bind(*args, **kwargs)
+        except TypeError as wrong:
+            raise TypeError(f"{name}(): {wrong}") from None
+        body = bound.arguments.get("body")
+        wanted = signature.parameters["body"].annotation if "body" in signature.parameters else None
+        if body is not None and wanted is not None and type(body).__name__ not in str(wanted):
+            raise TypeError(f"{name}(): body must be a {wanted}, got {type(body).__name__}") from None
+        raise TypeError(f"{name}(): {exc}") from exc
+
+
 def _request(module: ModuleType, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
     """The client, and the keyword arguments of ``httpx.Client.request`` for this call."""
     options = dict(kwargs)
     client = options.pop("client", None)
     if client is None:
-        raise TypeError("client= is required (e.g. client=malomo.connect(api_key))")
-    return client, module._get_kwargs(*args, **options)
+        raise TypeError(
+            f"{operation_name(module)}(): client= is required (e.g. client=malomo.connect(api_key))"
+        )
+    return client, build_request(module, args, options)
 
 
-def _success_value(module: ModuleType, client: Any, response: httpx.Response) -> Any:
+def success_value(module: ModuleType, client: Any, response: httpx.Response) -> Any:
     """The parsed body of a 2xx answer; the typed error for any other answer."""
     if not response.is_success:
         raise error_from_response(response)
@@ -68,7 +94,7 @@ def _success_value(module: ModuleType, client: Any, response: httpx.Response) ->
     return parsed
 
 
-def _with_full_url(base_url: httpx.URL, request: dict[str, Any]) -> dict[str, Any]:
+def with_full_url(base_url: httpx.URL, request: dict[str, Any]) -> dict[str, Any]:
     """``request`` with its ``params`` and ``base_url`` folded into one URL string, built as httpx builds it.
 
     httpx parses the URL twice more to add ``params=`` and twice more to join a relative URL onto
@@ -89,10 +115,10 @@ def send(module: ModuleType, args: tuple[Any, ...], kwargs: dict[str, Any]) -> t
     client, request = _request(module, args, kwargs)
     httpx_client = client.get_httpx_client()
     try:
-        response = httpx_client.request(**_with_full_url(httpx_client.base_url, request))
+        response = httpx_client.request(**with_full_url(httpx_client.base_url, request))
     except httpx.TransportError as exc:
         raise error_from_transport_error(exc) from exc
-    return _success_value(module, client, response), response
+    return success_value(module, client, response), response
 
 
 async def asend(
@@ -102,10 +128,10 @@ async def asend(
     client, request = _request(module, args, kwargs)
     httpx_client = client.get_async_httpx_client()
     try:
-        response = await httpx_client.request(**_with_full_url(httpx_client.base_url, request))
+        response = await httpx_client.request(**with_full_url(httpx_client.base_url, request))
     except httpx.TransportError as exc:
         raise error_from_transport_error(exc) from exc
-    return _success_value(module, client, response), response
+    return success_value(module, client, response), response
 
 
 @overload

@@ -1,4 +1,5 @@
-"""paginate() and apaginate(): lazy iteration over every item of a cursor-paginated list operation.
+"""Cursor pagination: paginate()/apaginate() iterate every item of a list operation; SyncPage/AsyncPage
+are the page objects of the resource layer (``client.customers.list()``).
 
 Follows the ``Link: <...?next=CURSOR>; rel="next"`` header until a page has none. One page is held
 at a time; to detect a looping server, a set of 16-byte digests of the cursors seen so far is kept
@@ -11,7 +12,7 @@ import hashlib
 import inspect
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from types import ModuleType
-from typing import Any, TypeVar, overload
+from typing import Any, Generic, TypeVar, overload
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
@@ -34,19 +35,114 @@ def _cursor_parameter(module: ModuleType) -> str:
     raise TypeError(f"{module.__name__} has no `next` parameter: it is not a paginated list")
 
 
-def next_cursor(response: httpx.Response) -> str | None:
-    """The ``next`` query parameter of the answer's ``Link rel="next"`` target; None on the last page."""
-    target = response.links.get("next", {}).get("url")
+def next_cursor(response: httpx.Response, rel: str = "next") -> str | None:
+    """The ``next`` (or ``prev``) query parameter of the answer's ``Link rel="next"`` (``"prev"``) target;
+    None when there is no such link (the last or first page)."""
+    target = response.links.get(rel, {}).get("url")
     if target is None:
         return None
     # The stdlib parses one query string about ten times faster than building an httpx.URL.
     try:
-        cursor = next(iter(parse_qs(urlsplit(target).query).get("next", ())), None)
+        cursor = next(iter(parse_qs(urlsplit(target).query).get(rel, ())), None)
     except ValueError:  # e.g. an unclosed IPv6 bracket
         cursor = None
     if not cursor:  # following such a link would restart or truncate the walk without a word
-        raise invalid_link(response, target)
+        raise invalid_link(response, target, rel)
     return cursor
+
+
+def cursor_parameters(module: ModuleType) -> tuple[str, tuple[str, ...]]:
+    """The keyword a list operation takes its ``next`` cursor as, and all its cursor keywords."""
+    parameters = inspect.signature(module._get_kwargs).parameters
+    return _cursor_parameter(module), tuple(name for name in ("next_", "next", "prev") if name in parameters)
+
+
+class _Loop:
+    """The cursors a walk has seen (16-byte digests), to stop a server that hands one out twice."""
+
+    def __init__(self) -> None:
+        self._seen: set[bytes] = set()
+
+    def check(self, response: httpx.Response, cursor: str) -> None:
+        digest = hashlib.blake2b(cursor.encode(), digest_size=16).digest()
+        if digest in self._seen:
+            raise pagination_loop(response, str(response.request.url.path), len(self._seen))
+        self._seen.add(digest)
+
+
+class SyncPage(Generic[T]):
+    """One page of a list: ``.items``, ``.next_cursor`` / ``.prev_cursor`` (pass one back as
+    ``list(next=...)`` to resume). Iterating it yields every item from this page to the last, fetching
+    pages lazily and holding one at a time; ``.iter_pages()`` yields the pages; ``.response`` is the
+    page's httpx answer."""
+
+    def __init__(self, items: list[T], response: httpx.Response, fetch: Callable[[str], SyncPage[T]]) -> None:
+        self.items = items
+        self.response = response
+        self.next_cursor = next_cursor(response)
+        self.prev_cursor = next_cursor(response, "prev")
+        self._fetch = fetch
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} of {len(self.items)} items, next_cursor={self.next_cursor!r}>"
+
+    def has_next_page(self) -> bool:
+        return self.next_cursor is not None
+
+    def next_page(self) -> SyncPage[T] | None:
+        """The following page, fetched now; None on the last page."""
+        return None if self.next_cursor is None else self._fetch(self.next_cursor)
+
+    def iter_pages(self) -> Iterator[SyncPage[T]]:
+        page: SyncPage[T] | None = self
+        loop = _Loop()
+        while page is not None:
+            yield page
+            if page.next_cursor is not None:
+                loop.check(page.response, page.next_cursor)
+            page = page.next_page()
+
+    def __iter__(self) -> Iterator[T]:
+        for page in self.iter_pages():
+            yield from page.items
+
+
+class AsyncPage(Generic[T]):
+    """The async twin of SyncPage: ``async for item in page``, ``async for page in page.iter_pages()``,
+    ``await page.next_page()``."""
+
+    def __init__(
+        self, items: list[T], response: httpx.Response, fetch: Callable[[str], Awaitable[AsyncPage[T]]]
+    ) -> None:
+        self.items = items
+        self.response = response
+        self.next_cursor = next_cursor(response)
+        self.prev_cursor = next_cursor(response, "prev")
+        self._fetch = fetch
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} of {len(self.items)} items, next_cursor={self.next_cursor!r}>"
+
+    def has_next_page(self) -> bool:
+        return self.next_cursor is not None
+
+    async def next_page(self) -> AsyncPage[T] | None:
+        """The following page, fetched now; None on the last page."""
+        return None if self.next_cursor is None else await self._fetch(self.next_cursor)
+
+    async def iter_pages(self) -> AsyncIterator[AsyncPage[T]]:
+        page: AsyncPage[T] | None = self
+        loop = _Loop()
+        while page is not None:
+            yield page
+            if page.next_cursor is not None:
+                loop.check(page.response, page.next_cursor)
+            page = await page.next_page()
+
+    async def __aiter__(self) -> AsyncIterator[T]:
+        async for page in self.iter_pages():
+            for item in page.items:
+                yield item
 
 
 class _Walk:

@@ -17,7 +17,7 @@ import math
 import random
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import httpx
 
@@ -112,6 +112,18 @@ class RetryPolicy:
         return self.backoff_delay(retries + 1, uniform)
 
 
+# A request extension that sets max_retries for one request (Malomo's per-request `max_retries=`).
+MAX_RETRIES_EXTENSION = "malomo.max_retries"
+
+
+def policy_for(request: httpx.Request, policy: RetryPolicy) -> RetryPolicy:
+    """``policy``, with the request's own ``max_retries`` when it carries the extension."""
+    wanted = request.extensions.get(MAX_RETRIES_EXTENSION)
+    if wanted is None or wanted == policy.max_retries:
+        return policy
+    return replace(policy, max_retries=wanted)
+
+
 def _may_resend(request: httpx.Request) -> bool:
     """An idempotent method whose body is held in memory (a streamed body cannot be sent twice)."""
     return request.method in IDEMPOTENT_METHODS and isinstance(request.stream, httpx.ByteStream)
@@ -145,22 +157,23 @@ class RetryTransport(httpx.BaseTransport):
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         retries = 0
+        policy = policy_for(request, self.policy)
         while True:
             try:
                 response = self._transport.handle_request(request)
             except httpx.TransportError as exc:
-                delay = self.policy.delay_after_error(request, exc, retries, self._uniform)
+                delay = policy.delay_after_error(request, exc, retries, self._uniform)
                 if delay is None:
                     raise
                 reason = type(exc).__name__
             else:
-                delay = self.policy.delay_after_response(request, response, retries, self._uniform)
+                delay = policy.delay_after_response(request, response, retries, self._uniform)
                 if delay is None:
                     return response
                 reason = f"HTTP {response.status_code}"
                 _discard(response)
             retries += 1
-            _log_retry(request, reason, delay, retries, self.policy)
+            _log_retry(request, reason, delay, retries, policy)
             self._sleep(delay)
 
     def close(self) -> None:
@@ -185,22 +198,23 @@ class AsyncRetryTransport(httpx.AsyncBaseTransport):
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         retries = 0
+        policy = policy_for(request, self.policy)
         while True:
             try:
                 response = await self._transport.handle_async_request(request)
             except httpx.TransportError as exc:
-                delay = self.policy.delay_after_error(request, exc, retries, self._uniform)
+                delay = policy.delay_after_error(request, exc, retries, self._uniform)
                 if delay is None:
                     raise
                 reason = type(exc).__name__
             else:
-                delay = self.policy.delay_after_response(request, response, retries, self._uniform)
+                delay = policy.delay_after_response(request, response, retries, self._uniform)
                 if delay is None:
                     return response
                 reason = f"HTTP {response.status_code}"
                 await _adiscard(response)
             retries += 1
-            _log_retry(request, reason, delay, retries, self.policy)
+            _log_retry(request, reason, delay, retries, policy)
             await self._sleep(delay)
 
     async def aclose(self) -> None:
