@@ -1,18 +1,21 @@
-"""The Starlette application of the reference server: routing, auth, errors and the five operations.
+"""The Starlette application of the reference server: routing, auth, errors and the handled operations.
 
-One Starlette route per path; each path dispatches on the method itself so that any other method gets the
-documented Error body with status 405 and an `Allow` header listing the path's methods.
+The routes are the spec's paths; each path dispatches on the method itself so that any other method gets the
+documented Error body with status 405 and an `Allow` header listing the path's methods. An operation of the
+spec without a handler here answers 501.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import json
+import logging
 import re
 import secrets
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, ParamSpec, TypeVar
 
 from starlette.applications import Starlette
 from starlette.datastructures import Headers
@@ -22,16 +25,22 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from malomo_mock.cursors import CursorCodec, CursorError
-from malomo_mock.customers_store import CustomersStore, Page, Position
-from malomo_mock.request_bodies import BodyError, read_json_object, validate_customer_fields
+from malomo_mock.customers_store import CustomersStore, Page, Position, StoreBusy
+from malomo_mock.openapi_contract import HTTP_METHODS, Contract, InvalidValue, Operation, load_contract
+from malomo_mock.request_bodies import BodyError, checked_body, read_json_object
 from malomo_mock.seed_file import read_seed
 
 Handler = Callable[[Request], Awaitable[Response]]
+P = ParamSpec("P")
+R = TypeVar("R")
 
 _UUID: Final = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 _HOST: Final = re.compile(r"(?:[A-Za-z0-9_.-]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?")
 _REQUEST_ID_KEY: Final = "malomo.request_id"
-_MAX_CURSOR_LENGTH: Final = 512
+# The media type whose `version` parameter picks the API version (the spec's "Authentication and versioning").
+_VENDOR_TYPE: Final = "application/vnd.malomo+json"
+_RETRY_AFTER_SECONDS: Final = "1"
+_log = logging.getLogger("malomo_mock")
 
 
 def _json_response(document: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
@@ -70,6 +79,8 @@ class RequestIdMiddleware:
         try:
             await self.app(scope, receive, send_with_id)
         except Exception:
+            # The method and path only: a body or a header could hold a key or a customer's data.
+            _log.exception("request %s (%s %s) answered 500", request_id, scope["method"], scope["path"])
             if started:
                 raise
             response = error_response(
@@ -78,35 +89,90 @@ class RequestIdMiddleware:
             await response(scope, receive, send_with_id)
 
 
+def _refused_version(accept: str, served: str) -> str | None:
+    """The version `accept` asks for when it names the vendor type only with versions other than `served`."""
+    asked = None
+    for media_range in accept.split(","):
+        media_type, *params = media_range.split(";")
+        if media_type.strip().lower() != _VENDOR_TYPE:
+            continue
+        version = next(
+            (
+                value.strip().strip('"')
+                for name, _, value in (param.partition("=") for param in params)
+                if name.strip().lower() == "version"
+            ),
+            None,
+        )
+        if version is None or version == served:
+            return None
+        asked = asked or version
+    return asked
+
+
 class PathResource:
-    """One path: dispatches on the method, answers 405 with `Allow` for the others, checks the API key."""
+    """One path: dispatches on the method (405 with `Allow` for the others), checks the API key (401), the
+    API version (406) and the declared query parameters (400), then runs the operation's handler."""
 
-    def __init__(self, api_key: str, handlers: dict[str, Handler]) -> None:
+    def __init__(
+        self, api_key: str, api_version: str, operations: dict[str, tuple[Operation, Handler]]
+    ) -> None:
         self._key = api_key.encode("utf-8")
-        self._handlers = handlers
-        self._allow = ", ".join(handlers)
+        self._version = api_version
+        self._operations = operations
+        self._allow = ", ".join(operations)
 
-    def _authorized(self, scope: Scope) -> bool:
+    def _authorized(self, headers: Headers) -> bool:
         """`Authorization: Bearer <the secret key>` (scheme in any case); a `pk_` key never passes."""
-        scheme, _, token = Headers(scope=scope).get("authorization", "").encode("latin-1").partition(b" ")
+        scheme, _, token = headers.get("authorization", "").encode("latin-1").partition(b" ")
         token = token.strip()
         if scheme.lower() != b"bearer" or token.startswith(b"pk_"):
             return False
         return hmac.compare_digest(token, self._key)
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        handler = self._handlers.get(scope["method"])
-        if handler is None:
+    async def _answer(self, scope: Scope, receive: Receive) -> Response:
+        found = self._operations.get(scope["method"])
+        if found is None:
             message = f"{scope['method'][:16]} is not allowed here; allowed: {self._allow}."
-            response = error_response(scope, 405, "method_not_allowed", message, {"Allow": self._allow})
-        elif not self._authorized(scope):
-            response = error_response(scope, 401, "unauthorized", "A valid secret API key is required.")
-        else:
-            try:
-                response = await handler(Request(scope, receive))
-            except BodyError as exc:
-                response = error_response(scope, exc.status, exc.code, exc.message)
+            return error_response(scope, 405, "method_not_allowed", message, {"Allow": self._allow})
+        headers = Headers(scope=scope)
+        if not self._authorized(headers):
+            message = "A valid secret API key is required."
+            return error_response(scope, 401, "unauthorized", message, {"WWW-Authenticate": "Bearer"})
+        accept = headers.get("accept", "")
+        asked = _refused_version(accept, self._version) if "vnd.malomo" in accept.lower() else None
+        if asked is not None:
+            message = (
+                f"This server speaks version {self._version} of the API;"
+                f" the request asked for version {asked[:16]}."
+            )
+            return error_response(scope, 406, "not_acceptable", message)
+        operation, handler = found
+        request = Request(scope, receive)
+        try:
+            if operation.query and scope.get("query_string"):
+                operation.check_query(request.query_params.getlist)
+            return await handler(request)
+        except InvalidValue as exc:
+            return error_response(scope, 400, "bad_request", str(exc))
+        except BodyError as exc:
+            return error_response(scope, exc.status, exc.code, exc.message)
+        except StoreBusy:
+            message = "The store is locked by another writer; retry shortly."
+            headers_out = {"Retry-After": _RETRY_AFTER_SECONDS}
+            return error_response(scope, 503, "service_unavailable", message, headers_out)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        response = await self._answer(scope, receive)
         await response(scope, receive, send)
+
+
+def _not_implemented(operation_id: str) -> Handler:
+    async def answer(request: Request) -> Response:
+        message = f"{operation_id} is in the spec but not implemented by this server."
+        return error_response(request.scope, 501, "not_implemented", message)
+
+    return answer
 
 
 async def _not_found(scope: Scope, receive: Receive, send: Send) -> None:
@@ -117,12 +183,37 @@ async def _not_found(scope: Scope, receive: Receive, send: Send) -> None:
 
 
 class CustomersApi:
-    """The five operations of the spec over one store."""
+    """The handled operations of the spec over one store; request bodies are checked against the spec."""
 
-    def __init__(self, store: CustomersStore, page_size: int) -> None:
+    def __init__(self, store: CustomersStore, page_size: int, contract: Contract) -> None:
         self.store = store
         self.page_size = page_size
         self.cursors = CursorCodec(store.cursor_secret)
+        self.contract = contract
+
+    def handlers(self) -> dict[str, Handler]:
+        """The handler of each operationId this server implements."""
+        return {
+            "createCustomer": self.create_customer,
+            "listCustomers": self.list_customers,
+            "getCustomer": self.get_customer,
+            "updateCustomer": self.update_customer,
+            "deleteCustomer": self.delete_customer,
+            "listCustomerEvents": self.list_customer_events,
+        }
+
+    async def _body(self, request: Request, operation_id: str) -> dict[str, Any]:
+        body = self.contract.operation(operation_id).body
+        document = await read_json_object(request)
+        return document if body is None else checked_body(body, document)
+
+    async def _write(self, write: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
+        """`write` on the store's writer thread (inline for an in-memory store): a lock held by another
+        process, or a checkpoint, never stalls the event loop."""
+        if self.store.writer is None:
+            return write(*args, **kwargs)
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self.store.writer, lambda: write(*args, **kwargs))
 
     @staticmethod
     def _customer_id(request: Request, name: str = "id") -> str | None:
@@ -143,8 +234,6 @@ class CustomersApi:
         if not nexts and not prevs:
             return None, None
         cursor = (nexts or prevs)[0]
-        if len(cursor) > _MAX_CURSOR_LENGTH:
-            raise BodyError(400, "bad_request", "The cursor is not valid for this list.")
         try:
             position = self.cursors.decode(list_name, cursor)
         except CursorError as exc:
@@ -161,8 +250,8 @@ class CustomersApi:
         return _json_response(page.items, 200, {"Link": ", ".join(links)} if links else None)
 
     async def create_customer(self, request: Request) -> Response:
-        fields = validate_customer_fields(await read_json_object(request), creating=True)
-        return _json_response(self.store.create_customer(fields))
+        fields = await self._body(request, "createCustomer")
+        return _json_response(await self._write(self.store.create_customer, fields))
 
     async def list_customers(self, request: Request) -> Response:
         after, before = self._positions(request, "customers")
@@ -178,13 +267,13 @@ class CustomersApi:
         customer_id = self._customer_id(request)
         if customer_id is None:
             return self._not_found(request)
-        changes = validate_customer_fields(await read_json_object(request), creating=False)
-        customer = self.store.update_customer(customer_id, changes)
+        changes = await self._body(request, "updateCustomer")
+        customer = await self._write(self.store.update_customer, customer_id, changes)
         return self._not_found(request) if customer is None else _json_response(customer)
 
     async def delete_customer(self, request: Request) -> Response:
         customer_id = self._customer_id(request)
-        if customer_id is None or not self.store.delete_customer(customer_id):
+        if customer_id is None or not await self._write(self.store.delete_customer, customer_id):
             return self._not_found(request)
         return Response(status_code=204)
 
@@ -213,37 +302,53 @@ def create_app(
     db: str | Path = ":memory:",
     page_size: int = 25,
     seed: Path | None = None,
+    spec: Path | None = None,
 ) -> Starlette:
-    """The reference server as a Starlette app over a new store (`db`: `:memory:` or a SQLite file path).
+    """The reference server as a Starlette app over a new store (`db`: `:memory:` or a SQLite file path),
+    serving the OpenAPI document `spec` (the packaged spec by default).
 
-    `api_key` None generates one (read it back from `app.state.api_key`). A bad `seed` raises `SeedError`.
+    `api_key` None generates one (read it back from `app.state.api_key`). A bad `seed` raises `SeedError`,
+    a spec the server cannot serve `SpecError`. `app.state.unimplemented` lists the operationIds of the spec
+    without a handler (they answer 501); `app.state.coverage` says so in one line (None when all are).
     """
     if page_size < 1:
         raise ValueError("page_size must be at least 1")
+    contract = load_contract(Path(spec)) if spec is not None else load_contract()
     # A generated key has the shape of Malomo's test keys.
     key = api_key if api_key is not None else f"sk_test_{secrets.token_urlsafe(24)}"
-    store = CustomersStore(str(db))
+    store = CustomersStore(str(db), contract)
     try:
         if seed is not None:
-            store.insert_seed(read_seed(Path(seed)))
+            store.insert_seed(read_seed(Path(seed), contract))
     except Exception:
         store.close()
         raise
-    api = CustomersApi(store, page_size)
-    routes = [
-        Route("/customers", PathResource(key, {"GET": api.list_customers, "POST": api.create_customer})),
-        Route(
-            "/customers/{id}",
-            PathResource(
-                key, {"GET": api.get_customer, "PUT": api.update_customer, "DELETE": api.delete_customer}
-            ),
-        ),
-        Route("/customers/{customer_id}/events", PathResource(key, {"GET": api.list_customer_events})),
-    ]
+    handlers = CustomersApi(store, page_size, contract).handlers()
+    routes = []
+    for path, operations in contract.paths().items():
+        methods = sorted(operations, key=lambda method: HTTP_METHODS.index(method.lower()))
+        served = {
+            method: (
+                operations[method],
+                handlers.get(operations[method].operation_id)
+                or _not_implemented(operations[method].operation_id),
+            )
+            for method in methods
+        }
+        routes.append(Route(path, PathResource(key, contract.api_version, served)))
     app = Starlette(routes=routes)
     app.router.redirect_slashes = False
     app.router.default = _not_found
     app.add_middleware(RequestIdMiddleware)
     app.state.api_key = key
     app.state.store = store
+    app.state.unimplemented = [
+        op.operation_id for op in contract.operations if op.operation_id not in handlers
+    ]
+    app.state.coverage = (
+        f"serves {len(contract.operations) - len(app.state.unimplemented)} of {len(contract.operations)}"
+        f" operations; not implemented: {', '.join(app.state.unimplemented)}"
+        if app.state.unimplemented
+        else None
+    )
     return app

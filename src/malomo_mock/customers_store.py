@@ -1,52 +1,77 @@
 """SQLite storage of the reference server: customers, their event logs and server metadata.
 
-One connection, used from one thread at a time (the server's event loop); every write is one committed
-transaction before the caller acknowledges it. Timestamps are stored as integer microseconds since the epoch.
+Each record is one JSON document (its fields as the spec names them) beside the columns the keyset lists
+index. A file store has two connections: writes (each one committed transaction before the caller
+acknowledges it) go through `writer`, one thread, so that a lock held elsewhere never stalls the event loop;
+reads use their own connection. Timestamps are stored as integer microseconds since the epoch.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import secrets
 import sqlite3
 import time
 import uuid
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, Final
+from typing import Any, Final, Literal, ParamSpec, TypeVar
 
-from malomo_mock.request_bodies import CUSTOMER_FIELDS
+from malomo_mock.openapi_contract import Contract, ResponseShape, SpecError, load_contract
 
 _SCHEMA: Final = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS customers (
     id TEXT PRIMARY KEY,
-    email TEXT NOT NULL,
-    first_name TEXT,
-    last_name TEXT,
-    phone_number TEXT,
     created_us INTEGER NOT NULL,
-    updated_us INTEGER NOT NULL
+    updated_us INTEGER NOT NULL,
+    doc TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS customers_by_position ON customers (created_us, id);
 CREATE TABLE IF NOT EXISTS events (
     id TEXT PRIMARY KEY,
     customer_id TEXT NOT NULL,
-    label TEXT NOT NULL,
-    link_back_url TEXT,
-    properties TEXT NOT NULL,
-    timestamp INTEGER NOT NULL,
-    type TEXT NOT NULL,
     created_us INTEGER NOT NULL,
-    updated_us INTEGER NOT NULL
+    updated_us INTEGER NOT NULL,
+    doc TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS events_by_position ON events (customer_id, created_us, id);
 """
+# Files written before 0.3.0 kept each field in a column of its own; they are moved into documents once,
+# in one transaction. This copy of the old columns is the old layout's, which never changes.
+_UPGRADE_FROM_COLUMNS: Final = """
+BEGIN IMMEDIATE;
+DROP INDEX customers_by_position;
+DROP INDEX events_by_position;
+ALTER TABLE customers RENAME TO customers_before_0_3;
+ALTER TABLE events RENAME TO events_before_0_3;
+{schema}
+INSERT INTO customers (id, created_us, updated_us, doc)
+    SELECT id, created_us, updated_us, json_object(
+        'email', email, 'first_name', first_name, 'last_name', last_name, 'phone_number', phone_number)
+    FROM customers_before_0_3;
+INSERT INTO events (id, customer_id, created_us, updated_us, doc)
+    SELECT id, customer_id, created_us, updated_us, json_object(
+        'label', label, 'link_back_url', link_back_url, 'properties', json(properties),
+        'timestamp', timestamp, 'type', type)
+    FROM events_before_0_3;
+DROP TABLE customers_before_0_3;
+DROP TABLE events_before_0_3;
+COMMIT;
+"""
+# Keys of a record given to `insert_customers` that are columns (or its events), not fields of its document.
+_NOT_FIELDS: Final = frozenset({"id", "created_us", "updated_us", "events"})
+P = ParamSpec("P")
+R = TypeVar("R")
+# A write waits this long for a lock another process holds, then gives up with StoreBusy.
+LOCK_TIMEOUT_SECONDS: Final = 1.0
 
-_CUSTOMER_COLUMNS: Final = "id, email, first_name, last_name, phone_number, created_us, updated_us"
-_EVENT_COLUMNS: Final = "id, label, link_back_url, properties, timestamp, type, created_us, updated_us"
-_INTO_CUSTOMERS: Final = f"INTO customers ({_CUSTOMER_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)"
+
+class StoreBusy(Exception):
+    """The database is locked by someone else for longer than the store waits."""
 
 
 def format_timestamp(micros: int) -> str:
@@ -85,61 +110,93 @@ class Page:
     has_after: bool
 
 
-def _customer_json(row: Sequence[Any]) -> dict[str, Any]:
-    return {
-        "created_at": format_timestamp(row[5]),
-        "email": row[1],
-        "first_name": row[2],
-        "id": row[0],
-        "last_name": row[3],
-        "phone_number": row[4],
-        "updated_at": format_timestamp(row[6]),
-    }
+def _json(values: Mapping[str, Any]) -> str:
+    return json.dumps(values, separators=(",", ":"))
 
 
-def _event_json(row: Sequence[Any]) -> dict[str, Any]:
-    return {
-        "id": row[0],
-        "label": row[1],
-        "link_back_url": row[2],
-        "properties": json.loads(row[3]),
-        "timestamp": row[4],
-        "type": row[5],
-        "created_at": format_timestamp(row[6]),
-        "updated_at": format_timestamp(row[7]),
-    }
+def _busy_means_store_busy(write: Callable[P, R]) -> Callable[P, R]:
+    """Raise StoreBusy instead of sqlite3's error when `write` could not get the write lock in time."""
+
+    @functools.wraps(write)
+    def guarded(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return write(*args, **kwargs)
+        except sqlite3.OperationalError as exc:
+            if getattr(exc, "sqlite_errorcode", 0) & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+                raise StoreBusy(str(exc)) from None
+            raise
+
+    return guarded
 
 
 @dataclass(frozen=True, slots=True)
 class _Listing:
-    """A keyset-paginated list: its table, the columns of one item, their JSON, and the list's scope."""
+    """A keyset-paginated list: its table, the shape of one item, and the list's scope."""
 
     table: str
-    columns: str
-    to_json: Callable[[Sequence[Any]], dict[str, Any]]
+    shape: ResponseShape
     scope: str  # SQL condition; its `?` take the scope arguments of the call
 
 
-_CUSTOMER_LIST: Final = _Listing("customers", _CUSTOMER_COLUMNS, _customer_json, "1")
-_EVENT_LIST: Final = _Listing("events", _EVENT_COLUMNS, _event_json, "customer_id = ?")
-
-
 class CustomersStore:
-    """Customers and their events in one SQLite database (`:memory:` or a file in WAL mode)."""
+    """Customers and their events in one SQLite database (`:memory:` or a file in WAL mode).
 
-    def __init__(self, path: str = ":memory:") -> None:
+    `writer` is None for `:memory:` (one connection, which nobody else can lock): callers then write inline.
+    """
+
+    def __init__(
+        self,
+        path: str = ":memory:",
+        contract: Contract | None = None,
+        lock_timeout: float = LOCK_TIMEOUT_SECONDS,
+    ) -> None:
+        contract = contract or load_contract()
+        try:
+            self._customers = _Listing("customers", contract.shapes["Customer"], "1")
+            self._events = _Listing("events", contract.shapes["Event"], "customer_id = ?")
+        except KeyError as exc:
+            raise SpecError(f"{contract.source}: no schema {exc.args[0]!r}") from None
         # sqlite3 opens a `BEGIN IMMEDIATE` before the first write; `with self._db:` commits or rolls back.
-        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level="IMMEDIATE")
-        if path != ":memory:":
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=FULL")
-        self._db.executescript(_SCHEMA)
+        self._db = self._connect(path, lock_timeout, isolation_level="IMMEDIATE")
+        self._reader = self._db
+        self.writer: ThreadPoolExecutor | None = None
         self._last_us = 0
-        self._sync_clock()
-        self.cursor_secret = self._meta_secret("cursor_secret")
+        try:
+            if path != ":memory:":
+                self._db.execute("PRAGMA journal_mode=WAL")
+                self._db.execute("PRAGMA synchronous=FULL")
+            self._create_or_upgrade()
+            self._sync_clock()
+            self.cursor_secret = self._meta_secret("cursor_secret")
+            if path != ":memory:":
+                # In WAL mode a read waits for no lock (only a crash recovery could make it): no timeout.
+                self._reader = self._connect(path, 0.0, isolation_level=None)
+                self.writer = ThreadPoolExecutor(1, thread_name_prefix="malomo-mock-writer")
+        except BaseException:
+            self.close()
+            raise
+
+    @staticmethod
+    def _connect(
+        path: str, timeout: float, isolation_level: Literal["IMMEDIATE"] | None
+    ) -> sqlite3.Connection:
+        db = sqlite3.connect(path, timeout=timeout, check_same_thread=False, isolation_level=isolation_level)
+        db.row_factory = sqlite3.Row
+        return db
 
     def close(self) -> None:
+        if self.writer is not None:
+            self.writer.shutdown(wait=True)
+        if self._reader is not self._db:
+            self._reader.close()
         self._db.close()
+
+    def _create_or_upgrade(self) -> None:
+        found = self._db.execute("SELECT name FROM pragma_table_info('customers')").fetchall()
+        columns = {row["name"] for row in found}
+        self._db.executescript(
+            _UPGRADE_FROM_COLUMNS.format(schema=_SCHEMA) if columns and "doc" not in columns else _SCHEMA
+        )
 
     def _meta_secret(self, key: str) -> bytes:
         row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
@@ -148,16 +205,16 @@ class CustomersStore:
             with self._db:
                 self._db.execute("INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)", (key, value))
             row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
-        return bytes.fromhex(row[0])
+        return bytes.fromhex(row["value"])
 
     def _sync_clock(self) -> None:
         """Make later timestamps come after every stored one, so new items always sort last."""
         row = self._db.execute(
-            "SELECT max(m) FROM (SELECT max(created_us) AS m FROM customers UNION ALL"
+            "SELECT max(m) AS latest FROM (SELECT max(created_us) AS m FROM customers UNION ALL"
             " SELECT max(updated_us) FROM customers UNION ALL SELECT max(created_us) FROM events UNION ALL"
             " SELECT max(updated_us) FROM events)"
         ).fetchone()
-        self._last_us = max(self._last_us, row[0] or 0)
+        self._last_us = max(self._last_us, row["latest"] or 0)
 
     def _tick(self, at_least: int = 0) -> int:
         """A microsecond timestamp later than every one handed out before (and than `at_least - 1`)."""
@@ -167,50 +224,62 @@ class CustomersStore:
         self._last_us = now + 1 if now % 1_000_000 == 0 else now
         return self._last_us
 
-    def create_customer(self, fields: Mapping[str, str | None]) -> dict[str, Any]:
+    @staticmethod
+    def _record(
+        shape: ResponseShape, id_: str, created_us: int, updated_us: int, fields: dict[str, Any]
+    ) -> dict[str, Any]:
+        """The API's JSON of a record: its document's `fields` and the server's, in the spec's order."""
+        fields["id"] = id_
+        fields["created_at"] = format_timestamp(created_us)
+        fields["updated_at"] = format_timestamp(updated_us)
+        return shape.render(fields)
+
+    def _stored(self, shape: ResponseShape, row: sqlite3.Row) -> dict[str, Any]:
+        return self._record(shape, row["id"], row["created_us"], row["updated_us"], json.loads(row["doc"]))
+
+    @_busy_means_store_busy
+    def create_customer(self, fields: Mapping[str, Any]) -> dict[str, Any]:
         """Insert a customer (and its `CustomerCreated` event) in one transaction; return its JSON."""
         now = self._tick()
         customer_id = str(uuid.uuid4())
-        row = (customer_id, *(fields.get(name) for name in CUSTOMER_FIELDS), now, now)
-        created = [name for name in CUSTOMER_FIELDS if fields.get(name) is not None]
+        created = [name for name, value in fields.items() if value is not None]
         with self._db:
-            self._db.execute(f"INSERT {_INTO_CUSTOMERS}", row)
+            self._insert_customers([{**fields, "id": customer_id, "created_us": now, "updated_us": now}])
             self._log_event(customer_id, "CustomerCreated", "Customer created", {"fields": created}, now)
-        return _customer_json(row)
-
-    def _customer_row(self, customer_id: str) -> Any:
-        return self._db.execute(
-            f"SELECT {_CUSTOMER_COLUMNS} FROM customers WHERE id = ?", (customer_id,)
-        ).fetchone()
+        return self._record(self._customers.shape, customer_id, now, now, dict(fields))
 
     def get_customer(self, customer_id: str) -> dict[str, Any] | None:
-        row = self._customer_row(customer_id)
-        return None if row is None else _customer_json(row)
+        row = self._reader.execute(
+            "SELECT id, created_us, updated_us, doc FROM customers WHERE id = ?", (customer_id,)
+        ).fetchone()
+        return None if row is None else self._stored(self._customers.shape, row)
 
     def customer_exists(self, customer_id: str) -> bool:
-        return self._db.execute("SELECT 1 FROM customers WHERE id = ?", (customer_id,)).fetchone() is not None
+        found = self._reader.execute("SELECT 1 FROM customers WHERE id = ?", (customer_id,)).fetchone()
+        return found is not None
 
-    def update_customer(self, customer_id: str, changes: Mapping[str, str | None]) -> dict[str, Any] | None:
+    @_busy_means_store_busy
+    def update_customer(self, customer_id: str, changes: Mapping[str, Any]) -> dict[str, Any] | None:
         """Apply a partial update, move `updated_at` forward and log a `CustomerUpdated` event."""
-        row = self._customer_row(customer_id)
+        row = self._db.execute(
+            "SELECT id, created_us, updated_us, doc FROM customers WHERE id = ?", (customer_id,)
+        ).fetchone()
         if row is None:
             return None
-        current = dict(zip(CUSTOMER_FIELDS, row[1:5], strict=True))
-        changed = [name for name in CUSTOMER_FIELDS if name in changes and changes[name] != current[name]]
-        current.update(changes)
-        now = self._tick(at_least=row[6] + 1)
-        new_row = (customer_id, *(current[name] for name in CUSTOMER_FIELDS), row[5], now)
+        fields = json.loads(row["doc"])
+        changed = [name for name, value in changes.items() if fields.get(name) != value]
+        fields.update(changes)
+        now = self._tick(at_least=row["updated_us"] + 1)
         with self._db:
             self._db.execute(
-                "UPDATE customers SET email = ?, first_name = ?, last_name = ?, phone_number = ?,"
-                " updated_us = ? WHERE id = ?",
-                (*new_row[1:5], now, customer_id),
+                "UPDATE customers SET doc = ?, updated_us = ? WHERE id = ?", (_json(fields), now, customer_id)
             )
             self._log_event(
                 customer_id, "CustomerUpdated", "Customer updated", {"changed_fields": changed}, now
             )
-        return _customer_json(new_row)
+        return self._record(self._customers.shape, customer_id, row["created_us"], now, fields)
 
+    @_busy_means_store_busy
     def delete_customer(self, customer_id: str) -> bool:
         """Delete a customer and its event log; False when there was no such customer."""
         with self._db:
@@ -220,12 +289,12 @@ class CustomersStore:
         return bool(deleted)
 
     def list_customers(self, page_size: int, after: Position | None, before: Position | None) -> Page:
-        return self._page(_CUSTOMER_LIST, (), page_size, after, before)
+        return self._page(self._customers, (), page_size, after, before)
 
     def list_events(
         self, customer_id: str, page_size: int, after: Position | None, before: Position | None
     ) -> Page:
-        return self._page(_EVENT_LIST, (customer_id,), page_size, after, before)
+        return self._page(self._events, (customer_id,), page_size, after, before)
 
     def _page(
         self,
@@ -238,14 +307,14 @@ class CustomersStore:
         """One keyset page after `after`, before `before`, or from the start."""
         where = f"FROM {listing.table} WHERE {listing.scope}"
 
-        def rows(operator: str, position: Position | None, rest: str, *args: object) -> list[Any]:
+        def rows(operator: str, position: Position | None, rest: str, *args: object) -> list[sqlite3.Row]:
             """The list's rows `operator` `position` (all of them when None), then `rest` (order, limit)."""
-            sql = f"SELECT created_us, id, {listing.columns} {where}"
+            sql = f"SELECT id, created_us, updated_us, doc {where}"
             bound: tuple[int, str] | tuple[()] = ()
             if position is not None:
                 sql += f" AND (created_us, id) {operator} (?, ?)"
                 bound = (position.created_us, position.id)
-            return self._db.execute(f"{sql} {rest}", (*scope, *bound, *args)).fetchall()
+            return self._reader.execute(f"{sql} {rest}", (*scope, *bound, *args)).fetchall()
 
         if before is not None:
             found = rows("<", before, "ORDER BY created_us DESC, id DESC LIMIT ?", page_size)[::-1]
@@ -253,50 +322,81 @@ class CustomersStore:
             found = rows(">", after, "ORDER BY created_us, id LIMIT ?", page_size)
         if not found:
             return Page([], None, None, False, False)
-        first, last = Position(found[0][0], found[0][1]), Position(found[-1][0], found[-1][1])
-        items = [listing.to_json(row[2:]) for row in found]
+        first = Position(found[0]["created_us"], found[0]["id"])
+        last = Position(found[-1]["created_us"], found[-1]["id"])
+        items = [self._stored(listing.shape, row) for row in found]
         return Page(items, first, last, bool(rows("<", first, "LIMIT 1")), bool(rows(">", last, "LIMIT 1")))
 
-    def insert_seed(self, customers: Iterable[Mapping[str, Any]]) -> None:
-        """Insert validated seed customers with their events; ids already present are left as they are."""
+    @_busy_means_store_busy
+    def insert_customers(self, customers: Iterable[Mapping[str, Any]]) -> None:
+        """Store customers given with their `id`, `created_us`, `updated_us`, fields and optional `events`
+        (each with `id`, `created_us`, `updated_us` and its fields), in one transaction; ids already
+        present are left as they are. The fields are stored as given: callers check them against the spec.
+        """
         with self._db:
-            for customer in customers:
-                fields = (customer.get(name) for name in CUSTOMER_FIELDS)
-                row = (customer["id"], *fields, customer["created_us"], customer["updated_us"])
-                if not self._db.execute(f"INSERT OR IGNORE {_INTO_CUSTOMERS}", row).rowcount:
-                    continue
-                self._insert_events(
-                    (
-                        event["id"],
-                        customer["id"],
-                        event["label"],
-                        event.get("link_back_url"),
-                        json.dumps(event.get("properties", {})),
-                        event["timestamp"],
-                        event["type"],
-                        event["created_us"],
-                        event["updated_us"],
-                    )
-                    for event in customer.get("events", ())
-                )
+            self._insert_customers(customers)
         self._sync_clock()
+
+    def _insert_customers(self, customers: Iterable[Mapping[str, Any]]) -> None:
+        for customer in customers:
+            record = {name: customer[name] for name in ("id", "created_us", "updated_us")}
+            fields = {name: value for name, value in customer.items() if name not in _NOT_FIELDS}
+            inserted = self._db.execute(
+                "INSERT OR IGNORE INTO customers (id, created_us, updated_us, doc) VALUES (?, ?, ?, ?)",
+                (*record.values(), _json(fields)),
+            ).rowcount
+            if inserted:
+                self._insert_events(customer["id"], customer.get("events", ()))
+
+    def insert_seed(self, customers: Iterable[Mapping[str, Any]]) -> None:
+        """Insert seed customers (as `read_seed` gives them) with their events; see `insert_customers`."""
+        self.insert_customers(customers)
 
     def bulk_insert_customers(
         self, rows: Iterable[tuple[str, str, str | None, str | None, str | None, int, int]]
     ) -> None:
-        """Insert raw rows (id, email, first, last, phone, created_us, updated_us) in one transaction."""
-        with self._db:
-            self._db.executemany(f"INSERT {_INTO_CUSTOMERS}", rows)
-        self._sync_clock()
+        """Insert rows (id, email, first_name, last_name, phone_number, created_us, updated_us) in one
+        transaction: the argument of versions before 0.3.0, kept for bench/; `insert_customers` takes any
+        field.
+        """
+        self.insert_customers(
+            {
+                "id": id_,
+                "email": email,
+                "first_name": first_name,
+                "last_name": last_name,
+                "phone_number": phone_number,
+                "created_us": created_us,
+                "updated_us": updated_us,
+            }
+            for id_, email, first_name, last_name, phone_number, created_us, updated_us in rows
+        )
 
-    def _insert_events(self, events: Iterable[tuple[Any, ...]]) -> None:
+    def _insert_events(self, customer_id: str, events: Iterable[Mapping[str, Any]]) -> None:
         self._db.executemany(
-            "INSERT INTO events (id, customer_id, label, link_back_url, properties, timestamp, type,"
-            " created_us, updated_us) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            events,
+            "INSERT INTO events (id, customer_id, created_us, updated_us, doc) VALUES (?, ?, ?, ?, ?)",
+            (
+                (
+                    event["id"],
+                    customer_id,
+                    event["created_us"],
+                    event["updated_us"],
+                    _json({name: value for name, value in event.items() if name not in _NOT_FIELDS}),
+                )
+                for event in events
+            ),
         )
 
     def _log_event(self, customer_id: str, type_: str, label: str, properties: object, now: int) -> None:
         """One event the server itself logs about a customer, stamped `now`."""
-        event = (str(uuid.uuid4()), customer_id, label, None, json.dumps(properties), now // 1_000_000, type_)
-        self._insert_events([(*event, now, now)])
+        event = {
+            "id": str(uuid.uuid4()),
+            "created_us": now,
+            "updated_us": now,
+            "label": label,
+            "link_back_url": None,
+            "properties": properties,
+            "timestamp": now // 1_000_000,
+            "type": type_,
+        }
+        self._insert_events(customer_id, [event])

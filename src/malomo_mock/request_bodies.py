@@ -1,6 +1,7 @@
-"""Reading and validating request bodies exactly as the spec's `CustomerCreate` / `CustomerUpdate` say.
+"""Reading request bodies: media type, size limit, UTF-8 JSON objects without repeated keys.
 
-Every problem is raised as `BodyError(status, code, message)`, turned into the documented Error answer.
+Every problem is raised as `BodyError(status, code, message)`, turned into the documented Error answer. What
+the fields of a body may hold is read from the spec (`openapi_contract.py`).
 """
 
 from __future__ import annotations
@@ -8,27 +9,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import re
 from typing import Any, Final
 
 from starlette.requests import Request
+
+from malomo_mock.openapi_contract import InvalidValue, ValueRule, is_email, load_contract
 
 MAX_BODY_BYTES: Final = 1024 * 1024
 # An oversized body up to this size is read and dropped, so that the client is not cut off mid-send.
 _MAX_DRAINED_BYTES: Final = 16 * MAX_BODY_BYTES
 _DRAIN_SECONDS: Final = 2.0
-# The one copy of what the spec says of a customer's writable fields (`CustomerCreate`,
-# `CustomerUpdate`): each field's maxLength, which may be null, which create requires.
-# tests/test_spec.py fails when these disagree with openapi/malomo.yaml.
-MAX_LENGTHS: Final = {"email": 254, "first_name": 255, "last_name": 255, "phone_number": 64}
-NULLABLE_FIELDS: Final = frozenset({"first_name", "last_name", "phone_number"})
-REQUIRED_ON_CREATE: Final = frozenset({"email"})
-CUSTOMER_FIELDS: Final = tuple(MAX_LENGTHS)
-# RFC 5322 dot-atom local part (no quoted strings) and a hostname of LDH labels (a dotless one too).
-_EMAIL: Final = re.compile(
-    r"[A-Za-z0-9!#$%&'*+\-/=?^_`{|}~]+(?:\.[A-Za-z0-9!#$%&'*+\-/=?^_`{|}~]+)*"
-    r"@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*"
-)
 
 
 class BodyError(Exception):
@@ -37,14 +27,6 @@ class BodyError(Exception):
     def __init__(self, status: int, code: str, message: str) -> None:
         super().__init__(message)
         self.status, self.code, self.message = status, code, message
-
-
-def is_email(value: str) -> bool:
-    """True for `local@domain` addresses: dot-atom local part (at most 64 characters), LDH domain labels."""
-    if not _EMAIL.fullmatch(value):
-        return False
-    local, _, domain = value.rpartition("@")
-    return len(local) <= 64 and all(len(label) <= 63 for label in domain.split("."))
 
 
 def _check_content_type(request: Request) -> None:
@@ -97,8 +79,25 @@ def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
+class _RepeatedKey(Exception):
+    def __init__(self, key: str) -> None:
+        self.key = key
+
+
+def _object_without_repeated_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    document = dict(pairs)
+    if len(document) < len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise _RepeatedKey(key)
+            seen.add(key)
+    return document
+
+
 async def read_json_object(request: Request) -> dict[str, Any]:
-    """The body as a JSON object: 415 for another media type, 413 over 1 MiB, 400 for anything malformed."""
+    """The body as a JSON object: 415 for another media type, 413 over 1 MiB, 400 for anything malformed
+    (a key given twice too: which one a reader keeps differs between parsers)."""
     _check_content_type(request)
     raw = await _read_limited(request)
     try:
@@ -106,7 +105,11 @@ async def read_json_object(request: Request) -> dict[str, Any]:
     except UnicodeDecodeError as exc:
         raise BodyError(400, "bad_request", "The request body is not valid UTF-8.") from exc
     try:
-        document = json.loads(text, parse_constant=_refuse_constant)
+        document = json.loads(
+            text, parse_constant=_refuse_constant, object_pairs_hook=_object_without_repeated_keys
+        )
+    except _RepeatedKey as exc:
+        raise BodyError(400, "bad_request", f"{exc.key[:64]}: is given more than once.") from None
     except RecursionError as exc:
         raise BodyError(400, "bad_request", "The request body is nested too deeply.") from exc
     except ValueError as exc:
@@ -116,30 +119,27 @@ async def read_json_object(request: Request) -> dict[str, Any]:
     return document
 
 
-def validate_customer_fields(document: dict[str, Any], *, creating: bool) -> dict[str, str | None]:
-    """The fields of a `CustomerCreate` (creating) or `CustomerUpdate` body; else BodyError 400."""
-    unknown = sorted(set(document) - MAX_LENGTHS.keys())
-    if unknown:
-        raise BodyError(400, "bad_request", f"Unknown field: {unknown[0][:64]!r}.")
-    missing = sorted(REQUIRED_ON_CREATE - document.keys()) if creating else []
-    if missing:
-        raise BodyError(400, "bad_request", f"{missing[0]}: is required.")
-    fields: dict[str, str | None] = {}
-    for name, value in document.items():
-        if value is None:
-            if name not in NULLABLE_FIELDS:
-                raise BodyError(400, "bad_request", f"{name}: cannot be null.")
-            fields[name] = None
-            continue
-        if not isinstance(value, str):
-            raise BodyError(400, "bad_request", f"{name}: must be a string.")
-        if len(value) > MAX_LENGTHS[name]:
-            raise BodyError(400, "bad_request", f"{name}: is longer than {MAX_LENGTHS[name]} characters.")
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError as exc:
-            raise BodyError(400, "bad_request", f"{name}: contains an unpaired surrogate.") from exc
-        if name == "email" and not is_email(value):
-            raise BodyError(400, "bad_request", "email: is not a valid email address.")
-        fields[name] = value
-    return fields
+def checked_body(rule: ValueRule, document: dict[str, Any]) -> dict[str, Any]:
+    """`document` when it follows the body's schema; else BodyError 400 naming the field at fault."""
+    try:
+        rule.check_body(document)
+    except InvalidValue as exc:
+        raise BodyError(400, "bad_request", str(exc)) from None
+    return document
+
+
+# The packaged spec's customer fields, for code outside the server that still imports these names
+# (tests/broken_servers.py, tests/test_spec.py). The server itself reads the spec it was given.
+_PACKAGED: Final = load_contract()
+_CREATE: Final = _PACKAGED.operation("createCustomer").body or ValueRule()
+MAX_LENGTHS: Final = {name: rule.max_length for name, rule in _CREATE.properties.items()}
+NULLABLE_FIELDS: Final = frozenset(name for name, rule in _CREATE.properties.items() if rule.nullable)
+REQUIRED_ON_CREATE: Final = _CREATE.required
+CUSTOMER_FIELDS: Final = tuple(_CREATE.properties)
+__all__ = ["CUSTOMER_FIELDS", "MAX_LENGTHS", "NULLABLE_FIELDS", "REQUIRED_ON_CREATE", "is_email"]
+
+
+def validate_customer_fields(document: dict[str, Any], *, creating: bool) -> dict[str, Any]:
+    """The fields of a `createCustomer` (creating) or `updateCustomer` body of the packaged spec."""
+    operation = _PACKAGED.operation("createCustomer" if creating else "updateCustomer")
+    return checked_body(operation.body or ValueRule(), document)

@@ -1,6 +1,7 @@
 """Loading a `--seed` JSON file of customers and their events into the store.
 
-The file is one JSON object (UTF-8)::
+A customer's fields are those of the spec's `createCustomer` body, with its rules; an event's are those of
+the spec's `Event`. With the spec of this repository, the file is one JSON object (UTF-8)::
 
     {
       "customers": [
@@ -35,33 +36,44 @@ a `SeedError` whose message is one line naming the offending entry.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import time
 import uuid
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from malomo_mock.customers_store import parse_timestamp
-from malomo_mock.request_bodies import CUSTOMER_FIELDS, BodyError, validate_customer_fields
+from malomo_mock.openapi_contract import Contract, InvalidValue, ValueRule, load_contract
 
-_CUSTOMER_KEYS = frozenset({"id", *CUSTOMER_FIELDS, "created_at", "updated_at", "events"})
-_EVENT_KEYS = frozenset(
-    {"id", "type", "label", "link_back_url", "properties", "timestamp", "created_at", "updated_at"}
-)
+# What the loader gives a record itself (and the `events` list of a customer), beside the spec's fields.
+_RECORD_KEYS = frozenset({"id", "created_at", "updated_at"})
+# Event fields the loader fills in when they are left out (see the format above).
+_EVENT_DEFAULTS = frozenset({"link_back_url", "properties", "timestamp"})
 
 
 class SeedError(ValueError):
     """The seed file cannot be read or does not follow the documented format."""
 
 
-def _object(raw: Any, where: str, keys: frozenset[str]) -> dict[str, Any]:
+def _object(raw: Any, where: str, keys: Iterable[str]) -> dict[str, Any]:
     """`raw`, when it is an object of no other fields than `keys`."""
     if not isinstance(raw, dict):
         raise SeedError(f"{where}: must be an object")
-    unknown = sorted(set(raw) - keys)
+    unknown = sorted(set(raw) - set(keys))
     if unknown:
         raise SeedError(f"{where}: unknown field {unknown[0]!r}")
     return raw
+
+
+def _fields(rule: ValueRule, given: dict[str, Any], where: str) -> dict[str, Any]:
+    """`given` when it follows `rule` (an object schema of the spec); else SeedError naming the field."""
+    try:
+        rule.check_body(given)
+    except InvalidValue as exc:
+        raise SeedError(f"{where}.{exc}") from None
+    return given
 
 
 def _id(raw: dict[str, Any], where: str) -> str:
@@ -84,59 +96,59 @@ def _moment(raw: dict[str, Any], name: str, where: str, default_us: int) -> int:
         raise SeedError(f"{where}.{name}: {raw[name]!r} is not an RFC 3339 date-time") from None
 
 
-def _event(raw: Any, where: str, customer_created_us: int) -> dict[str, Any]:
-    raw = _object(raw, where, _EVENT_KEYS)
-    for name in ("type", "label"):
-        if not isinstance(raw.get(name), str):
-            raise SeedError(f"{where}.{name}: must be a string")
-    link = raw.get("link_back_url")
-    if link is not None and not isinstance(link, str):
-        raise SeedError(f"{where}.link_back_url: must be a string or null")
-    properties = raw.get("properties", {})
-    if not isinstance(properties, dict):
-        raise SeedError(f"{where}.properties: must be an object")
-    created_us = _moment(raw, "created_at", where, customer_created_us)
-    updated_us = _moment(raw, "updated_at", where, created_us)
-    timestamp = raw.get("timestamp", created_us // 1_000_000)
-    if type(timestamp) is not int or not -(2**63) <= timestamp < 2**63:
-        raise SeedError(f"{where}.timestamp: must be an integer (unix seconds)")
-    return {
-        "id": _id(raw, where),
-        "type": raw["type"],
-        "label": raw["label"],
-        "link_back_url": link,
-        "properties": properties,
-        "timestamp": timestamp,
-        "created_us": created_us,
-        "updated_us": updated_us,
-    }
+class _SeedRules:
+    """The spec's rules for a seed customer's fields and a seed event's fields."""
+
+    def __init__(self, contract: Contract) -> None:
+        self.customer = contract.operation("createCustomer").body or ValueRule()
+        event = contract.schemas["Event"]
+        self.event = dataclasses.replace(
+            event,
+            properties={n: rule for n, rule in event.properties.items() if n not in _RECORD_KEYS},
+            required=event.required - _RECORD_KEYS - _EVENT_DEFAULTS,
+            closed=True,
+        )
+
+    def event_of(self, raw: Any, where: str, customer_created_us: int) -> dict[str, Any]:
+        raw = _object(raw, where, {*self.event.properties, *_RECORD_KEYS})
+        given = _fields(self.event, {n: v for n, v in raw.items() if n not in _RECORD_KEYS}, where)
+        created_us = _moment(raw, "created_at", where, customer_created_us)
+        updated_us = _moment(raw, "updated_at", where, created_us)
+        timestamp = created_us // 1_000_000
+        defaults: dict[str, Any] = {"link_back_url": None, "properties": {}, "timestamp": timestamp}
+        return {
+            **{name: value for name, value in defaults.items() if name in self.event.properties},
+            **given,
+            "id": _id(raw, where),
+            "created_us": created_us,
+            "updated_us": updated_us,
+        }
+
+    def customer_of(self, raw: Any, where: str, now_us: int) -> dict[str, Any]:
+        raw = _object(raw, where, {*self.customer.properties, *_RECORD_KEYS, "events"})
+        given = {name: value for name, value in raw.items() if name in self.customer.properties}
+        fields = _fields(self.customer, given, where)
+        created_us = _moment(raw, "created_at", where, now_us)
+        updated_us = _moment(raw, "updated_at", where, created_us)
+        if updated_us < created_us:
+            raise SeedError(f"{where}.updated_at: is before created_at")
+        events = raw.get("events", [])
+        if not isinstance(events, list):
+            raise SeedError(f"{where}.events: must be a list")
+        return {
+            **fields,
+            "id": _id(raw, where),
+            "created_us": created_us,
+            "updated_us": updated_us,
+            "events": [
+                self.event_of(event, f"{where}.events[{n}]", created_us) for n, event in enumerate(events)
+            ],
+        }
 
 
-def _customer(raw: Any, where: str, now_us: int) -> dict[str, Any]:
-    raw = _object(raw, where, _CUSTOMER_KEYS)
-    given = {name: value for name, value in raw.items() if name in CUSTOMER_FIELDS}
-    try:
-        fields = validate_customer_fields(given, creating=True)
-    except BodyError as exc:
-        raise SeedError(f"{where}.{exc.message}") from None
-    created_us = _moment(raw, "created_at", where, now_us)
-    updated_us = _moment(raw, "updated_at", where, created_us)
-    if updated_us < created_us:
-        raise SeedError(f"{where}.updated_at: is before created_at")
-    events = raw.get("events", [])
-    if not isinstance(events, list):
-        raise SeedError(f"{where}.events: must be a list")
-    return {
-        **fields,
-        "id": _id(raw, where),
-        "created_us": created_us,
-        "updated_us": updated_us,
-        "events": [_event(event, f"{where}.events[{n}]", created_us) for n, event in enumerate(events)],
-    }
-
-
-def read_seed(path: Path) -> list[dict[str, Any]]:
-    """The validated customers of a seed file; SeedError (one line) when it is unreadable or invalid."""
+def read_seed(path: Path, contract: Contract | None = None) -> list[dict[str, Any]]:
+    """The customers of a seed file, checked against `contract` (the packaged spec's by default);
+    SeedError (one line) when it is unreadable or invalid."""
     try:
         document = json.loads(path.read_bytes().decode("utf-8"))
     except OSError as exc:
@@ -154,8 +166,11 @@ def read_seed(path: Path) -> list[dict[str, Any]]:
     unknown = sorted(set(document) - {"customers"})
     if unknown:
         raise SeedError(f"seed file {str(path)!r}: unknown field {unknown[0]!r}")
+    rules = _SeedRules(contract or load_contract())
     now_us = time.time_ns() // 1000
-    customers = [_customer(raw, f"customers[{n}]", now_us) for n, raw in enumerate(document["customers"])]
+    customers = [
+        rules.customer_of(raw, f"customers[{n}]", now_us) for n, raw in enumerate(document["customers"])
+    ]
     ids = [customer["id"] for customer in customers]
     event_ids = [event["id"] for customer in customers for event in customer["events"]]
     if len(set(ids)) != len(ids) or len(set(event_ids)) != len(event_ids):
