@@ -15,6 +15,8 @@ import shutil
 import signal
 import subprocess
 import tempfile
+import tomllib
+import xml.etree.ElementTree as ElementTree
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -25,8 +27,9 @@ import pytest
 from broken_servers import BROKEN_VARIANTS
 from conftest import MockProcess
 from contract_suite_runs import CANARY_KEY, PAGE_SIZE
-from spec_document import documented_statuses
-from wheel_builds import ROOT, install_wheel
+from support import ROOT
+from support.spec_document import documented_statuses
+from support.wheel_builds import install_wheel
 
 from malomo_mock import running
 
@@ -70,6 +73,10 @@ class ContractRun:
     def markdown(self) -> str:
         return (self.folder / "report.md").read_text(encoding="utf-8")
 
+    @property
+    def junit(self) -> ElementTree.Element:
+        return ElementTree.parse(self.folder / "junit.xml").getroot()
+
 
 class ParsedReport(HTMLParser):
     """The parts of an HTML report that tests read: the matrix, per-operation checks, failures, links."""
@@ -77,6 +84,9 @@ class ParsedReport(HTMLParser):
     def __init__(self) -> None:
         super().__init__()
         self.matrix: dict[str, dict[str, str]] = {}
+        # Per operation, the state of each status seen that it does not document.
+        self.undocumented: dict[str, dict[str, str]] = {}
+        self.ids: list[str] = []
         self.sections: set[str] = set()
         self.failed_checks: dict[str, set[str]] = {}
         self.failure_ids: set[str] = set()
@@ -90,6 +100,8 @@ class ParsedReport(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         attributes = {name: value or "" for name, value in attrs}
+        if "id" in attributes:
+            self.ids.append(attributes["id"])
         for name in ("href", "src"):
             if name in attributes:
                 self.links.append(attributes[name])
@@ -103,6 +115,8 @@ class ParsedReport(HTMLParser):
             self.matrix[self._row] = {}
         elif tag == "td" and self._row is not None and "data-status" in attributes:
             self.matrix[self._row][attributes["data-status"]] = attributes["data-state"]
+        elif tag == "span" and self._row is not None and "data-status" in attributes:
+            self.undocumented.setdefault(self._row, {})[attributes["data-status"]] = attributes["data-state"]
         elif tag == "tr" and "data-check" in attributes and self._section is not None:
             if int(attributes.get("data-failed", "0")):
                 self.failed_checks.setdefault(self._section, set()).add(attributes["data-check"])
@@ -164,7 +178,17 @@ def run_contract(venv: Path, folder: Path, *args: str, api_key: str | None = CAN
 
 
 def report_args(*extra: str) -> list[str]:
-    return ["--profile", "quick", "--report", "report.html", "--report-md", "report.md", *extra]
+    return [
+        "--profile",
+        "quick",
+        "--report",
+        "report.html",
+        "--report-md",
+        "report.md",
+        "--junitxml",
+        "junit.xml",
+        *extra,
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -302,10 +326,65 @@ def test_reports_render_in_chromium_without_console_errors(
     broken_page.write_text('<!DOCTYPE html><script>console.error("injected"); null.x;</script>', "utf-8")
     _, console = chromium_console(broken_page)
     assert any("injected" in line for line in console), console
+    rendered = {}
     for name, run in suite_runs.items():
         dom, console = chromium_console(run.folder / "report.html")
         assert console == [], f"{name} run's report: {console}"
         assert "Malomo contract coverage" in dom and "</table>" in dom
+        rendered[name] = parse_report(dom)
+    # A failing run's page opens on its failures, above the matrix, each linked to its details.
+    failing = rendered["failing"]
+    assert failing.ids.index("failures") < failing.ids.index("matrix")
+    assert failing.ids.index("matrix") < min(failing.ids.index(anchor) for anchor in failing.failure_ids)
+    # A passing run shows nothing red: schemathesis' probes of undeclared methods, refused with 405, are
+    # the right answer (its refusal is the `unsupported_method` check's pass).
+    passing = rendered["passing"]
+    assert passing.verdict == "held"
+    assert "failures" not in passing.ids
+    for operation, states in passing.undocumented.items():
+        assert set(states.values()) <= {"refused"} and set(states) <= {"405"}, operation
+    assert not any("failed" in states.values() for states in passing.matrix.values())
+
+
+def project_version() -> str:
+    return str(tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["version"])
+
+
+def test_version_is_the_package_version(contract_venv: Path, tmp_path: Path) -> None:
+    run = run_contract(contract_venv, tmp_path, "--version")
+    assert (run.exit_code, run.stdout.strip()) == (0, f"malomo-contract {project_version()}")
+
+
+def test_run_header_is_one_line_without_local_paths(suite_runs: dict[str, ContractRun]) -> None:
+    for name, run in suite_runs.items():
+        header = run.stdout.partition("collected ")[0]
+        first, *rest = header.splitlines()
+        assert re.fullmatch(
+            rf"malomo-contract {re.escape(project_version())}: http://127\.0\.0\.1:\d+, profile quick, "
+            r"seed (\d+) \(rerun with --contract-seed \1\)",
+            first,
+        ), first
+        assert all(line.startswith("=") for line in rest if line), (name, rest)
+        # Hypothesis keeps its files elsewhere, pytest keeps no cache.
+        assert sorted(path.name for path in run.folder.iterdir()) == ["junit.xml", "report.html", "report.md"]
+
+
+def test_junit_file_names_the_suite_and_the_run(suite_runs: dict[str, ContractRun]) -> None:
+    for name, run in suite_runs.items():
+        suite = run.junit.find("testsuite")
+        assert suite is not None and suite.get("name") == "malomo-contract", name
+        properties = suite.find("properties")
+        assert properties is not None
+        values = {prop.get("name"): prop.get("value") for prop in properties}
+        # Seed, target and version; no base64 statistics of Hypothesis'.
+        assert set(values) == {"seed", "target", "profile", "suite-version"}, values
+        assert f"seed {values['seed']} " in run.stdout
+        assert values["suite-version"] == project_version()
+        assert values["profile"] == "quick"
+        assert re.fullmatch(r"http://127\.0\.0\.1:\d+", values["target"] or ""), values
+        assert CANARY_KEY.removeprefix("sk_test_") not in (run.folder / "junit.xml").read_text("utf-8")
+        classnames = {case.get("classname", "") for case in suite.iter("testcase")}
+        assert classnames and all(classname.startswith("malomo_contract.test_") for classname in classnames)
 
 
 @pytest.mark.parametrize(
