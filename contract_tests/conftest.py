@@ -15,13 +15,13 @@ import httpx
 import pytest
 from schemathesis.core.result import Ok
 
-from . import coverage_report, openapi_schema, recorded_traffic
+from . import coverage_report, openapi_schema, paging_summary, recorded_traffic
 from .contract_coverage import COVERAGE, ContractCoverage
 from .customer_records import ID_POOL, CleanupReport, delete_created_customers, tagged_email
 from .customers_api import CustomersApi, json_or_none
 from .list_cursors import CURSORS
 from .profiles import PROFILES, Profile, schemathesis_config
-from .target import WRITE_METHODS, ContractTarget, seconds_between_requests
+from .target import EMBEDDED_PAGE_SIZE, WRITE_METHODS, ContractTarget, seconds_between_requests
 
 # Customers the generated requests read and update, and customers their DELETEs may consume.
 LIVE_POOL_SIZE = 3
@@ -31,6 +31,7 @@ REPORTS = {"--report": coverage_report.render_html, "--report-md": coverage_repo
 MODULE_ORDER = (
     "test_errors_and_auth",
     "test_customer_lifecycle",
+    "test_boundaries",
     "test_pagination_walks",
     "test_generated_requests",
     "test_stateful_links",
@@ -85,6 +86,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="The same report in Markdown, for a pull-request comment or a job summary.",
     )
     group.addoption(
+        "--embedded-page-size",
+        type=int,
+        default=EMBEDDED_PAGE_SIZE,
+        metavar="N",
+        help=f"Page size of the embedded reference server (default {EMBEDDED_PAGE_SIZE}); the suite learns "
+        "any server's page size from its first page.",
+    )
+    group.addoption(
         "--recording",
         action="append",
         default=[],
@@ -116,11 +125,15 @@ def pytest_configure(config: pytest.Config) -> None:
             seconds_between_requests(rate_limit)
         except ValueError as exc:
             raise pytest.UsageError(f"--rate-limit: {exc}") from None
+    page_size = config.getoption("--embedded-page-size")
+    if page_size < 1:
+        raise pytest.UsageError(f"--embedded-page-size: must be at least 1, not {page_size}")
     target = config.stash[TARGET_KEY] = ContractTarget.from_options(
         config.getoption("--base-url") or os.environ.get("MALOMO_BASE_URL") or None,
         config.getoption("--api-key") or os.environ.get("MALOMO_API_KEY"),
         bool(config.getoption("--allow-writes")),
         rate_limit,
+        embedded_page_size=page_size,
     )
     schema = openapi_schema.activate(
         schemathesis_config(profile, seed, read_only=not target.allows_writes, rate_limit=rate_limit)
@@ -272,6 +285,8 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: p
     target = config.stash.get(STARTED_TARGET_KEY, None)
     if target is not None:
         terminalreporter.write_line(f"malomo contract target was {target.describe()}")
+    for line in paging_summary.summary_lines(config):
+        terminalreporter.write_line(line)
     report = config.stash.get(CLEANUP_KEY, None)
     if report is None or report.attempted == 0:
         return

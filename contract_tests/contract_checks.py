@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 
-from .customers_api import JSON, ContractViolation, Walk
+from .customers_api import JSON, ContractViolation, Page, Walk
 
 # Statuses the spec answers with the `Error` body.
 ERROR_STATUSES = frozenset({400, 401, 404, 413, 415})
@@ -179,6 +179,15 @@ def walk_finds_every_record(walk: Walk, expected_ids: Iterable[str], what: str) 
         )
 
 
+def walk_holds_at_least(walk: Walk, count: int, what: str) -> None:
+    """A full walk finds at least the records the suite added before it started."""
+    if len(walk.items) < count:
+        raise ContractViolation(
+            f"{what}: {count} records were added, but a walk over {len(walk.pages)} pages found only "
+            f"{len(walk.items)}"
+        )
+
+
 def walk_is_in_ascending_order(walk: Walk, what: str) -> None:
     """Pages list records in ascending (`created_at`, `id`) order, across page boundaries too."""
     keys = [(_timestamp(item, "created_at"), str(item.get("id"))) for item in walk.items]
@@ -188,6 +197,32 @@ def walk_is_in_ascending_order(walk: Walk, what: str) -> None:
                 f"{what}: item {index} ({keys[index][1]}) comes after {keys[index - 1][1]} "
                 "but sorts before it by (created_at, id)"
             )
+
+
+def first_page_has_no_prev_link(first: Page, what: str) -> None:
+    """`rel="prev"` is left out on the first page."""
+    if first.prev_url is not None:
+        raise ContractViolation(f"{what}: the first page has a rel='prev' link ({first.prev_url})")
+
+
+def last_page_has_no_next_link(walk: Walk, what: str) -> None:
+    """`rel="next"` (or `rel="prev"`, walking back) is left out on the last page: a link never leads to an
+    empty page."""
+    for index, page in enumerate(walk.pages[1:], start=1):
+        if not page.items:
+            raise ContractViolation(
+                f"{what}: page {index} holds no items, so page {index - 1} was the last page but still "
+                f"had a rel={walk.rel!r} link"
+            )
+
+
+def sub_lists_share_no_record(first: Walk, second: Walk, what: str) -> None:
+    """A list under one parent holds only that parent's records: two parents' lists share none."""
+    shared = set(first.ids) & set(second.ids)
+    if shared:
+        raise ContractViolation(
+            f"{what}: {len(shared)} records are listed under both parents, e.g. {sorted(shared)[0]}"
+        )
 
 
 def prev_walk_mirrors_next_walk(next_walk: Walk, prev_walk: Walk, what: str) -> None:

@@ -24,9 +24,10 @@ class Profile:
     coverage_phase: bool
     stateful_scenarios: int
     stateful_max_steps: int
-    # Semantic tests: how many updates may be spent to make the event log span several pages,
-    # and how many pages a walk may take before it counts as endless.
-    max_event_updates: int
+    # Semantic tests: how many records (customers, or updates for an event log) may be written to make a
+    # list span the three pages its paging tests need, and how many pages a walk may take before it
+    # counts as endless. 310 covers three pages at a page size of 100.
+    max_list_growth: int
     max_walk_pages: int
 
 
@@ -40,7 +41,7 @@ PROFILES: dict[str, Profile] = {
             coverage_phase=False,
             stateful_scenarios=8,
             stateful_max_steps=6,
-            max_event_updates=30,
+            max_list_growth=310,
             max_walk_pages=500,
         ),
         Profile(
@@ -50,7 +51,7 @@ PROFILES: dict[str, Profile] = {
             coverage_phase=True,
             stateful_scenarios=50,
             stateful_max_steps=10,
-            max_event_updates=60,
+            max_list_growth=310,
             max_walk_pages=2000,
         ),
         Profile(
@@ -60,7 +61,7 @@ PROFILES: dict[str, Profile] = {
             coverage_phase=True,
             stateful_scenarios=300,
             stateful_max_steps=15,
-            max_event_updates=120,
+            max_list_growth=1000,
             max_walk_pages=10000,
         ),
     )

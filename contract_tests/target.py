@@ -53,10 +53,16 @@ class ContractTarget:
     embedded: bool
     allows_writes: bool
     rate_limit: str | None = None  # as schemathesis' `rate-limit`: `N/s`, `N/m`, `N/h` or `N/d`
+    embedded_page_size: int = EMBEDDED_PAGE_SIZE
 
     @classmethod
     def from_options(
-        cls, base_url: str | None, api_key: str | None, allow_writes: bool, rate_limit: str | None
+        cls,
+        base_url: str | None,
+        api_key: str | None,
+        allow_writes: bool,
+        rate_limit: str | None,
+        embedded_page_size: int = EMBEDDED_PAGE_SIZE,
     ) -> ContractTarget:
         """The target the options ask for; no `--base-url` (None) means the embedded server."""
         return cls(
@@ -65,6 +71,7 @@ class ContractTarget:
             embedded=base_url is None,
             allows_writes=base_url is None or is_loopback_url(base_url) or allow_writes,
             rate_limit=rate_limit,
+            embedded_page_size=embedded_page_size,
         )
 
     @contextmanager
@@ -75,7 +82,7 @@ class ContractTarget:
             return
         from malomo_mock import running
 
-        with running(page_size=EMBEDDED_PAGE_SIZE) as server:
+        with running(page_size=self.embedded_page_size) as server:
             yield replace(self, base_url=server.base_url, api_key=server.api_key)
 
     @property
@@ -85,7 +92,11 @@ class ContractTarget:
 
     def describe(self) -> str:
         """One line for the pytest header; the key appears masked."""
-        kind = "embedded reference server" if self.embedded else "external server"
+        kind = (
+            f"embedded reference server, page size {self.embedded_page_size}"
+            if self.embedded
+            else "external server"
+        )
         writes = "writes allowed" if self.allows_writes else "read-only (pass --allow-writes to write)"
         limit = f", at most {self.rate_limit} requests" if self.rate_limit else ""
         return f"{self.base_url} ({kind}, key {mask_secret(self.api_key)}, {writes}{limit})"

@@ -1,92 +1,127 @@
-"""Walking `Link` headers over customers and over a customer's events: it ends, never repeats, misses nothing.
+"""Walking `Link` headers over every list of the spec, at whatever page size the server uses.
 
-A remote server's page size is unknown, so each test first makes its list span at least two pages
-(within the profile's budget) and reads the page size off the first page.
+Each list's page size is learnt from its first page. On a target that allows writes, the list is first
+grown until it spans at least three pages (within the profile's budget), so that every paging promise is
+checked past the first page: no repeats, no skips, order, `prev` walking back, and the links of the first
+and last pages. On a read-only target the lists are walked as they are; the summary says which were too
+short to test paging.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pytest
 
 from .contract_checks import (
+    first_page_has_no_prev_link,
+    last_page_has_no_next_link,
     prev_walk_mirrors_next_walk,
     walk_ends,
     walk_finds_every_record,
+    walk_holds_at_least,
     walk_is_in_ascending_order,
     walk_never_repeats_an_id,
     walk_never_revisits_a_page,
 )
-from .customers_api import ContractViolation, CustomersApi, Page, Walk
+from .customers_api import CustomersApi, Walk
+from .list_growers import LISTS, ListUnderTest
+from .paging_summary import PAGES_NEEDED, PagingNote, paging_notes
 from .profiles import Profile
-
-pytestmark = pytest.mark.writes
-
-# Records created past the first page boundary: enough to straddle the next boundary as well.
-MAX_EXTRA_CUSTOMERS = 40
+from .spec_contract import operations
+from .target import ContractTarget
 
 
-def _check_walk(walk: Walk, what: str) -> None:
-    walk_never_revisits_a_page(walk, what)
-    walk_ends(walk, what)
-    walk_never_repeats_an_id(walk, what)
-    walk_is_in_ascending_order(walk, what)
+def test_every_list_of_the_spec_is_walked() -> None:
+    assert sorted(op.operation_id for op in operations() if op.is_list) == sorted(LISTS)
 
 
-def _page_size(first: Page) -> int | None:
-    """The page size, when the first page shows it (a full page with a `next` link)."""
-    return len(first.items) if first.next_url is not None and first.items else None
+@dataclass
+class Walked:
+    """A list grown (where allowed) to three pages, what the suite added to it, and a walk over it."""
+
+    list: ListUnderTest
+    # Ids of the records the suite added (when growing returns them), and how many records it added.
+    added_ids: list[str]
+    added: int
+    walk: Walk
 
 
-@pytest.fixture(scope="module")
-def customers_walked(api: CustomersApi, profile: Profile) -> tuple[list[str], Walk]:
-    """Customers created for the walk (at least one page of them, and one more), then a full `next` walk."""
-    # The first page's length is the page size when there is a next page, else every customer there is.
-    wanted = len(api.first_page("/customers").items) + 2
-    created = [api.create_customer("walk")["id"] for _ in range(min(wanted, MAX_EXTRA_CUSTOMERS))]
-    walk = api.walk(api.first_page("/customers"), rel="next", max_pages=profile.max_walk_pages)
-    return created, walk
+def _walk_list(
+    list_id: str, api: CustomersApi, target: ContractTarget, profile: Profile, notes: list[PagingNote]
+) -> Walked:
+    what = LISTS[list_id](api, target)
+    if what is None:
+        pytest.skip(f"{list_id}: the read-only target has nothing to list it under")
+    label = f"GET {what.operation.path}"
+    first = api.first_page(what.path)
+    page_size = len(first.items) if first.next_url is not None and first.items else None
+    added: list[str | None] = []
+
+    def grow(count: int) -> None:
+        assert what.grow is not None
+        for _ in range(max(min(count, profile.max_list_growth - len(added)), 0)):
+            added.append(what.grow())
+
+    # Grow until the page size shows (doubling the list each time), then to the pages the walks need.
+    while what.grow is not None and page_size is None and len(added) < profile.max_list_growth:
+        grow(max(len(first.items), 1))
+        first = api.first_page(what.path)
+        page_size = len(first.items) if first.next_url is not None and first.items else None
+    if what.grow is not None and page_size is not None:
+        have = len(api.walk(first, rel="next", max_pages=PAGES_NEEDED).items)
+        grow((PAGES_NEEDED - 1) * page_size + 1 - have)
+    walk = api.walk(api.first_page(what.path), rel="next", max_pages=profile.max_walk_pages)
+    note = PagingNote(label, page_size, len(walk.pages), len(walk.items), len(added))
+    notes.append(note)
+    if len(walk.pages) < PAGES_NEEDED:
+        pytest.skip(f"{label}: {note.describe()}")
+    return Walked(what, [record for record in added if record is not None], len(added), walk)
 
 
-def test_customer_walk_ends_without_repeats_in_order(customers_walked: tuple[list[str], Walk]) -> None:
-    _, walk = customers_walked
-    _check_walk(walk, "GET /customers following rel=next")
+@pytest.fixture(scope="module", params=sorted(LISTS))
+def walked(
+    request: pytest.FixtureRequest,
+    api: CustomersApi,
+    contract_target: ContractTarget,
+    profile: Profile,
+    pytestconfig: pytest.Config,
+) -> Walked:
+    return _walk_list(str(request.param), api, contract_target, profile, paging_notes(pytestconfig))
 
 
-def test_customer_walk_finds_customers_created_before_it(customers_walked: tuple[list[str], Walk]) -> None:
-    created, walk = customers_walked
-    walk_finds_every_record(walk, created, "GET /customers following rel=next")
+def test_next_walk_ends_without_repeats_in_order(walked: Walked) -> None:
+    what = f"GET {walked.list.operation.path} following rel=next"
+    walk_never_revisits_a_page(walked.walk, what)
+    walk_ends(walked.walk, what)
+    walk_never_repeats_an_id(walked.walk, what)
+    walk_is_in_ascending_order(walked.walk, what)
 
 
-def test_customer_walk_back_by_prev_mirrors_the_walk_by_next(
-    customers_walked: tuple[list[str], Walk], api: CustomersApi, profile: Profile
+def test_next_walk_finds_every_record_that_existed_before_it(
+    walked: Walked, api: CustomersApi, profile: Profile
 ) -> None:
-    _, forward = customers_walked
-    if len(forward.pages) < 2 or forward.revisited_url or forward.exhausted_budget:
-        pytest.skip("needs a finished walk over at least two pages")
+    what = f"GET {walked.list.operation.path} following rel=next"
+    walk_finds_every_record(walked.walk, walked.added_ids, what)
+    walk_holds_at_least(walked.walk, walked.added, what)
+    # A second walk finds what the first one did (nothing deletes from these lists meanwhile).
+    again = api.walk(api.first_page(walked.list.path), rel="next", max_pages=profile.max_walk_pages)
+    walk_never_repeats_an_id(again, what)
+    walk_finds_every_record(again, walked.walk.ids, what)
+
+
+def test_first_and_last_pages_have_only_their_links(walked: Walked) -> None:
+    what = f"GET {walked.list.operation.path}"
+    first_page_has_no_prev_link(walked.walk.pages[0], what)
+    last_page_has_no_next_link(walked.walk, f"{what} following rel=next")
+
+
+def test_prev_walk_back_mirrors_the_next_walk(walked: Walked, api: CustomersApi, profile: Profile) -> None:
+    forward = walked.walk
+    what = f"GET {walked.list.operation.path}"
     backward = api.walk(forward.pages[-1], rel="prev", max_pages=profile.max_walk_pages)
-    walk_never_revisits_a_page(backward, "GET /customers following rel=prev")
-    walk_ends(backward, "GET /customers following rel=prev")
-    prev_walk_mirrors_next_walk(forward, backward, "GET /customers")
-
-
-def test_event_walk_ends_without_repeats_and_finds_every_update(api: CustomersApi, profile: Profile) -> None:
-    customer_id = api.create_customer("event-walk")["id"]
-    path = f"/customers/{customer_id}/events"
-    updates = 0
-    # Update until the event log spans two pages, then past the next boundary (page size permitting).
-    while updates < profile.max_event_updates and api.first_page(path).next_url is None:
-        api.update_customer(customer_id, {"first_name": f"Update {updates}"})
-        updates += 1
-    page_size = _page_size(api.first_page(path))
-    extra = min(page_size + 1 if page_size is not None else 0, profile.max_event_updates - updates)
-    for _ in range(max(extra, 0)):
-        api.update_customer(customer_id, {"first_name": f"Update {updates}"})
-        updates += 1
-    walk = api.walk(api.first_page(path), rel="next", max_pages=profile.max_walk_pages)
-    what = "GET /customers/{customer_id}/events following rel=next"
-    _check_walk(walk, what)
-    if len(walk.items) < updates:
-        raise ContractViolation(
-            f"{what}: {updates} updates were made but a walk over {len(walk.pages)} pages found only "
-            f"{len(walk.items)} events"
-        )
+    walk_never_revisits_a_page(backward, f"{what} following rel=prev")
+    walk_ends(backward, f"{what} following rel=prev")
+    last_page_has_no_next_link(backward, f"{what} following rel=prev")
+    first_page_has_no_prev_link(backward.pages[-1], f"{what} (reached by rel=prev)")
+    prev_walk_mirrors_next_walk(forward, backward, what)

@@ -14,17 +14,27 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from malomo_mock.request_bodies import CUSTOMER_FIELDS, NULLABLE_FIELDS, BodyError, validate_customer_fields
+from contract_tests.spec_contract import operation, operation_for
+from malomo_mock.request_bodies import BodyError, validate_customer_fields
 
 Headers = list[tuple[bytes, bytes]]
 ResponseRewrite = Callable[[Scope, int, Headers, bytes], tuple[int, Headers, bytes]]
 BodyRewrite = Callable[[Scope, bytes], bytes]
 
-_CUSTOMER_PATH = re.compile(r"^/customers/[^/]+$")
-_EVENTS_PATH = re.compile(r"^/customers/[^/]+/events$")
+CREATE_FIELDS = operation("createCustomer").body_fields()
+CUSTOMER_FIELDS = tuple(CREATE_FIELDS)
+NULLABLE_FIELDS = tuple(name for name, field in CREATE_FIELDS.items() if field.nullable)
+# Operations that answer with customers (one, or a page of them).
+CUSTOMER_ANSWERS = frozenset({"createCustomer", "listCustomers", "getCustomer", "updateCustomer"})
 
 
 # Building blocks: rewrite a request body, rewrite a whole response, or answer instead of the app.
+
+
+def _operation_id(scope: Scope) -> str | None:
+    """The spec's operationId of the request (the contract suite's own matcher), None for other paths."""
+    matched = operation_for(scope["method"], scope["path"])
+    return matched[0].operation_id if matched is not None else None
 
 
 def _header(headers: Headers, name: bytes) -> bytes | None:
@@ -142,7 +152,7 @@ def _customers_in(document: Any) -> list[dict[str, Any]]:
 
 
 def _is_customer_answer(scope: Scope, status: int) -> bool:
-    return status == 200 and scope["path"].startswith("/customers") and not _EVENTS_PATH.match(scope["path"])
+    return status == 200 and _operation_id(scope) in CUSTOMER_ANSWERS
 
 
 def _each_customer(change: Callable[[dict[str, Any]], None]) -> Callable[[Scope, int, Any], Any]:
@@ -173,7 +183,7 @@ def _updated_at_stays_created_at(customer: dict[str, Any]) -> None:
 
 def _unknown_id_answers_200(app: ASGIApp, key: str) -> ASGIApp:
     def rewrite(scope: Scope, status: int, headers: Headers, body: bytes) -> tuple[int, Headers, bytes]:
-        if status != 404 or scope["method"] != "GET" or not _CUSTOMER_PATH.match(scope["path"]):
+        if status != 404 or _operation_id(scope) != "getCustomer":
             return status, headers, body
         customer_id = scope["path"].rsplit("/", 1)[1]
         fabricated = {
@@ -224,7 +234,7 @@ def _crash_on_null_last_name(app: ASGIApp, key: str) -> ASGIApp:
 
 def _customer_as_text_plain(app: ASGIApp, key: str) -> ASGIApp:
     def rewrite(scope: Scope, status: int, headers: Headers, body: bytes) -> tuple[int, Headers, bytes]:
-        if status == 200 and scope["method"] == "GET" and _CUSTOMER_PATH.match(scope["path"]):
+        if status == 200 and _operation_id(scope) == "getCustomer":
             headers = _set_header(headers, b"content-type", b"text/plain; charset=utf-8")
         return status, headers, body
 
@@ -233,7 +243,7 @@ def _customer_as_text_plain(app: ASGIApp, key: str) -> ASGIApp:
 
 def _delete_does_not_delete(app: ASGIApp, key: str) -> ASGIApp:
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["method"] == "DELETE" and _CUSTOMER_PATH.match(scope["path"]):
+        if scope["type"] == "http" and _operation_id(scope) == "deleteCustomer":
             # Ask the app whether the customer exists, then claim to have deleted it.
             status: list[int] = []
 
@@ -265,7 +275,7 @@ def _update_not_applied(app: ASGIApp, key: str) -> ASGIApp:
     """PUT answers with the customer as it would be, but nothing is stored."""
 
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] != "PUT" or not _CUSTOMER_PATH.match(scope["path"]):
+        if scope["type"] != "http" or _operation_id(scope) != "updateCustomer":
             await app(scope, receive, send)
             return
         body = await _read_body(receive)
@@ -387,6 +397,157 @@ def _updates_missing_from_events(scope: Scope, status: int, document: Any) -> An
     ]
 
 
+# Variants of issue 18: each class of break that passed the suite before it read the whole contract.
+
+# The field a server "accepts but ignores": the last optional field of the create body.
+IGNORED_FIELD = [name for name, field in CREATE_FIELDS.items() if not field.required][-1]
+# The field whose length limit is off by one: the first plain string with a maxLength.
+LIMITED_FIELD = next(
+    field for field in CREATE_FIELDS.values() if field.max_length is not None and field.format is None
+)
+PAST_THE_END = "contract-probe-past-the-end"
+
+
+def _ignored_field_is_null(customer: dict[str, Any]) -> None:
+    if IGNORED_FIELD in customer:
+        customer[IGNORED_FIELD] = None
+
+
+def _next_skips_one_record(app: ASGIApp, key: str) -> ASGIApp:
+    """A cursor that skips one record: every page reached by `next` leaves out its first item."""
+
+    def rewrite(scope: Scope, status: int, headers: Headers, body: bytes) -> tuple[int, Headers, bytes]:
+        items = _json_or_none(body)
+        if (
+            status == 200
+            and scope.get("query_string", b"").startswith(b"next=")
+            and isinstance(items, list)
+            and items
+        ):
+            body = json.dumps(items[1:]).encode()
+        return status, headers, body
+
+    return rewrite_response(app, rewrite)
+
+
+def _extra_link_at_the_ends(
+    rel: bytes, when: Callable[[bytes, bytes], bool]
+) -> Callable[[ASGIApp, str], ASGIApp]:
+    """A list answer that `when(query, link)` selects gets a `rel` link to an empty page."""
+
+    def wrap(app: ASGIApp, key: str) -> ASGIApp:
+        async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+            if scope["type"] == "http" and PAST_THE_END.encode() in scope.get("query_string", b""):
+                await send(
+                    {
+                        "type": "http.response.start",
+                        "status": 200,
+                        "headers": [(b"content-type", b"application/json")],
+                    }
+                )
+                await send({"type": "http.response.body", "body": b"[]"})
+                return
+            await rewrite_response(app, rewrite)(scope, receive, send)
+
+        def rewrite(scope: Scope, status: int, headers: Headers, body: bytes) -> tuple[int, Headers, bytes]:
+            link = _header(headers, b"link") or b""
+            if (
+                status != 200
+                or not isinstance(_json_or_none(body), list)
+                or not when(scope.get("query_string", b""), link)
+            ):
+                return status, headers, body
+            host = _header(list(scope["headers"]), b"host") or b"127.0.0.1"
+            target = b"http://" + host + scope["path"].encode() + b"?" + rel + b"=" + PAST_THE_END.encode()
+            extra = b"<" + target + b'>; rel="' + rel + b'"'
+            return (
+                status,
+                _set_header(headers, b"link", b", ".join(part for part in (link, extra) if part)),
+                body,
+            )
+
+        return middleware
+
+    return wrap
+
+
+def _truncate_one_over_the_limit(scope: Scope, document: dict[str, Any]) -> dict[str, Any]:
+    value = document.get(LIMITED_FIELD.name)
+    limit = LIMITED_FIELD.max_length
+    if isinstance(value, str) and limit is not None and len(value) == limit + 1:
+        document[LIMITED_FIELD.name] = value[:limit]
+    return document
+
+
+def _email_updates_not_logged(scope: Scope, status: int, document: Any) -> Any:
+    if not isinstance(document, list):
+        return document
+    return [
+        event
+        for event in document
+        if not (
+            isinstance(event, dict) and "email" in (event.get("properties") or {}).get("changed_fields", [])
+        )
+    ]
+
+
+def _events_of_the_first_customer_asked(app: ASGIApp, key: str) -> ASGIApp:
+    """Cross-parent reads: every event log answered is that of the first customer whose log was asked for
+    (while it exists), whatever customer the path names."""
+    first: list[str] = []
+
+    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and _operation_id(scope) == "listCustomerEvents":
+            customer_id = scope["path"].split("/")[2]
+            if not first:
+                first.append(customer_id)
+            elif customer_id != first[0]:
+                served: list[int] = []
+
+                async def capture(message: Message) -> None:
+                    if message["type"] == "http.response.start":
+                        served.append(message["status"])
+                    if served == [200]:
+                        await send(message)
+
+                other = {**scope, "path": scope["path"].replace(customer_id, first[0]), "raw_path": None}
+                await app(other, receive, capture)
+                if served == [200]:
+                    return
+                first[0] = customer_id  # the first one is gone: this one is now the one everybody gets
+        await app(scope, receive, send)
+
+    return middleware
+
+
+def _always_404(operation_id: str) -> Callable[[ASGIApp, str], ASGIApp]:
+    """An operation the server has no handler for, answered 404 with an error body (documented, so it
+    looks correct)."""
+
+    def wrap(app: ASGIApp, key: str) -> ASGIApp:
+        async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+            if scope["type"] == "http" and _operation_id(scope) == operation_id:
+                await _read_body(receive)
+                request_id = b"req_missing_handler"
+                body = json.dumps(
+                    {
+                        "code": "not_found",
+                        "message": "No such resource.",
+                        "request_id": request_id.decode(),
+                        "status": 404,
+                    }
+                ).encode()
+                headers = [(b"content-type", b"application/json"), (b"x-request-id", request_id)]
+                await send({"type": "http.response.start", "status": 404, "headers": headers})
+                await send({"type": "http.response.body", "body": body})
+                return
+            await app(scope, receive, send)
+
+        return middleware
+
+    return wrap
+
+
 @dataclass(frozen=True)
 class BrokenVariant:
     """One way of breaking the contract: `wrap(app, api_key)` returns the broken app."""
@@ -401,7 +562,7 @@ def _is_error(scope: Scope, status: int) -> bool:
 
 
 def _is_events_answer(scope: Scope, status: int) -> bool:
-    return status == 200 and bool(_EVENTS_PATH.match(scope["path"]))
+    return status == 200 and _operation_id(scope) == "listCustomerEvents"
 
 
 BROKEN_VARIANTS: tuple[BrokenVariant, ...] = (
@@ -484,6 +645,74 @@ BROKEN_VARIANTS: tuple[BrokenVariant, ...] = (
         "updates are not recorded in the customer's event log",
         _rewrite_json_response(_updates_missing_from_events, _is_events_answer),
     ),
+    BrokenVariant(
+        "field_accepted_but_ignored",
+        f"a writable field is accepted but always answered null ({IGNORED_FIELD})",
+        _rewrite_json_response(_each_customer(_ignored_field_is_null), _is_customer_answer),
+    ),
+    BrokenVariant(
+        "next_skips_one_record",
+        "a cursor that skips one record: each page reached by rel=next leaves out its first item",
+        _next_skips_one_record,
+    ),
+    BrokenVariant(
+        "next_link_on_last_page",
+        "the last page still has rel=next (to an empty page)",
+        _extra_link_at_the_ends(b"next", lambda query, link: b'rel="next"' not in link),
+    ),
+    BrokenVariant(
+        "prev_link_on_first_page",
+        "the first page has rel=prev (to an empty page)",
+        _extra_link_at_the_ends(b"prev", lambda query, link: not query and b'rel="prev"' not in link),
+    ),
+    BrokenVariant(
+        "length_limit_off_by_one",
+        f"a {LIMITED_FIELD.name} one character over maxLength is cut short and accepted",
+        _rewrite_json_request(_truncate_one_over_the_limit),
+    ),
+    BrokenVariant(
+        "email_updates_not_logged",
+        "updates that change the email are not recorded in the event log",
+        _rewrite_json_response(_email_updates_not_logged, _is_events_answer),
+    ),
+    BrokenVariant(
+        "events_of_another_customer",
+        "cross-parent reads: every event log answered is the first one asked for",
+        _events_of_the_first_customer_asked,
+    ),
+    BrokenVariant(
+        "delete_always_404",
+        "an operation with no handler, answered 404 (a documented status) to every request",
+        _always_404("deleteCustomer"),
+    ),
 )
 
-__all__ = ["BROKEN_VARIANTS", "BrokenVariant"]
+# Paging breaks, which the suite must catch at any page size (tests/test_contract_paging_sizes.py).
+PAGING_VARIANTS = (
+    "list_skips_last_of_each_page",
+    "cursor_loops",
+    "links_swapped",
+    "next_skips_one_record",
+    "next_link_on_last_page",
+    "prev_link_on_first_page",
+)
+
+
+def _lowercase_t_and_z(
+    scope: Scope, status: int, headers: Headers, body: bytes
+) -> tuple[int, Headers, bytes]:
+    """RFC 3339 allows `t` and `z`: every timestamp in a JSON answer is written that way."""
+    pattern = rb'"(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2}:\d{2}(?:\.\d+)?)Z"'
+    return status, headers, re.sub(pattern, rb'"\1t\2z"', body)
+
+
+# Variants that keep the contract in ways the reference server does not show: the suite must pass them.
+CORRECT_VARIANTS: tuple[BrokenVariant, ...] = (
+    BrokenVariant(
+        "lowercase_t_and_z",
+        "timestamps written with a lowercase t and z (RFC 3339 allows either case)",
+        lambda app, key: rewrite_response(app, _lowercase_t_and_z),
+    ),
+)
+
+__all__ = ["BROKEN_VARIANTS", "CORRECT_VARIANTS", "PAGING_VARIANTS", "BrokenVariant"]
