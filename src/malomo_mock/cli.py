@@ -74,6 +74,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--seed", type=Path, help="JSON file of customers and events to load at start")
     parser.add_argument(
+        "--spec", type=Path, help="OpenAPI document to serve (default: the spec shipped with the package)"
+    )
+    parser.add_argument(
         "--header-timeout",
         type=_seconds,
         help="seconds a client has to send a request's headers (default 10)",
@@ -99,6 +102,7 @@ def main(argv: list[str] | None = None) -> int:
         _fail(str(exc))
     from malomo_mock.app import create_app
     from malomo_mock.http_guard import DEFAULT_LIMITS
+    from malomo_mock.openapi_contract import SpecError
     from malomo_mock.seed_file import SeedError
     from malomo_mock.serving import ServerThread, base_url_of, bind_socket
 
@@ -110,14 +114,18 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as exc:
         _fail(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}")
     try:
-        app = create_app(api_key, db=args.db or ":memory:", page_size=args.page_size, seed=args.seed)
-    except SeedError as exc:
+        app = create_app(
+            api_key, db=args.db or ":memory:", page_size=args.page_size, seed=args.seed, spec=args.spec
+        )
+    except (SeedError, SpecError) as exc:
         sock.close()
         _fail(str(exc))
     except Exception as exc:  # an unusable --db file, for example
         sock.close()
         _fail(f"cannot open the store: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}")
 
+    if app.state.coverage is not None:  # operations of the spec that answer 501
+        print(f"malomo-mock: {app.state.coverage}", file=sys.stderr, flush=True)
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda signum, frame: stop.set())
