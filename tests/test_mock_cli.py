@@ -64,10 +64,6 @@ def test_sigterm_exit_leaves_no_traceback(tmp_path: Path, spawn: type[MockProces
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--page-size", "0"], "--page-size"),
-        (["--page-size", "-3"], "--page-size"),
-        (["--page-size", "many"], "--page-size"),
-        (["--port", "70000"], "--port"),
         (["--seed", "/nonexistent/seed.json"], "seed"),
         (["--unknown-flag"], "unrecognized"),
         (["--db", "/nonexistent/dir/db.sqlite"], "store"),
@@ -80,6 +76,37 @@ def test_bad_input_is_one_line_on_stderr_and_a_non_zero_exit(args: list[str], me
     lines = result.stderr.splitlines()
     assert len(lines) == 1, result.stderr
     assert message in lines[0] and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--page-size", "0"],
+        ["--page-size", "-3"],
+        ["--page-size", "1001"],
+        ["--page-size", "9223372036854775808"],
+        ["--page-size", "many"],
+        ["--port", "70000"],
+        ["--header-timeout", "0"],
+        ["--header-timeout", "nan"],
+        ["--max-connections", "0"],
+    ],
+)
+def test_an_option_value_out_of_range_is_one_line_and_exit_2(args: list[str]) -> None:
+    result = run_failing("--port", "0", *args)
+    assert result.returncode == 2
+    assert result.stdout == ""
+    [line] = result.stderr.splitlines()
+    assert line.startswith(f"malomo-mock: error: argument {args[0]}: must be ")
+
+
+@pytest.mark.parametrize("page_size", ["1", "1000"])
+def test_page_sizes_at_the_bounds_are_served(spawn: type[MockProcess], page_size: str) -> None:
+    mock = spawn("--api-key", "k", "--page-size", page_size)
+    with httpx.Client(base_url=mock.base_url, headers={"Authorization": "Bearer k"}) as client:
+        for n in range(2):
+            assert client.post("/customers", json={"email": f"b{n}@bound.test"}).status_code == 200
+        assert len(client.get("/customers").json()) == min(2, int(page_size))
 
 
 @pytest.mark.parametrize(
