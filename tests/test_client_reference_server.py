@@ -111,9 +111,12 @@ def test_async_crud_and_events_round_trip(server: RunningServer) -> None:
 
 def test_call_accepts_the_module_or_any_of_its_functions(client: AuthenticatedClient) -> None:
     created = new_customer(client)
-    for operation in (get_customer, get_customer.sync_detailed, get_customer.sync):
+    # `sync` and `asyncio` run too, though only the module and the *_detailed functions are typed.
+    operations: list[Any] = [get_customer, get_customer.sync_detailed, get_customer.sync]
+    for operation in operations:
         assert malomo.call(operation, created.id, client=client) == created
-    assert asyncio.run(malomo.acall(get_customer.asyncio, created.id, client=client)) == created
+    async_operation: Any = get_customer.asyncio
+    assert asyncio.run(malomo.acall(async_operation, created.id, client=client)) == created
 
 
 def test_call_raises_typed_errors_with_a_client_not_made_by_connect(server: RunningServer) -> None:
@@ -177,7 +180,7 @@ def test_paginate_can_start_from_a_cursor(filled_server: tuple[RunningServer, se
 
 def test_paginate_refuses_an_operation_without_a_next_parameter(client: AuthenticatedClient) -> None:
     with pytest.raises(TypeError, match="no `next` parameter"):
-        list(malomo.paginate(get_customer, client=client, id=uuid.uuid4()))
+        list(malomo.paginate(get_customer, client=client, id=uuid.uuid4()))  # type: ignore[call-overload]
 
 
 # Typed errors ---------------------------------------------------------------------------------

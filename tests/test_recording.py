@@ -14,6 +14,7 @@ import signal
 import subprocess
 import sys
 import threading
+import uuid
 import xml.etree.ElementTree as ElementTree
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -100,7 +101,8 @@ def record_session(server: RunningServer, path: Path, *, record_personal_data: b
         try:
             list(malomo.paginate(list_customers, client=client))
             if canary_id is not None:
-                list(malomo.paginate(list_customer_events, client=client, customer_id=canary_id))
+                walk = malomo.paginate(list_customer_events, client=client, customer_id=uuid.UUID(canary_id))
+                list(walk)
         except malomo.MalomoError:
             pass
         if other_id is not None:
@@ -115,7 +117,7 @@ def record_session(server: RunningServer, path: Path, *, record_personal_data: b
             customer_id = _created_id(await client.get_async_httpx_client().post("/customers", json=CANARY))
             if customer_id is None:
                 return
-            calls = [malomo.acall(get_customer, customer_id, client=client) for _ in range(3)]
+            calls = [malomo.acall(get_customer, uuid.UUID(customer_id), client=client) for _ in range(3)]
             await asyncio.gather(*calls, return_exceptions=True)
             async for _ in malomo.apaginate(list_customers, client=client):
                 pass

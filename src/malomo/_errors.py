@@ -8,6 +8,7 @@ One shallow tree, every class documented here::
     ├── BadRequestError          400, 413, 415, 422: the request was refused as written
     ├── AuthenticationError      401: missing, unknown or publishable (pk_) key
     ├── NotFoundError            404: no such resource (also a malformed id)
+    ├── NotAcceptableError       406: the server does not speak the API version the client asks for
     ├── RateLimitError           429 (after retries ran out); retry_after = the server's advice
     ├── ServerError              any 5xx, whatever its body (an HTML 502 from a proxy too)
     └── PaginationLoopError      a list endpoint handed back a cursor it had already handed out
@@ -25,6 +26,8 @@ from collections.abc import Mapping
 from typing import Any
 
 import httpx
+
+from malomo_client.models.error import Error
 
 from ._retry_transport import parse_retry_after
 
@@ -94,6 +97,10 @@ class NotFoundError(MalomoError):
     """404: no resource has this id (a malformed id is answered the same way)."""
 
 
+class NotAcceptableError(MalomoError):
+    """406: the server does not serve the API version this client asks for (``Accept: ...; version=2``)."""
+
+
 class RateLimitError(MalomoError):
     """429 after the retries ran out. ``retry_after`` is the server's advice in seconds, if any."""
 
@@ -114,6 +121,7 @@ _STATUS_CLASSES: dict[int, type[MalomoError]] = {
     400: BadRequestError,
     401: AuthenticationError,
     404: NotFoundError,
+    406: NotAcceptableError,
     413: BadRequestError,
     415: BadRequestError,
     422: BadRequestError,
@@ -155,8 +163,12 @@ def _about(
 
 
 def invalid_response(response: httpx.Response, exc: BaseException) -> MalomoError:
-    """A 2xx answer whose body the generated model could not parse."""
-    message = f"the {response.status_code} answer does not match the spec ({type(exc).__name__})"
+    """A 2xx answer whose body the generated model could not parse; the message says what did not fit."""
+    if isinstance(exc, KeyError):
+        detail = f"field {exc.args[0]!r} is missing" if exc.args else "a field is missing"
+    else:
+        detail = f"{type(exc).__name__}: {exc}"
+    message = f"the {response.status_code} answer does not match the spec ({detail})"
     return _about(response, "invalid_response", message)
 
 
@@ -180,6 +192,23 @@ def pagination_loop(response: httpx.Response, operation: str, pages: int) -> Mal
     return _about(response, "pagination_loop", message, PaginationLoopError)
 
 
+def _error_fields(body: object) -> dict[str, str]:
+    """The code, message and request_id of an error body: read with the spec's Error model, or, from a
+    body that is not quite one (a server breaking the contract), whichever of them it has."""
+    if not isinstance(body, dict):
+        return {}
+    try:
+        error = Error.from_dict(body)
+        values: dict[str, object] = {
+            "code": error.code,
+            "message": error.message,
+            "request_id": error.request_id,
+        }
+    except (KeyError, TypeError, ValueError):
+        values = {key: body.get(key) for key in ("code", "message", "request_id")}
+    return {key: value for key, value in values.items() if isinstance(value, str)}
+
+
 def error_from_response(response: httpx.Response) -> MalomoError:
     """The typed error for a non-2xx answer (or a 2xx that broke the contract); the body must be read.
 
@@ -192,8 +221,7 @@ def error_from_response(response: httpx.Response) -> MalomoError:
         body = json.loads(response.content) if response.content else None
     except (ValueError, UnicodeDecodeError):
         body = None
-    fields = body if isinstance(body, dict) else {}
-    texts = {key: value for key, value in fields.items() if isinstance(value, str)}
+    texts = _error_fields(body)
     code, message = texts.get("code"), texts.get("message")
     request_id = texts.get("request_id") or response.headers.get("x-request-id") or None
 

@@ -14,7 +14,7 @@ import inspect
 import sys
 from collections.abc import Awaitable, Callable
 from types import ModuleType
-from typing import Any, ParamSpec, TypeVar, overload
+from typing import Any, ParamSpec, Protocol, TypeVar, overload
 
 import httpx
 
@@ -134,18 +134,41 @@ async def asend(
     return success_value(module, client, response), response
 
 
+class SyncOperation(Protocol[P, T]):
+    """A generated operation module, as call() and paginate() type it (by its ``sync_detailed``)."""
+
+    def sync_detailed(self, *args: P.args, **kwargs: P.kwargs) -> Response[T | Error]: ...
+
+
+class AsyncOperation(Protocol[P, T]):
+    """A generated operation module, as acall() and apaginate() type it (by its ``asyncio_detailed``)."""
+
+    async def asyncio_detailed(self, *args: P.args, **kwargs: P.kwargs) -> Response[T | Error]: ...
+
+
+def _check_flavour(operation: object, caller: str, want_async: bool) -> None:
+    """Refuse an async operation function in call() and a sync one in acall(): each would run wrongly."""
+    if isinstance(operation, ModuleType) or inspect.iscoroutinefunction(operation) == want_async:
+        return
+    name = f"{getattr(operation, '__module__', '?').rpartition('.')[2]}.{getattr(operation, '__name__', '?')}"
+    if want_async:
+        raise TypeError(f"{caller}() awaits an async operation; {name} is sync: use malomo.call() instead")
+    raise TypeError(f"{caller}() runs a sync operation; {name} is async: use await malomo.acall() instead")
+
+
 @overload
 def call(operation: Callable[P, Response[T | Error]], /, *args: P.args, **kwargs: P.kwargs) -> T: ...
 @overload
-def call(operation: ModuleType | Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any: ...
-def call(operation: Callable[..., Any] | ModuleType, /, *args: Any, **kwargs: Any) -> Any:
+def call(operation: SyncOperation[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T: ...
+def call(operation: object, /, *args: Any, **kwargs: Any) -> Any:
     """Run a generated operation; return its parsed success model (None for 204) or raise a MalomoError.
 
-    ``operation`` is a generated module (``get_customer``) or one of its functions; the other
-    arguments are the operation's own, ``client=`` included::
+    ``operation`` is a generated module (``get_customer``) or its ``sync_detailed`` function (``sync``
+    runs too, untyped); the other arguments are the operation's own, ``client=`` included::
 
         customer = malomo.call(get_customer, customer_id, client=client)
     """
+    _check_flavour(operation, "call", want_async=False)
     value, _ = send(operation_module(operation), args, kwargs)
     return value
 
@@ -155,8 +178,9 @@ async def acall(
     operation: Callable[P, Awaitable[Response[T | Error]]], /, *args: P.args, **kwargs: P.kwargs
 ) -> T: ...
 @overload
-async def acall(operation: ModuleType | Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any: ...
-async def acall(operation: Callable[..., Any] | ModuleType, /, *args: Any, **kwargs: Any) -> Any:
+async def acall(operation: AsyncOperation[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T: ...
+async def acall(operation: object, /, *args: Any, **kwargs: Any) -> Any:
     """Async twin of call(): ``customer = await malomo.acall(get_customer, customer_id, client=client)``."""
+    _check_flavour(operation, "acall", want_async=True)
     value, _ = await asend(operation_module(operation), args, kwargs)
     return value

@@ -12,7 +12,7 @@ import hashlib
 import inspect
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from types import ModuleType
-from typing import Any, Generic, TypeVar, overload
+from typing import Any, Generic, ParamSpec, TypeVar, overload
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
@@ -21,9 +21,10 @@ from malomo_client.models.error import Error
 from malomo_client.types import Response
 
 from ._errors import invalid_link, pagination_loop
-from ._operation_calls import asend, operation_module, send
+from ._operation_calls import AsyncOperation, SyncOperation, asend, operation_module, operation_name, send
 
 T = TypeVar("T")
+P = ParamSpec("P")
 
 
 def _cursor_parameter(module: ModuleType) -> str:
@@ -145,6 +146,23 @@ class AsyncPage(Generic[T]):
                 yield item
 
 
+def _keywords(operation: object, args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict[str, Any]:
+    """The arguments of a list operation by name (a path parameter may be passed by position)."""
+    if not args:
+        return dict(kwargs)
+    module = operation_module(operation)
+    names = [
+        n
+        for n, p in inspect.signature(module._get_kwargs).parameters.items()
+        if p.kind is p.POSITIONAL_OR_KEYWORD
+    ]
+    if len(args) > len(names):
+        raise TypeError(
+            f"{operation_name(module)}(): takes {len(names)} positional arguments, got {len(args)}"
+        )
+    return {**dict(zip(names, args, strict=False)), **kwargs}
+
+
 class _Walk:
     """One walk over the pages: the operation, its arguments with the current cursor, the cursors seen."""
 
@@ -173,21 +191,20 @@ class _Walk:
 
 @overload
 def paginate(
-    operation: Callable[..., Response[list[T] | Error]], /, *, client: Any, **params: Any
+    operation: Callable[P, Response[list[T] | Error]], /, *args: P.args, **kwargs: P.kwargs
 ) -> Iterator[T]: ...
 @overload
-def paginate(operation: ModuleType, /, *, client: Any, **params: Any) -> Iterator[Any]: ...
-def paginate(
-    operation: Callable[..., Response[Any]] | ModuleType, /, *, client: Any, **params: Any
-) -> Iterator[Any]:
+def paginate(operation: SyncOperation[P, list[T]], /, *args: P.args, **kwargs: P.kwargs) -> Iterator[T]: ...
+def paginate(operation: object, /, *args: Any, **kwargs: Any) -> Iterator[Any]:
     """Yield every item of every page of a list operation, fetching each page when it is needed.
 
-    ``operation`` is a generated list module (``list_customers``) or its ``sync_detailed``;
-    ``params`` are the operation's other arguments (``customer_id=...``), and ``next_=`` may give
-    a starting cursor. A non-2xx page raises its typed MalomoError; a repeated cursor raises
+    ``operation`` is a generated list module (``list_customers``) or its ``sync_detailed``; the other
+    arguments are the operation's own, ``client=`` included (``customer_id=...``), and ``next_=`` may
+    give a starting cursor. A non-2xx page raises its typed MalomoError; a repeated cursor raises
     PaginationLoopError.
     """
-    walk = _Walk(operation, params)
+    walk = _Walk(operation, _keywords(operation, args, kwargs))
+    client = walk.params.pop("client", None)
     while True:
         items, response = send(walk.module, (), {**walk.params, "client": client})
         yield from items or ()
@@ -198,15 +215,16 @@ def paginate(
 
 @overload
 def apaginate(
-    operation: Callable[..., Awaitable[Response[list[T] | Error]]], /, *, client: Any, **params: Any
+    operation: Callable[P, Awaitable[Response[list[T] | Error]]], /, *args: P.args, **kwargs: P.kwargs
 ) -> AsyncIterator[T]: ...
 @overload
-def apaginate(operation: ModuleType, /, *, client: Any, **params: Any) -> AsyncIterator[Any]: ...
-async def apaginate(
-    operation: Callable[..., Awaitable[Response[Any]]] | ModuleType, /, *, client: Any, **params: Any
-) -> AsyncIterator[Any]:
+def apaginate(
+    operation: AsyncOperation[P, list[T]], /, *args: P.args, **kwargs: P.kwargs
+) -> AsyncIterator[T]: ...
+async def apaginate(operation: object, /, *args: Any, **kwargs: Any) -> AsyncIterator[Any]:
     """Async twin of paginate(): ``async for customer in malomo.apaginate(list_customers, client=c)``."""
-    walk = _Walk(operation, params)
+    walk = _Walk(operation, _keywords(operation, args, kwargs))
+    client = walk.params.pop("client", None)
     while True:
         items, response = await asend(walk.module, (), {**walk.params, "client": client})
         for item in items or ():
