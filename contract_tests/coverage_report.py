@@ -76,6 +76,7 @@ td.not-documented { background: repeating-linear-gradient(45deg, #fff, #fff 4px,
 .legend .refused { background: var(--refused-bg); color: var(--muted); }
 #failures { border: 2px solid var(--bad); border-radius: 8px; padding: 4px 16px; margin: 16px 0; }
 #failures h2 { margin-top: 8px; border: 0; color: var(--bad); }
+#failures ul { padding-left: 20px; }
 #failures li { margin: 3px 0; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
 tr.failing td { background: #fff5f5; }
@@ -172,6 +173,14 @@ def _numbered_failures(coverage: ContractCoverage) -> dict[int, int]:
     return {id(record): number for number, _, record in _failure_index(coverage)}
 
 
+def _failure_lines(coverage: ContractCoverage) -> dict[str, list[int]]:
+    """One line per kind of failure (check, operation, title, status), with the numbers of its failures."""
+    lines: dict[str, list[int]] = {}
+    for number, label, record in _failure_index(coverage):
+        lines.setdefault(_failure_summary(label, record), []).append(number)
+    return lines
+
+
 def _failure_summary(label: str | None, record: FailureRecord) -> str:
     """One line naming a failure: its check, where, and what."""
     status = f" (status {record.status})" if record.status is not None else ""
@@ -243,18 +252,20 @@ def render_html(coverage: ContractCoverage) -> str:
 
 
 def _failure_index_html(coverage: ContractCoverage) -> list[str]:
-    """The list at the top of the page: every failure in one line, linking to its details."""
-    index = _failure_index(coverage)
-    if not index:
+    """The list at the top of the page: each kind of failure in one line, linking to its details."""
+    lines = _failure_lines(coverage)
+    if not lines:
         return []
+    count = sum(len(numbers) for numbers in lines.values())
     return [
-        f'<section id="failures"><h2>Failures ({len(index)})</h2><ol class="failure-index">',
+        f'<section id="failures"><h2>Failures ({count})</h2><ul class="failure-index">',
         *(
-            f'<li value="{number}" data-failure="{number}"><a href="#failure-{number}">#{number}</a> '
-            f"{escape(_failure_summary(label, record))}</li>"
-            for number, label, record in index
+            f"<li>{escape(summary)} "
+            + " ".join(f'<a href="#failure-{number}">#{number}</a>' for number in numbers)
+            + "</li>"
+            for summary, numbers in lines.items()
         ),
-        "</ol></section>",
+        "</ul></section>",
     ]
 
 
@@ -353,10 +364,14 @@ def render_markdown(coverage: ContractCoverage) -> str:
         "",
         *(f"- **{name}**: {_md_text(value)}" for name, value in _facts(coverage)),
     ]
-    index = _failure_index(coverage)
-    if index:
-        lines += ["", f"### ❌ Failures ({len(index)})", ""]
-        lines += [f"{number}. {_md_text(_failure_summary(label, record))}" for number, label, record in index]
+    failure_lines = _failure_lines(coverage)
+    if failure_lines:
+        count = sum(len(numbers) for numbers in failure_lines.values())
+        lines += ["", f"### ❌ Failures ({count})", ""]
+        lines += [
+            f"- {_md_text(summary)} ({', '.join(f'#{number}' for number in numbers)})"
+            for summary, numbers in failure_lines.items()
+        ]
     lines += [
         "",
         "| operation | " + " | ".join(columns) + " | undocumented |",

@@ -32,7 +32,7 @@ class Layout(HTMLParser):
         attributes = {name: value or "" for name, value in attrs}
         if "id" in attributes:
             self.ids.append(attributes["id"])
-        if tag == "ol" and attributes.get("class") == "failure-index":
+        if tag == "ul" and attributes.get("class") == "failure-index":
             self._in_index = True
         elif tag == "a" and self._in_index:
             self.index_links.append(attributes["href"])
@@ -44,7 +44,7 @@ class Layout(HTMLParser):
             self.verdict = attributes["data-verdict"]
 
     def handle_endtag(self, tag: str) -> None:
-        if tag == "ol":
+        if tag == "ul":
             self._in_index = False
         elif tag == "tbody":
             self._row = ""
@@ -92,19 +92,27 @@ def broken_run() -> ContractCoverage:
 
 
 def test_failures_come_first_each_linked_to_its_details(broken_run: ContractCoverage) -> None:
-    page = layout(render_html(broken_run))
+    # The same failure twice (Hypothesis found it, then shrank it): one line at the top, two links.
+    broken_run.operations[GET_ONE].add_failure(failure("response_schema_conformance", 200))
+    html = render_html(broken_run)
+    page = layout(html)
     assert page.verdict == "broken"
     assert page.ids.index("failures") < page.ids.index("matrix")
     details = [anchor for anchor in page.ids if anchor.startswith("failure-")]
     assert page.index_links == [f"#{anchor}" for anchor in details]
-    assert len(details) == 3
+    assert len(details) == 4
+    index = html[html.index('id="failures"') : html.index('id="matrix"')]
+    assert index.count("<li>") == 3
 
 
 def test_markdown_lists_failures_before_the_matrix(broken_run: ContractCoverage) -> None:
     text = render_markdown(broken_run)
     failures, matrix = text.index("Failures (3)"), text.index("| operation |")
     assert failures < matrix
-    assert "1. response\\_schema\\_conformance on GET /customers/{id}" in text[failures:matrix]
+    assert (
+        "- response\\_schema\\_conformance on GET /customers/{id}: Wrong answer (status 200) (#1)"
+        in text[failures:matrix]
+    )
 
 
 def test_status_states_tell_a_failed_check_from_an_undocumented_status(broken_run: ContractCoverage) -> None:
