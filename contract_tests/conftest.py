@@ -16,11 +16,13 @@ import pytest
 from schemathesis.core.result import Ok
 
 from . import coverage_report, openapi_schema, paging_summary, recorded_traffic
-from .contract_coverage import COVERAGE, ContractCoverage
-from .customer_records import ID_POOL, CleanupReport, delete_created_customers, tagged_email
+from .contract_coverage import COVERAGE, TALLY, ContractCoverage
+from .customer_records import CREATED, PARAMETER_POOL, CleanupReport, delete_created_customers
 from .customers_api import CustomersApi, json_or_none
-from .list_cursors import CURSORS
+from .list_cursors import CURSORS, list_key
 from .profiles import PROFILES, Profile, schemathesis_config
+from .spec_contract import Operation, operations
+from .spec_values import valid_body
 from .target import EMBEDDED_PAGE_SIZE, WRITE_METHODS, ContractTarget, seconds_between_requests
 
 # Customers the generated requests read and update, and customers their DELETEs may consume.
@@ -35,6 +37,8 @@ MODULE_ORDER = (
     "test_pagination_walks",
     "test_generated_requests",
     "test_stateful_links",
+    # Last: it reads what every test before it was answered.
+    "test_every_operation_succeeded",
 )
 
 
@@ -113,6 +117,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "writes: the test creates, updates or deletes customers")
     recorded_traffic.configure(config)
+    TALLY.reset()
     profile = PROFILES[config.getoption("--profile")]
     seed = config.getoption("--contract-seed")
     if seed is None:
@@ -176,6 +181,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     """Write safety: on a target that does not allow writes, every test that writes is skipped; a test writes
     when it has the `writes` mark or sends generated requests to an operation that writes. Then the order."""
     target = config.stash[TARGET_KEY]
+    TALLY.generated.update(
+        label for item in items if isinstance(label := getattr(item, "operation_label", None), str)
+    )
     for item in items:
         operation = getattr(item, "operation_label", None)
         writes = item.get_closest_marker("writes") is not None or (
@@ -226,29 +234,41 @@ def api(http_client: httpx.Client) -> CustomersApi:
 
 @pytest.fixture(scope="session")
 def id_pool(api: CustomersApi, contract_target: ContractTarget) -> Iterator[None]:
-    """Fill the pools of real ids (created customers, or the first listed ones) and of real cursors
-    that generated requests use."""
+    """Seed the pools of real path parameters and real cursors that generated requests use: what each create
+    operation of the spec answers (on a target that allows writes; some kept for reads, some for DELETEs),
+    then the first page of every list reachable with what is known."""
+
+    def seed(call: Operation, label: str, disposable: bool) -> None:
+        # Tolerant: a server that breaks create still gets its property tests, which say how.
+        response = api.http.post(call.path, json=valid_body(call, label))
+        CREATED.add_created_by(response)
+        if response.status_code == 200:
+            PARAMETER_POOL.learn(call, {}, json_or_none(response), seeded=True, disposable=disposable)
+
+    creates = [call for call in operations() if call.method == "POST" and not call.path_parameters]
+    PARAMETER_POOL.bind(lambda: [seed(call, "disposable", True) for call in creates] and None)
     if contract_target.allows_writes:
-
-        def create(label: str) -> str | None:
-            # Tolerant: a server that breaks create still gets its property tests, which say how.
-            response = api.create({"email": tagged_email(label)})
-            body = json_or_none(response) if response.status_code == 200 else None
-            return str(body["id"]) if isinstance(body, dict) and "id" in body else None
-
-        live = [created for _ in range(LIVE_POOL_SIZE) if (created := create("pool"))]
-        disposable = [created for _ in range(DISPOSABLE_POOL_SIZE) if (created := create("disposable"))]
-        ID_POOL.bind(live, disposable, lambda: create("disposable"))
-    else:
-        response = api.list_customers()
-        listed = json_or_none(response) if response.status_code == 200 else None
-        items = listed[:LIVE_POOL_SIZE] if isinstance(listed, list) else []
-        ID_POOL.bind([str(item["id"]) for item in items if isinstance(item, dict) and "id" in item], [], None)
-    first_page = api.list_customers()
-    if first_page.status_code == 200:
-        CURSORS.harvest("listCustomers", first_page.headers.get_list("link"))
+        for call in creates:
+            for _ in range(LIVE_POOL_SIZE):
+                seed(call, "pool", False)
+            for _ in range(DISPOSABLE_POOL_SIZE):
+                seed(call, "disposable", True)
+    lists = sorted(
+        (call for call in operations() if call.is_list), key=lambda call: len(call.path_parameters)
+    )
+    for call in lists:
+        known = (
+            PARAMETER_POOL.parameters(call.operation_id, disposable=False) if call.path_parameters else [{}]
+        )
+        for parameters in known[:LIVE_POOL_SIZE]:
+            response = api.http.get(call.url_path(parameters))
+            if response.status_code == 200:
+                PARAMETER_POOL.learn(call, parameters, json_or_none(response))
+                key = list_key("GET", call.url_path(parameters))
+                if key is not None:
+                    CURSORS.harvest(key, response.headers.get_list("link"))
     yield
-    ID_POOL.unbind()
+    PARAMETER_POOL.unbind()
     CURSORS.clear()
 
 

@@ -1,4 +1,5 @@
-"""Customers the suite knows about: those it created (deleted at session end), live ids for generated paths.
+"""Records the suite knows about: the customers it created (deleted at session end), and path parameters
+that exist, for generated requests.
 Module-level singletons, because schemathesis hooks run outside pytest fixtures and must reach them.
 """
 
@@ -6,11 +7,13 @@ from __future__ import annotations
 
 import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import httpx
+
+from .spec_contract import Operation, evaluate, operations_on_items_of
 
 if TYPE_CHECKING:
     import schemathesis
@@ -20,6 +23,8 @@ if TYPE_CHECKING:
 EMAIL_DOMAIN = "malomo-contract-test.example.com"
 CUSTOMERS_PATH = "/customers"
 MAX_LABEL_LENGTH = 63
+# Path parameters kept per operation; older ones are dropped first.
+MAX_LEARNT_PER_OPERATION = 20
 
 
 def tagged_email(label: str) -> str:
@@ -94,43 +99,82 @@ class CreatedCustomers:
             return list(self._ids)
 
 
-class CustomerIdPool:
-    """Ids that exist on the server, substituted for most generated path ids so tests reach past 404.
+class PathParameterPool:
+    """Path parameters that exist on the server, per operation, substituted for most generated ones so that
+    every operation gets past 404. Learnt from answers as the spec says they connect: its links (a create's
+    `$response.body#/id` fills `getCustomer`'s `id`) and the items of list answers (a listed item's `id`
+    fills the operations on one item of that list).
 
-    `live` ids are read and updated, never deleted by generated requests; `disposable` ones are
-    what generated DELETEs consume, and `refill` replaces each one consumed.
+    Parameters learnt from a create are `disposable`: generated DELETEs consume only those, and `refill`
+    replaces each seeded one consumed. The rest are read and updated, never deleted by generated requests.
     """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self.bind([], [], None)
+        self.bind(None)
 
-    def bind(self, live: list[str], disposable: list[str], refill: Callable[[], str | None] | None) -> None:
+    def bind(self, refill: Callable[[], None] | None) -> None:
         with self._lock:
-            self._live = list(live)
-            self._disposable = list(disposable)
+            self._entries: dict[str, list[tuple[dict[str, str], bool]]] = {}
             self._refill = refill
+            self._seeded_disposable: set[str] = set()
 
     def unbind(self) -> None:
-        self.bind([], [], None)
+        self.bind(None)
 
-    def ids(self, *, disposable: bool) -> list[str]:
-        with self._lock:
-            return list(self._disposable if disposable else self._live)
+    def learn(
+        self,
+        operation: Operation,
+        parameters: Mapping[str, str],
+        body: Any,
+        *,
+        seeded: bool = False,
+        disposable: bool | None = None,
+    ) -> None:
+        """Remember what a success answer of `operation` (sent with path `parameters`) makes reachable.
+        What a create's links reach is disposable unless told otherwise."""
+        disposable = operation.method == "POST" if disposable is None else disposable
+        for link in operation.links():
+            values = {
+                name: evaluate(expression, parameters, body) for name, expression in link.parameters.items()
+            }
+            found = {name: value for name, value in values.items() if value is not None}
+            if len(found) == len(values):
+                self._add(link.target, found, disposable, seeded)
+        if operation.is_list and isinstance(body, list):
+            for item_operation, name in operations_on_items_of(operation):
+                for item in body[:MAX_LEARNT_PER_OPERATION]:
+                    if isinstance(item, dict) and isinstance(item.get("id"), str):
+                        self._add(
+                            item_operation.operation_id, {**parameters, name: item["id"]}, False, seeded
+                        )
 
-    def forget(self, customer_id: str) -> None:
-        """`customer_id` was deleted: stop handing it out, and replace a consumed disposable id."""
+    def _add(self, operation_id: str, parameters: dict[str, str], disposable: bool, seeded: bool) -> None:
         with self._lock:
-            if customer_id in self._live:
-                self._live.remove(customer_id)
-            consumed = customer_id in self._disposable
-            if consumed:
-                self._disposable.remove(customer_id)
+            entries = self._entries.setdefault(operation_id, [])
+            if (parameters, disposable) in entries:
+                return
+            entries.append((parameters, disposable))
+            del entries[:-MAX_LEARNT_PER_OPERATION]
+            if seeded and disposable:
+                self._seeded_disposable.update(parameters.values())
+
+    def parameters(self, operation_id: str, *, disposable: bool) -> list[dict[str, str]]:
+        """Known path parameters of `operation_id`; only disposable ones for `disposable`."""
+        with self._lock:
+            entries = self._entries.get(operation_id, [])
+            return [dict(params) for params, is_disposable in entries if is_disposable or not disposable]
+
+    def forget(self, value: str) -> None:
+        """The record `value` names was deleted: stop handing it out, and replace a consumed seeded one."""
+        with self._lock:
+            for operation_id, entries in self._entries.items():
+                self._entries[operation_id] = [entry for entry in entries if value not in entry[0].values()]
+            consumed = value in self._seeded_disposable
+            self._seeded_disposable.discard(value)
             refill = self._refill
-        new_id = refill() if consumed and refill is not None else None
-        if new_id is not None:
-            with self._lock:
-                self._disposable.append(new_id)
+        if consumed and refill is not None:
+            refill()
 
 
 @dataclass
@@ -160,4 +204,4 @@ def delete_created_customers(client: httpx.Client) -> CleanupReport:
 
 
 CREATED = CreatedCustomers()
-ID_POOL = CustomerIdPool()
+PARAMETER_POOL = PathParameterPool()

@@ -1,5 +1,5 @@
-"""The spec as schemathesis sees it: loaded with the active profile, and hooks that put real ids, real
-cursors and undeliverable emails into generated requests and record every customer they create.
+"""The spec as schemathesis sees it: loaded with the active profile, and hooks that put real path
+parameters, real cursors and undeliverable emails into generated requests and record what they create.
 """
 
 from __future__ import annotations
@@ -13,14 +13,14 @@ from schemathesis.checks import CheckResult
 from schemathesis.config import SchemathesisConfig
 from schemathesis.specs.openapi.schemas import OpenApiSchema
 
-from .contract_coverage import COVERAGE
-from .customer_records import CREATED, CUSTOMERS_PATH, ID_POOL, looks_like_uuid, safe_email
+from .contract_coverage import COVERAGE, TALLY
+from .customer_records import CREATED, PARAMETER_POOL, looks_like_uuid, safe_email
 from .list_cursors import CURSOR_PARAMS, CURSORS, list_key
 from .profiles import PROFILES, schemathesis_config
+from .spec_contract import operation
 
 # The package's own copy of openapi/malomo.yaml (a symlink in the checkout, a file when installed).
 SPEC_PATH = Path(__file__).resolve().parent / "malomo.yaml"
-PATH_ID_NAMES = ("id", "customer_id")
 # One generated path id in this many is left as generated (an unknown id, answered with 404).
 KEEP_GENERATED_ID_ONE_IN = 4
 MAX_CURSOR_LENGTH = 512
@@ -29,20 +29,23 @@ MAX_CURSOR_LENGTH = 512
 def flatmap_path_parameters(
     context: schemathesis.HookContext, path_parameters: Any
 ) -> st.SearchStrategy[Any]:
-    """Replace most well-formed generated ids with ids that exist, so operations get past 404.
+    """Replace most well-formed generated path parameters with ones that exist, so operations get past 404.
 
-    Malformed ids (negative generation) are left alone. DELETE only ever gets disposable ids.
+    Malformed ids (negative generation) are left alone. DELETE only ever gets disposable ones.
     """
-    if not isinstance(path_parameters, dict) or context.operation is None:
+    if not isinstance(path_parameters, dict) or not path_parameters or context.operation is None:
         return st.just(path_parameters)
-    name = next((name for name in PATH_ID_NAMES if name in path_parameters), None)
-    if name is None or not looks_like_uuid(path_parameters[name]):
+    operation_id = str(context.operation.definition.raw.get("operationId", ""))
+    formats = operation(operation_id).path_formats
+    if not all(
+        formats.get(name) != "uuid" or looks_like_uuid(value) for name, value in path_parameters.items()
+    ):
         return st.just(path_parameters)
-    ids = ID_POOL.ids(disposable=context.operation.method.lower() == "delete")
+    known = PARAMETER_POOL.parameters(operation_id, disposable=context.operation.method.lower() == "delete")
     keep = st.just(path_parameters)
-    if not ids:
+    if not known:
         return keep
-    real = st.sampled_from(ids).map(lambda real_id: {**path_parameters, name: real_id})
+    real = st.sampled_from(known).map(lambda found: {**path_parameters, **found})
     return st.integers(0, KEEP_GENERATED_ID_ONE_IN - 1).flatmap(lambda roll: keep if roll == 0 else real)
 
 
@@ -95,20 +98,30 @@ def _send_issued_cursors(case: schemathesis.Case[Any]) -> None:
 def after_call(
     context: schemathesis.HookContext, case: schemathesis.Case[Any], response: schemathesis.Response
 ) -> None:
-    """Record customers created by generated requests (deleted at session end), forget deleted ones,
-    keep the cursors of list answers, and count the request for the coverage report."""
+    """Record customers created by generated requests (deleted at session end), learn the path parameters
+    an answer makes reachable and forget deleted ones, keep the cursors of list answers, and count the
+    answer for the every-operation check and the coverage report."""
     COVERAGE.record_generated(case, response.status_code)
+    TALLY.count(case.operation.label, response.status_code)
     method = case.operation.method.lower()
     key = list_key(method, case.formatted_path)
     if key is not None and response.status_code == 200:
         CURSORS.harvest(key, response.headers.get("link", []))
-    if method == "post" and case.operation.path == CUSTOMERS_PATH:
+    if method == "post":
         CREATED.add_created_by(response)
-    elif method == "delete" and response.status_code == 204:
-        deleted = (case.path_parameters or {}).get("id")
-        if isinstance(deleted, str):
-            CREATED.discard(deleted)
-            ID_POOL.forget(deleted)
+    parameters = {name: str(value) for name, value in (case.path_parameters or {}).items()}
+    if method == "delete" and 200 <= response.status_code < 300 and parameters:
+        deleted = list(parameters.values())[-1]
+        CREATED.discard(deleted)
+        PARAMETER_POOL.forget(deleted)
+    elif 200 <= response.status_code < 300:
+        try:
+            body = response.json()
+        except ValueError:
+            return
+        PARAMETER_POOL.learn(
+            operation(str(case.operation.definition.raw.get("operationId"))), parameters, body
+        )
 
 
 def after_validate(

@@ -99,6 +99,8 @@ class Operation:
     path: str
     raw: Mapping[str, Any]
     path_parameters: tuple[str, ...]
+    # Each path parameter's `format` (e.g. `uuid`), or None.
+    path_formats: Mapping[str, str | None]
 
     @property
     def label(self) -> str:
@@ -203,8 +205,10 @@ def operations() -> tuple[Operation, ...]:
             if raw is None:
                 continue
             parameters = shared + [resolve(p) for p in raw.get("parameters", [])]
-            in_path = tuple(p["name"] for p in parameters if p.get("in") == "path")
-            found.append(Operation(str(raw["operationId"]), method.upper(), path, raw, in_path))
+            in_path = [p for p in parameters if p.get("in") == "path"]
+            names = tuple(str(p["name"]) for p in in_path)
+            formats = {str(p["name"]): resolve(p.get("schema", {})).get("format") for p in in_path}
+            found.append(Operation(str(raw["operationId"]), method.upper(), path, raw, names, formats))
     return tuple(found)
 
 
@@ -241,15 +245,36 @@ def create_operation_for(resource_path: str) -> Operation | None:
     return next((op for op in operations() if op.method == "POST" and op.path == resource_path), None)
 
 
-def item_operations_under(list_operation: Operation) -> list[tuple[Operation, str]]:
-    """Operations on one item of `list_operation`'s list: their path is the list's plus `/{param}`."""
+def operations_on_items_of(list_operation: Operation) -> list[tuple[Operation, str]]:
+    """Operations on one item of `list_operation`'s list, with the parameter that names the item: their path
+    is the list's plus `/{param}` (and maybe more), and they take no other path parameter."""
     found = []
-    prefix = list_operation.path.rstrip("/") + "/"
     for op in operations():
-        rest = op.path.removeprefix(prefix) if op.path.startswith(prefix) else None
-        if rest is not None and re.fullmatch(r"\{[^}/]+\}", rest):
-            found.append((op, rest[1:-1]))
+        if op.path_parameters[:-1] != list_operation.path_parameters or not op.path_parameters:
+            continue
+        name = op.path_parameters[-1]
+        item_path = f"{list_operation.path.rstrip('/')}/{{{name}}}"
+        if op.path == item_path or op.path.startswith(item_path + "/"):
+            found.append((op, name))
     return found
+
+
+def evaluate(expression: str, parameters: Mapping[str, str], body: Any) -> str | None:
+    """The value of a link's runtime expression (`$response.body#/id`, `$request.path.id`) for one answer."""
+    if expression.startswith("$request.path."):
+        return parameters.get(expression.removeprefix("$request.path."))
+    if not expression.startswith("$response.body#"):
+        return None
+    value = body
+    for part in expression.removeprefix("$response.body#").split("/")[1:]:
+        part = part.replace("~1", "/").replace("~0", "~")
+        if isinstance(value, dict):
+            value = value.get(part)
+        elif isinstance(value, list) and part.isdigit() and int(part) < len(value):
+            value = value[int(part)]
+        else:
+            return None
+    return value if isinstance(value, str) else None
 
 
 def body_size_limit() -> int | None:

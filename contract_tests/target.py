@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from .contract_coverage import COVERAGE
+from .contract_coverage import COVERAGE, TALLY
 from .spec_contract import accept_header
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -106,7 +106,9 @@ class ContractTarget:
         and the coverage report's count. The end-of-session cleanup may delete, and counts nothing."""
         refusal = [] if for_cleanup else [self.refuse_write]
         pacing = [request_pacer(self.rate_limit)] if self.rate_limit else []
-        observers = [COVERAGE.response_observer(self.base_url)] if COVERAGE.active and not for_cleanup else []
+        observers = [] if for_cleanup else [TALLY.observe(self.base_url)]
+        if COVERAGE.active and not for_cleanup:
+            observers.append(COVERAGE.response_observer(self.base_url))
         return httpx.Client(
             base_url=self.base_url,
             headers=self.auth_headers if with_key else {"Accept": accept_header()},
