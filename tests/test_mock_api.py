@@ -11,10 +11,28 @@ from typing import Any
 
 import httpx
 import pytest
+import yaml
 
 from malomo_mock import RunningServer, create_app, running
+from malomo_mock.openapi_contract import DEFAULT_SPEC
 
 ERROR_KEYS = {"code", "message", "request_id", "status"}
+SPEC: dict[str, Any] = yaml.safe_load(DEFAULT_SPEC.read_text(encoding="utf-8"))
+
+
+def resolved(node: dict[str, Any]) -> dict[str, Any]:
+    while "$ref" in node:
+        node = SPEC["components"]["schemas"][node["$ref"].rsplit("/", 1)[1]]
+    return node
+
+
+def properties(schema_name: str) -> dict[str, dict[str, Any]]:
+    """The properties of one of the spec's schemas, `$ref`s followed."""
+    schema = SPEC["components"]["schemas"][schema_name]
+    return {name: resolved(node) for name, node in schema["properties"].items()}
+
+
+CREATE_FIELDS = properties("CustomerCreate")
 
 
 def assert_error(response: httpx.Response, status: int) -> dict[str, Any]:
@@ -61,9 +79,8 @@ def test_create_then_get_returns_exactly_the_same_json(api: httpx.Client) -> Non
 
 def test_optional_fields_default_to_null(api: httpx.Client) -> None:
     customer = create(api)
-    assert (
-        customer["first_name"] is None and customer["last_name"] is None and customer["phone_number"] is None
-    )
+    optional = [name for name, field in CREATE_FIELDS.items() if field.get("nullable")]
+    assert optional and all(customer[name] is None for name in optional)
 
 
 def test_update_keeps_fields_left_out_and_clears_explicit_nulls(api: httpx.Client) -> None:
@@ -168,16 +185,7 @@ def test_create_and_update_are_recorded_as_events(api: httpx.Client) -> None:
     assert events[0]["created_at"] == customer["created_at"]
     assert events[1]["created_at"] == updated["updated_at"]
     for event in events:
-        assert set(event) == {
-            "id",
-            "label",
-            "link_back_url",
-            "properties",
-            "timestamp",
-            "type",
-            "created_at",
-            "updated_at",
-        }
+        assert list(event) == list(SPEC["components"]["schemas"]["Event"]["properties"])
         assert isinstance(event["timestamp"], int)
         assert abs(event["timestamp"] - int(__import__("time").time())) < 120
 
@@ -185,24 +193,40 @@ def test_create_and_update_are_recorded_as_events(api: httpx.Client) -> None:
 # Body validation
 
 
-@pytest.mark.parametrize(
-    "body",
-    [
-        {},
-        {"first_name": "No email"},
-        {"email": None},
-        {"email": 5},
-        {"email": "a@b.com", "nickname": "x"},
-        {"email": "a@b.com", "first_name": 1},
-        {"email": "a@b.com", "first_name": ["a"]},
-        {"email": "a@b.com", "first_name": True},
-        {"email": "a@b.com", "first_name": "x" * 256},
-        {"email": "a@b.com", "phone_number": "1" * 65},
-        {"email": "a" * 64 + "@" + "b" * 63 + "." + "c" * 63 + "." + "d" * 63},
+def too_long(field: dict[str, Any]) -> str:
+    """A value of `field` one character over its maxLength, of its format (an email stays an email)."""
+    length: int = field["maxLength"] + 1
+    if field.get("format") != "email":
+        return "x" * length
+    local = "a" * 64
+    domain = (("d" * 62 + ".") * length)[: length - len(local) - 1]
+    return f"{local}@{domain[:-1]}d" if domain.endswith(".") else f"{local}@{domain}"
+
+
+# Each body breaks one rule of one field; a valid email is there unless the email is the field at fault.
+UNKNOWN_FIELD = "unknown_" + "_".join(CREATE_FIELDS)
+BROKEN_BODIES = [
+    ("email", {}),
+    ("email", {"first_name": "No email"}),
+    ("email", {"email": None}),
+    ("email", {"email": 5}),
+    (UNKNOWN_FIELD, {"email": "a@b.com", UNKNOWN_FIELD: "x"}),
+    ("first_name", {"email": "a@b.com", "first_name": 1}),
+    ("first_name", {"email": "a@b.com", "first_name": ["a"]}),
+    ("first_name", {"email": "a@b.com", "first_name": True}),
+    *[
+        (name, {"email": "a@b.com", name: too_long(field)})
+        for name, field in CREATE_FIELDS.items()
+        if "maxLength" in field
     ],
-)
-def test_create_refuses_bodies_that_break_the_schema(api: httpx.Client, body: dict[str, Any]) -> None:
-    assert_error(api.post("/customers", json=body), 400)
+]
+
+
+@pytest.mark.parametrize(("field", "body"), BROKEN_BODIES, ids=[str(n) for n in range(len(BROKEN_BODIES))])
+def test_create_refuses_bodies_that_break_the_schema_naming_the_field(
+    api: httpx.Client, field: str, body: dict[str, Any]
+) -> None:
+    assert assert_error(api.post("/customers", json=body), 400)["message"].startswith(f"{field}:")
 
 
 def test_max_length_counts_code_points_not_bytes(api: httpx.Client) -> None:
@@ -310,6 +334,23 @@ def test_nul_characters_round_trip(api: httpx.Client) -> None:
 )
 def test_malformed_json_bodies_are_400(api: httpx.Client, raw: bytes) -> None:
     assert_error(post_raw(api, raw), 400)
+
+
+@pytest.mark.parametrize(
+    ("raw", "key"),
+    [
+        (b'{"email": "bad", "email": "ok@x.co"}', "email"),
+        (b'{"email": "ok@x.co", "first_name": "A", "first_name": "B"}', "first_name"),
+        (b'{"email": "ok@x.co", "first_name": null, "first_name": null}', "first_name"),
+    ],
+)
+def test_a_key_given_twice_is_400_naming_it(api: httpx.Client, raw: bytes, key: str) -> None:
+    assert assert_error(post_raw(api, raw), 400)["message"].startswith(f"{key}:")
+    customer = create(api)
+    response = api.put(
+        f"/customers/{customer['id']}", content=raw, headers={"Content-Type": "application/json"}
+    )
+    assert assert_error(response, 400)["message"].startswith(f"{key}:")
 
 
 def test_deep_nesting_inside_an_object_is_400(api: httpx.Client) -> None:
@@ -435,6 +476,61 @@ def test_missing_wrong_or_publishable_keys_are_401_on_every_route(
         ):
             body = assert_error(response, 401)
             assert body["code"] == "unauthorized"
+            assert re.match(WWW_AUTHENTICATE, response.headers["www-authenticate"])
+
+
+WWW_AUTHENTICATE = SPEC["components"]["headers"]["WWWAuthenticate"]["schema"]["pattern"]
+VERSION = SPEC["info"]["version"]
+# The vendor media type is named only in the spec's prose ("Authentication and versioning").
+VENDOR = "application/vnd.malomo+json"
+OTHER_VERSIONS = [str(int(VERSION) - 1), str(int(VERSION) + 1), "two"]
+
+
+@pytest.mark.parametrize(
+    "accept",
+    [
+        *[f"{VENDOR}; version={other}" for other in OTHER_VERSIONS],
+        f'{VENDOR.upper()};VERSION="{OTHER_VERSIONS[0]}"',
+        f"{VENDOR}; version={OTHER_VERSIONS[0]}, application/json",
+    ],
+)
+def test_another_api_version_is_406_on_every_route(api: httpx.Client, accept: str) -> None:
+    some_id = uuid.uuid4()
+    headers = {"Accept": accept}
+    for response in (
+        api.get("/customers", headers=headers),
+        api.post("/customers", json={"email": "a@b.com"}, headers=headers),
+        api.get(f"/customers/{some_id}", headers=headers),
+        api.put(f"/customers/{some_id}", json={}, headers=headers),
+        api.delete(f"/customers/{some_id}", headers=headers),
+        api.get(f"/customers/{some_id}/events", headers=headers),
+    ):
+        assert assert_error(response, 406)["code"] == "not_acceptable"
+
+
+@pytest.mark.parametrize(
+    "accept",
+    [
+        None,
+        "application/json",
+        "*/*",
+        VENDOR,
+        f"{VENDOR}; version={VERSION}",
+        f"{VENDOR}; version={OTHER_VERSIONS[0]}, {VENDOR}; version={VERSION}",
+        "text/html",
+    ],
+)
+def test_a_request_naming_no_other_version_is_served(api: httpx.Client, accept: str | None) -> None:
+    headers = {} if accept is None else {"Accept": accept}
+    request = api.build_request("GET", "/customers", headers=headers)
+    if accept is None:
+        del request.headers["accept"]
+    assert api.send(request).status_code == 200
+
+
+def test_406_comes_after_the_key_check(malomo_server: RunningServer) -> None:
+    headers = {"Accept": f"{VENDOR}; version={OTHER_VERSIONS[0]}"}
+    assert_error(httpx.get(f"{malomo_server.base_url}/customers", headers=headers), 401)
 
 
 def test_bearer_scheme_is_case_insensitive(malomo_server: RunningServer) -> None:

@@ -25,7 +25,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from malomo_mock.cursors import CursorCodec, CursorError
-from malomo_mock.customers_store import CustomersStore, Page, Position, StoreBusy
+from malomo_mock.customers_store import LOCK_TIMEOUT_SECONDS, CustomersStore, Page, Position, StoreBusy
 from malomo_mock.openapi_contract import HTTP_METHODS, Contract, InvalidValue, Operation, load_contract
 from malomo_mock.request_bodies import BodyError, checked_body, read_json_object
 from malomo_mock.seed_file import read_seed
@@ -303,20 +303,23 @@ def create_app(
     page_size: int = 25,
     seed: Path | None = None,
     spec: Path | None = None,
+    lock_timeout: float = LOCK_TIMEOUT_SECONDS,
 ) -> Starlette:
     """The reference server as a Starlette app over a new store (`db`: `:memory:` or a SQLite file path),
     serving the OpenAPI document `spec` (the packaged spec by default).
 
     `api_key` None generates one (read it back from `app.state.api_key`). A bad `seed` raises `SeedError`,
-    a spec the server cannot serve `SpecError`. `app.state.unimplemented` lists the operationIds of the spec
-    without a handler (they answer 501); `app.state.coverage` says so in one line (None when all are).
+    a spec the server cannot serve `SpecError`. A write waits `lock_timeout` seconds for a lock another
+    process holds on `db`, then answers 503 with `Retry-After`. `app.state.unimplemented` lists the
+    operationIds of the spec without a handler (they answer 501); `app.state.coverage` says so in one line
+    (None when every operation has one).
     """
     if page_size < 1:
         raise ValueError("page_size must be at least 1")
     contract = load_contract(Path(spec)) if spec is not None else load_contract()
     # A generated key has the shape of Malomo's test keys.
     key = api_key if api_key is not None else f"sk_test_{secrets.token_urlsafe(24)}"
-    store = CustomersStore(str(db), contract)
+    store = CustomersStore(str(db), contract, lock_timeout)
     try:
         if seed is not None:
             store.insert_seed(read_seed(Path(seed), contract))
