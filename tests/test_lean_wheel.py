@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import json
 import subprocess
+import sys
 import tomllib
 from pathlib import Path
 
 import pytest
 from support import ROOT
-from support.wheel_builds import install_wheel
+from support.wheel_builds import built_wheel, install_wheel
 
 from malomo_mock import RunningServer
 
@@ -46,9 +47,28 @@ print(json.dumps({
 
 
 @pytest.fixture(scope="module")
-def lean_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The wheel as the release workflow builds it (from the sdist beside it), or $MALOMO_WHEEL."""
+    return built_wheel(tmp_path_factory.mktemp("dist"))
+
+
+@pytest.fixture(scope="module")
+def lean_venv(tmp_path_factory: pytest.TempPathFactory, wheel: Path) -> Path:
     """A virtualenv with the wheel installed, no extras."""
-    return install_wheel(tmp_path_factory.mktemp("lean"))
+    return install_wheel(tmp_path_factory.mktemp("lean"), wheel=wheel)
+
+
+def test_the_distributions_pass_twine_check(wheel: Path) -> None:
+    """The release workflow's metadata check (PyPI refuses what it refuses): README rendering included."""
+    twine = Path(sys.executable).parent / "twine"
+    result = subprocess.run(
+        [str(twine), "check", "--strict", *map(str, wheel.parent.glob("malomo_openapi-*"))],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.count("PASSED") == 2, result.stdout
 
 
 def test_plain_wheel_calls_the_api_with_no_server_or_test_packages(

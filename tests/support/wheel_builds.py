@@ -38,16 +38,21 @@ def build_distributions(work: Path) -> Path:
     return work / "dist"
 
 
-def install_wheel(work: Path, extras: str = "") -> Path:
-    """Install the wheel (built under `work`, or $MALOMO_WHEEL) with `extras` (e.g. "contract") into a
-    new virtualenv under `work`; the virtualenv's folder."""
-    if UV is None:
-        raise RuntimeError("uv is needed to build and install the wheel (it is in the dev extra)")
+def built_wheel(work: Path) -> Path:
+    """$MALOMO_WHEEL, else a wheel built under `work` (beside its sdist)."""
     given = os.environ.get("MALOMO_WHEEL")
     if given:
-        wheel = Path(given).resolve()
-    else:
-        (wheel,) = build_distributions(work).glob("*.whl")
+        return Path(given).resolve()
+    (wheel,) = build_distributions(work).glob("*.whl")
+    return wheel
+
+
+def install_wheel(work: Path, extras: str = "", wheel: Path | None = None) -> Path:
+    """Install `wheel` (by default built_wheel(work)) with `extras` (e.g. "contract") into a new
+    virtualenv under `work`; the virtualenv's folder."""
+    if UV is None:
+        raise RuntimeError("uv is needed to build and install the wheel (it is in the dev extra)")
+    wheel = wheel or built_wheel(work)
     venv = work / "venv"
     subprocess.run([UV, "venv", "--quiet", "--python", sys.executable, str(venv)], check=True)
     requirement = f"{wheel}[{extras}]" if extras else str(wheel)
