@@ -55,7 +55,7 @@ def example_edit(document: dict[str, Any]) -> tuple[str, str, list[dict[str, Any
     parameter = unused_name(
         "limit", {str(p.get("name", p.get("$ref", "")).split("/")[-1]) for p in list_parameters}
     )
-    patch = [
+    patch: list[dict[str, Any]] = [
         {"op": "replace", "path": "/components/schemas/Name/maxLength", "value": 100},
         {
             "op": "add",
