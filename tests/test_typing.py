@@ -57,11 +57,11 @@ def test_every_result_is_typed_exactly(mypy_errors: dict[tuple[str, int], tuple[
 def test_every_deliberate_mistake_is_rejected_as_written(
     mypy_errors: dict[tuple[str, int], tuple[str, str]],
 ) -> None:
-    expected = {}
+    expected: dict[int, tuple[str, str]] = {}
     for number, line in enumerate((TYPING / "mistakes.py").read_text().splitlines(), start=1):
-        message, code = EXPECTED.search(line), IGNORE.search(line)
-        if message and code:
-            expected[number] = (message[1], code[1])
+        wanted_message, wanted_code = EXPECTED.search(line), IGNORE.search(line)
+        if wanted_message and wanted_code:
+            expected[number] = (wanted_message[1], wanted_code[1])
     assert len(expected) >= 15
     reported = {line: found for (name, line), found in mypy_errors.items() if name == "mistakes.py"}
     assert sorted(reported) == sorted(expected), "mypy's errors are not on the lines of the mistakes"
