@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import email.utils
 import json
+import uuid
+from typing import Any
 
 import httpx
 import pytest
 
 import malomo
-from malomo._errors import error_from_response, error_from_transport_error
+from malomo._errors import error_from_response, error_from_transport_error, invalid_response
 from malomo._retry_transport import parse_retry_after
+from malomo_client.api.customers import get_customer, update_customer
 
 KEY = "sk_test_unit_secret_key_1234"
 
@@ -34,6 +38,7 @@ def error_body(status: int, code: str, message: str, request_id: str = "req_body
         (400, malomo.BadRequestError),
         (401, malomo.AuthenticationError),
         (404, malomo.NotFoundError),
+        (406, malomo.NotAcceptableError),
         (413, malomo.BadRequestError),
         (415, malomo.BadRequestError),
         (429, malomo.RateLimitError),
@@ -152,3 +157,35 @@ def test_hierarchy_is_one_shallow_tree() -> None:
     assert all(cls.__bases__ == (malomo.MalomoError,) for cls in leaves)
     assert malomo.APITimeoutError.__bases__ == (malomo.APIConnectionError,)
     assert malomo.MalomoError.__bases__ == (Exception,)
+
+
+def test_a_misspelt_argument_names_the_operation_and_the_argument() -> None:
+    client: Any = malomo.connect(KEY, base_url="http://127.0.0.1:9")
+    operation: Any = get_customer  # the mistakes mypy would reject, made at run time
+    with pytest.raises(TypeError) as raised:
+        malomo.call(operation, custmer_id=uuid.uuid4(), client=client)
+    assert (
+        str(raised.value) == "get_customer(): got an unexpected keyword argument 'custmer_id' (it takes id)"
+    )
+    not_a_model: Any = {"email": "x"}
+    with pytest.raises(TypeError, match=r"^update_customer\(\): body must be a CustomerUpdate, got dict$"):
+        malomo.call(update_customer, uuid.uuid4(), client=client, body=not_a_model)
+
+
+def test_call_refuses_an_async_operation_and_acall_a_sync_one() -> None:
+    client: Any = malomo.connect(KEY, base_url="http://127.0.0.1:9")
+    operation: Any = get_customer.asyncio_detailed
+    with pytest.raises(
+        TypeError, match=r"call\(\) runs a sync operation; get_customer.asyncio_detailed is async"
+    ):
+        malomo.call(operation, uuid.uuid4(), client=client)
+    operation = get_customer.sync_detailed
+    with pytest.raises(
+        TypeError, match=r"acall\(\) awaits an async operation; get_customer.sync_detailed is sync"
+    ):
+        asyncio.run(malomo.acall(operation, uuid.uuid4(), client=client))
+
+
+def test_a_success_body_that_does_not_fit_names_the_missing_field() -> None:
+    error = invalid_response(answer(200, {"id": "x"}), KeyError("email"))
+    assert "field 'email' is missing" in error.message

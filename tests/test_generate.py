@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import datetime
 import importlib
+import inspect
 import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -99,3 +101,56 @@ def test_overrides_cast_a_nullable_name_and_leave_a_nullable_timestamp_to_upstre
     assert (customer.first_name, customer.last_name) == (None, "Rose")
     assert customer.to_dict() == example  # UTC written back as "Z"
     assert customer_class.from_dict({**example, "updated_at": None}).updated_at is None
+
+
+def generate_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, spec: dict[str, Any], name: str) -> Any:
+    """Generate `spec` as the package `name` (unformatted, for speed) and import its resources module."""
+    spec_file, config = tmp_path / f"{name}.yaml", tmp_path / f"{name}_config.yaml"
+    spec_file.write_text(yaml.safe_dump(spec))
+    config.write_text(f"package_name_override: {name}\nproject_name_override: {name}\n")
+    generate.generate(tmp_path / name, spec_file, config, formatted=False)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    return importlib.import_module(f"{name}.resources")
+
+
+def test_an_operation_added_to_the_spec_becomes_a_resource_method(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    spec = yaml.safe_load(generate.SPEC.read_text())
+    event_schema = {"$ref": "#/components/schemas/Event"}
+    one_event = {
+        "operationId": "getCustomerEvent",
+        "summary": "Retrieve one event",
+        "tags": ["customers"],
+        "parameters": [
+            {"name": "customer_id", "in": "path", "required": True, "schema": {"type": "string"}},
+            {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}},
+        ],
+        "responses": {
+            "200": {"description": "The event.", "content": {"application/json": {"schema": event_schema}}}
+        },
+    }
+    spec["paths"]["/customers/{customer_id}/events/{id}"] = {"get": one_event}
+    # The naming rule's override: the rule would call this `create` on customers.events too.
+    spec["paths"]["/customers/{customer_id}/events/{id}"]["post"] = {
+        **one_event,
+        "operationId": "replayCustomerEvent",
+        "x-malomo-method": "customers.events.replay",
+    }
+    resources = generate_copy(tmp_path, monkeypatch, spec, "grown_client")
+    retrieve = inspect.signature(resources.CustomersEvents.retrieve)
+    assert list(retrieve.parameters)[:3] == ["self", "customer_id", "id"]
+    assert "Event" in str(retrieve.return_annotation)
+    assert callable(resources.AsyncCustomersEventsWithRawResponse.replay)
+    assert not hasattr(resources.CustomersEvents, "create")
+
+
+def test_two_operations_with_one_method_name_are_refused_naming_both(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    spec = yaml.safe_load(generate.SPEC.read_text())
+    spec["paths"]["/customers"]["post"]["x-malomo-method"] = "customers.list"
+    with pytest.raises(
+        generate.GenerationError, match=r"POST /customers and GET /customers are both customers\.list"
+    ):
+        generate_copy(tmp_path, monkeypatch, spec, "clashing_client")

@@ -57,14 +57,21 @@ def build_request(module: ModuleType, args: tuple[Any, ...], kwargs: dict[str, A
     except (TypeError, AttributeError) as exc:
         name = operation_name(module)
         signature = inspect.signature(module._get_kwargs)
+        unknown = [key for key in kwargs if key not in signature.parameters]
+        if unknown:
+            takes = ", ".join(signature.parameters)
+            message = f"{name}(): got an unexpected keyword argument {unknown[0]!r} (it takes {takes})"
+            raise TypeError(message) from None
         try:
             bound = signature.bind(*args, **kwargs)
         except TypeError as wrong:
             raise TypeError(f"{name}(): {wrong}") from None
         body = bound.arguments.get("body")
         wanted = signature.parameters["body"].annotation if "body" in signature.parameters else None
-        if body is not None and wanted is not None and type(body).__name__ not in str(wanted):
-            raise TypeError(f"{name}(): body must be a {wanted}, got {type(body).__name__}") from None
+        if isinstance(wanted, type) and body is not None and not isinstance(body, wanted):
+            raise TypeError(
+                f"{name}(): body must be a {wanted.__name__}, got {type(body).__name__}"
+            ) from None
         raise TypeError(f"{name}(): {exc}") from exc
 
 
