@@ -279,6 +279,24 @@ def test_no_repr_shows_the_key() -> None:
     assert all(key not in text for text in texts)
 
 
+def test_with_headers_timeout_and_cookies_copies_leave_the_original_unchanged(
+    client: AuthenticatedClient,
+) -> None:
+    sent = count_requests(client)
+    created = new_customer(client)  # the original's httpx client is open before the copies are made
+    copies = [
+        client.with_headers({"X-Copy": "1"}),
+        client.with_timeout(httpx.Timeout(0.25)),
+        client.with_cookies({"copy": "1"}),
+    ]
+    assert copies[0].get_httpx_client().headers["x-copy"] == "1"
+    assert copies[1].get_httpx_client().timeout == httpx.Timeout(0.25)
+    malomo.call(get_customer, created.id, client=client)
+    original = client.get_httpx_client()
+    assert "x-copy" not in sent[-1].headers and "cookie" not in sent[-1].headers
+    assert original.timeout != httpx.Timeout(0.25) and not original.cookies
+
+
 def test_concurrent_acalls_each_get_their_own_result_or_error(server: RunningServer) -> None:
     async def scenario() -> list[object]:
         async with malomo.connect(server.api_key, base_url=server.base_url) as client:
