@@ -1,5 +1,6 @@
-"""Benchmark of the reference server: GET throughput against Prism and a minimal Starlette app, list
-latency vs size. Needs `wrk`, and `npx` for Prism; prints figures, asserts nothing."""
+"""Benchmark of the reference server: GET throughput against Prism, a minimal Starlette app and itself
+without `http_guard`, list latency vs size. Needs `wrk`, and `npx` for Prism; prints figures, asserts
+nothing."""
 
 from __future__ import annotations
 
@@ -19,11 +20,13 @@ from contextlib import closing, contextmanager
 from pathlib import Path
 
 import httpx
+import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from malomo_mock.app import create_app
 from malomo_mock.cursors import CursorCodec
 from malomo_mock.customers_store import CustomersStore, Position
 from malomo_mock.serving import ServerThread, base_url_of, bind_socket, uvicorn_server
@@ -59,6 +62,15 @@ def serve_minimal_app() -> None:
     print(f"listening on {base_url_of(sock)}", flush=True)
     signal.sigwait({signal.SIGTERM})
     server.stop()
+
+
+def serve_unguarded_mock() -> None:
+    """The reference server (in memory) on uvicorn's own httptools protocol, without `http_guard`'s."""
+    sock = bind_socket("127.0.0.1", 0)
+    config = uvicorn_server(create_app(API_KEY)).config
+    config.http = "httptools"
+    print(f"listening on {base_url_of(sock)}", flush=True)
+    uvicorn.Server(config).run(sockets=[sock])  # stops on SIGTERM
 
 
 @contextmanager
@@ -128,20 +140,28 @@ def mock_command(db: Path | None = None) -> list[str]:
     return [*command, "--db", str(db)] if db is not None else command
 
 
-def throughput(seconds: int) -> tuple[float, float, float]:
-    """(malomo-mock, minimal app, Prism) requests per second for GET /customers/{id}."""
+def create_johnny(base_url: str) -> str:
+    created = httpx.post(
+        f"{base_url}/customers",
+        json={"email": "johnny@rosevideo.com", "first_name": "Johnny", "last_name": "Rose"},
+        headers={"Authorization": f"Bearer {API_KEY}"},
+    )
+    return str(created.json()["id"])
+
+
+def throughput(seconds: int) -> tuple[float, float, float, float]:
+    """(malomo-mock, malomo-mock without http_guard, minimal app, Prism) requests per second for
+    GET /customers/{id}."""
     with served(mock_command()) as base_url:
-        customer_id = httpx.post(
-            f"{base_url}/customers",
-            json={"email": "johnny@rosevideo.com", "first_name": "Johnny", "last_name": "Rose"},
-            headers={"Authorization": f"Bearer {API_KEY}"},
-        ).json()["id"]
+        customer_id = create_johnny(base_url)
         mock = wrk(f"{base_url}/customers/{customer_id}", seconds)
+    with served([sys.executable, __file__, "--serve-unguarded"]) as base_url:
+        unguarded = wrk(f"{base_url}/customers/{create_johnny(base_url)}", seconds)
     with served([sys.executable, __file__, "--serve-minimal"]) as base_url:
         minimal = wrk(f"{base_url}/customers/{customer_id}", seconds)
     with served_by_prism() as base_url:
         prism = wrk(f"{base_url}/customers/{customer_id}", seconds)
-    return mock, minimal, prism
+    return mock, unguarded, minimal, prism
 
 
 def serving_stack() -> str:
@@ -191,6 +211,7 @@ def list_latency(db: Path, count: int, requests: int) -> tuple[float, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--serve-minimal", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--serve-unguarded", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--seconds", type=int, default=10, help="wrk duration (default 10)")
     parser.add_argument("--large", type=int, default=1_000_000, help="customers in the large store")
     parser.add_argument("--requests", type=int, default=1000, help="list requests timed per store")
@@ -198,13 +219,18 @@ def main() -> None:
     if args.serve_minimal:
         serve_minimal_app()
         return
-    mock, minimal, prism = throughput(args.seconds)
+    if args.serve_unguarded:
+        serve_unguarded_mock()
+        return
+    mock, unguarded, minimal, prism = throughput(args.seconds)
     print(f"GET /customers/{{id}}  wrk -t2 -c32 -d{args.seconds}s")
     print(f"  malomo-mock   {mock:9.0f} req/s  ({serving_stack()})")
+    print(f"  without guard {unguarded:9.0f} req/s  (uvicorn's HttpToolsProtocol)")
     print(f"  minimal app   {minimal:9.0f} req/s")
     print(f"  Prism {PRISM.rsplit('@', 1)[1]}  {prism:9.0f} req/s")
     print(f"  ratio to the minimal app  {mock / minimal:9.2f}  (goal >= 0.6)")
     print(f"  ratio to Prism            {mock / prism:9.2f}  (goal >= 2.5)")
+    print(f"  ratio to no guard         {mock / unguarded:9.2f}")
     with tempfile.TemporaryDirectory() as tmp:
         small = list_latency(Path(tmp) / "small.sqlite", 1_000, args.requests)
         large = list_latency(Path(tmp) / "large.sqlite", args.large, args.requests)

@@ -4,7 +4,6 @@ checks), and the spec's Error body with `X-Request-Id` on every answer the HTTP 
 from __future__ import annotations
 
 import asyncio
-import functools
 from collections import deque
 from dataclasses import dataclass
 from typing import Any, ClassVar, cast
@@ -41,18 +40,14 @@ def refusal(status: int, code: str, message: str, headers: dict[str, str] | None
     return RequestIdMiddleware(refuse)
 
 
-async def _answer_cancellation(
-    cycle: RequestResponseCycle, app: ASGIApp, scope: Scope, receive: Receive, send: Send
-) -> None:
-    """Run `app`; when a graceful shutdown cancels it before it answered, answer the Error body 500 (not
-    503: a write may have been made, and a 503 invites a retry)."""
-    try:
-        await app(scope, receive, send)
-    except asyncio.CancelledError:
-        if not cycle.response_started and not cycle.disconnected:
-            server_error = refusal(500, "internal_error", "The server stopped before it could answer.")
-            await server_error(scope, receive, send)
-        raise
+class _ErrorBodyCycle(RequestResponseCycle):
+    """uvicorn's request-response cycle whose own 500 (the app cancelled by a graceful shutdown, or ended
+    without answering) is the Error body. A 500, not a 503: a write may have been made, and 503 invites a
+    retry."""
+
+    async def send_500_response(self) -> None:
+        answer = refusal(500, "internal_error", "The server stopped before it could answer.")
+        await answer(cast(Scope, self.scope), cast(Receive, self.receive), cast(Send, self.send))
 
 
 class GuardedHttpToolsProtocol(HttpToolsProtocol):
@@ -62,7 +57,10 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._timer: asyncio.TimerHandle | None = None
+        # One timer a connection, re-armed only when it fires: a request only moves `_deadline`.
+        self._deadline: float | None = None  # when the headers (or then the body) must have arrived
+        self._watch: asyncio.TimerHandle | None = None
+        self._watch_at = 0.0
         self._reading_headers = True
         self._header_bytes = 0
         self._refused = False
@@ -73,10 +71,11 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
             message = "The server has too many open connections; try again later."
             self._refuse(503, "service_unavailable", message, {"Retry-After": "1"})
         else:
-            self._arm(self.limits.header_timeout, self._header_timed_out)
+            self._set_deadline(self.limits.header_timeout)
 
     def connection_lost(self, exc: Exception | None) -> None:
-        self._disarm()
+        if self._watch is not None:
+            self._watch.cancel()
         super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
@@ -84,8 +83,8 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         # httptools (which grows a header by concatenation) and the buffers hold more than that.
         limit = self.limits.max_header_bytes
         while data and not self._refused:
-            room = limit - self._header_bytes if self._reading_headers else limit
-            piece, data = data[:room], data[room:]
+            room = limit - self._header_bytes
+            piece, data = (data, b"") if len(data) <= room else (data[:room], data[room:])
             if self._reading_headers:
                 self._header_bytes += len(piece)
             super().data_received(piece)
@@ -98,14 +97,15 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
 
     def on_message_begin(self) -> None:
         super().on_message_begin()
-        if self._timer is None:  # armed since the connection opened, for its first request
-            self._arm(self.limits.header_timeout, self._header_timed_out)
+        if self._deadline is None:  # else the deadline set when the connection opened still holds
+            self._set_deadline(self.limits.header_timeout)
 
     def on_headers_complete(self) -> None:
         self._reading_headers = False
-        self._arm(self.limits.body_timeout, self._body_timed_out)
-        hosts = sum(1 for name, _ in self.headers if name == b"host")
-        served = self.app
+        self._header_bytes = 0
+        self._set_deadline(self.limits.body_timeout)
+        hosts = [name for name, _ in self.headers].count(b"host")
+        served, existing = self.app, self.cycle
         if hosts > 1 or (hosts == 0 and self.parser.get_http_version() == "1.1"):
             message = "Send exactly one Host header." if hosts else "An HTTP/1.1 request needs a Host header."
             self.app = cast(ASGI3Application, refusal(400, "bad_request", message))
@@ -113,40 +113,46 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
             super().on_headers_complete()
         finally:
             self.app = served
+        if self.cycle is not existing:  # built by uvicorn just now; only its 500 changes
+            self.cycle.__class__ = _ErrorBodyCycle
 
     def on_message_complete(self) -> None:
         super().on_message_complete()
-        self._disarm()
+        self._deadline = None
         self._reading_headers = True
         self._header_bytes = 0
 
-    def _start_asgi_task(self, cycle: RequestResponseCycle, app: ASGI3Application) -> None:
-        guarded = functools.partial(_answer_cancellation, cycle, cast(ASGIApp, app))
-        super()._start_asgi_task(cycle, cast(ASGI3Application, guarded))
+    def _set_deadline(self, seconds: float) -> None:
+        self._deadline = self.loop.time() + seconds
+        if self._watch is None or self._watch_at > self._deadline:
+            self._watch_until(self._deadline)
 
-    def _arm(self, seconds: float, callback: Any) -> None:
-        self._disarm()
-        self._timer = self.loop.call_later(seconds, callback)
+    def _watch_until(self, when: float) -> None:
+        if self._watch is not None:
+            self._watch.cancel()
+        self._watch_at = when
+        self._watch = self.loop.call_at(when, self._check_deadline)
 
-    def _disarm(self) -> None:
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
-
-    def _header_timed_out(self) -> None:
-        self._timer = None
-        self._refused = True
-        self.transport.close()
-
-    def _body_timed_out(self) -> None:
-        self._timer = None
-        message = f"The request body did not arrive within {self.limits.body_timeout:g} s."
-        self._refuse(408, "request_timeout", message)
+    def _check_deadline(self) -> None:
+        self._watch = None
+        if self._refused or self.transport.is_closing():
+            return
+        now = self.loop.time()
+        if self._deadline is None:
+            self._watch_until(now + min(self.limits.header_timeout, self.limits.body_timeout))
+        elif now < self._deadline:
+            self._watch_until(self._deadline)
+        elif self._reading_headers:  # a client that sends nothing, or never ends its headers, is dropped
+            self._refused = True
+            self.transport.close()
+        else:
+            message = f"The request body did not arrive within {self.limits.body_timeout:g} s."
+            self._refuse(408, "request_timeout", message)
 
     def _refuse(self, status: int, code: str, message: str, headers: dict[str, str] | None = None) -> None:
         """Answer `status` and close, after the answers to the complete requests before it (pipelining)."""
         self._refused = True
-        self._disarm()
+        self._deadline = None
         self.flow.pause_reading()
         answer = cast(ASGI3Application, refusal(status, code, message, headers))
         refused_cycle = self._new_cycle()
@@ -186,7 +192,7 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
             "headers": [],
             "state": self.app_state.copy(),
         }
-        cycle = RequestResponseCycle(
+        cycle = _ErrorBodyCycle(
             scope=cast(HTTPScope, scope),
             transport=self.transport,
             flow=self.flow,
