@@ -17,10 +17,6 @@ import threading
 import httpx
 import pytest
 
-import malomo
-from malomo_client.api.customers import create_customer, list_customers
-from malomo_client.models import CustomerCreate
-
 
 def test_nothing_started_without_the_fixture():
     assert not any(thread.name.startswith("malomo-") for thread in threading.enumerate())
@@ -29,8 +25,8 @@ def test_nothing_started_without_the_fixture():
 def create_and_list(fake, *emails):
     with fake.client() as client:
         for email in emails:
-            malomo.call(create_customer, client=client, body=CustomerCreate(email=email))
-        return [customer.email for customer in malomo.call(list_customers, client=client)]
+            client.customers.create(email=email)
+        return [customer.email for customer in client.customers.list()]
 
 
 def test_alice_sees_only_her_customers(malomo_fake):
@@ -49,8 +45,8 @@ def test_alice_again_after_bob(malomo_fake):
 @pytest.mark.malomo_fake(seed=[{"email": "seeded@s.test"}, {"email": "other@s.test"}], page_size=1)
 def test_the_marker_seeds_and_sets_the_page_size(malomo_fake):
     with malomo_fake.client() as client:
-        assert len(malomo.call(list_customers, client=client)) == 1
-        assert len(list(malomo.paginate(list_customers, client=client))) == 2
+        assert len(client.customers.list().items) == 1
+        assert len(list(client.customers.list())) == 2
 
 
 def test_uses_the_server_fixture(malomo_server):

@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import functools
 import http
-import importlib.resources
 import json
 import re
 import secrets
@@ -27,6 +26,7 @@ from starlette.applications import Starlette
 import malomo
 from malomo_client.models import Customer, Error
 from malomo_mock.app import create_app
+from malomo_mock.openapi_contract import DEFAULT_SPEC
 
 # A reserved name (RFC 2606): nothing ever resolves it, and nothing is sent there, the transports answer.
 BASE_URL = "https://api.malomo.test"
@@ -44,9 +44,9 @@ _PROXY_PAGE = (
 
 @functools.cache
 def _spec() -> dict[str, Any]:
-    """The OpenAPI document (installed with the contract suite's package, `malomo_contract/malomo.yaml`)."""
-    text = importlib.resources.files("malomo_contract").joinpath("malomo.yaml").read_text("utf-8")
-    document: dict[str, Any] = yaml.safe_load(text)
+    """The OpenAPI document the app serves by default (the package's own copy of the spec)."""
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    document: dict[str, Any] = yaml.load(DEFAULT_SPEC.read_text(encoding="utf-8"), Loader=loader)
     return document
 
 
@@ -237,19 +237,15 @@ class Fake:
             self._closed = True
             self.app.state.store.close()
 
-    def client(self, **options: Any) -> malomo.MalomoClient:
-        """A malomo client wired to this fake; `options` are `malomo.connect()`'s (retries, timeout, ...)."""
-        return malomo.connect(
-            self.api_key,
-            base_url=self.base_url,
-            transport=self.transport,
-            async_transport=self.async_transport,
-            **options,
-        )
+    def client(self, **options: Any) -> malomo.Malomo:
+        """A `malomo.Malomo` wired to this fake; `options` are its own (`max_retries`, `record_to`, ...)."""
+        return malomo.Malomo(self.api_key, base_url=self.base_url, transport=self.transport, **options)
 
-    def async_client(self, **options: Any) -> malomo.MalomoClient:
-        """The async client wired to this fake (a `connect()` client serves both until AsyncMalomo lands)."""
-        return self.client(**options)
+    def async_client(self, **options: Any) -> malomo.AsyncMalomo:
+        """A `malomo.AsyncMalomo` wired to this fake; the app runs on the caller's event loop."""
+        return malomo.AsyncMalomo(
+            self.api_key, base_url=self.base_url, transport=self.async_transport, **options
+        )
 
     def add_customer(self, **fields: Any) -> Customer:
         """Create a customer as `createCustomer` would (validated, with its event): the stored Customer.
