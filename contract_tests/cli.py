@@ -15,7 +15,7 @@ import random
 import sys
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 from urllib.parse import urlsplit
 
 if TYPE_CHECKING:
@@ -98,6 +98,11 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--junitxml", metavar="PATH", help="write a JUnit XML report")
     parser.add_argument("--report", metavar="PATH", help="write the coverage report as one HTML file")
     parser.add_argument("--report-md", metavar="PATH", help="write the coverage report in Markdown")
+    parser.add_argument(
+        "--no-mask",
+        action="store_true",
+        help="show customers' personal data in the reports as the server sent it (the key is always hidden)",
+    )
     parser.add_argument("pytest_args", nargs="*", metavar="-- PYTEST_ARGS", help=argparse.SUPPRESS)
     return parser
 
@@ -144,24 +149,27 @@ class RunWatch:
     """pytest plugin of one `malomo-contract` run: the JUnit file's properties, the deselected tests' count in
     the coverage report, and the end of the run when the server stops answering."""
 
-    def __init__(self, base_url: str | None, properties: dict[str, str]) -> None:
+    def __init__(self, base_url: str | None, properties: dict[str, str], masking: bool) -> None:
         self.base_url = base_url
         self.properties = properties
+        self.masking = masking
         self.tests_run = 0
         self.lost_in: str | None = None
         self._session: pytest.Session | None = None
 
     def pytest_sessionstart(self, session: pytest.Session) -> None:
         self._session = session
+        coverage = _suite_module("contract_coverage").COVERAGE
+        if coverage.active:
+            # The report's masker, in place of the collector's own until it makes one itself.
+            coverage.redactor = _suite_module("coverage_report").ReportMasker(masking=self.masking)
         xml = _junit_xml(session.config)
         if xml is not None:
             for name, value in self.properties.items():
                 xml.add_global_property(name, value)
 
     def pytest_deselected(self, items: list[pytest.Item]) -> None:
-        # The collector as pytest imported the suite: under the folder's name (`contract_tests` in the
-        # checkout), which is not this module's package name there (`malomo_contract`).
-        coverage = importlib.import_module(f"{PACKAGE_DIR.name}.contract_coverage").COVERAGE
+        coverage = _suite_module("contract_coverage").COVERAGE
         if coverage.active:
             coverage.summary.outcomes["deselected"] += len(items)
 
@@ -192,6 +200,12 @@ class RunWatch:
             f"lost the server at {self.base_url} after {self.tests_run} tests: it stopped answering during "
             f"{self.lost_in}"
         )
+
+
+def _suite_module(name: str) -> Any:
+    """A module of the suite as pytest imported it: under the folder's name (`contract_tests` in the
+    checkout), which is not this module's package name there (`malomo_contract`)."""
+    return importlib.import_module(f"{PACKAGE_DIR.name}.{name}")
 
 
 def _junit_xml(config: pytest.Config) -> LogXML | None:
@@ -260,6 +274,7 @@ def main(argv: list[str] | None = None) -> int:
             "profile": args.profile,
             "suite-version": suite_version(),
         },
+        masking=not args.no_mask,
     )
     import pytest
 

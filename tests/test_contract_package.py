@@ -9,6 +9,7 @@ their HTML, and rendered in headless Chromium (Debian's `chromium`; `.ci/run` in
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import re
 import shutil
@@ -37,8 +38,15 @@ pytestmark = pytest.mark.xdist_group("contract_package")
 
 # Wrong types in every customer answer: both schemathesis' checks and the suite's own tests fail.
 BROKEN_VARIANT = "phone_number_as_integer"
-# Every email address the suite sends ends with this domain; a report must show none of them.
+# Every email address the suite sends ends with this domain: its own test data, not personal data.
 SUITE_EMAIL_DOMAIN = "malomo-contract-test.example.com"
+# A customer the suite did not create, on the broken server: listed, so its data is in failure messages.
+REAL_CUSTOMER = {
+    "email": "moira.rose@rosevideo.example",
+    "first_name": "Moira",
+    "last_name": "Rose-Tremblay",
+    "phone_number": "555-010-7788",
+}
 RUN_TIMEOUT = 300
 CHROMIUM_FLAGS = (
     "--headless",
@@ -203,11 +211,16 @@ def suite_runs(
 
     folder = tmp_path_factory.mktemp("contract-runs")
     variant = next(variant for variant in BROKEN_VARIANTS if variant.name == BROKEN_VARIANT)
+    seed = folder / "seed.json"
+    seed.write_text(json.dumps({"customers": [REAL_CUSTOMER]}), encoding="utf-8")
     mock = InstalledMock("--page-size", str(PAGE_SIZE), env={"MALOMO_API_KEY": CANARY_KEY})
     try:
         with (
             running(
-                api_key=CANARY_KEY, page_size=PAGE_SIZE, wrap_app=lambda app: variant.wrap(app, CANARY_KEY)
+                api_key=CANARY_KEY,
+                page_size=PAGE_SIZE,
+                seed=seed,
+                wrap_app=lambda app: variant.wrap(app, CANARY_KEY),
             ) as broken,
             ThreadPoolExecutor(max_workers=2) as pool,
         ):
@@ -287,14 +300,26 @@ def test_failing_run_report_names_the_failed_check(suite_runs: dict[str, Contrac
 
 
 def test_reports_show_no_key_and_no_personal_data(suite_runs: dict[str, ContractRun]) -> None:
+    real_values = [*REAL_CUSTOMER.values(), re.sub(r"\D", "", REAL_CUSTOMER["phone_number"])]
     for name, run in suite_runs.items():
         for kind, text in {"html": run.html, "markdown": run.markdown}.items():
             where = f"the {name} run's {kind} report"
             assert CANARY_KEY not in text, where
             assert CANARY_KEY.removeprefix("sk_test_") not in text, where
-            assert SUITE_EMAIL_DOMAIN not in text, where
-    # The failing run's reproductions send customers: their emails are there, masked.
-    assert "@redacted.invalid" in suite_runs["failing"].html
+            for value in real_values:
+                assert value not in text, (where, value)
+    # Phone numbers the server sent as numbers (the listed customer's too) are masked as numbers.
+    assert re.search(r"\b9\d{9}\b", suite_runs["failing"].html)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="the collector (contract_coverage.py) does not yet tell the masker which bodies the suite sent "
+    "(ReportMasker.sent), so the suite's own test data is masked with the rest",
+)
+def test_reports_show_the_suites_own_test_data(suite_runs: dict[str, ContractRun]) -> None:
+    """The failing run's reproductions send customers the suite made up: the evidence shows them as sent."""
+    assert SUITE_EMAIL_DOMAIN in suite_runs["failing"].html
 
 
 def chromium_console(page: Path) -> tuple[str, list[str]]:

@@ -1,16 +1,20 @@
 """The coverage report's layout, from a collector filled by hand: failures listed first and linked to their
 details, a check failure told apart from an undocumented status, a refused undeclared method not red, and
-tests that did not run counted. (Reports of real runs, rendered in Chromium: test_contract_package.py.)
+tests that did not run counted; and its masker, which keeps the evidence: the suite's own test data shown,
+the server's other personal values masked, different values kept different and numbers kept numbers.
+(Reports of real runs, rendered in Chromium: test_contract_package.py.)
 """
 
 from __future__ import annotations
 
+import json
+import re
 from html.parser import HTMLParser
 
 import pytest
 
 from malomo_contract.contract_coverage import ContractCoverage, FailureRecord
-from malomo_contract.coverage_report import render_html, render_markdown
+from malomo_contract.coverage_report import ReportMasker, render_html, render_markdown
 
 GET_ONE = "GET /customers/{id}"
 PUT = "PUT /customers/{id}"
@@ -150,3 +154,86 @@ def test_tests_that_did_not_run_are_counted_in_the_verdict() -> None:
         text = render(subset)
         assert "Contract held for the tests that ran (3 skipped, 26 deselected)" in text
         assert "26 deselected" in text and "40 passed" in text
+
+
+SUITE_EMAIL = "pool-1@malomo-contract-test.example.com"
+KEY = "sk_test_report_masker_0123456789"
+
+
+def masker_after_an_exchange(masking: bool = True) -> ReportMasker:
+    """A masker that saw the suite create a customer and the server answer with other values."""
+    masker = ReportMasker(masking=masking)
+    masker.add_secret(KEY)
+    masker.sent(json.dumps({"email": SUITE_EMAIL, "last_name": "Last1", "phone_number": "555-0003"}))
+    masker.learn(
+        json.dumps(
+            [
+                {"email": SUITE_EMAIL, "last_name": "Rose", "phone_number": 5550003, "first_name": "Al"},
+                {"email": "jane.doe@example.org", "last_name": "Doe", "phone_number": "555-0003"},
+            ]
+        )
+    )
+    return masker
+
+
+def test_masker_shows_what_the_suite_sent_and_masks_what_the_server_made_up() -> None:
+    message = (
+        f"sent last_name 'Last1' and email {SUITE_EMAIL}, the next GET shows 'Rose'; "
+        "another customer is jane.doe@example.org, 'Doe'"
+    )
+    cleaned = masker_after_an_exchange().clean(message)
+    assert "'Last1'" in cleaned and SUITE_EMAIL in cleaned  # the suite's own test data
+    for personal in ("Rose", "jane.doe@example.org", "Doe"):
+        assert personal not in cleaned
+    assert "@redacted.invalid" in cleaned
+
+
+def test_masked_values_stay_different_and_keep_their_type() -> None:
+    masker = masker_after_an_exchange()
+    cleaned = masker.clean("phone_number was sent as '555-0003' but the new customer has 5550003")
+    # The string was the suite's, the number the server's: the number is masked as another number.
+    match = re.fullmatch(r"phone_number was sent as '555-0003' but the new customer has (\d+)", cleaned)
+    assert match is not None, cleaned
+    assert match.group(1) != "5550003"
+    body = json.loads(
+        masker.clean(json.dumps({"phone_number": 5550003, "last_name": "Rose", "first_name": "Al"}))
+    )
+    assert isinstance(body["phone_number"], int) and body["phone_number"] == int(match.group(1))
+    assert isinstance(body["last_name"], str) and body["last_name"] not in ("Rose", "Last1")
+    # A short value is masked where it is quoted, and left alone inside other words.
+    assert body["first_name"] not in ("Al", body["last_name"])
+    assert masker.clean("Alice said 'Al'") == f"Alice said '{body['first_name']}'"
+    # Two values, two placeholders; one value, one placeholder wherever it shows.
+    other = masker.clean(json.dumps({"last_name": "Doe"}))
+    assert json.loads(other)["last_name"] not in (body["last_name"], "Doe")
+    assert masker.clean("'Rose'") == f"'{body['last_name']}'"
+
+
+def test_short_numbers_are_masked_only_as_a_members_value() -> None:
+    masker = ReportMasker()
+    masker.learn(json.dumps({"phone_number": 2}))
+    cleaned = masker.clean('Accept: version=2; {"phone_number": 2}')
+    assert cleaned.startswith("Accept: version=2; ")
+    assert json.loads(cleaned.partition("; ")[2])["phone_number"] not in (2, "2")
+
+
+def test_no_mask_shows_personal_data_but_never_the_key() -> None:
+    masker = masker_after_an_exchange(masking=False)
+    message = f"GET shows 'Rose', 5550003 and jane.doe@example.org with Authorization: Bearer {KEY}"
+    assert masker.clean(message) == (
+        "GET shows 'Rose', 5550003 and jane.doe@example.org with Authorization: Bearer [Filtered]"
+    )
+    curl = masker_after_an_exchange().clean_curl(
+        f"curl -H 'Authorization: Bearer {KEY}' -d '{{\"last_name\": \"Rose\"}}'"
+    )
+    assert KEY not in curl and "Rose" not in curl
+
+
+def test_a_huge_reproduction_is_cut_to_keep_the_page_readable() -> None:
+    collected = coverage(exit_status=1)
+    huge = FailureRecord("check", "Too large", "message", "curl -d '" + "x" * 2_000_000 + "' http://h/c", 413)
+    collected.operations[PUT].add_failure(huge)
+    for render in (render_html, render_markdown):
+        text = render(collected)
+        assert len(text) < 100_000
+        assert "more characters not shown]" in text
