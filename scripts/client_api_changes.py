@@ -2,8 +2,8 @@
 
 Both specs are generated with the project's own generator settings and templates, and griffe
 compares the two packages. griffe does not see the constructors that attrs writes for the models,
-so their arguments (required or optional, keyword calls) are compared here. Type annotations are
-not compared: griffe leaves that out as unreliable, and every type change shows on the wire.
+so their arguments (required or optional, keyword calls) are compared here, and so are the types griffe
+leaves out: model fields, arguments and what every function returns (client_types.py).
 """
 
 from __future__ import annotations
@@ -16,9 +16,75 @@ from pathlib import Path
 import griffe
 from openapi_python_client.strings import snake_case
 
-from scripts.changes import Change, Level
+from scripts.changes import Change
+from scripts.client_types import is_subtype
+from scripts.rules import change, rule
 
 PACKAGE = "malomo_client"
+
+OBJECT_REMOVED = rule(
+    "client-object-removed", "breaking", "client", "a module, class, function or attribute removed"
+)
+OBJECT_CHANGED = rule(
+    "client-object-changed",
+    "breaking",
+    "client",
+    "an object changed kind, lost a base class or changed value",
+)
+SIGNATURE_CHANGED = rule(
+    "client-signature-changed", "breaking", "client", "a parameter removed, moved, made required or re-kinded"
+)
+ARGUMENT_TYPE_CHANGED = rule(
+    "client-argument-type-changed", "breaking", "client", "an argument's type no longer takes what it took"
+)
+FIELD_TYPE_CHANGED = rule(
+    "client-field-type-changed", "breaking", "client", "a model field's type may hold what it could not"
+)
+RETURN_TYPE_CHANGED = rule(
+    "client-return-type-changed",
+    "breaking",
+    "client",
+    "what a function returns widened or is another class (one of the same shape too)",
+)
+RETURN_TYPE_NARROWED = rule(
+    "client-return-type-narrowed",
+    "compatible",
+    "client",
+    "what a function returns narrowed (e.g. no longer None)",
+)
+MODEL_FIELD_ADDED = rule(
+    "client-model-field-added", "compatible", "client", "a response model gained a field"
+)
+MODEL_ARGUMENT_ADDED_REQUIRED = rule(
+    "client-model-argument-added-required",
+    "breaking",
+    "client",
+    "a model that callers build needs a new argument",
+)
+MODEL_ARGUMENT_ADDED = rule(
+    "client-model-argument-added",
+    "compatible",
+    "client",
+    "a model that callers build takes a new optional argument",
+)
+MODEL_ARGUMENT_BECAME_REQUIRED = rule(
+    "client-model-argument-became-required",
+    "breaking",
+    "client",
+    "a model constructor argument became required",
+)
+MODEL_ARGUMENT_BECAME_OPTIONAL = rule(
+    "client-model-argument-became-optional",
+    "compatible",
+    "client",
+    "a model constructor argument became optional",
+)
+PARAMETER_ADDED = rule(
+    "client-parameter-added", "compatible", "client", "a function takes a new optional parameter"
+)
+OBJECT_ADDED = rule(
+    "client-object-added", "compatible", "client", "a module, class, function or attribute added"
+)
 
 _KIND_TEXT = {
     griffe.BreakageKind.PARAMETER_REMOVED: "parameter `{name}` removed: calls that pass it fail",
@@ -36,10 +102,6 @@ def load(root: Path) -> griffe.Module:
     module = griffe.load(PACKAGE, search_paths=[str(root)], try_relative_path=False, resolve_aliases=False)
     assert isinstance(module, griffe.Module)
     return module
-
-
-def _change(level: Level, where: str, what: str, rule: str) -> Change:
-    return Change(level, where, what, rule, "client")
 
 
 def _in_functions(owner: str, functions: list[str], rest: str = "") -> tuple[str, str]:
@@ -88,11 +150,11 @@ def _breakages(old: griffe.Module, new: griffe.Module, renamed: dict[str, str]) 
                     what += f" (operationId {old_id} → {new_id}: it is now `{snake_case(new_id)}`)"
         elif breakage.kind is griffe.BreakageKind.ATTRIBUTE_CHANGED_VALUE:
             what = f"value changed ({breakage.old_value} → {breakage.new_value})"
-        rule = "client-" + breakage.kind.name.lower().replace("_", "-")
-        changes.append(_change("breaking", obj.path, what, rule))
+        removed = breakage.kind is griffe.BreakageKind.OBJECT_REMOVED
+        changes.append(change(OBJECT_REMOVED if removed else OBJECT_CHANGED, obj.path, what))
     for (owner, text), functions in grouped.items():
         where, suffix = _in_functions(owner, functions)
-        changes.append(_change("breaking", where, text + suffix, "client-signature-changed"))
+        changes.append(change(SIGNATURE_CHANGED, where, text + suffix))
     return changes
 
 
@@ -125,11 +187,6 @@ def request_models(package: griffe.Module) -> set[str]:
     return found
 
 
-def _union(annotation: object, enums: dict[str, str]) -> frozenset[str]:
-    """The members of a `A | B | None` annotation; a generated `str` enum counts as a `str`."""
-    return frozenset(enums.get(part.strip(), part.strip()) for part in str(annotation).split("|"))
-
-
 def enum_bases(package: griffe.Module) -> dict[str, str]:
     """Generated enum classes and the type their values are (`class ErrorCode(StrEnum)` → `str`)."""
     kinds = {"StrEnum": "str", "IntEnum": "int"}
@@ -146,12 +203,21 @@ def _type_change(
     out: list[Change], where: str, old: object, new: object, given: bool, enums: dict[str, str]
 ) -> None:
     """A type that callers give (an argument) may widen; one they are given (a field) may narrow."""
-    before, after = _union(old, {}), _union(new, {} if given else enums)
-    if before == _union(new, {}) or (after >= before if given else after <= before):
+    if str(old) == str(new):
         return
-    role = "argument" if given else "field"
-    what = f"type of the {role} changed: {old} → {new}"
-    out.append(_change("breaking", where, what, f"client-{role}-type-changed"))
+    if given and not is_subtype(str(old), str(new), enums):
+        out.append(change(ARGUMENT_TYPE_CHANGED, where, f"type of the argument changed: {old} → {new}"))
+    elif not given and not is_subtype(str(new), str(old), enums):
+        out.append(change(FIELD_TYPE_CHANGED, where, f"type of the field changed: {old} → {new}"))
+
+
+def _return_change(out: list[Change], where: str, old: object, new: object, enums: dict[str, str]) -> None:
+    """What a function returns may narrow; widening it, or another class (even of the same shape), breaks."""
+    if old is None or new is None or str(old) == str(new):
+        return
+    narrowed = is_subtype(str(new), str(old), enums)
+    what = f"return type {'narrowed' if narrowed else 'changed'}: {old} → {new}"
+    out.append(change(RETURN_TYPE_NARROWED if narrowed else RETURN_TYPE_CHANGED, where, what))
 
 
 def _compare_models(
@@ -170,19 +236,19 @@ def _compare_models(
         where = f"{new.path}({name}=...)"
         if not built_by_callers:
             if name not in old_fields:
-                out.append(_change("compatible", where, "new field", "client-model-field-added"))
+                out.append(change(MODEL_FIELD_ADDED, where, "new field"))
         elif name not in old_fields and required:
             what = "new required constructor argument: code that builds this model fails"
-            out.append(_change("breaking", where, what, "client-model-argument-added-required"))
+            out.append(change(MODEL_ARGUMENT_ADDED_REQUIRED, where, what))
         elif name not in old_fields:
             what = "new optional constructor argument"
-            out.append(_change("compatible", where, what, "client-model-argument-added"))
+            out.append(change(MODEL_ARGUMENT_ADDED, where, what))
         elif required and not old_fields[name]:
             what = "constructor argument became required: code that leaves it out fails"
-            out.append(_change("breaking", where, what, "client-model-argument-became-required"))
+            out.append(change(MODEL_ARGUMENT_BECAME_REQUIRED, where, what))
         elif not required and old_fields[name]:
             what = "constructor argument became optional"
-            out.append(_change("compatible", where, what, "client-model-argument-became-optional"))
+            out.append(change(MODEL_ARGUMENT_BECAME_OPTIONAL, where, what))
 
 
 def _additions(
@@ -195,6 +261,7 @@ def _additions(
         _compare_models(old, new, out, new.name in built, enums)
         fields = _attrs_fields(new) or {}
     if isinstance(old, griffe.Function) and isinstance(new, griffe.Function):
+        _return_change(out, new.path, old.returns, new.returns, enums)
         before = {p.name: p.annotation for p in old.parameters}
         for parameter in new.parameters:
             if parameter.name in before:
@@ -202,14 +269,14 @@ def _additions(
                 _type_change(out, where, before[parameter.name], parameter.annotation, True, enums)
             elif parameter.default is not None:
                 what = f"new optional parameter `{parameter.name}`"
-                out.append(_change("compatible", new.path, what, "client-parameter-added"))
+                out.append(change(PARAMETER_ADDED, new.path, what))
     for name, member in new.members.items():
         if member.is_alias or member.name.startswith("_") or name in fields:
             continue
         assert isinstance(member, griffe.Object)
         if name not in old.members or old.members[name].is_alias:
             what = f"{member.kind.value} added"
-            out.append(_change("compatible", member.path, what, "client-object-added"))
+            out.append(change(OBJECT_ADDED, member.path, what))
         else:
             previous = old.members[name]
             assert isinstance(previous, griffe.Object)
@@ -224,13 +291,13 @@ def _merge_functions(changes: list[Change]) -> list[Change]:
     """One line for the same change in the four functions of an operation module."""
     grouped: dict[tuple[str, str, Change], list[str]] = defaultdict(list)
     kept = []
-    for change in changes:
-        match = _IN_FUNCTION.fullmatch(change.where)
+    for found in changes:
+        match = _IN_FUNCTION.fullmatch(found.where)
         if match:
-            template = Change(change.level, "", change.what, change.rule, change.layer)
+            template = Change(found.level, "", found.what, found.rule, found.layer)
             grouped[(match["module"], match["rest"] or "", template)].append(match["function"])
         else:
-            kept.append(change)
+            kept.append(found)
     for (module, rest, template), functions in grouped.items():
         where, suffix = _in_functions(module, functions, rest)
         kept.append(Change(template.level, where, template.what + suffix, template.rule, template.layer))

@@ -21,9 +21,16 @@ from scripts import generate
 from scripts.changes import LEVELS, Change, InputError
 from scripts.client_api_changes import client_changes
 from scripts.git_history import git, git_file
+from scripts.rules import change, rule
 from scripts.wire_changes import SpecError, wire_changes
 
 SPEC_IN_REPO = generate.SPEC.relative_to(generate.ROOT).as_posix()
+GENERATION_FAILED = rule(
+    "client-generation-failed",
+    "breaking",
+    "client",
+    "openapi-python-client refuses the new spec: no client at all",
+)
 
 
 @dataclass(frozen=True)
@@ -113,7 +120,7 @@ def compare(old: SpecSource, new: SpecSource) -> list[Change]:
     if isinstance(new_client, generate.GenerationError):
         # A valid spec that the generator refuses: nothing can be imported from it any more.
         what = f"openapi-python-client refuses the new spec, so no client can be generated: {new_client}"
-        client = [Change("breaking", "malomo_client", what, "client-generation-failed", "client")]
+        client = [change(GENERATION_FAILED, "malomo_client", what)]
     else:
         client = client_changes(old_client, new_client, renamed)
     return sorted([*client, *wire], key=lambda c: (LEVELS.index(c.level), c.layer != "client", c.where))

@@ -3,6 +3,7 @@
     python scripts/spec_diff.py OLD NEW [--json] [--changelog VERSION]
     python scripts/spec_diff.py --changelog VERSION     # a draft against the last release
     python scripts/spec_diff.py --check-version [BASE]  # BASE: git:REF, default the last release
+    python scripts/spec_diff.py --rules                 # every rule: id, level, layer, what it finds
 
 OLD, NEW and BASE are file paths or `git:REF` (the spec, generator config and templates at that
 commit). The last release is the newest `vX.Y.Z` tag, else the last commit that changed the package
@@ -28,6 +29,7 @@ from scripts.changes import InputError
 from scripts.generate import check_pins
 from scripts.releases import check_version
 from scripts.reports import changelog_entry, markdown_report
+from scripts.rules import rules_table
 from scripts.spec_comparison import SPEC_IN_REPO, compare, spec_source
 
 
@@ -57,7 +59,11 @@ def main(argv: list[str] | None = None) -> int:
         metavar="BASE",
         help="check the version bump against BASE (git:REF), by default against the last release",
     )
+    parser.add_argument("--rules", action="store_true", help="print the table of rules and exit")
     args = parser.parse_args(argv)
+    if args.rules:
+        print(rules_table(), end="")
+        return 0
     if args.check_version is None and len(args.specs) not in (0, 2):
         parser.error("give OLD and NEW (paths or git:REF), or --check-version [BASE]")
     if args.check_version is None and not args.specs and not args.changelog:
