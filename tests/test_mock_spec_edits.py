@@ -79,7 +79,9 @@ def add_operation_without_handler(spec: dict[str, Any]) -> None:
     """A new read of a sub-resource, and PATCH on the customer: no server code exists for either."""
     answer = {"responses": {"200": {"description": "OK"}}}
     spec["paths"]["/customers/{id}/notes"] = {"get": {"operationId": NEW_OPERATION, **answer}}
-    spec["paths"]["/customers/{id}"]["patch"] = {"operationId": NEW_PATCH, **answer}
+    # A body of a shape the server cannot check does not matter when no handler reads it.
+    body = {"content": {"application/json": {"schema": {"oneOf": [{"type": "object"}]}}}}
+    spec["paths"]["/customers/{id}"]["patch"] = {"operationId": NEW_PATCH, "requestBody": body, **answer}
 
 
 @contextmanager

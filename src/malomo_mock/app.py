@@ -26,7 +26,14 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from malomo_mock.cursors import CursorCodec, CursorError
 from malomo_mock.customers_store import LOCK_TIMEOUT_SECONDS, CustomersStore, Page, Position, StoreBusy
-from malomo_mock.openapi_contract import HTTP_METHODS, Contract, InvalidValue, Operation, load_contract
+from malomo_mock.openapi_contract import (
+    HTTP_METHODS,
+    Contract,
+    InvalidValue,
+    Operation,
+    SpecError,
+    load_contract,
+)
 from malomo_mock.request_bodies import BodyError, checked_body, read_json_object
 from malomo_mock.seed_file import read_seed
 
@@ -189,7 +196,7 @@ class CustomersApi:
         self.store = store
         self.page_size = page_size
         self.cursors = CursorCodec(store.cursor_secret)
-        self.contract = contract
+        self._bodies = {operation.operation_id: operation.body for operation in contract.operations}
 
     def handlers(self) -> dict[str, Handler]:
         """The handler of each operationId this server implements."""
@@ -203,7 +210,7 @@ class CustomersApi:
         }
 
     async def _body(self, request: Request, operation_id: str) -> dict[str, Any]:
-        body = self.contract.operation(operation_id).body
+        body = self._bodies.get(operation_id)
         document = await read_json_object(request)
         return document if body is None else checked_body(body, document)
 
@@ -327,6 +334,10 @@ def create_app(
         store.close()
         raise
     handlers = CustomersApi(store, page_size, contract).handlers()
+    for operation in contract.operations:
+        if operation.unservable is not None and operation.operation_id in handlers:
+            store.close()
+            raise SpecError(operation.unservable)
     routes = []
     for path, operations in contract.paths().items():
         methods = sorted(operations, key=lambda method: HTTP_METHODS.index(method.lower()))

@@ -233,13 +233,17 @@ class QueryParameter:
 
 @dataclass(frozen=True, slots=True)
 class Operation:
-    """One operation of the spec: where it lives, its query parameters and its JSON request body's rule."""
+    """One operation of the spec: where it lives, its query parameters and its JSON request body's rule.
+
+    `unservable` says why its rules could not be read (a keyword the server does not enforce), else None.
+    """
 
     operation_id: str
     method: str
     path: str
     query: tuple[QueryParameter, ...]
     body: ValueRule | None
+    unservable: str | None = None
 
     def check_query(self, values_of: Callable[[str], list[str]]) -> None:
         """InvalidValue naming the parameter unless the declared query parameters follow their schemas."""
@@ -265,8 +269,15 @@ class Contract:
     source: Path
     api_version: str
     operations: tuple[Operation, ...]
-    schemas: Mapping[str, ValueRule]
     shapes: Mapping[str, ResponseShape]
+    _reader: _Reader = field(repr=False)
+
+    def schema(self, name: str) -> ValueRule:
+        """The rule of the component schema `name`; SpecError when there is none or it cannot be enforced."""
+        schemas = self._reader.document.get("components", {}).get("schemas", {})
+        if name not in schemas:
+            raise SpecError(f"{self.source}: no schema {name!r}")
+        return self._reader.rule(schemas[name], name)
 
     def operation(self, operation_id: str) -> Operation:
         for operation in self.operations:
@@ -366,21 +377,24 @@ class _Reader:
         for raw in [*shared, *node.get("parameters", ())]:  # the operation's own win over the path's
             parameter = self.resolve(raw, f"{where} parameters")
             parameters[parameter["in"], parameter["name"]] = parameter
-        query = tuple(
-            QueryParameter(
-                name,
-                bool(parameter.get("required", False)),
-                self.rule(parameter.get("schema", {}), f"{operation_id} query {name}"),
+        try:
+            query = tuple(
+                QueryParameter(
+                    name,
+                    bool(parameter.get("required", False)),
+                    self.rule(parameter.get("schema", {}), f"{operation_id} query {name}"),
+                )
+                for (location, name), parameter in parameters.items()
+                if location == "query"
             )
-            for (location, name), parameter in parameters.items()
-            if location == "query"
-        )
-        body = None
-        request_body = self.resolve(node.get("requestBody"), f"{where} requestBody")
-        if isinstance(request_body, dict):
-            media = request_body.get("content", {}).get("application/json")
-            if media is not None:
-                body = self.rule(media.get("schema", {}), f"{operation_id} request body")
+            body = None
+            request_body = self.resolve(node.get("requestBody"), f"{where} requestBody")
+            if isinstance(request_body, dict):
+                media = request_body.get("content", {}).get("application/json")
+                if media is not None:
+                    body = self.rule(media.get("schema", {}), f"{operation_id} request body")
+        except SpecError as exc:
+            return Operation(operation_id, method.upper(), path, (), None, str(exc))
         return Operation(operation_id, method.upper(), path, query, body)
 
 
@@ -402,9 +416,7 @@ def load_contract(path: Path = DEFAULT_SPEC) -> Contract:
             for method, node in item.items()
             if method in HTTP_METHODS
         )
-        schemas = document.get("components", {}).get("schemas", {})
-        rules = {name: reader.rule(node, name) for name, node in schemas.items()}
-        shapes = {name: reader.shape(name) for name in schemas}
+        shapes = {name: reader.shape(name) for name in document.get("components", {}).get("schemas", {})}
     except (KeyError, TypeError, AttributeError, re.error) as exc:
         raise SpecError(f"{path}: malformed OpenAPI document ({type(exc).__name__}: {exc})") from None
-    return Contract(path, str(document.get("info", {}).get("version", "")), operations, rules, shapes)
+    return Contract(path, str(document.get("info", {}).get("version", "")), operations, shapes, reader)

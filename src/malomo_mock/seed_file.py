@@ -101,7 +101,7 @@ class _SeedRules:
 
     def __init__(self, contract: Contract) -> None:
         self.customer = contract.operation("createCustomer").body or ValueRule()
-        event = contract.schemas["Event"]
+        event = contract.schema("Event")
         self.event = dataclasses.replace(
             event,
             properties={n: rule for n, rule in event.properties.items() if n not in _RECORD_KEYS},
