@@ -101,7 +101,7 @@ def _auth_scheme() -> str:
 
 
 def _documented_header(name: str, header: Any, request_id: str) -> str:
-    """The value of a header the spec documents for an error answer."""
+    """The value of a required header the spec documents for an answer."""
     header = _resolved(header)
     if name.lower() == "x-request-id":
         return request_id
@@ -143,7 +143,8 @@ class Fault:
         headers = {"X-Request-Id": request_id}
         documented = _resolved(operations()[self.operation].responses.get(str(self.status), {}))
         for name, header in documented.get("headers", {}).items():
-            headers[name] = _documented_header(name, header, request_id)
+            if _resolved(header).get("required"):
+                headers[name] = _documented_header(name, header, request_id)
         if self.status < 400:
             return httpx.Response(self.status, headers={**headers, **extra})
         example = documented.get("content", {}).get("application/json", {}).get("example", {})
