@@ -100,6 +100,15 @@ def test_an_option_value_out_of_range_is_one_line_and_exit_2(args: list[str]) ->
     assert line.startswith(f"malomo-mock: error: argument {args[0]}: must be ")
 
 
+def test_help_states_the_limits_defaults_the_server_uses() -> None:
+    from malomo_mock.http_guard import DEFAULT_LIMITS
+
+    shown = subprocess.run([MALOMO_MOCK, "--help"], capture_output=True, text=True, timeout=30).stdout
+    help_text = " ".join(shown.split())
+    assert f"headers (default {DEFAULT_LIMITS.header_timeout:g})" in help_text
+    assert f"503 (default {DEFAULT_LIMITS.max_connections})" in help_text
+
+
 @pytest.mark.parametrize("page_size", ["1", "1000"])
 def test_page_sizes_at_the_bounds_are_served(spawn: type[MockProcess], page_size: str) -> None:
     mock = spawn("--api-key", "k", "--page-size", page_size)
