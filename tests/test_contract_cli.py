@@ -1,14 +1,16 @@
 """`malomo-contract` when the server cannot be tested: a refused key, a wrong base URL, a server that is not
 the Malomo API, a server lost during the run. Each ends with exit 2 and one line, never a list of violations.
+And a seed that replays a run's requests.
 
-The preflight cases call the command's `main` in this process (no test run starts); the lost server needs a
-run, so that case runs the command and a server that dies after a number of requests as subprocesses.
+The preflight cases call the command's `main` in this process (no test run starts); the others need runs, so
+they start the command as a subprocess.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Awaitable, Callable, Iterator
@@ -46,6 +48,7 @@ with running(api_key=sys.argv[1], page_size=4, wrap_app=dying) as server:
     threading.Event().wait()
 """
 
+UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 Receive = Callable[[], Awaitable[dict[str, Any]]]
 Send = Callable[[dict[str, Any]], Awaitable[None]]
 
@@ -177,3 +180,51 @@ def test_server_lost_mid_run_ends_with_exit_2_and_one_line(tmp_path: Path) -> No
     assert_one_line(completed.stderr, f"lost the server at {base_url} after ", "tests: it stopped answering")
     # The run stopped at the loss instead of failing every test after it.
     assert "Interrupted: lost the server" in completed.stdout
+
+
+def recording(requests: list[tuple[str, str, tuple[str, ...]]]) -> Callable[[Any], Any]:
+    """`wrap_app` that appends each request's method, path (ids as `{id}`) and query names to `requests`."""
+
+    def wrap(app: Any) -> Any:
+        async def record(scope: dict[str, Any], receive: Receive, send: Send) -> None:
+            if scope["type"] == "http":
+                query = sorted(
+                    {pair.partition(b"=")[0].decode() for pair in scope["query_string"].split(b"&")}
+                )
+                requests.append((scope["method"], UUID.sub("{id}", scope["path"]), tuple(query)))
+            await app(scope, receive, send)
+
+        return record
+
+    return wrap
+
+
+def test_seed_replays_the_same_requests_in_the_same_order(tmp_path: Path) -> None:
+    """Two runs with one seed, each on a fresh server: the same requests (ids aside), in the same order."""
+    runs: list[list[tuple[str, str, tuple[str, ...]]]] = []
+    env = {name: value for name, value in os.environ.items() if not name.startswith(("MALOMO_", "PYTEST_"))}
+    for _ in range(2):
+        requests: list[tuple[str, str, tuple[str, ...]]] = []
+        with running(api_key=KEY, page_size=4, wrap_app=recording(requests)) as server:
+            completed = subprocess.run(
+                [
+                    MALOMO_CONTRACT,
+                    "--base-url",
+                    server.base_url,
+                    "--profile",
+                    "quick",
+                    "--contract-seed",
+                    "7",
+                ],
+                cwd=tmp_path,
+                env={**env, "MALOMO_API_KEY": KEY},
+                capture_output=True,
+                text=True,
+                timeout=300,
+                check=False,
+            )
+        assert completed.returncode == 0, completed.stdout[-3000:]
+        runs.append(requests)
+    first, second = runs
+    assert len(first) > 100
+    assert first == second
