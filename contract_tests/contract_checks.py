@@ -179,6 +179,15 @@ def walk_finds_every_record(walk: Walk, expected_ids: Iterable[str], what: str) 
         )
 
 
+def walk_spans_the_pages_its_records_fill(walk: Walk, pages: int, what: str) -> None:
+    """A list holding more than `pages - 1` full pages of records is walked over at least `pages` pages."""
+    if len(walk.pages) < pages:
+        raise ContractViolation(
+            f"{what}: the list holds enough records for {pages} pages, but the walk ended after "
+            f"{len(walk.pages)} pages ({len(walk.items)} items)"
+        )
+
+
 def walk_holds_at_least(walk: Walk, count: int, what: str) -> None:
     """A full walk finds at least the records the suite added before it started."""
     if len(walk.items) < count:
@@ -276,9 +285,16 @@ def request_is_refused_with(status: int, response: httpx.Response, what: str) ->
     error_body_names_its_status_and_request_id(response, what)
 
 
-def request_without_valid_key_is_refused(response: httpx.Response, what: str) -> None:
-    """Every operation answers 401 with an error body when the key is missing, wrong or publishable."""
+def request_without_valid_key_is_refused(
+    response: httpx.Response, what: str, required_headers: Mapping[str, str] | None = None
+) -> None:
+    """Every operation answers 401 with an error body when the key is missing, wrong or publishable, with
+    the headers the spec requires of that answer (`WWW-Authenticate: Bearer`), each matching its pattern."""
     request_is_refused_with(401, response, what)
+    for name, pattern in (required_headers or {}).items():
+        value = response.headers.get(name)
+        if value is None or re.search(pattern, value) is None:
+            raise ContractViolation(f"{what}: the 401 answer's {name} header is {value!r}, not /{pattern}/")
 
 
 def error_answers_carry_status_and_request_id(ctx: Any, response: Any, case: Any) -> bool | None:

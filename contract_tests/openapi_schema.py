@@ -41,12 +41,18 @@ def flatmap_path_parameters(
         formats.get(name) != "uuid" or looks_like_uuid(value) for name, value in path_parameters.items()
     ):
         return st.just(path_parameters)
-    known = PARAMETER_POOL.parameters(operation_id, disposable=context.operation.method.lower() == "delete")
-    keep = st.just(path_parameters)
-    if not known:
-        return keep
-    real = st.sampled_from(known).map(lambda found: {**path_parameters, **found})
-    return st.integers(0, KEEP_GENERATED_ID_ONE_IN - 1).flatmap(lambda roll: keep if roll == 0 else real)
+    deleting = context.operation.method.lower() == "delete"
+
+    def pick(choice: tuple[int, int]) -> Any:
+        # The pool is read here, after the draws: what Hypothesis draws must not depend on it (it changes
+        # as requests create and delete), or it reports the strategy as flaky.
+        roll, index = choice
+        known = PARAMETER_POOL.parameters(operation_id, disposable=deleting)
+        if roll == 0 or not known:
+            return path_parameters
+        return {**path_parameters, **known[index % len(known)]}
+
+    return st.tuples(st.integers(0, KEEP_GENERATED_ID_ONE_IN - 1), st.integers(0, 1023)).map(pick)
 
 
 def _is_well_formed_cursor(value: object) -> bool:

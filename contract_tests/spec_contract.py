@@ -118,6 +118,16 @@ class Operation:
     def writes(self) -> bool:
         return self.method in ("POST", "PUT", "PATCH", "DELETE")
 
+    def required_headers(self, status: int) -> dict[str, str]:
+        """The response headers the spec requires on a `status` answer, with their `pattern` ('' for any)."""
+        response = resolve(self.raw.get("responses", {}).get(str(status)))
+        found = {}
+        for name, header in (response or {}).get("headers", {}).items():
+            header = resolve(header)
+            if header.get("required"):
+                found[str(name)] = str(resolve(header.get("schema", {})).get("pattern", ""))
+        return found
+
     def success_schema(self) -> Mapping[str, Any] | None:
         """The JSON schema of the first documented success answer, resolved, or None (e.g. a 204)."""
         for status in self.success_statuses:

@@ -135,13 +135,24 @@ BODY_LIMIT = body_size_limit()
 
 @pytest.mark.skipif(BODY_LIMIT is None, reason="the spec states no body-size limit")
 @pytest.mark.parametrize("over", [0, 1], ids=["exactly the limit", "one byte over"])
-def test_body_size_limit_is_kept_at_its_edge(over: int, http_client: httpx.Client, api: CustomersApi) -> None:
+@pytest.mark.parametrize(
+    "call",
+    [c for c in (CREATE, UPDATE) if "413" in c.documented_statuses],
+    ids=lambda call: call.operation_id,
+)
+def test_body_size_limit_is_kept_at_its_edge(
+    call: Operation, over: int, http_client: httpx.Client, api: CustomersApi
+) -> None:
     assert BODY_LIMIT is not None
-    body = {**valid_body(CREATE, "body-limit")}
+    body = valid_body(call, "body-limit", every_field=call is UPDATE)
+    path = (
+        call.url_path({"id": str(api.create_customer("body-limit")["id"])}) if call is UPDATE else call.path
+    )
     content = padded_json(body, BODY_LIMIT + over)
     assert len(content) == BODY_LIMIT + over
-    response = http_client.post("/customers", content=content, headers={"Content-Type": "application/json"})
-    what = f"POST /customers with a valid body of {len(content)} bytes (the limit is {BODY_LIMIT})"
+    headers = {"Content-Type": "application/json"}
+    response = http_client.request(call.method, path, content=content, headers=headers)
+    what = f"{call.label} with a valid body of {len(content)} bytes (the limit is {BODY_LIMIT})"
     if over:
         request_is_refused_with(413, response, what)
     else:

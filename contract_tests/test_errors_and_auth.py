@@ -84,7 +84,9 @@ def test_operation_refuses_request_without_valid_key(
     call: Operation, key_name: str, anonymous_client: httpx.Client, existing_id: str
 ) -> None:
     response = _send(anonymous_client, call, existing_id, BAD_KEYS[key_name])
-    request_without_valid_key_is_refused(response, f"{call.label} with {key_name}")
+    request_without_valid_key_is_refused(
+        response, f"{call.label} with {key_name}", call.required_headers(401)
+    )
 
 
 @pytest.mark.parametrize(
@@ -147,13 +149,19 @@ def test_update_refuses_invalid_body_with_400(case_name: str, api: CustomersApi)
 
 
 @pytest.mark.writes
-def test_create_refuses_a_body_that_is_not_json_with_415(http_client: httpx.Client) -> None:
-    response = http_client.post(
-        "/customers",
+@pytest.mark.parametrize(
+    "call", [c for c in operations() if "415" in c.documented_statuses], ids=lambda call: call.operation_id
+)
+def test_body_that_is_not_json_is_refused_with_415(call: Operation, api: CustomersApi) -> None:
+    target = api.create_customer("not-json") if call.path_parameters else {}
+    path = call.url_path(dict.fromkeys(call.path_parameters, str(target.get("id"))))
+    response = api.http.request(
+        call.method,
+        path,
         content=b"email=x@example.com",
         headers={"Content-Type": "application/x-www-form-urlencoded"},
     )
-    request_is_refused_with(415, response, "POST /customers with a form body")
+    request_is_refused_with(415, response, f"{call.label} with a form body")
 
 
 @pytest.mark.parametrize("path", ["/customers", "/customers/{id}/events"])

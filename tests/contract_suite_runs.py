@@ -94,6 +94,8 @@ def _suite_env(api_key: str, key_on_command_line: bool) -> dict[str, str]:
     """The environment of one run: the key in `MALOMO_API_KEY`, or a wrong key there when it is on the
     command line; the outer run's target and options (e.g. its own --junitxml) left out."""
     env = {**os.environ, "MALOMO_API_KEY": DECOY_KEY if key_on_command_line else api_key}
+    # broken_servers.py reads the spec through the suite's own `contract_tests.spec_contract`.
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
     for name in ("MALOMO_BASE_URL", "PYTEST_ADDOPTS"):
         env.pop(name, None)
     return env
