@@ -124,6 +124,14 @@ def without_request_id_and_message(error: dict[str, Any]) -> dict[str, Any]:
     return {name: value for name, value in error.items() if name not in ("request_id", "message")}
 
 
+def test_any_status_answers_the_error_shape_with_a_request_id(fake: Fake) -> None:
+    fake.fail("listCustomers", status=520)  # not an HTTP status Python names, nor one the spec documents
+    with fake.client() as client, pytest.raises(malomo.ServerError) as raised:
+        client.customers.list()
+    assert (raised.value.status, raised.value.code) == (520, "http_520")
+    assert raised.value.request_id == raised.value.headers["x-request-id"]
+
+
 def test_an_injected_401_raises_authentication_error(fake: Fake) -> None:
     fake.fail("deleteCustomer", status=401)
     with fake.client() as client, pytest.raises(malomo.AuthenticationError) as raised:

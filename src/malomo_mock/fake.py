@@ -26,7 +26,7 @@ from starlette.applications import Starlette
 import malomo
 from malomo_client.models import Customer, Error
 from malomo_mock.app import create_app
-from malomo_mock.openapi_contract import DEFAULT_SPEC
+from malomo_mock.openapi_contract import DEFAULT_SPEC, HTTP_METHODS
 
 # A reserved name (RFC 2606): nothing ever resolves it, and nothing is sent there, the transports answer.
 BASE_URL = "https://api.malomo.test"
@@ -34,7 +34,6 @@ BASE_URL = "https://api.malomo.test"
 TransportFault = Literal["reset", "timeout", "refused"]
 Seed = str | Path | Sequence[Mapping[str, Any]]
 
-_HTTP_METHODS = frozenset({"get", "put", "post", "delete", "patch", "head", "options", "trace"})
 _REDACTED = "[redacted]"
 _PROXY_PAGE = (
     "<html>\r\n<head><title>{status} {phrase}</title></head>\r\n<body>\r\n<center><h1>{status} {phrase}</h1>"
@@ -82,7 +81,7 @@ def operations() -> dict[str, Operation]:
     found = {}
     for path, item in _spec()["paths"].items():
         for method, operation in item.items():
-            if method in _HTTP_METHODS:
+            if method in HTTP_METHODS:
                 responses = operation.get("responses", {})
                 found[operation["operationId"]] = Operation(
                     operation["operationId"], method.upper(), path, {str(k): v for k, v in responses.items()}
@@ -113,6 +112,14 @@ def _documented_header(name: str, header: Any, request_id: str) -> str:
     return str(example)
 
 
+def _phrase(status: int) -> str:
+    """The reason phrase of `status` (`Service Unavailable`), or `HTTP 520` for one Python does not name."""
+    try:
+        return http.HTTPStatus(status).phrase
+    except ValueError:
+        return f"HTTP {status}"
+
+
 @dataclass
 class Fault:
     """A failure served instead of the app's answer to the next `times` requests for `operation`."""
@@ -134,7 +141,7 @@ class Fault:
             raise httpx.ConnectError("[Errno 111] Connection refused", request=request)
         assert self.status is not None
         extra = {"Retry-After": self.retry_after} if self.retry_after is not None else {}
-        phrase = http.HTTPStatus(self.status).phrase
+        phrase = _phrase(self.status)
         if self.from_proxy:
             page = _PROXY_PAGE.format(status=self.status, phrase=phrase)
             headers = {"Content-Type": "text/html", "Server": "nginx", **extra}
@@ -290,8 +297,10 @@ class Fake:
             raise ValueError("give either a status or a transport error")
         if error is not None and error not in ("reset", "timeout", "refused"):
             raise ValueError(f"error must be 'reset', 'timeout' or 'refused', got {error!r}")
-        if status is not None and (isinstance(status, bool) or status not in set(http.HTTPStatus)):
-            raise ValueError(f"status must be an HTTP status code, got {status!r}")
+        if status is not None and (
+            isinstance(status, bool) or not isinstance(status, int) or not 100 <= status <= 599
+        ):
+            raise ValueError(f"status must be an HTTP status code (100 to 599), got {status!r}")
         if retry_after is not None and error is not None:
             raise ValueError("retry_after needs an answer: give a status, not a transport error")
         fault = Fault(
@@ -327,7 +336,12 @@ class Fake:
             operation=None if operation is None else operation.id,
             method=request.method,
             path=self._redact(request.url.path),
-            query=parse_qs(self._redact(request.url.query.decode("ascii")), keep_blank_values=True),
+            query={
+                self._redact(name): [self._redact(value) for value in values]
+                for name, values in parse_qs(
+                    request.url.query.decode("ascii"), keep_blank_values=True
+                ).items()
+            },
             json=parsed,
             headers=headers,
         )
