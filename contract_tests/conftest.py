@@ -15,7 +15,7 @@ import httpx
 import pytest
 from schemathesis.core.result import Ok
 
-from . import coverage_report, openapi_schema, paging_summary, recorded_traffic
+from . import coverage_report, openapi_schema, paging_summary, promise_inventory, recorded_traffic
 from .contract_coverage import COVERAGE, TALLY, ContractCoverage
 from .customer_records import CREATED, PARAMETER_POOL, CleanupReport, delete_created_customers
 from .customers_api import CustomersApi, json_or_none
@@ -153,6 +153,7 @@ def pytest_configure(config: pytest.Config) -> None:
             for result in schema.get_all_operations()
             if isinstance(result, Ok) and (operation := result.ok())
         )
+        COVERAGE.inventory = promise_inventory.inventory()
         COVERAGE.summary.profile = profile.name
         COVERAGE.summary.seed = seed
 

@@ -20,6 +20,7 @@ import pytest
 
 from malomo._recording import PersonalDataMasker
 
+from .promise_inventory import Promise
 from .spec_contract import operation_for
 
 FILTERED = "[Filtered]"
@@ -169,6 +170,8 @@ class ContractCoverage:
         self._trace: _TestTrace | None = None
         # The path of the target's base URL, in front of every operation's path.
         self.base_path = ""
+        # Every statement of the spec with the tests that enforce it (promise_inventory.py), for the report.
+        self.inventory: list[Promise] = []
 
     def start(self, operations: Iterable[tuple[str, str, tuple[str, ...]]]) -> None:
         """Begin collecting for `operations`: (label `METHOD /path/{x}`, operationId, documented statuses)."""
