@@ -64,6 +64,36 @@ def add_customer_field(spec: dict[str, Any]) -> None:
         spec["components"]["schemas"][schema]["properties"][NEW_FIELD] = dict(field)
 
 
+# Fields of other kinds a spec may add: (schema, a value it accepts, values it refuses).
+KINDS: dict[str, tuple[dict[str, Any], Any, list[Any]]] = {
+    "enum": ({"type": "string", "enum": ["gold", "silver"]}, "gold", ["bronze", 1]),
+    "pattern": ({"type": "string", "pattern": "^[A-Z]{2}$"}, "FR", ["fr", "FRA"]),
+    "int32": ({"type": "integer", "format": "int32", "minimum": 0}, 7, [-1, 2**31, 1.5, True, "7"]),
+    "array": (
+        {"type": "array", "maxItems": 2, "items": {"type": "string"}},
+        ["a"],
+        [["a", "b", "c"], [1], "a"],
+    ),
+    "object": (
+        {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["city"],
+            "properties": {"city": {"type": "string", "maxLength": 5}},
+        },
+        {"city": "Paris"},
+        [{}, {"city": "Lyon", "zip": "1"}, {"city": "Marseille"}, []],
+    ),
+}
+KIND_FIELDS = {kind: unused(f"added_{kind}_", SCHEMAS["Customer"]["properties"]) for kind in KINDS}
+
+
+def add_fields_of_other_kinds(spec: dict[str, Any]) -> None:
+    for kind, (schema, _, _) in KINDS.items():
+        for name in ("CustomerCreate", "CustomerUpdate", "Customer"):
+            spec["components"]["schemas"][name]["properties"][KIND_FIELDS[kind]] = copy.deepcopy(schema)
+
+
 def add_list_parameter(spec: dict[str, Any]) -> None:
     """An optional integer query parameter (1 to 10) on the customer list."""
     parameter = {
@@ -103,7 +133,9 @@ def serving(**create_app_arguments: Any) -> Iterator[httpx.Client]:
 @pytest.fixture(scope="module")
 def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[httpx.Client]:
     """The server built from a copy of the spec with a new customer field and a new list parameter."""
-    spec = edited(tmp_path_factory.mktemp("spec"), add_customer_field, add_list_parameter)
+    spec = edited(
+        tmp_path_factory.mktemp("spec"), add_customer_field, add_fields_of_other_kinds, add_list_parameter
+    )
     with serving(spec=spec) as client:
         yield client
 
@@ -130,6 +162,19 @@ def test_a_new_field_is_checked_against_its_schema_and_named_in_the_error(
     response = api.post("/customers", json={"email": "bad@field.test", NEW_FIELD: value})
     assert response.status_code == 400
     assert response.json()["message"].startswith(f"{NEW_FIELD}:")
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_new_fields_of_other_kinds_follow_their_schemas(api: httpx.Client, kind: str) -> None:
+    name = KIND_FIELDS[kind]
+    _, good, bad_values = KINDS[kind]
+    created = api.post("/customers", json={"email": f"{kind}@kinds.test", name: good})
+    assert created.status_code == 200, created.text
+    assert created.json()[name] == good
+    for bad in bad_values:
+        response = api.post("/customers", json={"email": f"{kind}@kinds.test", name: bad})
+        assert response.status_code == 400, bad
+        assert response.json()["message"].startswith(name), response.json()["message"]
 
 
 def test_a_new_optional_query_parameter_is_accepted_and_checked_against_its_schema(api: httpx.Client) -> None:

@@ -138,7 +138,7 @@ class ValueRule:
         if self.max_length is not None and len(value) > self.max_length:
             raise InvalidValue(f"{where}: is longer than {self.max_length} characters.")
         if self.min_length is not None and len(value) < self.min_length:
-            raise InvalidValue(f"{where}: is shorter than {self.min_length} characters.")
+            raise InvalidValue(f"{where}: must have at least {_count(self.min_length, 'character')}.")
         if self.pattern is not None and not self.pattern.search(value):
             raise InvalidValue(f"{where}: does not match the pattern {self.pattern.pattern!r}.")
         if self.format in _STRING_FORMATS:
@@ -163,7 +163,7 @@ class ValueRule:
         if self.max_items is not None and len(value) > self.max_items:
             raise InvalidValue(f"{where}: has more than {self.max_items} items.")
         if self.min_items is not None and len(value) < self.min_items:
-            raise InvalidValue(f"{where}: has fewer than {self.min_items} items.")
+            raise InvalidValue(f"{where}: must have at least {_count(self.min_items, 'item')}.")
         if self.items is not None:
             for index, item in enumerate(value):
                 self.items.check(item, f"{where}[{index}]")
@@ -182,7 +182,7 @@ class ValueRule:
         if self.max_properties is not None and len(value) > self.max_properties:
             raise InvalidValue(f"{where}: has more than {self.max_properties} fields.")
         if self.min_properties is not None and len(value) < self.min_properties:
-            raise InvalidValue(f"{where}: has fewer than {self.min_properties} fields.")
+            raise InvalidValue(f"{where}: must have at least {_count(self.min_properties, 'field')}.")
 
     def check_body(self, document: dict[str, Any]) -> None:
         """Check a whole request body: its fields are named without a prefix in the messages."""
@@ -203,6 +203,10 @@ class ValueRule:
                 raise InvalidValue(f"{where}: must be true or false.")
             return text == "true"
         return text
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
 
 
 def _joined(where: str, name: str) -> str:
