@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from .contract_checks import request_is_refused_with, sub_lists_share_no_record
-from .customers_api import CustomersApi
+from .customers_api import ContractViolation, CustomersApi
 from .list_growers import LISTS, ListUnderTest
 from .profiles import Profile
 from .spec_contract import Operation, operations
@@ -50,18 +50,20 @@ def test_sub_list_holds_only_its_parents_records(
     sub_lists_share_no_record(walks[0], walks[1], f"{list_op.label} for two parents")
 
 
-@pytest.mark.parametrize("item_op,list_op", NESTED_ITEMS, ids=[item.operation_id for item, _ in NESTED_ITEMS])
-def test_nested_item_read_through_another_parent_is_not_found(
-    item_op: Operation, list_op: Operation, api: CustomersApi, contract_target: ContractTarget
+def test_nested_items_read_through_another_parent_are_not_found(
+    api: CustomersApi, contract_target: ContractTarget
 ) -> None:
-    owner = _grown(list_op, api, contract_target, 1)
-    other = _grown(list_op, api, contract_target, 0)
-    items = api.first_page(owner.path).items
-    if not items:
-        pytest.skip(f"{list_op.label}: the grown list is empty")
-    child_name = item_op.path_parameters[-1]
-    child = str(items[0].get("id"))
-    own = api.http.get(item_op.url_path({**owner.parameters, child_name: child}))
-    api.expect_object(own, f"{item_op.label} through its own parent")
-    through_other = api.http.get(item_op.url_path({**other.parameters, child_name: child}))
-    request_is_refused_with(404, through_other, f"{item_op.label} through another parent")
+    if not NESTED_ITEMS:
+        pytest.skip("the spec has no nested item operation (`/parents/{a}/children/{b}`)")
+    for item_op, list_op in NESTED_ITEMS:
+        owner = _grown(list_op, api, contract_target, 1)
+        other = _grown(list_op, api, contract_target, 0)
+        items = api.first_page(owner.path).items
+        if not items:
+            raise ContractViolation(f"{list_op.label}: the list is empty after a record was added to it")
+        child_name = item_op.path_parameters[-1]
+        child = str(items[0].get("id"))
+        own = api.http.get(item_op.url_path({**owner.parameters, child_name: child}))
+        api.expect_object(own, f"{item_op.label} through its own parent")
+        through_other = api.http.get(item_op.url_path({**other.parameters, child_name: child}))
+        request_is_refused_with(404, through_other, f"{item_op.label} through another parent")

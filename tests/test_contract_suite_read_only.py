@@ -18,7 +18,7 @@ from malomo_mock import running
 
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 # Tests that write: whole modules (their `writes` mark), and tests or parameters in the other modules.
-WRITING_MODULES = {"test_customer_lifecycle", "test_pagination_walks", "test_stateful_links"}
+WRITING_MODULES = {"test_customer_lifecycle", "test_boundaries", "test_sub_resources", "test_stateful_links"}
 WRITING_TESTS = ("test_create_refuses", "test_update_refuses")
 WRITING_PARAMETERS = (
     "[POST ",
