@@ -78,7 +78,9 @@ dl.facts dt { color: var(--muted); } dl.facts dd { margin: 0; }
 table { border-collapse: collapse; margin: 4px 0 8px; }
 th, td { border: 1px solid var(--line); padding: 4px 10px; text-align: left; vertical-align: top; }
 thead th { background: #f6f8fa; }
-table.matrix td { text-align: center; min-width: 58px; font-variant-numeric: tabular-nums; }
+table.matrix td { text-align: center; min-width: 58px; font-variant-numeric: tabular-nums;
+  white-space: nowrap; }
+table.matrix th small { display: block; }
 table.matrix th[scope=row] { white-space: nowrap; }
 td.observed { background: var(--ok-bg); color: var(--ok); }
 td.never { background: var(--never-bg); color: var(--never); }
