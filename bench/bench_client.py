@@ -42,8 +42,16 @@ def fill_database(path: Path, customers: int) -> str:
     store = CustomersStore(str(path))
     start_us = 1_548_855_000_000_000
     ids = [str(uuid.uuid4()) for _ in range(customers)]
-    store.bulk_insert_customers(
-        (id_, f"customer{n}@example.com", "Johnny", f"Rose{n}", "555-555-5555", start_us + n, start_us + n)
+    store.insert_customers(  # the server's own code, so the rows are what the server writes
+        {
+            "id": id_,
+            "email": f"customer{n}@example.com",
+            "first_name": "Johnny",
+            "last_name": f"Rose{n}",
+            "phone_number": "555-555-5555",
+            "created_us": start_us + n,
+            "updated_us": start_us + n,
+        }
         for n, id_ in enumerate(ids)
     )
     store.close()
@@ -57,10 +65,12 @@ def reference_server(db: Path, page_size: int) -> AbstractContextManager[str]:
 
 
 def per_call(base_url: str, customer_id: str, rounds: int, batch: int) -> dict[str, dict[str, float]]:
-    """Alternate batches of get_customer through malomo.call / the generated function / raw httpx."""
+    """Alternate batches of get_customer through raw httpx / the generated function / malomo.call /
+    Malomo's client.customers.retrieve."""
     cid = uuid.UUID(customer_id)
     with (
         malomo.connect(API_KEY, base_url=base_url) as client,
+        malomo.Malomo(API_KEY, base_url=base_url) as resources,
         httpx.Client(base_url=base_url, headers=HEADERS, timeout=30.0) as raw,
     ):
 
@@ -75,6 +85,7 @@ def per_call(base_url: str, customer_id: str, rounds: int, batch: int) -> dict[s
                 get_customer.sync_detailed(cid, client=client).parsed
             ),
             "malomo.call(get_customer)": lambda: malomo.call(get_customer.sync_detailed, cid, client=client),
+            "client.customers.retrieve (Malomo)": lambda: resources.customers.retrieve(cid),
         }
         return time_alternating(variants, rounds, batch)
 
@@ -144,14 +155,16 @@ def raw_pages(raw: httpx.Client) -> Iterator[dict[str, Any]]:
 def pagination_throughput(
     base_url: str, expected: int, chunk: int
 ) -> tuple[dict[str, float], dict[str, float]]:
-    """Walk every customer with paginate() and with raw httpx, alternating chunks of `chunk` items; the
-    items per second and the seconds of each."""
+    """Walk every customer with paginate(), Malomo's client.customers.list() and raw httpx, alternating
+    chunks of `chunk` items; the items per second and the seconds of each."""
     with (
         malomo.connect(API_KEY, base_url=base_url) as client,
+        malomo.Malomo(API_KEY, base_url=base_url) as resources,
         httpx.Client(base_url=base_url, headers=HEADERS, timeout=30.0) as raw,
     ):
         walkers: dict[str, Iterator[Any]] = {
             "paginate(list_customers)": malomo.paginate(list_customers.sync_detailed, client=client),
+            "client.customers.list() (Malomo)": iter(resources.customers.list()),
             "raw httpx + Link": raw_pages(raw),
         }
         elapsed = dict.fromkeys(walkers, 0.0)
@@ -247,8 +260,9 @@ def main() -> int:
             rates, seconds = pagination_throughput(base_url, args.customers, args.chunk)
             for name, rate in rates.items():
                 print(f"{name:36} {rate:9.0f} items/s  ({seconds[name]:.1f}s)")
-            ratio = rates["paginate(list_customers)"] / rates["raw httpx + Link"]
-            print(f"throughput ratio paginate / raw: {ratio:.3f}  (goal >= 0.8)")
+            for name in ("paginate(list_customers)", "client.customers.list() (Malomo)"):
+                ratio = rates[name] / rates["raw httpx + Link"]
+                print(f"throughput ratio {name} / raw: {ratio:.3f}  (goal >= 0.8)")
 
             memory = run_memory_child(base_url, args.customers, trace=False)
             print(

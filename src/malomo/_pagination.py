@@ -8,9 +8,10 @@ at a time; to detect a looping server, a set of 16-byte digests of the cursors s
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import inspect
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from types import ModuleType
 from typing import Any, Generic, ParamSpec, TypeVar, overload
 from urllib.parse import parse_qs, urlsplit
@@ -36,10 +37,13 @@ def _cursor_parameter(module: ModuleType) -> str:
     raise TypeError(f"{module.__name__} has no `next` parameter: it is not a paginated list")
 
 
-def next_cursor(response: httpx.Response, rel: str = "next") -> str | None:
+def next_cursor(
+    response: httpx.Response, rel: str = "next", links: Mapping[str | None, Mapping[str, str]] | None = None
+) -> str | None:
     """The ``next`` (or ``prev``) query parameter of the answer's ``Link rel="next"`` (``"prev"``) target;
-    None when there is no such link (the last or first page)."""
-    target = response.links.get(rel, {}).get("url")
+    None when there is no such link (the last or first page). ``links``: ``response.links``, when already
+    parsed (httpx parses the header on every access)."""
+    target = (response.links if links is None else links).get(rel, {}).get("url")
     if target is None:
         return None
     # The stdlib parses one query string about ten times faster than building an httpx.URL.
@@ -52,6 +56,7 @@ def next_cursor(response: httpx.Response, rel: str = "next") -> str | None:
     return cursor
 
 
+@functools.cache
 def cursor_parameters(module: ModuleType) -> tuple[str, tuple[str, ...]]:
     """The keyword a list operation takes its ``next`` cursor as, and all its cursor keywords."""
     parameters = inspect.signature(module._get_kwargs).parameters
@@ -80,8 +85,9 @@ class SyncPage(Generic[T]):
     def __init__(self, items: list[T], response: httpx.Response, fetch: Callable[[str], SyncPage[T]]) -> None:
         self.items = items
         self.response = response
-        self.next_cursor = next_cursor(response)
-        self.prev_cursor = next_cursor(response, "prev")
+        links = response.links
+        self.next_cursor = next_cursor(response, "next", links)
+        self.prev_cursor = next_cursor(response, "prev", links)
         self._fetch = fetch
 
     def __repr__(self) -> str:
@@ -117,8 +123,9 @@ class AsyncPage(Generic[T]):
     ) -> None:
         self.items = items
         self.response = response
-        self.next_cursor = next_cursor(response)
-        self.prev_cursor = next_cursor(response, "prev")
+        links = response.links
+        self.next_cursor = next_cursor(response, "next", links)
+        self.prev_cursor = next_cursor(response, "prev", links)
         self._fetch = fetch
 
     def __repr__(self) -> str:
