@@ -5,7 +5,7 @@ Rendered by scripts/generate.py from openapi/templates/resources.py.jinja; the n
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Unpack
 from uuid import UUID
 
 from .api.customers import (
@@ -25,7 +25,6 @@ from .types import UNSET, Unset
 if TYPE_CHECKING:
     from malomo._client import AsyncRequester, RawResponse, RequestOptions, SyncRequester
     from malomo._pagination import AsyncPage, SyncPage
-    from typing_extensions import Unpack
 
 
 class CustomersEventsWithRawResponse:
