@@ -18,7 +18,7 @@ from malomo_client.models import CustomerCreate
 
 def resource_mistakes(client: malomo.Malomo, customer_id: uuid.UUID) -> None:
     client.customers.retrieve("a0a877c6-4164-4e8a-8179-48f8d4752b4e")  # type: ignore[arg-type]  # E: "str"; expected "UUID"
-    client.customers.create(email="a@example.com", nickname="x")  # type: ignore[call-arg]  # E: Unexpected keyword argument "nickname"
+    client.customers.create(email="a@example.com", no_such_field="x")  # type: ignore[call-arg]  # E: Unexpected keyword argument "no_such_field"
     client.customers.create(first_name="Ann")  # type: ignore[call-arg]  # E: Missing named argument "email"
     client.customers.update(customer_id, first_name=3)  # type: ignore[arg-type]  # E: "int"; expected "str | Unset | None"
     client.customers.list(timeout="soon")  # type: ignore[arg-type]  # E: Argument "timeout" to "list" of "Customers" has incompatible type "str"
