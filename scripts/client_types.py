@@ -60,6 +60,8 @@ def _union(members: list[Type]) -> Type:
 
 
 def _le(sub: Type, sup: Type, enums: dict[str, str]) -> bool:
+    if sup == "Any":
+        return True
     if isinstance(sub, frozenset):
         return all(_le(member, sup, enums) for member in sub)
     if isinstance(sup, frozenset):

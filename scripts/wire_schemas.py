@@ -130,18 +130,6 @@ VALUE_RULES = {
         "wire",
         "a response object may hold more kinds of property",
     ),
-    ("schema", "request", True): rule(
-        "request-schema-removed", "compatible", "wire", "a request schema removed: anything goes"
-    ),
-    ("schema", "request", False): rule(
-        "request-schema-added", "breaking", "wire", "a request schema added where there was none"
-    ),
-    ("schema", "response", True): rule(
-        "response-schema-added", "compatible", "wire", "a response schema added where there was none"
-    ),
-    ("schema", "response", False): rule(
-        "response-schema-removed", "breaking", "wire", "a response schema removed: anything may come"
-    ),
     ("required", "request", True): rule(
         "request-property-became-optional", "compatible", "wire", "a request property may be left out"
     ),
@@ -218,9 +206,10 @@ def compare_schema(diff: WireDiff, where: str, old_raw: Any, new_raw: Any, direc
     if old is None and new is None:
         return
     if old is None or new is None:
+        # No schema allows any value: adding one narrows as a type does, removing one widens.
         how: How = "narrowed" if old is None else "widened"
         diff.add(
-            _value_rule("schema", direction, how), where, f"schema {'added' if old is None else 'removed'}"
+            _value_rule("type", direction, how), where, f"schema {'added' if old is None else 'removed'}"
         )
         return
     token = (id(old), id(new), direction, where)

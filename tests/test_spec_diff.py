@@ -1,8 +1,8 @@
-"""scripts/spec_diff.py: the corpus of spec edits in tests/spec_edits/, bad input and the reports.
+"""scripts/spec_diff.py: the corpus of spec edits in tests/spec_edits/ (see tests/support/spec_edits.py),
+the rule registry, bad input and the reports.
 
-Each edit file holds a JSON Patch (RFC 6902) of openapi/malomo.yaml, the level the edit must get
-overall, the highest level each layer must report (`none`: the layer sees nothing; a layer left
-out is not pinned) and rules that must be among the findings.
+Each edit must get its level overall and the highest level each layer must report (`none`: the layer
+sees nothing; a layer left out is not pinned), and its rules must be among the findings.
 """
 
 from __future__ import annotations
@@ -17,21 +17,16 @@ import griffe
 import jsonpatch
 import pytest
 import yaml
-from support import ROOT, SPEC_PATH
+from support import ROOT, SPEC_PATH, spec_edits
 
 from scripts import client_api_changes, readme_sections, spec_diff
 from scripts.changes import Change
 from scripts.reports import changelog_entry
+from scripts.rules import RULES
 from scripts.spec_comparison import SpecSource, compare, spec_source
 
 SPEC = SPEC_PATH
-EDITS = sorted((ROOT / "tests" / "spec_edits").glob("*.yaml"))
 RANK = {"none": 0, "docs": 1, "compatible": 2, "breaking": 3}
-
-
-def apply_patch(document: Any, patch: list[dict[str, Any]]) -> Any:
-    """A copy of `document` with the RFC 6902 patch applied."""
-    return jsonpatch.apply_patch(document, patch)
 
 
 @pytest.fixture(scope="module")
@@ -40,10 +35,13 @@ def base() -> Iterator[SpecSource]:
         yield source
 
 
-def diff_of(base: SpecSource, edited: Any, tmp_path: Path) -> list[Change]:
-    path = tmp_path / "edited.yaml"
-    path.write_text(yaml.safe_dump(edited, sort_keys=False))
-    with spec_source(str(path)) as new:
+def written(document: Any, path: Path) -> Path:
+    path.write_text(yaml.safe_dump(document, sort_keys=False))
+    return path
+
+
+def diff_of(base: SpecSource, edited_document: Any, tmp_path: Path) -> list[Change]:
+    with spec_source(str(written(edited_document, tmp_path / "edited.yaml"))) as new:
         return compare(base, new)
 
 
@@ -53,19 +51,28 @@ def highest(changes: list[Change], layers: set[str]) -> str:
 
 
 def test_the_corpus_covers_every_level_and_both_disagreements() -> None:
-    cases = [yaml.safe_load(path.read_text()) for path in EDITS]
-    assert len(cases) >= 25
+    cases = [spec_edits.load(path) for path in spec_edits.EDITS]
     assert {case["level"] for case in cases} == {"breaking", "compatible", "docs"}
     wire_only = [c for c in cases if c["wire"] == "breaking" and c.get("client") == "none"]
     client_only = [c for c in cases if c.get("client") == "breaking" and RANK[c["wire"]] < RANK["breaking"]]
     assert wire_only and client_only
 
 
-@pytest.mark.parametrize("edit", EDITS, ids=[path.stem for path in EDITS])
+def test_every_registered_rule_fires_in_some_corpus_edit() -> None:
+    """Each edit's `rules` must be among its findings (test_spec_edit_is_classified), so this is coverage."""
+    declared = {rule for path in spec_edits.EDITS for rule in spec_edits.load(path)["rules"]}
+    assert sorted(set(RULES) - declared) == []
+    assert sorted(declared - set(RULES)) == []
+
+
+@pytest.mark.parametrize("edit", spec_edits.EDITS, ids=[path.stem for path in spec_edits.EDITS])
 def test_spec_edit_is_classified(edit: Path, base: SpecSource, tmp_path: Path) -> None:
-    case = yaml.safe_load(edit.read_text())
-    changes = diff_of(base, apply_patch(base.document, case["patch"]), tmp_path)
+    case = spec_edits.load(edit)
+    before, after = spec_edits.edited(case, base.document)
+    with spec_source(str(written(before, tmp_path / "before.yaml"))) as old:
+        changes = diff_of(old if "base_patch" in case else base, after, tmp_path)
     listing = "\n".join(f"{c.level} {c.layer} {c.rule}: {c.where}: {c.what}" for c in changes)
+    assert {c.rule for c in changes} <= set(RULES), listing
     assert highest(changes, {"wire", "client", "docs"}) == case["level"], listing
     assert highest(changes, {"wire", "docs"}) == case["wire"], listing
     if "client" in case:
@@ -149,7 +156,8 @@ def test_git_ref_reads_the_spec_at_that_commit(cli: Callable[..., CliRun]) -> No
 
 
 def test_changelog_draft_marks_breaking_changes(base: SpecSource, tmp_path: Path) -> None:
-    edited = apply_patch(base.document, [{"op": "remove", "path": "/paths/~1customers~1{id}/delete"}])
+    removal = [{"op": "remove", "path": "/paths/~1customers~1{id}/delete"}]
+    edited = jsonpatch.apply_patch(base.document, removal)
     entry = changelog_entry("0.3.0", diff_of(base, edited, tmp_path))
     assert entry is not None
     assert entry.startswith("## [0.3.0] - ")

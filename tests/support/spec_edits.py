@@ -1,0 +1,76 @@
+"""The spec-edit corpus in tests/spec_edits/: each file a JSON Patch (RFC 6902) of openapi/malomo.yaml,
+optionally on top of a `base_patch` (for an edit that needs something the spec does not have, such as a
+pattern to remove), with the levels the edit must get and rules that must be among the findings.
+
+Names the edits add are written `{unused:NAME}`: NAME, or NAME_2, NAME_3... whichever the current spec
+does not use, so an edit keeps adding something new after the spec gains a field of that name. A value
+written `{copy:POINTER}` is a copy of the spec's node at that JSON Pointer."""
+
+from __future__ import annotations
+
+import copy
+import re
+from pathlib import Path
+from typing import Any
+
+import jsonpatch
+import yaml
+from jsonpointer import resolve_pointer
+
+from support import ROOT
+
+EDITS = sorted((ROOT / "tests" / "spec_edits").glob("*.yaml"))
+_UNUSED = re.compile(r"\{unused:([^}]+)\}")
+_COPY = re.compile(r"\{copy:([^}]+)\}")
+
+
+def names_in(node: Any) -> set[str]:
+    """Every key, and every `name` or `operationId` value, anywhere in `node`."""
+    found: set[str] = set()
+    if isinstance(node, dict):
+        for key, value in node.items():
+            found.add(str(key))
+            if key in ("name", "operationId") and isinstance(value, str):
+                found.add(value)
+            found |= names_in(value)
+    elif isinstance(node, list):
+        for item in node:
+            found |= names_in(item)
+    return found
+
+
+def _filled(node: Any, document: dict[str, Any], chosen: dict[str, str]) -> Any:
+    if isinstance(node, dict):
+        return {_filled(k, document, chosen): _filled(v, document, chosen) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_filled(item, document, chosen) for item in node]
+    if not isinstance(node, str):
+        return node
+    whole_copy = _COPY.fullmatch(node)
+    if whole_copy:
+        return copy.deepcopy(resolve_pointer(document, whole_copy[1]))
+
+    def unused(match: re.Match[str]) -> str:
+        wanted = match[1]
+        if wanted not in chosen:
+            taken, name, number = names_in(document), wanted, 1
+            while name in taken:
+                number += 1
+                name = f"{wanted}_{number}"
+            chosen[wanted] = name
+        return chosen[wanted]
+
+    return _UNUSED.sub(unused, node)
+
+
+def load(path: Path) -> dict[str, Any]:
+    case: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return case
+
+
+def edited(case: dict[str, Any], document: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The spec before and after the edit: `document` with the base patch, then with the patch too."""
+    chosen: dict[str, str] = {}
+    before = jsonpatch.apply_patch(document, _filled(case.get("base_patch", []), document, chosen))
+    after = jsonpatch.apply_patch(before, _filled(case["patch"], document, chosen))
+    return before, after
