@@ -228,3 +228,30 @@ def test_seed_replays_the_same_requests_in_the_same_order(tmp_path: Path) -> Non
     first, second = runs
     assert len(first) > 100
     assert first == second
+
+
+def test_a_subset_run_counts_the_tests_left_out(tmp_path: Path) -> None:
+    env = {name: value for name, value in os.environ.items() if not name.startswith(("MALOMO_", "PYTEST_"))}
+    completed = subprocess.run(
+        [
+            MALOMO_CONTRACT,
+            "--profile",
+            "quick",
+            "--report-md",
+            "report.md",
+            "--",
+            "-k",
+            "refuses_request_without",
+        ],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stdout[-3000:]
+    deselected = re.search(r"(\d+) deselected", completed.stdout)
+    assert deselected is not None, completed.stdout[-1000:]
+    verdict = (tmp_path / "report.md").read_text(encoding="utf-8").splitlines()[0]
+    assert f"Contract held for the tests that ran ({deselected.group(1)} deselected)" in verdict
