@@ -13,14 +13,14 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from collections.abc import Iterator
-from contextlib import closing, contextmanager
+from contextlib import ExitStack, closing, contextmanager
 from pathlib import Path
 
 import httpx
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
@@ -65,24 +65,32 @@ def serve_minimal_app() -> None:
 
 
 def serve_unguarded_mock() -> None:
-    """The reference server (in memory) on uvicorn's own httptools protocol, without `http_guard`'s."""
+    """The reference server (in memory) served as the CLI serves it, in a thread, but on uvicorn's own
+    httptools protocol instead of `http_guard`'s."""
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
     sock = bind_socket("127.0.0.1", 0)
-    config = uvicorn_server(create_app(API_KEY)).config
-    config.http = "httptools"
+    server = uvicorn_server(create_app(API_KEY))
+    server.config.http = "httptools"
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]})
+    thread.start()
+    while not server.started:
+        thread.join(0.01)
     print(f"listening on {base_url_of(sock)}", flush=True)
-    uvicorn.Server(config).run(sockets=[sock])  # stops on SIGTERM
+    signal.sigwait({signal.SIGTERM})
+    server.should_exit = True
+    thread.join()
 
 
 @contextmanager
-def served(command: list[str]) -> Iterator[str]:
-    """Run a server subprocess that prints `... listening on URL`; yield the URL."""
+def served(command: list[str]) -> Iterator[tuple[str, int]]:
+    """Run a server subprocess that prints `... listening on URL`; yield the URL and its process id."""
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     assert process.stdout is not None
     try:
         line = process.stdout.readline()
         if "listening on " not in line:
             raise RuntimeError(f"server did not start: {line!r}")
-        yield line.strip().split("listening on ")[1]
+        yield line.strip().split("listening on ")[1], process.pid
     finally:
         process.send_signal(signal.SIGTERM)
         process.wait(30)
@@ -117,22 +125,27 @@ def served_by_prism() -> Iterator[str]:
         process.wait(30)
 
 
-def wrk(url: str, seconds: int) -> float:
-    """Requests per second of `wrk -t2 -c32 -d{seconds}s` for GET url with the bearer key, after a 2 s
-    warm-up run."""
-    for duration in (2, seconds):
-        output = subprocess.run(
-            ["wrk", "-t2", "-c32", f"-d{duration}s", "-H", f"Authorization: Bearer {API_KEY}", url],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout
-        non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
-        if non_2xx:
-            raise RuntimeError(f"wrk saw {non_2xx.group(1)} error answers from {url}")
-    match = re.search(r"Requests/sec:\s+([\d.]+)", output)
-    assert match is not None, output
-    return float(match.group(1))
+def wrk(url: str, seconds: int) -> tuple[float, int]:
+    """Requests per second, and requests made, of `wrk -t2 -c32 -d{seconds}s` for GET url with the key."""
+    output = subprocess.run(
+        ["wrk", "-t2", "-c32", f"-d{seconds}s", "-H", f"Authorization: Bearer {API_KEY}", url],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    if non_2xx:
+        raise RuntimeError(f"wrk saw {non_2xx.group(1)} error answers from {url}")
+    rate = re.search(r"Requests/sec:\s+([\d.]+)", output)
+    made = re.search(r"(\d+) requests in", output)
+    assert rate is not None and made is not None, output
+    return float(rate.group(1)), int(made.group(1))
+
+
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time of process `pid` so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def mock_command(db: Path | None = None) -> list[str]:
@@ -149,19 +162,44 @@ def create_johnny(base_url: str) -> str:
     return str(created.json()["id"])
 
 
-def throughput(seconds: int) -> tuple[float, float, float, float]:
-    """(malomo-mock, malomo-mock without http_guard, minimal app, Prism) requests per second for
-    GET /customers/{id}."""
-    with served(mock_command()) as base_url:
-        customer_id = create_johnny(base_url)
-        mock = wrk(f"{base_url}/customers/{customer_id}", seconds)
-    with served([sys.executable, __file__, "--serve-unguarded"]) as base_url:
-        unguarded = wrk(f"{base_url}/customers/{create_johnny(base_url)}", seconds)
-    with served([sys.executable, __file__, "--serve-minimal"]) as base_url:
-        minimal = wrk(f"{base_url}/customers/{customer_id}", seconds)
-    with served_by_prism() as base_url:
-        prism = wrk(f"{base_url}/customers/{customer_id}", seconds)
-    return mock, unguarded, minimal, prism
+def throughput(seconds: int, rounds: int) -> tuple[dict[str, list[float]], dict[str, float]]:
+    """Requests per second for GET /customers/{id} of malomo-mock, malomo-mock without http_guard, the
+    minimal app and Prism, `rounds` times each (after a 2 s warm-up); and the server CPU microseconds per
+    request of the Python servers over all rounds. All four run at once and are measured in turn, the
+    order rotated every round, so that a change in the machine's load falls on all of them."""
+    with ExitStack() as stack:
+        mock, mock_pid = stack.enter_context(served(mock_command()))
+        unguarded, unguarded_pid = stack.enter_context(served([sys.executable, __file__, "--serve-bare"]))
+        minimal, minimal_pid = stack.enter_context(served([sys.executable, __file__, "--serve-minimal"]))
+        prism = stack.enter_context(served_by_prism())
+        customer_id = create_johnny(mock)
+        servers = {
+            "malomo-mock": (f"{mock}/customers/{customer_id}", mock_pid),
+            "without guard": (f"{unguarded}/customers/{create_johnny(unguarded)}", unguarded_pid),
+            "minimal app": (f"{minimal}/customers/{customer_id}", minimal_pid),
+            f"Prism {PRISM.rsplit('@', 1)[1]}": (f"{prism}/customers/{customer_id}", None),
+        }
+        names = list(servers)
+        rates: dict[str, list[float]] = {name: [] for name in names}
+        cpu = dict.fromkeys(names, 0.0)
+        made = dict.fromkeys(names, 0)
+        for url, _ in servers.values():
+            wrk(url, 2)
+        for n in range(rounds):
+            for name in names[n % len(names) :] + names[: n % len(names)]:
+                url, pid = servers[name]
+                before = cpu_seconds(pid) if pid is not None else 0.0
+                rate, requests = wrk(url, seconds)
+                rates[name].append(rate)
+                made[name] += requests
+                cpu[name] += cpu_seconds(pid) - before if pid is not None else 0.0
+    python_servers = [name for name, (_, pid) in servers.items() if pid is not None]
+    return rates, {name: cpu[name] / made[name] * 1e6 for name in python_servers}
+
+
+def median_ratio(rates: dict[str, list[float]], name: str, baseline: str) -> float:
+    """The median over the rounds of `name`'s rate over `baseline`'s in the same round."""
+    return statistics.median(rate / base for rate, base in zip(rates[name], rates[baseline], strict=True))
 
 
 def serving_stack() -> str:
@@ -193,7 +231,7 @@ def list_latency(db: Path, count: int, requests: int) -> tuple[float, float]:
     secret, middle = fill(db, count)
     url_path = f"/customers?next={CursorCodec(secret).encode('customers', middle)}"
     with (
-        served(mock_command(db)) as base_url,
+        served(mock_command(db)) as (base_url, _),
         httpx.Client(base_url=base_url, headers={"Authorization": f"Bearer {API_KEY}"}) as client,
     ):
         samples = []
@@ -211,26 +249,31 @@ def list_latency(db: Path, count: int, requests: int) -> tuple[float, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--serve-minimal", action="store_true", help=argparse.SUPPRESS)
-    parser.add_argument("--serve-unguarded", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--serve-bare", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--seconds", type=int, default=10, help="wrk duration (default 10)")
+    parser.add_argument("--rounds", type=int, default=3, help="wrk runs per server (default 3)")
     parser.add_argument("--large", type=int, default=1_000_000, help="customers in the large store")
     parser.add_argument("--requests", type=int, default=1000, help="list requests timed per store")
     args = parser.parse_args()
     if args.serve_minimal:
         serve_minimal_app()
         return
-    if args.serve_unguarded:
+    if args.serve_bare:
         serve_unguarded_mock()
         return
-    mock, unguarded, minimal, prism = throughput(args.seconds)
-    print(f"GET /customers/{{id}}  wrk -t2 -c32 -d{args.seconds}s")
-    print(f"  malomo-mock   {mock:9.0f} req/s  ({serving_stack()})")
-    print(f"  without guard {unguarded:9.0f} req/s  (uvicorn's HttpToolsProtocol)")
-    print(f"  minimal app   {minimal:9.0f} req/s")
-    print(f"  Prism {PRISM.rsplit('@', 1)[1]}  {prism:9.0f} req/s")
-    print(f"  ratio to the minimal app  {mock / minimal:9.2f}  (goal >= 0.6)")
-    print(f"  ratio to Prism            {mock / prism:9.2f}  (goal >= 2.5)")
-    print(f"  ratio to no guard         {mock / unguarded:9.2f}")
+    rates, per_request = throughput(args.seconds, args.rounds)
+    print(f"GET /customers/{{id}}  wrk -t2 -c32 -d{args.seconds}s, {args.rounds} rounds (median, each round)")
+    for name, rounds in rates.items():
+        each = " ".join(f"{rate:.0f}" for rate in rounds)
+        cpu = f", server CPU {per_request[name]:.1f} us/request" if name in per_request else ""
+        print(f"  {name:14} {statistics.median(rounds):8.0f} req/s  ({each}{cpu})")
+    print(f"  served by {serving_stack()}")
+    mock, unguarded, minimal, prism = rates
+    print(f"  ratio to the minimal app  {median_ratio(rates, mock, minimal):5.2f}  (goal >= 0.6)")
+    print(f"  ratio to Prism            {median_ratio(rates, mock, prism):5.2f}  (goal >= 2.5)")
+    print(f"  ratio to no guard         {median_ratio(rates, mock, unguarded):5.2f}")
+    guard_cost = per_request[mock] / per_request[unguarded]
+    print(f"  CPU a request, to no guard {guard_cost:5.2f}  (the guard's cost)")
     with tempfile.TemporaryDirectory() as tmp:
         small = list_latency(Path(tmp) / "small.sqlite", 1_000, args.requests)
         large = list_latency(Path(tmp) / "large.sqlite", args.large, args.requests)
