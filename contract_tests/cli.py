@@ -197,9 +197,11 @@ class RunWatch:
             from .preflight import still_answers
 
             if not still_answers(self.base_url):
+                import pytest
+
                 self.lost_in = report.nodeid
-                if self._session is not None:
-                    self._session.shouldstop = f"lost the server at {self.base_url}"
+                # Ends the run here, with pytest's exit status 2: the reports say it did not complete.
+                pytest.exit(self.lost_message(), returncode=BAD_INPUT)
 
     def lost_message(self) -> str:
         return (

@@ -237,3 +237,8 @@ def test_a_huge_reproduction_is_cut_to_keep_the_page_readable() -> None:
         text = render(collected)
         assert len(text) < 100_000
         assert "more characters not shown]" in text
+
+
+def test_a_run_that_did_not_complete_is_not_called_a_broken_contract(broken_run: ContractCoverage) -> None:
+    broken_run.summary.exit_status = 2  # malomo-contract lost the server: its last failures are the loss
+    assert "The run did not complete (exit status 2)" in render_markdown(broken_run).splitlines()[0]
