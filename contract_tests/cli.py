@@ -152,8 +152,8 @@ def pytest_arguments(args: argparse.Namespace) -> list[str]:
 
 
 class RunWatch:
-    """pytest plugin of one `malomo-contract` run: the JUnit file's properties, the deselected tests' count in
-    the coverage report, and the end of the run when the server stops answering."""
+    """pytest plugin of one `malomo-contract` run: the JUnit file's properties, the coverage report's masker
+    and its count of deselected tests, and the end of the run when the server stops answering."""
 
     def __init__(self, base_url: str | None, properties: dict[str, str], masking: bool) -> None:
         self.base_url = base_url
