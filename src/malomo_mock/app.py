@@ -254,7 +254,8 @@ class CustomersApi:
             links.append(f'<{url}?next={self.cursors.encode(list_name, page.last)}>; rel="next"')
         if page.has_before and page.first is not None:
             links.append(f'<{url}?prev={self.cursors.encode(list_name, page.first)}>; rel="prev"')
-        return _json_response(page.items, 200, {"Link": ", ".join(links)} if links else None)
+        body = f"[{','.join(page.items)}]"
+        return Response(body, 200, {"Link": ", ".join(links)} if links else None, "application/json")
 
     async def create_customer(self, request: Request) -> Response:
         fields = await self._body(request, "createCustomer")
@@ -267,8 +268,12 @@ class CustomersApi:
 
     async def get_customer(self, request: Request) -> Response:
         customer_id = self._customer_id(request)
-        customer = None if customer_id is None else self.store.get_customer(customer_id)
-        return self._not_found(request) if customer is None else _json_response(customer)
+        customer = None if customer_id is None else self.store.customer_json(customer_id)
+        return (
+            self._not_found(request)
+            if customer is None
+            else Response(customer, media_type="application/json")
+        )
 
     async def update_customer(self, request: Request) -> Response:
         customer_id = self._customer_id(request)

@@ -1,14 +1,17 @@
 """SQLite storage of the reference server: customers, their event logs and server metadata.
 
-Each record is one JSON document (its fields as the spec names them) beside the columns the keyset lists
-index. A file store has two connections: writes (each one committed transaction before the caller
-acknowledges it) go through `writer`, one thread, so that a lock held elsewhere never stalls the event loop;
-reads use their own connection. Timestamps are stored as integer microseconds since the epoch.
+Each record is one JSON document, the API's answer for it as the spec shapes it, beside the columns the
+keyset lists index and the key of the shape it was written with: a document of another shape (an earlier
+spec's) is reshaped when read, and one of the current shape is answered as stored. A file store has two
+connections: writes (each one committed transaction before the caller acknowledges it) go through
+`writer`, one thread, so that a lock held elsewhere never stalls the event loop; reads use their own.
+Timestamps are stored as integer microseconds since the epoch.
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import secrets
 import sqlite3
@@ -28,6 +31,7 @@ CREATE TABLE IF NOT EXISTS customers (
     id TEXT PRIMARY KEY,
     created_us INTEGER NOT NULL,
     updated_us INTEGER NOT NULL,
+    shape TEXT NOT NULL DEFAULT '',
     doc TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS customers_by_position ON customers (created_us, id);
@@ -36,6 +40,7 @@ CREATE TABLE IF NOT EXISTS events (
     customer_id TEXT NOT NULL,
     created_us INTEGER NOT NULL,
     updated_us INTEGER NOT NULL,
+    shape TEXT NOT NULL DEFAULT '',
     doc TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS events_by_position ON events (customer_id, created_us, id);
@@ -103,7 +108,7 @@ class Position:
 class Page:
     """One page of a list and whether there are items before and after it."""
 
-    items: list[dict[str, Any]]
+    items: list[str]  # each item's JSON text
     first: Position | None
     last: Position | None
     has_before: bool
@@ -130,12 +135,39 @@ def _busy_means_store_busy(write: Callable[P, R]) -> Callable[P, R]:
 
 
 @dataclass(frozen=True, slots=True)
-class _Listing:
-    """A keyset-paginated list: its table, the shape of one item, and the list's scope."""
+class _Kind:
+    """Records of one table: the shape of their answer (and its key), and the scope of their list."""
 
     table: str
     shape: ResponseShape
     scope: str  # SQL condition; its `?` take the scope arguments of the call
+    shape_key: str = ""
+
+    @classmethod
+    def of(cls, table: str, shape: ResponseShape, scope: str) -> _Kind:
+        key = hashlib.blake2b(repr(shape.fields).encode(), digest_size=8).hexdigest()
+        return cls(table, shape, scope, key)
+
+    def render(self, id_: str, created_us: int, updated_us: int, fields: dict[str, Any]) -> dict[str, Any]:
+        """The API's JSON of a record: its `fields` and the server's, in the spec's order."""
+        fields["id"] = id_
+        fields["created_at"] = format_timestamp(created_us)
+        fields["updated_at"] = format_timestamp(updated_us)
+        return self.shape.render(fields)
+
+    def document(self, row: sqlite3.Row) -> dict[str, Any]:
+        """The answer for a stored record, reshaped when it was written under another shape."""
+        fields: dict[str, Any] = json.loads(row["doc"])
+        if row["shape"] == self.shape_key:
+            return fields
+        return self.render(row["id"], row["created_us"], row["updated_us"], fields)
+
+    def text(self, row: sqlite3.Row) -> str:
+        """`document(row)` as JSON text: the stored text itself when its shape is the current one."""
+        if row["shape"] == self.shape_key:
+            stored: str = row["doc"]
+            return stored
+        return _json(self.document(row))
 
 
 class CustomersStore:
@@ -152,8 +184,8 @@ class CustomersStore:
     ) -> None:
         contract = contract or load_contract()
         try:
-            self._customers = _Listing("customers", contract.shapes["Customer"], "1")
-            self._events = _Listing("events", contract.shapes["Event"], "customer_id = ?")
+            self._customers = _Kind.of("customers", contract.shapes["Customer"], "1")
+            self._events = _Kind.of("events", contract.shapes["Event"], "customer_id = ?")
         except KeyError as exc:
             raise SpecError(f"{contract.source}: no schema {exc.args[0]!r}") from None
         # sqlite3 opens a `BEGIN IMMEDIATE` before the first write; `with self._db:` commits or rolls back.
@@ -194,9 +226,15 @@ class CustomersStore:
     def _create_or_upgrade(self) -> None:
         found = self._db.execute("SELECT name FROM pragma_table_info('customers')").fetchall()
         columns = {row["name"] for row in found}
-        self._db.executescript(
-            _UPGRADE_FROM_COLUMNS.format(schema=_SCHEMA) if columns and "doc" not in columns else _SCHEMA
-        )
+        if columns and "doc" not in columns:
+            self._db.executescript(_UPGRADE_FROM_COLUMNS.format(schema=_SCHEMA))
+        elif columns and "shape" not in columns:  # documents without a shape key (never released)
+            self._db.executescript(
+                "BEGIN IMMEDIATE; ALTER TABLE customers ADD COLUMN shape TEXT NOT NULL DEFAULT '';"
+                " ALTER TABLE events ADD COLUMN shape TEXT NOT NULL DEFAULT ''; COMMIT;"
+            )
+        else:
+            self._db.executescript(_SCHEMA)
 
     def _meta_secret(self, key: str) -> bytes:
         row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
@@ -224,19 +262,6 @@ class CustomersStore:
         self._last_us = now + 1 if now % 1_000_000 == 0 else now
         return self._last_us
 
-    @staticmethod
-    def _record(
-        shape: ResponseShape, id_: str, created_us: int, updated_us: int, fields: dict[str, Any]
-    ) -> dict[str, Any]:
-        """The API's JSON of a record: its document's `fields` and the server's, in the spec's order."""
-        fields["id"] = id_
-        fields["created_at"] = format_timestamp(created_us)
-        fields["updated_at"] = format_timestamp(updated_us)
-        return shape.render(fields)
-
-    def _stored(self, shape: ResponseShape, row: sqlite3.Row) -> dict[str, Any]:
-        return self._record(shape, row["id"], row["created_us"], row["updated_us"], json.loads(row["doc"]))
-
     @_busy_means_store_busy
     def create_customer(self, fields: Mapping[str, Any]) -> dict[str, Any]:
         """Insert a customer (and its `CustomerCreated` event) in one transaction; return its JSON."""
@@ -246,13 +271,22 @@ class CustomersStore:
         with self._db:
             self._insert_customers([{**fields, "id": customer_id, "created_us": now, "updated_us": now}])
             self._log_event(customer_id, "CustomerCreated", "Customer created", {"fields": created}, now)
-        return self._record(self._customers.shape, customer_id, now, now, dict(fields))
+        return self._customers.render(customer_id, now, now, dict(fields))
+
+    def _customer_row(self, db: sqlite3.Connection, customer_id: str) -> sqlite3.Row | None:
+        found: sqlite3.Row | None = db.execute(
+            "SELECT id, created_us, updated_us, shape, doc FROM customers WHERE id = ?", (customer_id,)
+        ).fetchone()
+        return found
 
     def get_customer(self, customer_id: str) -> dict[str, Any] | None:
-        row = self._reader.execute(
-            "SELECT id, created_us, updated_us, doc FROM customers WHERE id = ?", (customer_id,)
-        ).fetchone()
-        return None if row is None else self._stored(self._customers.shape, row)
+        row = self._customer_row(self._reader, customer_id)
+        return None if row is None else self._customers.document(row)
+
+    def customer_json(self, customer_id: str) -> str | None:
+        """`get_customer` as JSON text (the stored text when it has the current shape)."""
+        row = self._customer_row(self._reader, customer_id)
+        return None if row is None else self._customers.text(row)
 
     def customer_exists(self, customer_id: str) -> bool:
         found = self._reader.execute("SELECT 1 FROM customers WHERE id = ?", (customer_id,)).fetchone()
@@ -261,23 +295,23 @@ class CustomersStore:
     @_busy_means_store_busy
     def update_customer(self, customer_id: str, changes: Mapping[str, Any]) -> dict[str, Any] | None:
         """Apply a partial update, move `updated_at` forward and log a `CustomerUpdated` event."""
-        row = self._db.execute(
-            "SELECT id, created_us, updated_us, doc FROM customers WHERE id = ?", (customer_id,)
-        ).fetchone()
+        row = self._customer_row(self._db, customer_id)
         if row is None:
             return None
-        fields = json.loads(row["doc"])
+        fields = self._customers.document(row)
         changed = [name for name, value in changes.items() if fields.get(name) != value]
         fields.update(changes)
         now = self._tick(at_least=row["updated_us"] + 1)
+        customer = self._customers.render(customer_id, row["created_us"], now, fields)
         with self._db:
             self._db.execute(
-                "UPDATE customers SET doc = ?, updated_us = ? WHERE id = ?", (_json(fields), now, customer_id)
+                "UPDATE customers SET shape = ?, doc = ?, updated_us = ? WHERE id = ?",
+                (self._customers.shape_key, _json(customer), now, customer_id),
             )
             self._log_event(
                 customer_id, "CustomerUpdated", "Customer updated", {"changed_fields": changed}, now
             )
-        return self._record(self._customers.shape, customer_id, row["created_us"], now, fields)
+        return customer
 
     @_busy_means_store_busy
     def delete_customer(self, customer_id: str) -> bool:
@@ -298,7 +332,7 @@ class CustomersStore:
 
     def _page(
         self,
-        listing: _Listing,
+        listing: _Kind,
         scope: tuple[str, ...],
         page_size: int,
         after: Position | None,
@@ -309,7 +343,7 @@ class CustomersStore:
 
         def rows(operator: str, position: Position | None, rest: str, *args: object) -> list[sqlite3.Row]:
             """The list's rows `operator` `position` (all of them when None), then `rest` (order, limit)."""
-            sql = f"SELECT id, created_us, updated_us, doc {where}"
+            sql = f"SELECT id, created_us, updated_us, shape, doc {where}"
             bound: tuple[int, str] | tuple[()] = ()
             if position is not None:
                 sql += f" AND (created_us, id) {operator} (?, ?)"
@@ -324,7 +358,7 @@ class CustomersStore:
             return Page([], None, None, False, False)
         first = Position(found[0]["created_us"], found[0]["id"])
         last = Position(found[-1]["created_us"], found[-1]["id"])
-        items = [self._stored(listing.shape, row) for row in found]
+        items = [listing.text(row) for row in found]
         return Page(items, first, last, bool(rows("<", first, "LIMIT 1")), bool(rows(">", last, "LIMIT 1")))
 
     @_busy_means_store_busy
@@ -339,11 +373,13 @@ class CustomersStore:
 
     def _insert_customers(self, customers: Iterable[Mapping[str, Any]]) -> None:
         for customer in customers:
-            record = {name: customer[name] for name in ("id", "created_us", "updated_us")}
             fields = {name: value for name, value in customer.items() if name not in _NOT_FIELDS}
+            ids_and_times = (customer["id"], customer["created_us"], customer["updated_us"])
+            document = self._customers.render(*ids_and_times, fields)
             inserted = self._db.execute(
-                "INSERT OR IGNORE INTO customers (id, created_us, updated_us, doc) VALUES (?, ?, ?, ?)",
-                (*record.values(), _json(fields)),
+                "INSERT OR IGNORE INTO customers (id, created_us, updated_us, shape, doc)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (*ids_and_times, self._customers.shape_key, _json(document)),
             ).rowcount
             if inserted:
                 self._insert_events(customer["id"], customer.get("events", ()))
@@ -373,15 +409,25 @@ class CustomersStore:
         )
 
     def _insert_events(self, customer_id: str, events: Iterable[Mapping[str, Any]]) -> None:
+        kind = self._events
         self._db.executemany(
-            "INSERT INTO events (id, customer_id, created_us, updated_us, doc) VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO events (id, customer_id, created_us, updated_us, shape, doc)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
             (
                 (
                     event["id"],
                     customer_id,
                     event["created_us"],
                     event["updated_us"],
-                    _json({name: value for name, value in event.items() if name not in _NOT_FIELDS}),
+                    kind.shape_key,
+                    _json(
+                        kind.render(
+                            event["id"],
+                            event["created_us"],
+                            event["updated_us"],
+                            {name: value for name, value in event.items() if name not in _NOT_FIELDS},
+                        )
+                    ),
                 )
                 for event in events
             ),
