@@ -19,6 +19,7 @@ from typing import Any
 from malomo.personal_data import PERSONAL_FIELDS, PersonalDataMasker
 
 from .contract_coverage import ContractCoverage, FailureRecord, OperationCoverage
+from .promise_inventory import Promise
 
 FILTERED = "[Filtered]"
 # Shorter personal values are masked only where quoted: bare, they would match inside other words.
@@ -98,6 +99,8 @@ td.not-documented { background: repeating-linear-gradient(45deg, #fff, #fff 4px,
 #failures { border: 2px solid var(--bad); border-radius: 8px; padding: 4px 16px; margin: 16px 0; }
 #failures h2 { margin-top: 8px; border: 0; color: var(--bad); }
 #failures ul { padding-left: 20px; }
+table.promises td:last-child { white-space: normal; }
+details summary { cursor: pointer; margin: 6px 0; }
 #failures li { margin: 3px 0; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
 tr.failing td { background: #fff5f5; }
@@ -334,6 +337,28 @@ def _failure_summary(label: str | None, record: FailureRecord) -> str:
     return f"{record.check} on {label or 'no single operation'}: {record.title}{status}"
 
 
+def _test_states(coverage: ContractCoverage) -> dict[str, str]:
+    """Test function name -> FAILED or OBSERVED (it ran), for the suite's own tests the run counted."""
+    states = {check: OBSERVED for operation in coverage.operations.values() for check in operation.check_runs}
+    for operation in coverage.operations.values():
+        states.update({check: FAILED for check, failed in operation.check_failures.items() if failed})
+    states.update({record.check: FAILED for record in coverage.unattributed})
+    return states
+
+
+def _promise_state(promise: Promise, tests: dict[str, str]) -> str:
+    """FAILED when a test of the promise failed, OBSERVED when one ran, NEVER when none is known to have."""
+    seen = {tests.get(test.rpartition("::")[2]) for test in promise.tests}
+    return FAILED if FAILED in seen else OBSERVED if OBSERVED in seen else NEVER
+
+
+PROMISE_TEXT = {
+    FAILED: "a test of it failed",
+    OBSERVED: "its tests ran",
+    NEVER: "no test of it is known to have run",
+}
+
+
 # HTML
 
 
@@ -394,6 +419,7 @@ def render_html(coverage: ContractCoverage) -> str:
         parts.append('<section id="other-failures"><h2>Failures not tied to one operation</h2>')
         parts += [_failure_html(record, numbers[id(record)]) for record in coverage.unattributed]
         parts.append("</section>")
+    parts += _inventory_html(coverage)
     parts.append("</body></html>\n")
     return "\n".join(parts)
 
@@ -499,6 +525,31 @@ def _failure_html(record: FailureRecord, number: int) -> str:
     )
 
 
+def _inventory_html(coverage: ContractCoverage) -> list[str]:
+    """The spec's statements and the tests that enforce each (promise_inventory.py), folded: it is long."""
+    normative = [promise for promise in coverage.inventory if promise.normative]
+    if not normative:
+        return []
+    tests = _test_states(coverage)
+    states = [_promise_state(promise, tests) for promise in normative]
+    counts = ", ".join(f"{states.count(state)} {PROMISE_TEXT[state]}" for state in PROMISE_TEXT)
+    parts = [
+        f'<section id="promises"><h2>Promises of the spec <small>{len(normative)}</small></h2>',
+        f"<details><summary>{escape(counts)}</summary>",
+        '<table class="promises"><thead><tr><th>kind</th><th>where</th><th>statement</th><th>tests</th>'
+        "</tr></thead><tbody>",
+    ]
+    for promise, state in zip(normative, states, strict=True):
+        names = ", ".join(f"<code>{escape(test.rpartition('::')[2])}</code>" for test in promise.tests)
+        parts.append(
+            f'<tr data-state="{state}"><td>{escape(promise.kind)}</td><td>{escape(promise.where)}</td>'
+            f'<td>{escape(promise.text)}</td><td class="{state}" title="{PROMISE_TEXT[state]}">'
+            f"{HTML_SYMBOLS[state]} {names}</td></tr>"
+        )
+    parts.append("</tbody></table></details></section>")
+    return parts
+
+
 # Markdown
 
 
@@ -547,7 +598,31 @@ def render_markdown(coverage: ContractCoverage) -> str:
         lines += ["", "### Failures not tied to one operation"]
         for record in coverage.unattributed:
             lines += ["", *_failure_markdown(record, numbers[id(record)])]
+    lines += _inventory_markdown(coverage)
     return "\n".join(lines) + "\n"
+
+
+def _inventory_markdown(coverage: ContractCoverage) -> list[str]:
+    """The spec's statements in short: how many of each state, and those a failed test enforces."""
+    normative = [promise for promise in coverage.inventory if promise.normative]
+    if not normative:
+        return []
+    tests = _test_states(coverage)
+    states = [_promise_state(promise, tests) for promise in normative]
+    counts = ", ".join(f"{states.count(state)} {PROMISE_TEXT[state]}" for state in PROMISE_TEXT)
+    lines = ["", f"### Promises of the spec ({len(normative)})", "", counts]
+    broken = [promise for promise, state in zip(normative, states, strict=True) if state == FAILED]
+    if broken:
+        lines += ["", "| where | statement | failed test |", "| --- | --- | --- |"]
+        lines += [
+            f"| {_md_text(promise.where)} | {_md_text(promise.text)} | "
+            + ", ".join(
+                f"`{name}`" for test in promise.tests if tests.get(name := test.rpartition("::")[2]) == FAILED
+            )
+            + " |"
+            for promise in broken
+        ]
+    return lines
 
 
 def _operation_markdown(operation: OperationCoverage, numbers: dict[int, int]) -> list[str]:

@@ -15,6 +15,7 @@ import pytest
 
 from malomo_contract.contract_coverage import ContractCoverage, FailureRecord
 from malomo_contract.coverage_report import ReportMasker, render_html, render_markdown
+from malomo_contract.promise_inventory import Promise
 
 GET_ONE = "GET /customers/{id}"
 PUT = "PUT /customers/{id}"
@@ -242,3 +243,33 @@ def test_a_huge_reproduction_is_cut_to_keep_the_page_readable() -> None:
 def test_a_run_that_did_not_complete_is_not_called_a_broken_contract(broken_run: ContractCoverage) -> None:
     broken_run.summary.exit_status = 2  # malomo-contract lost the server: its last failures are the loss
     assert "The run did not complete (exit status 2)" in render_markdown(broken_run).splitlines()[0]
+
+
+def test_promises_of_the_spec_show_which_tests_failed(broken_run: ContractCoverage) -> None:
+    broken_run.operations[PUT].check_runs["test_update_keeps_the_others"] += 1
+    broken_run.operations[PUT].add_failure(failure("test_update_keeps_the_others", 200))
+    broken_run.operations[GET_ONE].check_runs["test_reads_back"] += 1
+    broken_run.inventory = [
+        Promise(
+            "sentence",
+            "#/paths/customers",
+            "Fields left out are kept.",
+            ("m.py::test_update_keeps_the_others",),
+        ),
+        Promise("status", "getCustomer", "answers 200", ("m.py::test_reads_back",)),
+        Promise("constraint", "createCustomer body", "maxLength: 255", ("m.py::test_not_run",)),
+        Promise("sentence", "#/info", "Written by hand.", (), normative=False),
+    ]
+    html = render_html(broken_run)
+    section = html[html.index('id="promises"') :]
+    assert re.findall(r'<tr data-state="([a-z-]+)"', section) == [
+        "failed",
+        "observed",
+        "never",
+    ]
+    assert "Written by hand." not in section  # informative, not a promise
+    text = render_markdown(broken_run)
+    promises = text[text.index("### Promises of the spec (3)") :]
+    assert "1 a test of it failed, 1 its tests ran, 1 no test of it is known to have run" in promises
+    assert "Fields left out are kept. | `test_update_keeps_the_others` |" in promises
+    assert "answers 200" not in promises
