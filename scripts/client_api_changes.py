@@ -18,6 +18,7 @@ from openapi_python_client.strings import snake_case
 
 from scripts.changes import Change
 from scripts.client_types import is_subtype
+from scripts.generated_models import attrs_fields, enum_bases, request_models
 from scripts.rules import change, rule
 
 PACKAGE = "malomo_client"
@@ -111,20 +112,6 @@ def _in_functions(owner: str, functions: list[str], rest: str = "") -> tuple[str
     return f"{owner}.{functions[0]}{rest}", ""
 
 
-def _attrs_fields(cls: griffe.Class) -> dict[str, bool] | None:
-    """For an attrs model, its constructor's arguments: name → required. None for other classes."""
-    if not any(str(d.value).endswith("define") for d in cls.decorators):
-        return None
-    fields = {}
-    for name, member in cls.members.items():
-        if member.is_alias or not isinstance(member, griffe.Attribute) or member.annotation is None:
-            continue
-        if name.startswith("_") or "property" in member.labels or "init=False" in str(member.value or ""):
-            continue
-        fields[name] = member.value is None
-    return fields
-
-
 def _breakages(old: griffe.Module, new: griffe.Module, renamed: dict[str, str]) -> list[Change]:
     """griffe's findings, with the four functions of one operation module reported as one line."""
     grouped: dict[tuple[str, str], list[str]] = defaultdict(list)
@@ -158,47 +145,6 @@ def _breakages(old: griffe.Module, new: griffe.Module, renamed: dict[str, str]) 
     return changes
 
 
-def _model_classes(package: griffe.Module) -> dict[str, griffe.Class]:
-    return {
-        name: member
-        for module in package["models"].modules.values()
-        for name, member in module.members.items()
-        if isinstance(member, griffe.Class)
-    }
-
-
-def request_models(package: griffe.Module) -> set[str]:
-    """Names of the model classes that calling code builds: the `body` types, and the models in them."""
-    models = _model_classes(package)
-    pending = [
-        str(parameter.annotation)
-        for tag in package["api"].modules.values()
-        for operation in tag.modules.values()
-        if "sync_detailed" in operation.members
-        for parameter in operation["sync_detailed"].parameters
-        if parameter.name == "body"
-    ]
-    found: set[str] = set()
-    while pending:
-        for name in re.findall(r"[A-Za-z_]\w*", pending.pop()):
-            if name in models and name not in found:
-                found.add(name)
-                pending.extend(str(a.annotation) for a in models[name].attributes.values())
-    return found
-
-
-def enum_bases(package: griffe.Module) -> dict[str, str]:
-    """Generated enum classes and the type their values are (`class ErrorCode(StrEnum)` → `str`)."""
-    kinds = {"StrEnum": "str", "IntEnum": "int"}
-    found = {}
-    for name, cls in _model_classes(package).items():
-        bases = [str(b) for b in cls.bases]
-        value_types = [kinds[b] for b in bases if b in kinds] + [b for b in bases if b in ("str", "int")]
-        if value_types and any(b.endswith("Enum") for b in bases):
-            found[name] = value_types[0]
-    return found
-
-
 def _type_change(
     out: list[Change], where: str, old: object, new: object, given: bool, enums: dict[str, str]
 ) -> None:
@@ -225,7 +171,7 @@ def _compare_models(
 ) -> None:
     """Constructor arguments and field types of a model. Only models that calling code builds (request
     bodies) break callers by a new required argument; a response model gaining one has a new field to read."""
-    old_fields, new_fields = _attrs_fields(old), _attrs_fields(new)
+    old_fields, new_fields = attrs_fields(old), attrs_fields(new)
     if old_fields is None or new_fields is None:
         return
     for name in old_fields.keys() & new_fields.keys():
@@ -259,7 +205,7 @@ def _additions(
     fields: dict[str, bool] = {}
     if isinstance(old, griffe.Class) and isinstance(new, griffe.Class):
         _compare_models(old, new, out, new.name in built, enums)
-        fields = _attrs_fields(new) or {}
+        fields = attrs_fields(new) or {}
     if isinstance(old, griffe.Function) and isinstance(new, griffe.Function):
         _return_change(out, new.path, old.returns, new.returns, enums)
         before = {p.name: p.annotation for p in old.parameters}

@@ -23,26 +23,14 @@ SCHEMA_KEYWORDS = DOC_KEYS | {
     *("deprecated", "readOnly", "writeOnly"),
 }
 
-_REQ_ACCEPTS_MORE, _REQ_ACCEPTS_LESS = (
-    "the request accepts more values",
-    "the request accepts fewer (or other) values",
-)
-_RESP_PROMISES_MORE = "the response promises more: fewer (narrower) values"
-_RESP_PROMISES_LESS = "the response may hold values it could not before"
+_MORE, _LESS = "requests accept more values", "requests accept fewer (or other) values"
+_NARROWER, _WIDER = "responses promise narrower values", "responses may hold values they could not"
 # (keyword family, direction, safe?) → rule. Safe: a request widens or a response narrows.
 VALUE_RULES = {
-    ("type", "request", True): rule(
-        "request-type-widened", "compatible", "wire", f"type: {_REQ_ACCEPTS_MORE}"
-    ),
-    ("type", "request", False): rule(
-        "request-type-changed", "breaking", "wire", f"type: {_REQ_ACCEPTS_LESS}"
-    ),
-    ("type", "response", True): rule(
-        "response-type-narrowed", "compatible", "wire", f"type: {_RESP_PROMISES_MORE}"
-    ),
-    ("type", "response", False): rule(
-        "response-type-changed", "breaking", "wire", f"type: {_RESP_PROMISES_LESS}"
-    ),
+    ("type", "request", True): rule("request-type-widened", "compatible", "wire", f"type: {_MORE}"),
+    ("type", "request", False): rule("request-type-changed", "breaking", "wire", f"type: {_LESS}"),
+    ("type", "response", True): rule("response-type-narrowed", "compatible", "wire", f"type: {_NARROWER}"),
+    ("type", "response", False): rule("response-type-changed", "breaking", "wire", f"type: {_WIDER}"),
     ("nullable", "request", True): rule(
         "request-became-nullable", "compatible", "wire", "a request value may be null"
     ),
@@ -55,57 +43,39 @@ VALUE_RULES = {
     ("nullable", "response", False): rule(
         "response-became-nullable", "breaking", "wire", "a response value may be null"
     ),
-    ("format", "request", True): rule(
-        "request-format-widened", "compatible", "wire", f"format: {_REQ_ACCEPTS_MORE}"
-    ),
-    ("format", "request", False): rule(
-        "request-format-changed", "breaking", "wire", f"format: {_REQ_ACCEPTS_LESS}"
-    ),
+    ("format", "request", True): rule("request-format-widened", "compatible", "wire", f"format: {_MORE}"),
+    ("format", "request", False): rule("request-format-changed", "breaking", "wire", f"format: {_LESS}"),
     ("format", "response", True): rule(
-        "response-format-narrowed", "compatible", "wire", f"format: {_RESP_PROMISES_MORE}"
+        "response-format-narrowed", "compatible", "wire", f"format: {_NARROWER}"
     ),
-    ("format", "response", False): rule(
-        "response-format-changed", "breaking", "wire", f"format: {_RESP_PROMISES_LESS}"
-    ),
+    ("format", "response", False): rule("response-format-changed", "breaking", "wire", f"format: {_WIDER}"),
     ("bound", "request", True): rule(
-        "request-bound-widened", "compatible", "wire", f"a length, size or range bound: {_REQ_ACCEPTS_MORE}"
+        "request-bound-widened", "compatible", "wire", f"a length, size or range bound: {_MORE}"
     ),
     ("bound", "request", False): rule(
-        "request-bound-narrowed", "breaking", "wire", f"a length, size or range bound: {_REQ_ACCEPTS_LESS}"
+        "request-bound-narrowed", "breaking", "wire", f"a length, size or range bound: {_LESS}"
     ),
     ("bound", "response", True): rule(
         "response-bound-narrowed",
         "compatible",
         "wire",
-        f"a length, size or range bound: {_RESP_PROMISES_MORE}",
+        f"a length, size or range bound: {_NARROWER}",
     ),
     ("bound", "response", False): rule(
-        "response-bound-widened", "breaking", "wire", f"a length, size or range bound: {_RESP_PROMISES_LESS}"
+        "response-bound-widened", "breaking", "wire", f"a length, size or range bound: {_WIDER}"
     ),
-    ("pattern", "request", True): rule(
-        "request-pattern-widened", "compatible", "wire", f"pattern: {_REQ_ACCEPTS_MORE}"
-    ),
-    ("pattern", "request", False): rule(
-        "request-pattern-changed", "breaking", "wire", f"pattern: {_REQ_ACCEPTS_LESS}"
-    ),
+    ("pattern", "request", True): rule("request-pattern-widened", "compatible", "wire", f"pattern: {_MORE}"),
+    ("pattern", "request", False): rule("request-pattern-changed", "breaking", "wire", f"pattern: {_LESS}"),
     ("pattern", "response", True): rule(
-        "response-pattern-narrowed", "compatible", "wire", f"pattern: {_RESP_PROMISES_MORE}"
+        "response-pattern-narrowed", "compatible", "wire", f"pattern: {_NARROWER}"
     ),
     ("pattern", "response", False): rule(
-        "response-pattern-changed", "breaking", "wire", f"pattern: {_RESP_PROMISES_LESS}"
+        "response-pattern-changed", "breaking", "wire", f"pattern: {_WIDER}"
     ),
-    ("enum", "request", True): rule(
-        "request-enum-widened", "compatible", "wire", f"enum: {_REQ_ACCEPTS_MORE}"
-    ),
-    ("enum", "request", False): rule(
-        "request-enum-changed", "breaking", "wire", f"enum: {_REQ_ACCEPTS_LESS}"
-    ),
-    ("enum", "response", True): rule(
-        "response-enum-narrowed", "compatible", "wire", f"enum: {_RESP_PROMISES_MORE}"
-    ),
-    ("enum", "response", False): rule(
-        "response-enum-changed", "breaking", "wire", f"enum: {_RESP_PROMISES_LESS}"
-    ),
+    ("enum", "request", True): rule("request-enum-widened", "compatible", "wire", f"enum: {_MORE}"),
+    ("enum", "request", False): rule("request-enum-changed", "breaking", "wire", f"enum: {_LESS}"),
+    ("enum", "response", True): rule("response-enum-narrowed", "compatible", "wire", f"enum: {_NARROWER}"),
+    ("enum", "response", False): rule("response-enum-changed", "breaking", "wire", f"enum: {_WIDER}"),
     ("additionalProperties", "request", True): rule(
         "request-additional-properties-widened",
         "compatible",
