@@ -18,7 +18,7 @@ import time
 import tracemalloc
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -58,10 +58,13 @@ def fill_database(path: Path, customers: int) -> str:
     return ids[0]
 
 
-def reference_server(db: Path, page_size: int) -> AbstractContextManager[str]:
+@contextmanager
+def reference_server(db: Path, page_size: int) -> Iterator[str]:
     """`malomo-mock` over `db` in a subprocess (so it does not share the client's GIL); its base URL."""
     command = [sys.executable, "-m", "malomo_mock.cli", "--port", "0", "--api-key", API_KEY]
-    return served([*command, "--db", str(db), "--page-size", str(page_size)])
+    with served([*command, "--db", str(db), "--page-size", str(page_size)]) as started:
+        # bench_server.served() yields the URL, or (URL, process id) since bench_server measures the process.
+        yield started[0] if isinstance(started, tuple) else started
 
 
 def per_call(base_url: str, customer_id: str, rounds: int, batch: int) -> dict[str, dict[str, float]]:

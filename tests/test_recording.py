@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gzip
 import importlib
 import json
 import os
@@ -438,3 +439,22 @@ def test_a_field_marked_personal_in_a_copy_of_the_spec_is_masked(
     assert json.loads(entry["response"]["content"]["text"]) == [
         {"label": "Label1", "email": "person1@redacted.invalid"}
     ]
+
+
+def test_a_masked_compressed_answer_is_recorded_without_its_content_length(tmp_path: Path) -> None:
+    recorder = malomo.HarRecorder(tmp_path / "gzip.har")
+    body = json.dumps({"email": "compressed.person@example.com"}).encode()
+    squeezed = gzip.compress(body)
+    request = httpx.Request("GET", "https://api.gomalomo.com/customers/x")
+    headers = {
+        "Content-Encoding": "gzip",
+        "Content-Length": str(len(squeezed)),
+        "Content-Type": "application/json",
+    }
+    response = httpx.Response(200, content=squeezed, headers=headers, request=request)
+    recorder.record(request, b"", response, body, datetime.now(UTC), 0.001)
+    (entry,) = har_entries(tmp_path / "gzip.har")
+    answer = entry["response"]
+    assert "content-length" not in {h["name"].lower() for h in answer["headers"]}
+    assert answer["content"]["size"] == answer["bodySize"] == len(answer["content"]["text"].encode())
+    assert "compressed.person" not in answer["content"]["text"]

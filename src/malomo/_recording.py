@@ -133,8 +133,10 @@ class HarRecorder:
             http_version = http_version.decode("ascii", "replace")
         version = _string(http_version)
         milliseconds = round(seconds * 1000, 3)
-        request_type = request.headers.get("content-type", "")
-        response_type = response.headers.get("content-type", "")
+        request_headers, request_wanted = _request_headers(_without_secrets(request.headers))
+        response_headers, response_wanted = _headers(_without_secrets(response.headers))
+        request_type = request_wanted.get("content-type", ("", ""))[0]
+        response_type = response_wanted.get("content-type", ("", ""))[0]
         query_json = ",".join(f'{{"name":{_string(n)},"value":{_string(v)}}}' for n, v in query)
         post_data, request_size = "", 0
         if request_body:
@@ -142,10 +144,9 @@ class HarRecorder:
             content, request_size = _content(request_body, mime_type, masking)
             post_data = f',"postData":{{"mimeType":{_string(mime_type)},{content}}}'
         response_content, response_size = _content(response_body, response_type, masking)
-        request_headers, _ = _request_headers(_without_secrets(request.headers, request_size, masking))
-        response_headers, response_wanted = _headers(
-            _without_secrets(response.headers, response_size, masking)
-        )
+        if masking is not None:
+            request_headers = _sized(request_headers, request_wanted, request_size)
+            response_headers = _sized(response_headers, response_wanted, response_size)
         when = started.isoformat(timespec="microseconds").replace("+00:00", "Z")
         line = (
             f'{{"startedDateTime":"{when}","time":{milliseconds},'
@@ -156,7 +157,7 @@ class HarRecorder:
             f'"httpVersion":{version},"cookies":[],"headers":{response_headers},'
             f'"content":{{"size":{response_size},"mimeType":{_string(response_type or "x-unknown")},'
             f"{response_content}}},"
-            f'"redirectURL":{_string(response_wanted.get("location", ""))},"headersSize":-1,'
+            f'"redirectURL":{_string(response_wanted.get("location", ("", ""))[0])},"headersSize":-1,'
             f'"bodySize":{response_size}}},'
             f'"cache":{{}},"timings":{{"send":0,"wait":{milliseconds},"receive":0}}}}'
         )
@@ -175,41 +176,43 @@ class HarRecorder:
 
 # A JSON string literal, escapes and all (the json module's own C encoder; UTF-8 kept as is).
 _string = json.encoder.encode_basestring
-_WANTED_HEADERS = ("content-type", "location")
+_WANTED_HEADERS = ("content-type", "location", "content-length", "content-encoding")
 _SECRET_HEADER_NAMES = frozenset(name.encode() for name in SECRET_HEADERS)
 _REDACTED_BYTES = REDACTED.encode()
 
 
-def _without_secrets(
-    headers: httpx.Headers, body_size: int, masking: ExchangeMasking | None
-) -> tuple[tuple[bytes, bytes], ...]:
-    """The raw header pairs with secret values already redacted (no key reaches the cache below) and, when
-    personal data is masked, ``Content-Length`` set to the masked body's size, or dropped when the body
-    was content-encoded (its compressed size would tell how long the masked values were)."""
-    pairs = []
-    for key, value in headers.raw:
-        lowered = key.lower()
-        if lowered in _SECRET_HEADER_NAMES:
-            value = _REDACTED_BYTES
-        elif lowered == b"content-length" and masking is not None:
-            if "content-encoding" in headers:
-                continue
-            value = str(body_size).encode()
-        pairs.append((key, value))
-    return tuple(pairs)
+def _without_secrets(headers: httpx.Headers) -> tuple[tuple[bytes, bytes], ...]:
+    """The raw header pairs with secret values already redacted: no key reaches the cache below."""
+    secret = _SECRET_HEADER_NAMES
+    return tuple((key, _REDACTED_BYTES if key.lower() in secret else value) for key, value in headers.raw)
 
 
-def _headers(raw: tuple[tuple[bytes, bytes], ...]) -> tuple[str, dict[str, str]]:
-    """A HAR header list as JSON, and the values of the headers the entry needs, from raw pairs whose
+def _headers(raw: tuple[tuple[bytes, bytes], ...]) -> tuple[str, dict[str, tuple[str, str]]]:
+    """A HAR header list as JSON, and the headers the entry needs (value, JSON item), from raw pairs whose
     secrets are redacted (httpx's own decoding re-checks each header on access)."""
     items, wanted = [], {}
     for key, value in raw:
         name, lowered = key.decode("latin-1"), key.lower().decode("latin-1")
         text = value.decode("latin-1")
-        items.append(f'{{"name":{_string(name)},"value":{_string(text)}}}')
+        item = f'{{"name":{_string(name)},"value":{_string(text)}}}'
+        items.append(item)
         if lowered in _WANTED_HEADERS and lowered not in wanted:
-            wanted[lowered] = text
+            wanted[lowered] = (text, item)
     return "[" + ",".join(items) + "]", wanted
+
+
+def _sized(headers: str, wanted: dict[str, tuple[str, str]], size: int) -> str:
+    """The header list with ``Content-Length`` equal to the masked body's ``size``, or without it when the
+    body was content-encoded (the compressed size would tell how long the masked values were)."""
+    found = wanted.get("content-length")
+    if found is None or (found[0] == str(size) and "content-encoding" not in wanted):
+        return headers
+    text, item = found
+    if "content-encoding" in wanted:
+        for gone in (f",{item}", f"{item},", item):
+            if gone in headers:
+                return headers.replace(gone, "", 1)
+    return headers.replace(item, item.replace(f'"value":{_string(text)}', f'"value":"{size}"'), 1)
 
 
 # A client sends the same request headers again and again; answers differ in their date and request id,

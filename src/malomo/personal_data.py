@@ -127,7 +127,8 @@ class ExchangeMasking:
                 value = json.loads(token) if "\\" in escaped else escaped
             except ValueError:
                 return match.group()
-            return f'"{field}"{separator}{json.dumps(self.value(field, value, escaped), ensure_ascii=False)}'
+            # Placeholders hold letters, digits and `@.:-` only: nothing JSON escapes.
+            return f'"{field}"{separator}"{self.value(field, value, escaped)}"'
         # A number where the spec says string: masked, and still a number, so the break shows.
         digits = "".join(char for char in self.value(field, token) if char.isdigit())
         return f'"{field}"{separator}{int("0" + digits)}'
