@@ -10,16 +10,11 @@ from __future__ import annotations
 import json
 import urllib.error
 import urllib.request
-from dataclasses import dataclass
 from email.message import Message
-from functools import cache
-from pathlib import Path
 from typing import Any
 
-import yaml
+from .spec_contract import Operation, accept_header, operations, resolve
 
-# The package's copy of the spec (a symlink to openapi/malomo.yaml in the checkout, a file when installed).
-SPEC_PATH = Path(__file__).resolve().parent / "malomo.yaml"
 TIMEOUT_SECONDS = 10.0
 # Statuses that say where the problem is before the suite runs; any other answer is left to the suite.
 KEY_REFUSED = 401
@@ -41,44 +36,9 @@ class CouldNotTest(Exception):
     """The server cannot be tested as asked; the message is the one line to show."""
 
 
-@dataclass(frozen=True)
-class ListOperation:
-    """Where the API lists its main resource, and the JSON shape of a successful answer."""
-
-    operation_id: str
-    path: str
-    schema: dict[str, Any]
-
-
-@cache
-def spec_document() -> dict[str, Any]:
-    document: dict[str, Any] = yaml.safe_load(SPEC_PATH.read_text(encoding="utf-8"))
-    return document
-
-
-def resolve(document: dict[str, Any], node: Any) -> Any:
-    """`node` with its local `$ref` (if any) followed, repeatedly."""
-    while isinstance(node, dict) and isinstance(node.get("$ref"), str):
-        target: Any = document
-        for part in node["$ref"].removeprefix("#/").split("/"):
-            target = target[part.replace("~1", "/").replace("~0", "~")]
-        node = target
-    return node
-
-
-def list_operation(document: dict[str, Any]) -> ListOperation:
-    """The first GET of the spec that takes no path parameter and answers 200 with a JSON array."""
-    for path, item in document.get("paths", {}).items():
-        operation = item.get("get")
-        if "{" in path or not isinstance(operation, dict):
-            continue
-        success = resolve(document, operation.get("responses", {}).get("200", {}))
-        content: dict[str, Any] = success.get("content", {}) if isinstance(success, dict) else {}
-        media: dict[str, Any] = next(iter(content.values()), {})
-        schema = resolve(document, media.get("schema", {}))
-        if isinstance(schema, dict) and schema.get("type") == "array":
-            return ListOperation(str(operation.get("operationId", "")), path, schema)
-    raise LookupError("the spec has no list operation (a GET without path parameters answering an array)")
+def list_operation() -> Operation:
+    """The spec's first list operation that takes no path parameter: the one GET any key may send."""
+    return next(call for call in operations() if call.is_list and not call.path_parameters)
 
 
 def preflight(base_url: str, api_key: str) -> None:
@@ -86,10 +46,10 @@ def preflight(base_url: str, api_key: str) -> None:
 
     Statuses other than 401, 404 and 405 (a 500, a 429) are the suite's to judge, so they pass.
     """
-    operation = list_operation(spec_document())
+    operation = list_operation()
     url = base_url.rstrip("/") + operation.path
     request = urllib.request.Request(
-        url, headers={"Authorization": f"Bearer {api_key}", "Accept": "application/json"}
+        url, headers={"Authorization": f"Bearer {api_key}", "Accept": accept_header()}
     )
     where = f"GET {url}"
     try:
@@ -112,12 +72,12 @@ def preflight(base_url: str, api_key: str) -> None:
             f"GET {operation.path} under the base URL"
         )
     if status == 200:
-        problem = _unlike_spec(operation.schema, headers, body)
+        problem = _unlike_spec(operation.success_schema() or {}, headers, body)
         if problem:
             raise CouldNotTest(f"this does not look like the Malomo API: {where} answered 200 with {problem}")
 
 
-def _unlike_spec(schema: dict[str, Any], headers: Message, body: bytes) -> str | None:
+def _unlike_spec(schema: Any, headers: Message, body: bytes) -> str | None:
     """What in a 200 answer is not the shape the spec gives (its JSON type and its items' type), or None.
 
     Only the shape: a server that gets a field wrong is still the API, and the suite says how it is wrong.
@@ -132,7 +92,7 @@ def _unlike_spec(schema: dict[str, Any], headers: Message, body: bytes) -> str |
     expected = JSON_TYPES[schema["type"]]
     if not isinstance(data, expected):
         return f"a JSON {_json_type(data)}, where the spec gives a JSON {schema['type']}"
-    item_type = resolve(spec_document(), schema.get("items", {})).get("type")
+    item_type = resolve(schema.get("items", {})).get("type")
     if isinstance(data, list) and item_type in JSON_TYPES:
         odd = next((item for item in data if not isinstance(item, JSON_TYPES[item_type])), None)
         if odd is not None:

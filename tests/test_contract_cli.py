@@ -20,12 +20,12 @@ from typing import Any
 import pytest
 
 from malomo_contract import cli
-from malomo_contract.preflight import list_operation, spec_document
+from malomo_contract.preflight import list_operation
 from malomo_mock import RunningServer, running
 
 KEY = "sk_test_contract_cli_key"
 MALOMO_CONTRACT = str(Path(sys.executable).parent / "malomo-contract")
-LIST_PATH = list_operation(spec_document()).path
+LIST_PATH = list_operation().path
 # A reference server that exits (as if killed) when it gets request number N + 1.
 DYING_SERVER = """
 import os, sys, threading
