@@ -50,11 +50,11 @@ def example_edit(document: dict[str, Any]) -> tuple[str, str, list[dict[str, Any
     field's and the parameter's names (chosen free in `document`) and the JSON Patch."""
     schemas = document["components"]["schemas"]
     field = unused_name(
-        "nickname", {*schemas["Customer"]["properties"], *schemas["CustomerCreate"]["properties"]}
+        "favourite_colour", {*schemas["Customer"]["properties"], *schemas["CustomerCreate"]["properties"]}
     )
     list_parameters = document["paths"]["/customers"]["get"].get("parameters", [])
     parameter = unused_name(
-        "limit", {str(p.get("name", p.get("$ref", "")).split("/")[-1]) for p in list_parameters}
+        "colour", {str(p.get("name", p.get("$ref", "")).split("/")[-1]) for p in list_parameters}
     )
     patch: list[dict[str, Any]] = [
         {"op": "replace", "path": "/components/schemas/Name/maxLength", "value": 100},
@@ -64,7 +64,7 @@ def example_edit(document: dict[str, Any]) -> tuple[str, str, list[dict[str, Any
             "value": {
                 "type": "string",
                 "nullable": True,
-                "description": "What the customer likes to be called.",
+                "description": "The colour the customer likes best.",
             },
         },
         {
@@ -74,8 +74,8 @@ def example_edit(document: dict[str, Any]) -> tuple[str, str, list[dict[str, Any
                 "name": parameter,
                 "in": "query",
                 "required": False,
-                "description": "Items per page.",
-                "schema": {"type": "integer", "minimum": 1, "maximum": 100},
+                "description": "Only customers whose favourite colour this is.",
+                "schema": {"type": "string", "maxLength": 32},
             },
         },
         {"op": "replace", "path": "/paths/~1customers~1{id}/get/summary", "value": "Get one customer"},
