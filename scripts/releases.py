@@ -105,8 +105,8 @@ def check_version(base: str | None) -> int:
 
 
 def check_tag(tag: str) -> str:
-    """The release notes for `tag` (its CHANGELOG.md entry); InputError unless the tag is `v` and the
-    package version and CHANGELOG.md has that entry."""
+    """The release notes for `tag`: its CHANGELOG.md entry. InputError unless `tag` is `v` followed by
+    the package version and CHANGELOG.md has an entry for that version."""
     pyproject = (git_history.ROOT / "pyproject.toml").read_text(encoding="utf-8")
     version = git_history.project_version(pyproject, "pyproject.toml")
     if tag != f"v{version}":
