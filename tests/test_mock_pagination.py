@@ -10,10 +10,13 @@ from typing import Any
 
 import httpx
 import pytest
+import yaml
 
 from malomo_mock import RunningServer, running
+from malomo_mock.openapi_contract import DEFAULT_SPEC
 
 PAGE = 5
+SPEC: dict[str, Any] = yaml.safe_load(DEFAULT_SPEC.read_text(encoding="utf-8"))
 
 
 @pytest.fixture(scope="module")
@@ -84,7 +87,8 @@ def test_cursor_is_opaque_and_short_enough_for_the_spec(
     api: httpx.Client, customers: list[dict[str, Any]]
 ) -> None:
     cursor = api.get("/customers").links["next"]["url"].split("next=")[1]
-    assert 1 <= len(cursor) <= 512
+    limits = SPEC["components"]["parameters"]["Next"]["schema"]
+    assert limits["minLength"] <= len(cursor) <= limits["maxLength"]
     assert customers[PAGE - 1]["id"] not in cursor
 
 
