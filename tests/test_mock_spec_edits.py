@@ -185,6 +185,18 @@ def test_a_new_optional_query_parameter_is_accepted_and_checked_against_its_sche
         assert response.json()["message"].startswith(f"{NEW_PARAMETER}:")
 
 
+def test_a_required_query_parameter_is_required(tmp_path: Path) -> None:
+    def required_parameter(spec: dict[str, Any]) -> None:
+        add_list_parameter(spec)
+        spec["paths"]["/customers"]["get"]["parameters"][-1]["required"] = True
+
+    with serving(spec=edited(tmp_path, required_parameter)) as api:
+        response = api.get("/customers")
+        assert response.status_code == 400
+        assert response.json()["message"] == f"{NEW_PARAMETER}: is required."
+        assert api.get("/customers", params={NEW_PARAMETER: "1"}).status_code == 200
+
+
 # The layout of --db files written before 0.3.0, pinned because such files exist and must keep opening.
 OLD_LAYOUT = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);

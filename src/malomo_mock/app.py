@@ -157,7 +157,7 @@ class PathResource:
         operation, handler = found
         request = Request(scope, receive)
         try:
-            if operation.query and scope.get("query_string"):
+            if operation.query and (scope.get("query_string") or operation.requires_query()):
                 operation.check_query(request.query_params.getlist)
             return await handler(request)
         except InvalidValue as exc:

@@ -249,6 +249,9 @@ class Operation:
     body: ValueRule | None
     unservable: str | None = None
 
+    def requires_query(self) -> bool:
+        return any(parameter.required for parameter in self.query)
+
     def check_query(self, values_of: Callable[[str], list[str]]) -> None:
         """InvalidValue naming the parameter unless the declared query parameters follow their schemas."""
         for parameter in self.query:
