@@ -112,7 +112,8 @@ def test_breaking_edit_exits_1_with_a_markdown_report_grouped_breaking_first(
     tmp_path: Path, cli: Callable[..., CliRun]
 ) -> None:
     document = yaml.safe_load(SPEC.read_text())
-    document["components"]["schemas"]["Name"]["maxLength"] = 100  # breaking
+    limit = document["components"]["schemas"]["Name"]["maxLength"]
+    document["components"]["schemas"]["Name"]["maxLength"] = limit - 1  # breaking
     document["components"]["schemas"]["Customer"]["description"] = "Someone who buys."  # docs
     edited = tmp_path / "edited.yaml"
     edited.write_text(yaml.safe_dump(document, sort_keys=False))
@@ -120,7 +121,8 @@ def test_breaking_edit_exits_1_with_a_markdown_report_grouped_breaking_first(
     assert result.returncode == 1, result.stderr
     report = result.stdout
     assert report.index("### Breaking") < report.index("### Docs")
-    assert "`createCustomer (POST /customers) request body.first_name` | maxLength 255 → 100" in report
+    where = "`createCustomer (POST /customers) request body.first_name`"
+    assert f"{where} | maxLength {limit} → {limit - 1} | `request-bound-narrowed`" in report
 
 
 @pytest.mark.parametrize(

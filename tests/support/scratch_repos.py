@@ -6,6 +6,8 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import yaml
+
 from support import ROOT
 
 AUTHOR = ("-c", "user.name=t", "-c", "user.email=t@example.com")
@@ -44,8 +46,13 @@ def set_version(repo: Path, version: str, changelog: bool = True) -> None:
             entry.write(f"\n## [{version}] - 2026-12-01\n\n### Changed\n- Release {version}.\n")
 
 
-def edit_spec(repo: Path, old: str, new: str) -> None:
+def narrow_names(repo: Path) -> str:
+    """A breaking edit of the spec in `repo`: names (the `Name` schema, which create and update send) are
+    refused at one character less than before. The change as the report writes it."""
     spec = repo / "openapi" / "malomo.yaml"
-    text = spec.read_text()
-    assert old in text, old
-    spec.write_text(text.replace(old, new))
+    document = yaml.safe_load(spec.read_text())
+    name = document["components"]["schemas"]["Name"]
+    before = name["maxLength"]
+    name["maxLength"] = before - 1
+    spec.write_text(yaml.safe_dump(document, sort_keys=False))
+    return f"maxLength {before} → {before - 1}"
