@@ -258,10 +258,10 @@ def test_another_api_version_is_a_typed_error(client: malomo.Malomo) -> None:
     assert raised.value.status == 406 and raised.value.request_id
 
 
-def test_an_unknown_request_option_is_named(client: malomo.Malomo) -> None:
-    options: Any = {"timout": 3}
-    with pytest.raises(TypeError, match="'timout'"):
-        client.customers.list(**options)
+def test_a_misspelt_keyword_is_named_with_the_operation(client: malomo.Malomo) -> None:
+    misspelt: Any = {"frist_name": "Ann"}
+    with pytest.raises(TypeError, match=r"^create_customer\(\): unexpected keyword argument 'frist_name'"):
+        client.customers.create(email="typo@example.com", **misspelt)
 
 
 def test_with_options_copies_of_the_async_client_share_its_pool(

@@ -18,7 +18,7 @@ from malomo_client.types import Response
 
 from ._client_factory import DEFAULT_BASE_URL, MalomoClient, _check_base_url, _check_timeout, connect
 from ._errors import error_from_transport_error
-from ._operation_calls import build_request, operation_module, success_value, with_full_url
+from ._operation_calls import build_request, operation_module, operation_name, success_value, with_full_url
 from ._pagination import AsyncPage, SyncPage, cursor_parameters
 from ._retry_transport import MAX_RETRIES_EXTENSION, RetryPolicy
 
@@ -87,10 +87,14 @@ class _Defaults:
         self, operation: object, arguments: dict[str, Any], options: RequestOptions
     ) -> dict[str, Any]:
         """The keyword arguments of ``httpx.Client.request`` for one call of a generated operation."""
-        unknown = set(options) - set(_OPTION_NAMES)
-        if unknown:
-            raise TypeError(f"unknown request option {sorted(unknown)[0]!r}; the options are {_OPTION_NAMES}")
-        request = build_request(operation_module(operation), (), arguments)
+        module = operation_module(operation)
+        unknown = sorted(set(options) - set(_OPTION_NAMES))
+        if unknown:  # a misspelt field lands in **options
+            raise TypeError(
+                f"{operation_name(module)}(): unexpected keyword argument {unknown[0]!r}: neither a field or"
+                f" parameter of the operation nor a request option ({', '.join(_OPTION_NAMES)})"
+            )
+        request = build_request(module, (), arguments)
         headers = {**self.headers, **request.get("headers", {}), **options.get("extra_headers", {})}
         request["headers"] = headers
         if "extra_query" in options:
