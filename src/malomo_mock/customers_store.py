@@ -141,10 +141,11 @@ class _Kind:
     table: str
     shape: ResponseShape
     scope: str  # SQL condition; its `?` take the scope arguments of the call
-    shape_key: str = ""
+    shape_key: str
 
     @classmethod
     def of(cls, table: str, shape: ResponseShape, scope: str) -> _Kind:
+        """The kind of `table`'s records, its shape key a digest of the shape's fields and defaults."""
         key = hashlib.blake2b(repr(shape.fields).encode(), digest_size=8).hexdigest()
         return cls(table, shape, scope, key)
 
