@@ -113,7 +113,7 @@ def generate_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, spec: dict[st
     return importlib.import_module(f"{name}.resources")
 
 
-def test_an_operation_added_to_the_spec_becomes_a_resource_method(
+def test_an_operation_or_a_field_added_to_the_spec_becomes_a_method_or_an_argument(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     spec = yaml.safe_load(generate.SPEC.read_text())
@@ -137,7 +137,16 @@ def test_an_operation_added_to_the_spec_becomes_a_resource_method(
         "operationId": "replayCustomerEvent",
         "x-malomo-method": "customers.events.replay",
     }
+    # A compatible edit: a new optional, nullable field of the create body becomes a keyword argument.
+    added = "_".join(["added", *sorted(spec["components"]["schemas"]["CustomerCreate"]["properties"])])
+    spec["components"]["schemas"]["CustomerCreate"]["properties"][added] = {
+        "type": "string",
+        "nullable": True,
+    }
     resources = generate_copy(tmp_path, monkeypatch, spec, "grown_client")
+    assert (
+        inspect.signature(resources.Customers.create).parameters[added].kind is inspect.Parameter.KEYWORD_ONLY
+    )
     retrieve = inspect.signature(resources.CustomersEvents.retrieve)
     assert list(retrieve.parameters)[:3] == ["self", "customer_id", "id"]
     assert "Event" in str(retrieve.return_annotation)
