@@ -4,6 +4,7 @@ checks), and the spec's Error body with `X-Request-Id` on every answer the HTTP 
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections import deque
 from dataclasses import dataclass
 from typing import Any, ClassVar, cast
@@ -40,23 +41,23 @@ def refusal(status: int, code: str, message: str, headers: dict[str, str] | None
     return RequestIdMiddleware(refuse)
 
 
-class _ErrorBodyCycle(RequestResponseCycle):
-    """uvicorn's request-response cycle whose own 500 (the app cancelled by a graceful shutdown, or ended
-    without answering) is the Error body. A 500, not a 503: a write may have been made, and 503 invites a
-    retry."""
-
-    async def send_500_response(self) -> None:
-        answer = refusal(500, "internal_error", "The server stopped before it could answer.")
-        await answer(cast(Scope, self.scope), cast(Receive, self.receive), cast(Send, self.send))
+async def _send_error_500(cycle: RequestResponseCycle) -> None:
+    """uvicorn's 500 for a request a graceful stop cut off, as the Error body instead of plain text. A 500,
+    not a 503: a write may have been made, and a 503 invites a retry."""
+    answer = refusal(500, "internal_error", "The server stopped before it could answer.")
+    await answer(cast(Scope, cycle.scope), cast(Receive, cycle.receive), cast(Send, cycle.send))
 
 
 class GuardedHttpToolsProtocol(HttpToolsProtocol):
-    """uvicorn's httptools protocol held to `limits` (set by a subclass per server: `guarded_protocol`)."""
+    """uvicorn's httptools protocol held to `limits` (set by a subclass per server: `guarded_protocol`).
+
+    The base class's methods are called by name, not through super(): this runs for every request.
+    """
 
     limits: ClassVar[HttpLimits] = HttpLimits()
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+        HttpToolsProtocol.__init__(self, *args, **kwargs)
         # One timer a connection, re-armed only when it fires: a request only moves `_deadline`.
         self._deadline: float | None = None  # when the headers (or then the body) must have arrived
         self._watch: asyncio.TimerHandle | None = None
@@ -66,7 +67,7 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         self._refused = False
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-        super().connection_made(transport)
+        HttpToolsProtocol.connection_made(self, transport)
         if len(self.connections) > self.limits.max_connections:
             message = "The server has too many open connections; try again later."
             self._refuse(503, "service_unavailable", message, {"Retry-After": "1"})
@@ -76,18 +77,23 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
     def connection_lost(self, exc: Exception | None) -> None:
         if self._watch is not None:
             self._watch.cancel()
-        super().connection_lost(exc)
+        HttpToolsProtocol.connection_lost(self, exc)
 
     def data_received(self, data: bytes) -> None:
+        limit = self.limits.max_header_bytes
+        if len(data) + self._header_bytes < limit and not self._refused:  # the usual case
+            if self._reading_headers:
+                self._header_bytes += len(data)
+            HttpToolsProtocol.data_received(self, data)
+            return
         # Fed in pieces no longer than the header limit, so that an endless header line is refused before
         # httptools (which grows a header by concatenation) and the buffers hold more than that.
-        limit = self.limits.max_header_bytes
         while data and not self._refused:
             room = limit - self._header_bytes
             piece, data = (data, b"") if len(data) <= room else (data[:room], data[room:])
             if self._reading_headers:
                 self._header_bytes += len(piece)
-            super().data_received(piece)
+            HttpToolsProtocol.data_received(self, piece)
             if self._reading_headers and self._header_bytes >= limit and not self._refused:
                 message = f"The request line and headers exceed {limit} bytes."
                 self._refuse(431, "request_header_fields_too_large", message)
@@ -96,31 +102,36 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         self._refuse(400, "bad_request", "The request is not valid HTTP/1.1.")
 
     def on_message_begin(self) -> None:
-        super().on_message_begin()
+        HttpToolsProtocol.on_message_begin(self)
         if self._deadline is None:  # else the deadline set when the connection opened still holds
-            self._set_deadline(self.limits.header_timeout)
+            self._deadline = self.loop.time() + self.limits.header_timeout  # not before the watch fires
 
     def on_headers_complete(self) -> None:
         self._reading_headers = False
         self._header_bytes = 0
         self._set_deadline(self.limits.body_timeout)
         hosts = [name for name, _ in self.headers].count(b"host")
-        served, existing = self.app, self.cycle
-        if hosts > 1 or (hosts == 0 and self.parser.get_http_version() == "1.1"):
-            message = "Send exactly one Host header." if hosts else "An HTTP/1.1 request needs a Host header."
-            self.app = cast(ASGI3Application, refusal(400, "bad_request", message))
+        if hosts == 1 or (hosts == 0 and self.parser.get_http_version() != "1.1"):
+            HttpToolsProtocol.on_headers_complete(self)
+            return
+        message = "Send exactly one Host header." if hosts else "An HTTP/1.1 request needs a Host header."
+        served, self.app = self.app, cast(ASGI3Application, refusal(400, "bad_request", message))
         try:
-            super().on_headers_complete()
+            HttpToolsProtocol.on_headers_complete(self)
         finally:
             self.app = served
-        if self.cycle is not existing:  # built by uvicorn just now; only its 500 changes
-            self.cycle.__class__ = _ErrorBodyCycle
 
     def on_message_complete(self) -> None:
-        super().on_message_complete()
+        HttpToolsProtocol.on_message_complete(self)
         self._deadline = None
         self._reading_headers = True
         self._header_bytes = 0
+
+    def shutdown(self) -> None:
+        for cycle in (self.cycle, *(queued for queued, _ in self.pipeline)):
+            if cycle is not None and not cycle.response_complete:
+                cycle.send_500_response = functools.partial(_send_error_500, cycle)  # type: ignore[method-assign]
+        HttpToolsProtocol.shutdown(self)
 
     def _set_deadline(self, seconds: float) -> None:
         self._deadline = self.loop.time() + seconds
@@ -138,10 +149,10 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         if self._refused or self.transport.is_closing():
             return
         now = self.loop.time()
-        if self._deadline is None:
-            self._watch_until(now + min(self.limits.header_timeout, self.limits.body_timeout))
-        elif now < self._deadline:
-            self._watch_until(self._deadline)
+        if self._deadline is None or now < self._deadline:
+            # Never more than a header timeout ahead, so that on_message_begin need not re-arm it.
+            ahead = now + self.limits.header_timeout
+            self._watch_until(ahead if self._deadline is None else min(self._deadline, ahead))
         elif self._reading_headers:  # a client that sends nothing, or never ends its headers, is dropped
             self._refused = True
             self.transport.close()
@@ -192,7 +203,7 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
             "headers": [],
             "state": self.app_state.copy(),
         }
-        cycle = _ErrorBodyCycle(
+        cycle = RequestResponseCycle(
             scope=cast(HTTPScope, scope),
             transport=self.transport,
             flow=self.flow,
