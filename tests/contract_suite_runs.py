@@ -1,7 +1,8 @@
 """Running the contract suite (`pytest contract_tests`) against a served app, for tests/.
 
 `run_every_broken_variant` makes the runs the kill-rate test and the key-leak test both judge: the first
-by their exit codes, the second by their output and reports.
+by their exit codes, the second by their output and reports. `run_plans` makes any set of runs the same way
+(the paging tests at several page sizes).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from broken_servers import BROKEN_VARIANTS, BrokenVariant
+from broken_servers import BROKEN_VARIANTS, CORRECT_VARIANTS, BrokenVariant
 
 from malomo_mock import running
 
@@ -73,10 +74,11 @@ def _suite_args(
     extra_args: Sequence[str],
     profile: str,
     key_on_command_line: bool,
+    paths: Sequence[str] = ("contract_tests",),
 ) -> list[str]:
-    """`pytest` arguments of one run of the suite against `base_url`."""
+    """`pytest` arguments of one run of the suite (or of its modules `paths`) against `base_url`."""
     return [
-        "contract_tests",
+        *paths,
         "--base-url",
         base_url,
         "--profile",
@@ -113,6 +115,7 @@ def run_suite(
     extra_args: Sequence[str] = (),
     profile: str = "quick",
     key_on_command_line: bool = False,
+    paths: Sequence[str] = ("contract_tests",),
 ) -> SuiteRun:
     """Run the suite against `base_url` in a subprocess; the key goes in the environment, as the README
     recommends, or with `key_on_command_line` in `--api-key` (with a wrong key in the environment)."""
@@ -120,7 +123,7 @@ def run_suite(
         sys.executable,
         "-m",
         "pytest",
-        *_suite_args(base_url, api_key, junit_path, extra_args, profile, key_on_command_line),
+        *_suite_args(base_url, api_key, junit_path, extra_args, profile, key_on_command_line, paths),
     ]
     started = time.monotonic()
     completed = subprocess.run(
@@ -148,6 +151,9 @@ class VariantRun:
     stops_at_first_failure: bool
 
 
+VARIANT_RUN_OPTIONS = ("key_on_command_line", "junit_family", "stops_at_first_failure")
+
+
 def _variant_plan(index: int) -> dict[str, Any]:
     """How the run against `BROKEN_VARIANTS[index]` is started: they alternate between the key in the
     environment and on the command line, and between the JUnit families xunit1 and xunit2. All but
@@ -155,6 +161,7 @@ def _variant_plan(index: int) -> dict[str, Any]:
     name = BROKEN_VARIANTS[index].name
     return {
         "name": name,
+        "variant": name,
         "key_on_command_line": index % 2 == 1,
         "junit_family": ("xunit2", "xunit1")[index // 2 % 2],
         "stops_at_first_failure": name != FULL_REPORT_VARIANT,
@@ -163,13 +170,24 @@ def _variant_plan(index: int) -> dict[str, Any]:
 
 def run_every_broken_variant(workdir: Path) -> list[VariantRun]:
     """Run the suite (`--profile quick`, `VERBOSE_ARGS`, `CANARY_KEY`) once against each broken variant,
-    in `BROKEN_VARIANTS` order.
+    in `BROKEN_VARIANTS` order."""
+    plans = [_variant_plan(index) for index in range(len(BROKEN_VARIANTS))]
+    runs = run_plans(workdir, plans)
+    return [
+        VariantRun(variant, runs[plan["name"]], **{key: plan[key] for key in VARIANT_RUN_OPTIONS})
+        for variant, plan in zip(BROKEN_VARIANTS, plans, strict=True)
+    ]
+
+
+def run_plans(workdir: Path, plans: list[dict[str, Any]]) -> dict[str, SuiteRun]:
+    """Make the runs `plans` describe, by their names. A plan names its run and may give `variant` (a name
+    from `BROKEN_VARIANTS` or `CORRECT_VARIANTS`; none: the reference server as it is), `page_size`
+    (default `PAGE_SIZE`), `paths` (default the whole suite), and the options of `_variant_plan`.
 
     The runs are made by one subprocess (`_fork_every_run`) that imports pytest, schemathesis, the suite's
     modules and the reference server once and forks a child per run, `PARALLEL_RUNS` at a time: a child
     starts where a fresh `python -m pytest` would be after two seconds of imports.
     """
-    plans = [_variant_plan(index) for index in range(len(BROKEN_VARIANTS))]
     (workdir / "plans.json").write_text(json.dumps(plans))
     env = _suite_env(CANARY_KEY, key_on_command_line=False)
     subprocess.run(
@@ -177,22 +195,21 @@ def run_every_broken_variant(workdir: Path) -> list[VariantRun]:
     )
     seconds = json.loads((workdir / "seconds.json").read_text())
     exit_codes = json.loads((workdir / "exit_codes.json").read_text())
-    runs = []
-    for variant, plan in zip(BROKEN_VARIANTS, plans, strict=True):
-        name = variant.name
-        run = _suite_run(
-            exit_codes[name],
-            seconds[name],
-            (workdir / f"{name}.stdout").read_text(errors="replace"),
-            (workdir / f"{name}.stderr").read_text(errors="replace"),
-            workdir / f"{name}.xml",
+    return {
+        plan["name"]: _suite_run(
+            exit_codes[plan["name"]],
+            seconds[plan["name"]],
+            (workdir / f"{plan['name']}.stdout").read_text(errors="replace"),
+            (workdir / f"{plan['name']}.stderr").read_text(errors="replace"),
+            workdir / f"{plan['name']}.xml",
         )
-        runs.append(VariantRun(variant, run, **{key: value for key, value in plan.items() if key != "name"}))
-    return runs
+        for plan in plans
+    }
 
 
 def _run_in_child(plan: dict[str, Any], workdir: Path, api_key: str) -> int:
-    """One run in a forked child: serve the variant, point stdout and stderr at files, run pytest."""
+    """One run in a forked child: serve the variant (or the correct server), point stdout and stderr at
+    files, run pytest."""
     import pytest
 
     name = plan["name"]
@@ -200,16 +217,22 @@ def _run_in_child(plan: dict[str, Any], workdir: Path, api_key: str) -> int:
     try:
         for fd, suffix in ((1, "stdout"), (2, "stderr")):
             os.dup2(os.open(workdir / f"{name}.{suffix}", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), fd)
-        variant = next(variant for variant in BROKEN_VARIANTS if variant.name == name)
-        key_on_command_line = plan["key_on_command_line"]
+        variants = (*BROKEN_VARIANTS, *CORRECT_VARIANTS)
+        variant = next((variant for variant in variants if variant.name == plan.get("variant")), None)
+        key_on_command_line = plan.get("key_on_command_line", False)
         os.environ.update(_suite_env(api_key, key_on_command_line))
-        extra_args = [*VERBOSE_ARGS, "-o", f"junit_family={plan['junit_family']}"]
-        extra_args += ["-x"] if plan["stops_at_first_failure"] else []
-        with running(
-            api_key=api_key, page_size=PAGE_SIZE, wrap_app=lambda app: variant.wrap(app, api_key)
-        ) as server:
+        extra_args = [*VERBOSE_ARGS, "-o", f"junit_family={plan.get('junit_family', 'xunit2')}"]
+        extra_args += ["-x"] if plan.get("stops_at_first_failure", False) else []
+        wrap = None if variant is None else (lambda app: variant.wrap(app, api_key))
+        with running(api_key=api_key, page_size=plan.get("page_size", PAGE_SIZE), wrap_app=wrap) as server:
             args = _suite_args(
-                server.base_url, api_key, workdir / f"{name}.xml", extra_args, "quick", key_on_command_line
+                server.base_url,
+                api_key,
+                workdir / f"{name}.xml",
+                extra_args,
+                "quick",
+                key_on_command_line,
+                plan.get("paths", ["contract_tests"]),
             )
             # The plugins were imported before pytest could mark them for assert rewriting; it says so.
             args += ["-W", "ignore::pytest.PytestAssertRewriteWarning"]
@@ -245,7 +268,7 @@ def _fork_every_run(workdir: Path, api_key: str) -> None:
     _import_what_every_run_imports()
     plans = json.loads((workdir / "plans.json").read_text())
     # The longest run starts first, so that it does not finish alone at the end.
-    waiting = sorted(plans, key=lambda plan: plan["stops_at_first_failure"])
+    waiting = sorted(plans, key=lambda plan: plan.get("stops_at_first_failure", False))
     started: dict[int, tuple[str, float]] = {}
     exit_codes: dict[str, int] = {}
     seconds: dict[str, float] = {}
