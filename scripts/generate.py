@@ -230,7 +230,7 @@ def resource_tree(openapi: Any, document: dict[str, Any]) -> list[dict[str, Any]
                 node = node["children"].setdefault(
                     chain[depth], {"chain": tuple(chain[: depth + 1]), "methods": [], "children": {}}
                 )
-            node["methods"].append(_method(endpoint, name))
+            node["methods"].append({**_method(endpoint, name), "qualified": ".".join((*chain, name))})
     ordered: list[dict[str, Any]] = []
 
     def visit(node: dict[str, Any]) -> None:
@@ -249,9 +249,18 @@ def _method(endpoint: Any, name: str) -> dict[str, Any]:
     """What the resources template needs of one operation."""
     from openapi_python_client.parser.properties.list_property import ListProperty
     from openapi_python_client.parser.properties.model_property import ModelProperty
+    from openapi_python_client.parser.properties.uuid import UuidProperty
 
+    # A `format: uuid` path id is taken as text too (ids reach apps as strings); the runtime checks it.
     positional = [
-        {"name": p.python_name, "target": p.python_name, "declaration": p.to_string().as_unembedded_code()}
+        {
+            "name": p.python_name,
+            "target": p.python_name,
+            "declaration": f"{p.python_name}: str | UUID"
+            if isinstance(p, UuidProperty)
+            else p.to_string().as_unembedded_code(),
+            "uuid": isinstance(p, UuidProperty),
+        }
         for p in endpoint.path_parameters
     ]
     keywords: list[dict[str, str]] = []

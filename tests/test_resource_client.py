@@ -125,6 +125,83 @@ def test_a_list_is_a_page_that_walks_lazily_and_resumes_from_a_cursor(server: Ru
             assert [c.email for c in client.customers.list(prev=resumed.prev_cursor).items] == emails[:2]
 
 
+def test_an_async_list_is_walked_directly_lazily_or_awaited_for_its_first_page() -> None:
+    async def scenario(own: RunningServer, wire: AsyncWire) -> None:
+        async with malomo.AsyncMalomo(own.api_key, base_url=own.base_url, transport=wire) as client:
+            emails = [(await client.customers.create(email=f"a{n}@example.com")).email for n in range(5)]
+            sent_before = len(wire.sent)
+            listing = client.customers.list()
+            assert len(wire.sent) == sent_before  # nothing is sent before it is awaited or walked
+            walk = aiter(listing)
+            assert [(await anext(walk)).email for _ in range(3)] == emails[:3]
+            assert len(wire.sent) == sent_before + 2  # the second page when its first item was wanted
+            assert [c.email async for c in client.customers.list()] == emails
+            assert len(wire.sent) == sent_before + 5
+
+            first = await client.customers.list()  # the awaited form: the first page
+            assert isinstance(first, malomo.AsyncPage) and [c.email for c in first.items] == emails[:2]
+            resumed = client.customers.list(next=first.next_cursor)
+            assert [c.email async for c in resumed] == emails[2:]
+            assert [len(page.items) async for page in (await listing).iter_pages()] == [2, 2, 1]
+
+    with running(page_size=PAGE_SIZE) as own:
+        asyncio.run(scenario(own, AsyncWire()))
+
+
+def test_path_ids_may_be_given_as_text(client: malomo.Malomo, wire: Wire) -> None:
+    created = client.customers.create(email="text-id@example.com")
+    text = str(created.id)
+    assert client.customers.retrieve(text) == created
+    assert wire.sent[-1].url.path == f"/customers/{text}"
+    assert client.customers.update(text.upper(), first_name="Text").first_name == "Text"
+    assert wire.sent[-1].url.path == f"/customers/{text}"  # sent in the canonical form
+    assert len(client.customers.events.list(text).items) == 2
+    assert client.customers.with_raw_response.retrieve(text).parse().id == created.id
+    client.customers.delete(text)
+    with pytest.raises(malomo.NotFoundError) as raised:
+        client.customers.retrieve(text)  # an unknown id is still the server's 404
+    assert raised.value.request_id
+
+
+@pytest.mark.parametrize(
+    ("call", "complaint"),
+    [
+        (lambda c: c.customers.retrieve("ann@example.com"), r"^customers\.retrieve\(\): id is not a UUID"),
+        (lambda c: c.customers.delete(".."), r"^customers\.delete\(\): id is not a UUID"),
+        (lambda c: c.customers.update("", first_name="x"), r"^customers\.update\(\): id is not a UUID"),
+        (lambda c: c.customers.events.list("../x"), r"^customers\.events\.list\(\): customer_id is not"),
+        (lambda c: c.customers.with_raw_response.retrieve("1"), r"^customers\.retrieve\(\): id is not"),
+    ],
+)
+def test_a_path_id_that_is_not_a_uuid_is_refused_before_sending_naming_the_argument(
+    client: malomo.Malomo, wire: Wire, call: Any, complaint: str
+) -> None:
+    # Sent as is, ".." or "" would change the path: delete("..") would be DELETE /.
+    with pytest.raises(ValueError, match=complaint) as raised:
+        call(client)
+    assert "ann@example.com" not in str(raised.value)  # the value may be anything: it is not shown
+    assert raised.traceback[-1].name == "path_id"  # raised by the check, not deep inside a request
+    assert wire.sent == []
+
+
+def test_a_path_id_of_another_type_is_a_type_error_naming_the_argument(client: malomo.Malomo) -> None:
+    wrong: Any = 12345
+    with pytest.raises(TypeError, match=r"^customers\.retrieve\(\): id must be a UUID or its text, got int$"):
+        client.customers.retrieve(wrong)
+
+
+def test_async_path_ids_may_be_given_as_text_and_are_checked(server: RunningServer) -> None:
+    async def scenario() -> None:
+        async with malomo.AsyncMalomo(server.api_key, base_url=server.base_url) as client:
+            created = await client.customers.create(email="async-text-id@example.com")
+            assert await client.customers.retrieve(str(created.id)) == created
+            assert len([e async for e in client.customers.events.list(str(created.id))]) == 1
+            with pytest.raises(ValueError, match=r"^customers\.delete\(\): id is not a UUID"):
+                await client.customers.delete("..")
+
+    asyncio.run(scenario())
+
+
 def test_raw_responses_of_every_method(client: malomo.Malomo) -> None:
     raw = client.customers.with_raw_response
     created = raw.create(email="raw@example.com")

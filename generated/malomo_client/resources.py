@@ -24,7 +24,7 @@ from .types import UNSET, Unset
 
 if TYPE_CHECKING:
     from malomo._client import AsyncRequester, RawResponse, RequestOptions, SyncRequester
-    from malomo._pagination import AsyncPage, SyncPage
+    from malomo._pagination import AsyncPage, AsyncPaginator, SyncPage
 
 
 class CustomersEventsWithRawResponse:
@@ -35,7 +35,7 @@ class CustomersEventsWithRawResponse:
 
     def list(
         self,
-        customer_id: UUID,
+        customer_id: str | UUID,
         *,
         next: str | Unset = UNSET,
         prev: str | Unset = UNSET,
@@ -45,7 +45,7 @@ class CustomersEventsWithRawResponse:
         return self._client.page_raw(
             list_customer_events.sync_detailed,
             {
-                "customer_id": customer_id,
+                "customer_id": self._client.path_id("customers.events.list", "customer_id", customer_id),
                 "next_": next,
                 "prev": prev,
             },
@@ -66,7 +66,7 @@ class CustomersEvents:
 
     def list(
         self,
-        customer_id: UUID,
+        customer_id: str | UUID,
         *,
         next: str | Unset = UNSET,
         prev: str | Unset = UNSET,
@@ -76,7 +76,7 @@ class CustomersEvents:
         return self._client.page(
             list_customer_events.sync_detailed,
             {
-                "customer_id": customer_id,
+                "customer_id": self._client.path_id("customers.events.list", "customer_id", customer_id),
                 "next_": next,
                 "prev": prev,
             },
@@ -127,19 +127,19 @@ class CustomersWithRawResponse:
             options,
         )
 
-    def retrieve(self, id: UUID, **options: Unpack[RequestOptions]) -> RawResponse[Customer]:
+    def retrieve(self, id: str | UUID, **options: Unpack[RequestOptions]) -> RawResponse[Customer]:
         """Retrieve a customer (`get_customer`)."""
         return self._client.call_raw(
             get_customer.sync_detailed,
             {
-                "id": id,
+                "id": self._client.path_id("customers.retrieve", "id", id),
             },
             options,
         )
 
     def update(
         self,
-        id: UUID,
+        id: str | UUID,
         *,
         email: str | Unset = UNSET,
         first_name: None | str | Unset = UNSET,
@@ -151,7 +151,7 @@ class CustomersWithRawResponse:
         return self._client.call_raw(
             update_customer.sync_detailed,
             {
-                "id": id,
+                "id": self._client.path_id("customers.update", "id", id),
                 "body": CustomerUpdate(
                     email=email,
                     first_name=first_name,
@@ -162,12 +162,12 @@ class CustomersWithRawResponse:
             options,
         )
 
-    def delete(self, id: UUID, **options: Unpack[RequestOptions]) -> RawResponse[None]:
+    def delete(self, id: str | UUID, **options: Unpack[RequestOptions]) -> RawResponse[None]:
         """Delete a customer (`delete_customer`)."""
         return self._client.call_raw(
             delete_customer.sync_detailed,
             {
-                "id": id,
+                "id": self._client.path_id("customers.delete", "id", id),
             },
             options,
         )
@@ -221,19 +221,19 @@ class Customers:
             options,
         )
 
-    def retrieve(self, id: UUID, **options: Unpack[RequestOptions]) -> Customer:
+    def retrieve(self, id: str | UUID, **options: Unpack[RequestOptions]) -> Customer:
         """Retrieve a customer (`get_customer`)."""
         return self._client.call(
             get_customer.sync_detailed,
             {
-                "id": id,
+                "id": self._client.path_id("customers.retrieve", "id", id),
             },
             options,
         )
 
     def update(
         self,
-        id: UUID,
+        id: str | UUID,
         *,
         email: str | Unset = UNSET,
         first_name: None | str | Unset = UNSET,
@@ -245,7 +245,7 @@ class Customers:
         return self._client.call(
             update_customer.sync_detailed,
             {
-                "id": id,
+                "id": self._client.path_id("customers.update", "id", id),
                 "body": CustomerUpdate(
                     email=email,
                     first_name=first_name,
@@ -256,12 +256,12 @@ class Customers:
             options,
         )
 
-    def delete(self, id: UUID, **options: Unpack[RequestOptions]) -> None:
+    def delete(self, id: str | UUID, **options: Unpack[RequestOptions]) -> None:
         """Delete a customer (`delete_customer`)."""
         self._client.call(
             delete_customer.sync_detailed,
             {
-                "id": id,
+                "id": self._client.path_id("customers.delete", "id", id),
             },
             options,
         )
@@ -275,7 +275,7 @@ class AsyncCustomersEventsWithRawResponse:
 
     async def list(
         self,
-        customer_id: UUID,
+        customer_id: str | UUID,
         *,
         next: str | Unset = UNSET,
         prev: str | Unset = UNSET,
@@ -285,7 +285,7 @@ class AsyncCustomersEventsWithRawResponse:
         return await self._client.page_raw(
             list_customer_events.sync_detailed,
             {
-                "customer_id": customer_id,
+                "customer_id": self._client.path_id("customers.events.list", "customer_id", customer_id),
                 "next_": next,
                 "prev": prev,
             },
@@ -304,19 +304,19 @@ class AsyncCustomersEvents:
         """The same methods, each giving the raw answer (status, headers, request_id) and `.parse()`."""
         return AsyncCustomersEventsWithRawResponse(self._client)
 
-    async def list(
+    def list(
         self,
-        customer_id: UUID,
+        customer_id: str | UUID,
         *,
         next: str | Unset = UNSET,
         prev: str | Unset = UNSET,
         **options: Unpack[RequestOptions],
-    ) -> AsyncPage[Event]:
+    ) -> AsyncPaginator[Event]:
         """List a customer's events (`list_customer_events`)."""
-        return await self._client.page(
+        return self._client.paginator(
             list_customer_events.sync_detailed,
             {
-                "customer_id": customer_id,
+                "customer_id": self._client.path_id("customers.events.list", "customer_id", customer_id),
                 "next_": next,
                 "prev": prev,
             },
@@ -367,19 +367,19 @@ class AsyncCustomersWithRawResponse:
             options,
         )
 
-    async def retrieve(self, id: UUID, **options: Unpack[RequestOptions]) -> RawResponse[Customer]:
+    async def retrieve(self, id: str | UUID, **options: Unpack[RequestOptions]) -> RawResponse[Customer]:
         """Retrieve a customer (`get_customer`)."""
         return await self._client.call_raw(
             get_customer.sync_detailed,
             {
-                "id": id,
+                "id": self._client.path_id("customers.retrieve", "id", id),
             },
             options,
         )
 
     async def update(
         self,
-        id: UUID,
+        id: str | UUID,
         *,
         email: str | Unset = UNSET,
         first_name: None | str | Unset = UNSET,
@@ -391,7 +391,7 @@ class AsyncCustomersWithRawResponse:
         return await self._client.call_raw(
             update_customer.sync_detailed,
             {
-                "id": id,
+                "id": self._client.path_id("customers.update", "id", id),
                 "body": CustomerUpdate(
                     email=email,
                     first_name=first_name,
@@ -402,12 +402,12 @@ class AsyncCustomersWithRawResponse:
             options,
         )
 
-    async def delete(self, id: UUID, **options: Unpack[RequestOptions]) -> RawResponse[None]:
+    async def delete(self, id: str | UUID, **options: Unpack[RequestOptions]) -> RawResponse[None]:
         """Delete a customer (`delete_customer`)."""
         return await self._client.call_raw(
             delete_customer.sync_detailed,
             {
-                "id": id,
+                "id": self._client.path_id("customers.delete", "id", id),
             },
             options,
         )
@@ -425,11 +425,11 @@ class AsyncCustomers:
         """The same methods, each giving the raw answer (status, headers, request_id) and `.parse()`."""
         return AsyncCustomersWithRawResponse(self._client)
 
-    async def list(
+    def list(
         self, *, next: str | Unset = UNSET, prev: str | Unset = UNSET, **options: Unpack[RequestOptions]
-    ) -> AsyncPage[Customer]:
+    ) -> AsyncPaginator[Customer]:
         """List customers (`list_customers`)."""
-        return await self._client.page(
+        return self._client.paginator(
             list_customers.sync_detailed,
             {
                 "next_": next,
@@ -461,19 +461,19 @@ class AsyncCustomers:
             options,
         )
 
-    async def retrieve(self, id: UUID, **options: Unpack[RequestOptions]) -> Customer:
+    async def retrieve(self, id: str | UUID, **options: Unpack[RequestOptions]) -> Customer:
         """Retrieve a customer (`get_customer`)."""
         return await self._client.call(
             get_customer.sync_detailed,
             {
-                "id": id,
+                "id": self._client.path_id("customers.retrieve", "id", id),
             },
             options,
         )
 
     async def update(
         self,
-        id: UUID,
+        id: str | UUID,
         *,
         email: str | Unset = UNSET,
         first_name: None | str | Unset = UNSET,
@@ -485,7 +485,7 @@ class AsyncCustomers:
         return await self._client.call(
             update_customer.sync_detailed,
             {
-                "id": id,
+                "id": self._client.path_id("customers.update", "id", id),
                 "body": CustomerUpdate(
                     email=email,
                     first_name=first_name,
@@ -496,12 +496,12 @@ class AsyncCustomers:
             options,
         )
 
-    async def delete(self, id: UUID, **options: Unpack[RequestOptions]) -> None:
+    async def delete(self, id: str | UUID, **options: Unpack[RequestOptions]) -> None:
         """Delete a customer (`delete_customer`)."""
         await self._client.call(
             delete_customer.sync_detailed,
             {
-                "id": id,
+                "id": self._client.path_id("customers.delete", "id", id),
             },
             options,
         )

@@ -21,7 +21,7 @@ from ._errors import (
     ServerError,
 )
 from ._operation_calls import acall, call
-from ._pagination import AsyncPage, SyncPage, apaginate, paginate
+from ._pagination import AsyncPage, AsyncPaginator, SyncPage, apaginate, paginate
 from ._recording import AsyncRecordingTransport, HarRecorder, RecordingTransport
 from ._retry_transport import AsyncRetryTransport, RetryPolicy, RetryTransport
 from ._version import VERSION as __version__
@@ -31,6 +31,7 @@ __all__ = [
     "APITimeoutError",
     "AsyncMalomo",
     "AsyncPage",
+    "AsyncPaginator",
     "AsyncRecordingTransport",
     "AsyncRetryTransport",
     "AuthenticationError",

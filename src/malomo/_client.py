@@ -5,6 +5,7 @@ that run each generated resource method with the client's defaults and the call'
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field, replace
 from types import TracebackType
@@ -19,7 +20,7 @@ from malomo_client.types import Response
 from ._client_factory import DEFAULT_BASE_URL, MalomoClient, _check_base_url, _check_timeout, connect
 from ._errors import error_from_transport_error
 from ._operation_calls import build_request, operation_module, operation_name, success_value, with_full_url
-from ._pagination import AsyncPage, SyncPage, cursor_parameters
+from ._pagination import AsyncPage, AsyncPaginator, SyncPage, cursor_parameters
 from ._retry_transport import MAX_RETRIES_EXTENSION, RetryPolicy
 
 T = TypeVar("T")
@@ -131,12 +132,35 @@ def _copy_defaults(
     return replace(defaults, **changes)
 
 
-class SyncRequester:
-    """Runs one generated operation for the resources of a Malomo client."""
+def path_id(method: str, name: str, value: str | uuid.UUID) -> uuid.UUID:
+    """A resource method's ``format: uuid`` path argument as a UUID; text that is not one is refused here,
+    as a ValueError naming the method and the argument: sent as is, ``..`` or an empty string would
+    change the path (``delete("..")`` would be ``DELETE /``). The value is not shown: it may be anything."""
+    if isinstance(value, uuid.UUID):
+        return value
+    if not isinstance(value, str):
+        raise TypeError(f"{method}(): {name} must be a UUID or its text, got {type(value).__name__}")
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        raise ValueError(
+            f"{method}(): {name} is not a UUID (a str of {len(value)} characters);"
+            " an id looks like a0a877c6-4164-4e8a-8179-48f8d4752b4e"
+        ) from None
+
+
+class _Requester:
+    """What the generated resources hold: the client's pool and defaults, and the path-id check."""
+
+    path_id = staticmethod(path_id)
 
     def __init__(self, client: MalomoClient, defaults: _Defaults) -> None:
         self._client = client
         self._defaults = defaults
+
+
+class SyncRequester(_Requester):
+    """Runs one generated operation for the resources of a Malomo client."""
 
     def _send(
         self, operation: object, arguments: dict[str, Any], options: RequestOptions
@@ -190,12 +214,8 @@ class SyncRequester:
         return RawResponse(response, SyncPage(items, response, fetch))
 
 
-class AsyncRequester:
+class AsyncRequester(_Requester):
     """Runs one generated operation for the resources of an AsyncMalomo client."""
-
-    def __init__(self, client: MalomoClient, defaults: _Defaults) -> None:
-        self._client = client
-        self._defaults = defaults
 
     async def _send(
         self, operation: object, arguments: dict[str, Any], options: RequestOptions
@@ -224,6 +244,14 @@ class AsyncRequester:
     ) -> RawResponse[T]:
         value, response = await self._send(operation, arguments, options)
         return RawResponse(response, value)
+
+    def paginator(
+        self,
+        operation: Callable[..., Response[list[T] | Error]],
+        arguments: dict[str, Any],
+        options: RequestOptions,
+    ) -> AsyncPaginator[T]:
+        return AsyncPaginator(lambda: self.page(operation, arguments, options))
 
     async def page(
         self,
@@ -345,7 +373,7 @@ class Malomo(MalomoResources):
 
 
 class AsyncMalomo(AsyncMalomoResources):
-    """The Malomo API, async: ``await client.customers.create(email=...)``; ``async for c in await
+    """The Malomo API, async: ``await client.customers.create(email=...)``; ``async for c in
     client.customers.list()``. The same arguments as Malomo; ``transport`` is an ``httpx.AsyncBaseTransport``
     (an in-process ``httpx.ASGITransport`` over an app, for instance)."""
 

@@ -1,5 +1,6 @@
 """Cursor pagination: paginate()/apaginate() iterate every item of a list operation; SyncPage/AsyncPage
-are the page objects of the resource layer (``client.customers.list()``).
+are the page objects of the resource layer (``client.customers.list()``), AsyncPaginator what the async
+``list()`` returns (awaited: the first page; ``async for``: every item).
 
 Follows the ``Link: <...?next=CURSOR>; rel="next"`` header until a page has none. One page is held
 at a time; to detect a looping server, a set of 16-byte digests of the cursors seen so far is kept
@@ -11,7 +12,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import inspect
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Iterator, Mapping
 from types import ModuleType
 from typing import Any, Generic, ParamSpec, TypeVar, overload
 from urllib.parse import parse_qs, urlsplit
@@ -151,6 +152,25 @@ class AsyncPage(Generic[T]):
         async for page in self.iter_pages():
             for item in page.items:
                 yield item
+
+
+class AsyncPaginator(Generic[T]):
+    """What an async ``list()`` returns, before any request: ``await`` it for the first page (an
+    AsyncPage), or ``async for item in client.customers.list()`` to walk every item of every page,
+    fetched lazily, one page at a time. Each await or walk sends its own requests."""
+
+    def __init__(self, first_page: Callable[[], Awaitable[AsyncPage[T]]]) -> None:
+        self._first_page = first_page
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} (await it for the first page, or async for over every item)>"
+
+    def __await__(self) -> Generator[Any, None, AsyncPage[T]]:
+        return self._first_page().__await__()
+
+    async def __aiter__(self) -> AsyncIterator[T]:
+        async for item in await self._first_page():
+            yield item
 
 
 def _keywords(operation: object, args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict[str, Any]:

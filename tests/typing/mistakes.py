@@ -17,7 +17,8 @@ from malomo_client.models import CustomerCreate
 
 
 def resource_mistakes(client: malomo.Malomo, customer_id: uuid.UUID) -> None:
-    client.customers.retrieve("a0a877c6-4164-4e8a-8179-48f8d4752b4e")  # type: ignore[arg-type]  # E: "str"; expected "UUID"
+    client.customers.retrieve(12345)  # type: ignore[arg-type]  # E: "int"; expected "str | UUID"
+    client.customers.events.list(b"a0a877c6-4164-4e8a-8179-48f8d4752b4e")  # type: ignore[arg-type]  # E: "bytes"; expected "str | UUID"
     client.customers.create(email="a@example.com", no_such_field="x")  # type: ignore[call-arg]  # E: Unexpected keyword argument "no_such_field"
     client.customers.create(first_name="Ann")  # type: ignore[call-arg]  # E: Missing named argument "email"
     client.customers.update(customer_id, first_name=3)  # type: ignore[arg-type]  # E: "int"; expected "str | Unset | None"
@@ -32,6 +33,9 @@ async def async_mistakes(client: malomo.AsyncMalomo, customer_id: uuid.UUID) -> 
     for customer in await client.customers.list():  # type: ignore[attr-defined]  # E: has no attribute "__iter__"
         print(customer)
     client.customers.retrieve(customer_id).email  # type: ignore[attr-defined]  # E: "Coroutine[Any, Any, Customer]" has no attribute "email"
+    for listed in client.customers.list():  # type: ignore[attr-defined]  # E: "AsyncPaginator[Customer]" has no attribute "__iter__"
+        print(listed)
+    client.customers.list().items  # type: ignore[attr-defined]  # E: "AsyncPaginator[Customer]" has no attribute "items"
 
 
 def generic_mistakes(client: AuthenticatedClient, customer_id: uuid.UUID) -> None:
