@@ -168,8 +168,8 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         answer = cast(ASGI3Application, refusal(status, code, message, headers))
         refused_cycle = self._new_cycle()
         current, self.cycle = self.cycle, refused_cycle
-        if current is not None and not current.response_complete and current.more_body:
-            # The refused request is the one still being read: the refusal is its answer.
+        if current is not None and current.more_body:
+            # The refused request is the one still being read: the refusal is its answer, unless it has one.
             if current.response_started:
                 self.transport.close()
                 return
