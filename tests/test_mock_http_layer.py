@@ -150,7 +150,9 @@ async def never_answers(scope: Scope, receive: Receive, send: Send) -> None:
     await asyncio.Event().wait()
 
 
-def test_a_request_cut_off_by_a_stop_gets_a_500_error_body() -> None:
+def test_a_request_cut_off_by_a_stop_gets_a_500_error_body_and_is_logged(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     sock = bind_socket("127.0.0.1", 0)
     server = ServerThread(never_answers, sock, HttpLimits(shutdown_timeout=1))
     server.start()
@@ -164,7 +166,8 @@ def test_a_request_cut_off_by_a_stop_gets_a_500_error_body() -> None:
             stopping.join()
     finally:
         server.stop()
-    assert_error_body(answer, 500)
+    request_id = assert_error_body(answer, 500).request_id
+    assert any(request_id in record.getMessage() for record in caplog.records if record.levelname == "ERROR")
 
 
 # --- limits ----------------------------------------------------------------------------------------

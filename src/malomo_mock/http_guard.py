@@ -5,15 +5,18 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import logging
 from collections import deque
 from dataclasses import dataclass
 from typing import Any, ClassVar, cast
 
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn._types import ASGI3Application, HTTPScope
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol, RequestResponseCycle
 
 from malomo_mock.app import RequestIdMiddleware, error_response
+
+_log = logging.getLogger("malomo_mock")
 
 
 @dataclass(frozen=True)
@@ -42,10 +45,18 @@ def refusal(status: int, code: str, message: str, headers: dict[str, str] | None
 
 
 async def _send_error_500(cycle: RequestResponseCycle) -> None:
-    """uvicorn's 500 for a request a graceful stop cut off, as the Error body instead of plain text. A 500,
-    not a 503: a write may have been made, and a 503 invites a retry."""
+    """uvicorn's 500 for a request a graceful stop cut off, as the Error body instead of plain text, logged
+    with its request id. A 500, not a 503: a write may have been made, and a 503 invites a retry."""
+
+    async def send_and_log(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            request_id = dict(message["headers"]).get(b"x-request-id", b"").decode("ascii")
+            method, path = cycle.scope["method"], cycle.scope["path"]
+            _log.error("request %s (%s %s) cut off by the stop, answered 500", request_id, method, path)
+        await cycle.send(cast(Any, message))
+
     answer = refusal(500, "internal_error", "The server stopped before it could answer.")
-    await answer(cast(Scope, cycle.scope), cast(Receive, cycle.receive), cast(Send, cycle.send))
+    await answer(cast(Scope, cycle.scope), cast(Receive, cycle.receive), send_and_log)
 
 
 class GuardedHttpToolsProtocol(HttpToolsProtocol):
