@@ -109,7 +109,8 @@ def running(
 ) -> Iterator[RunningServer]:
     """Serve a fresh reference server on a free loopback port for the duration of the block.
 
-    `wrap_app` (tests only) wraps the app in an ASGI middleware before it is served.
+    `wrap_app` (tests only) wraps the app in an ASGI middleware before it is served; `limits` are the HTTP
+    layer's (timeouts, header size, connections: `http_guard.HttpLimits`).
     """
     app = create_app(api_key, db=db if db is not None else ":memory:", page_size=page_size, seed=seed)
     sock = bind_socket("127.0.0.1", 0)
