@@ -15,12 +15,20 @@ import httpx
 import pytest
 from schemathesis.core.result import Ok
 
-from . import coverage_report, openapi_schema, paging_summary, promise_inventory, recorded_traffic
-from .contract_coverage import COVERAGE, TALLY, ContractCoverage
-from .customer_records import CREATED, PARAMETER_POOL, CleanupReport, delete_created_customers
+from . import (
+    contract_coverage,
+    coverage_report,
+    openapi_schema,
+    paging_summary,
+    promise_inventory,
+    recorded_traffic,
+)
+from .contract_coverage import ContractCoverage
+from .customer_records import CleanupReport, delete_created_customers
 from .customers_api import CustomersApi, json_or_none
-from .list_cursors import CURSORS, list_key
+from .list_cursors import list_key
 from .profiles import PROFILES, Profile, schemathesis_config
+from .run_state import RUN_STATE_KEY, RunState, run_state
 from .spec_contract import Operation, operations
 from .spec_values import valid_body
 from .target import EMBEDDED_PAGE_SIZE, WRITE_METHODS, ContractTarget, seconds_between_requests
@@ -117,7 +125,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "writes: the test creates, updates or deletes customers")
     recorded_traffic.configure(config)
-    TALLY.reset()
+    state = config.stash[RUN_STATE_KEY] = RunState()
+    # `malomo-contract` (cli.py) reaches the report's collector from outside the session.
+    contract_coverage.COVERAGE = state.coverage
     profile = PROFILES[config.getoption("--profile")]
     seed = config.getoption("--contract-seed")
     if seed is None:
@@ -141,10 +151,10 @@ def pytest_configure(config: pytest.Config) -> None:
         embedded_page_size=page_size,
     )
     schema = openapi_schema.activate(
-        schemathesis_config(profile, seed, read_only=not target.allows_writes, rate_limit=rate_limit)
+        schemathesis_config(profile, seed, read_only=not target.allows_writes, rate_limit=rate_limit), state
     )
     if _reports(config) and not recorded_traffic.is_active(config):
-        COVERAGE.start(
+        state.coverage.start(
             (
                 operation.label,
                 str(operation.definition.raw.get("operationId", "")),
@@ -153,9 +163,9 @@ def pytest_configure(config: pytest.Config) -> None:
             for result in schema.get_all_operations()
             if isinstance(result, Ok) and (operation := result.ok())
         )
-        COVERAGE.inventory = promise_inventory.inventory()
-        COVERAGE.summary.profile = profile.name
-        COVERAGE.summary.seed = seed
+        state.coverage.inventory = promise_inventory.inventory()
+        state.coverage.summary.profile = profile.name
+        state.coverage.summary.seed = seed
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -182,7 +192,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     """Write safety: on a target that does not allow writes, every test that writes is skipped; a test writes
     when it has the `writes` mark or sends generated requests to an operation that writes. Then the order."""
     target = config.stash[TARGET_KEY]
-    TALLY.generated.update(
+    run_state(config).tally.generated.update(
         label for item in items if isinstance(label := getattr(item, "operation_label", None), str)
     )
     for item in items:
@@ -214,40 +224,55 @@ def contract_target(pytestconfig: pytest.Config) -> Iterator[ContractTarget]:
         raise pytest.UsageError("--base-url needs --api-key (or MALOMO_API_KEY)")
     with requested.started() as target:
         pytestconfig.stash[STARTED_TARGET_KEY] = target
-        COVERAGE.redactor.add_secret(target.api_key)
-        COVERAGE.summary.target = target.describe()
+        coverage = run_state(pytestconfig).coverage
+        coverage.redactor.add_secret(target.api_key)
+        coverage.summary.target = target.describe()
         yield target
         with target.client(for_cleanup=True) as client:
-            pytestconfig.stash[CLEANUP_KEY] = delete_created_customers(client)
+            pytestconfig.stash[CLEANUP_KEY] = delete_created_customers(
+                client, run_state(pytestconfig).created
+            )
 
 
 @pytest.fixture(scope="session")
-def http_client(contract_target: ContractTarget) -> Iterator[httpx.Client]:
-    """The suite's client, carrying the key. On a read-only target it refuses to send any write at all."""
-    with contract_target.client() as client:
+def http_client(contract_target: ContractTarget, pytestconfig: pytest.Config) -> Iterator[httpx.Client]:
+    """The suite's client, carrying the key and counting every answer for the run. On a read-only target it
+    refuses to send any write at all."""
+    observers = run_state(pytestconfig).observers(contract_target.base_url)
+    with contract_target.client(observers=observers) as client:
         yield client
 
 
 @pytest.fixture(scope="session")
-def api(http_client: httpx.Client) -> CustomersApi:
-    return CustomersApi(http_client)
+def api(http_client: httpx.Client, pytestconfig: pytest.Config) -> CustomersApi:
+    return CustomersApi(http_client, run_state(pytestconfig).created)
 
 
 @pytest.fixture(scope="session")
-def id_pool(api: CustomersApi, contract_target: ContractTarget) -> Iterator[None]:
+def id_pool(
+    api: CustomersApi, contract_target: ContractTarget, pytestconfig: pytest.Config
+) -> Iterator[None]:
     """Seed the pools of real path parameters and real cursors that generated requests use: what each create
     operation of the spec answers (on a target that allows writes; some kept for reads, some for DELETEs),
     then the first page of every list reachable with what is known."""
 
+    state = run_state(pytestconfig)
+    pool = state.parameters
+
     def seed(call: Operation, label: str, disposable: bool) -> None:
         # Tolerant: a server that breaks create still gets its property tests, which say how.
         response = api.http.post(call.path, json=valid_body(call, label))
-        CREATED.add_created_by(response)
+        api.created.add_created_by(response)
         if response.status_code == 200:
-            PARAMETER_POOL.learn(call, {}, json_or_none(response), seeded=True, disposable=disposable)
+            pool.learn(call, {}, json_or_none(response), seeded=True, disposable=disposable)
 
     creates = [call for call in operations() if call.method == "POST" and not call.path_parameters]
-    PARAMETER_POOL.bind(lambda: [seed(call, "disposable", True) for call in creates] and None)
+
+    def refill() -> None:
+        for call in creates:
+            seed(call, "disposable", True)
+
+    pool.bind(refill)
     if contract_target.allows_writes:
         for call in creates:
             for _ in range(LIVE_POOL_SIZE):
@@ -258,28 +283,27 @@ def id_pool(api: CustomersApi, contract_target: ContractTarget) -> Iterator[None
         (call for call in operations() if call.is_list), key=lambda call: len(call.path_parameters)
     )
     for call in lists:
-        known = (
-            PARAMETER_POOL.parameters(call.operation_id, disposable=False) if call.path_parameters else [{}]
-        )
+        known = pool.parameters(call.operation_id, disposable=False) if call.path_parameters else [{}]
         for parameters in known[:LIVE_POOL_SIZE]:
             response = api.http.get(call.url_path(parameters))
             if response.status_code == 200:
-                PARAMETER_POOL.learn(call, parameters, json_or_none(response))
+                pool.learn(call, parameters, json_or_none(response))
                 key = list_key("GET", call.url_path(parameters))
                 if key is not None:
-                    CURSORS.harvest(key, response.headers.get_list("link"))
+                    state.cursors.harvest(key, response.headers.get_list("link"))
     yield
-    PARAMETER_POOL.unbind()
-    CURSORS.clear()
+    pool.unbind()
+    state.cursors.clear()
 
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_protocol(item: pytest.Item) -> Generator[None, object, object]:
-    COVERAGE.begin_test(item.nodeid)
+    coverage = run_state(item.config).coverage
+    coverage.begin_test(item.nodeid)
     try:
         return (yield)
     finally:
-        COVERAGE.end_test()
+        coverage.end_test()
 
 
 @pytest.hookimpl(wrapper=True)
@@ -287,20 +311,21 @@ def pytest_runtest_makereport(
     item: pytest.Item, call: pytest.CallInfo[None]
 ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     report = yield
-    COVERAGE.end_phase(item, call, report)
+    run_state(item.config).coverage.end_phase(item, call, report)
     return report
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    if not COVERAGE.active:
+    coverage = run_state(session.config).coverage
+    if not coverage.active:
         return
-    COVERAGE.summary.exit_status = int(exitstatus)
+    coverage.summary.exit_status = int(exitstatus)
     for path, render in _reports(session.config):
-        path.write_text(render(COVERAGE), encoding="utf-8")
+        path.write_text(render(coverage), encoding="utf-8")
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:
-    if COVERAGE.active:
+    if run_state(config).coverage.active:
         for path, _ in _reports(config):
             terminalreporter.write_line(f"malomo contract coverage report: {path}")
     target = config.stash.get(STARTED_TARGET_KEY, None)

@@ -1,22 +1,44 @@
 """Promises of the Malomo contract that no schema can express, one plain function each, named for the promise.
 
-Each raises `ContractViolation` with a message fit for a failure report. The last one is also a schemathesis
-check, which the property and stateful tests run on every generated request.
+Each raises `ContractViolation` with a message fit for a failure report, named for the promise (`@promise`).
+The last one is a registered schemathesis check, which the property and stateful tests run on every generated
+request.
 """
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta, timezone
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 import httpx
+import schemathesis
 
 from .customers_api import JSON, ContractViolation, Page, Walk
 
 # Statuses the spec answers with the `Error` body.
 ERROR_STATUSES = frozenset({400, 401, 404, 413, 415})
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def promise(check: Callable[P, R]) -> Callable[P, R]:
+    """Name the promise on every `ContractViolation` raised through `check`; the outermost wins, as a
+    promise checked through another (the error body of a 404) is the one the test checked."""
+
+    @functools.wraps(check)
+    def checked(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return check(*args, **kwargs)
+        except ContractViolation as violation:
+            violation.promise = check.__name__
+            raise
+
+    return checked
 
 
 # RFC 3339 section 5.6 `date-time`; section 5.6 also says `T` and `Z` may be lowercase.
@@ -54,6 +76,7 @@ def _timestamp(record: Mapping[str, Any], name: str) -> datetime:
 # Customers: create, get, update.
 
 
+@promise
 def created_customer_has_the_sent_fields(
     sent: Mapping[str, Any], created: JSON, nullable_fields: Iterable[str]
 ) -> None:
@@ -67,6 +90,7 @@ def created_customer_has_the_sent_fields(
             )
 
 
+@promise
 def get_returns_the_customer_as_last_written(written: JSON, fetched: JSON) -> None:
     """GET answers with the same customer the last create or update answered with, field for field."""
     differences = {
@@ -79,6 +103,7 @@ def get_returns_the_customer_as_last_written(written: JSON, fetched: JSON) -> No
         raise ContractViolation(f"GET /customers/{{id}} differs from what was written: {details}")
 
 
+@promise
 def update_applies_every_sent_field(patch: Mapping[str, Any], fetched: JSON) -> None:
     """After PUT, every field in the body has the sent value; an explicit null clears the field."""
     for name, value in patch.items():
@@ -89,6 +114,7 @@ def update_applies_every_sent_field(patch: Mapping[str, Any], fetched: JSON) -> 
             )
 
 
+@promise
 def update_keeps_left_out_fields(before: JSON, patch: Mapping[str, Any], fetched: JSON) -> None:
     """PUT is partial: a field left out of the body keeps its value."""
     for name in sorted(before.keys() | fetched.keys()):
@@ -101,6 +127,7 @@ def update_keeps_left_out_fields(before: JSON, patch: Mapping[str, Any], fetched
             )
 
 
+@promise
 def updated_at_moves_forward(before: JSON, after: JSON) -> None:
     """Every successful update moves `updated_at` forward: strictly later than before the update."""
     if _timestamp(after, "updated_at") <= _timestamp(before, "updated_at"):
@@ -110,6 +137,7 @@ def updated_at_moves_forward(before: JSON, after: JSON) -> None:
         )
 
 
+@promise
 def updated_at_is_not_before_created_at(customer: JSON) -> None:
     """A customer's `updated_at` is never earlier than its `created_at`."""
     if _timestamp(customer, "updated_at") < _timestamp(customer, "created_at"):
@@ -119,6 +147,7 @@ def updated_at_is_not_before_created_at(customer: JSON) -> None:
         )
 
 
+@promise
 def updates_are_recorded_in_event_log(
     events_before: int, events_after: int, updates: int, kind: str = "updates"
 ) -> None:
@@ -133,6 +162,7 @@ def updates_are_recorded_in_event_log(
 # Deletion.
 
 
+@promise
 def deleted_customer_is_not_found(response: httpx.Response, what: str) -> None:
     """After DELETE, every operation on the customer answers 404 with an error body."""
     request_is_refused_with(404, response, f"{what} after DELETE /customers/{{id}}")
@@ -141,6 +171,7 @@ def deleted_customer_is_not_found(response: httpx.Response, what: str) -> None:
 # Pagination.
 
 
+@promise
 def walk_never_revisits_a_page(walk: Walk, what: str) -> None:
     """Following `Link` targets never leads back to a page already seen."""
     if walk.revisited_url is not None:
@@ -150,6 +181,7 @@ def walk_never_revisits_a_page(walk: Walk, what: str) -> None:
         )
 
 
+@promise
 def walk_ends(walk: Walk, what: str) -> None:
     """Following `Link` targets reaches a page without one, within the page budget."""
     if walk.exhausted_budget:
@@ -159,6 +191,7 @@ def walk_ends(walk: Walk, what: str) -> None:
         )
 
 
+@promise
 def walk_never_repeats_an_id(walk: Walk, what: str) -> None:
     """No record appears twice in one walk."""
     seen: set[str] = set()
@@ -168,6 +201,7 @@ def walk_never_repeats_an_id(walk: Walk, what: str) -> None:
         seen.add(record_id)
 
 
+@promise
 def walk_finds_every_record(walk: Walk, expected_ids: Iterable[str], what: str) -> None:
     """A full walk finds every record that existed before it started."""
     found = set(walk.ids)
@@ -179,6 +213,7 @@ def walk_finds_every_record(walk: Walk, expected_ids: Iterable[str], what: str) 
         )
 
 
+@promise
 def walk_spans_the_pages_its_records_fill(walk: Walk, pages: int, what: str) -> None:
     """A list holding more than `pages - 1` full pages of records is walked over at least `pages` pages."""
     if len(walk.pages) < pages:
@@ -188,6 +223,7 @@ def walk_spans_the_pages_its_records_fill(walk: Walk, pages: int, what: str) -> 
         )
 
 
+@promise
 def walk_holds_at_least(walk: Walk, count: int, what: str) -> None:
     """A full walk finds at least the records the suite added before it started."""
     if len(walk.items) < count:
@@ -197,6 +233,7 @@ def walk_holds_at_least(walk: Walk, count: int, what: str) -> None:
         )
 
 
+@promise
 def walk_is_in_ascending_order(walk: Walk, what: str) -> None:
     """Pages list records in ascending (`created_at`, `id`) order, across page boundaries too."""
     keys = [(_timestamp(item, "created_at"), str(item.get("id"))) for item in walk.items]
@@ -208,12 +245,14 @@ def walk_is_in_ascending_order(walk: Walk, what: str) -> None:
             )
 
 
+@promise
 def first_page_has_no_prev_link(first: Page, what: str) -> None:
     """`rel="prev"` is left out on the first page."""
     if first.prev_url is not None:
         raise ContractViolation(f"{what}: the first page has a rel='prev' link ({first.prev_url})")
 
 
+@promise
 def last_page_has_no_next_link(walk: Walk, what: str) -> None:
     """`rel="next"` (or `rel="prev"`, walking back) is left out on the last page: a link never leads to an
     empty page."""
@@ -225,6 +264,7 @@ def last_page_has_no_next_link(walk: Walk, what: str) -> None:
             )
 
 
+@promise
 def sub_lists_share_no_record(first: Walk, second: Walk, what: str) -> None:
     """A list under one parent holds only that parent's records: two parents' lists share none."""
     shared = set(first.ids) & set(second.ids)
@@ -234,6 +274,7 @@ def sub_lists_share_no_record(first: Walk, second: Walk, what: str) -> None:
         )
 
 
+@promise
 def prev_walk_mirrors_next_walk(next_walk: Walk, prev_walk: Walk, what: str) -> None:
     """Walking `prev` back from the last page visits the same records as walking `next` to it."""
     forward = next_walk.ids
@@ -248,6 +289,7 @@ def prev_walk_mirrors_next_walk(next_walk: Walk, prev_walk: Walk, what: str) -> 
 # Errors and authentication.
 
 
+@promise
 def error_body_names_its_status_and_request_id(response: httpx.Response, what: str) -> None:
     """An error answer carries `{code, message, request_id, status}`, `status` equal to the HTTP status
     and `request_id` equal to the `X-Request-Id` header."""
@@ -258,6 +300,7 @@ def error_body_names_its_status_and_request_id(response: httpx.Response, what: s
     error_body_matches(body, response.status_code, response.headers.get("x-request-id"), what)
 
 
+@promise
 def error_body_matches(body: Any, status: int, request_id_header: str | None, what: str) -> None:
     """The shared core of the error-body promise, for httpx and schemathesis responses alike."""
     if not isinstance(body, dict):
@@ -276,6 +319,7 @@ def error_body_matches(body: Any, status: int, request_id_header: str | None, wh
         )
 
 
+@promise
 def request_is_refused_with(status: int, response: httpx.Response, what: str) -> None:
     """A request the contract refuses gets the documented error status, with an error body."""
     if response.status_code != status:
@@ -285,6 +329,7 @@ def request_is_refused_with(status: int, response: httpx.Response, what: str) ->
     error_body_names_its_status_and_request_id(response, what)
 
 
+@promise
 def request_without_valid_key_is_refused(
     response: httpx.Response, what: str, required_headers: Mapping[str, str] | None = None
 ) -> None:
@@ -297,8 +342,10 @@ def request_without_valid_key_is_refused(
             raise ContractViolation(f"{what}: the 401 answer's {name} header is {value!r}, not /{pattern}/")
 
 
+@schemathesis.check
 def error_answers_carry_status_and_request_id(ctx: Any, response: Any, case: Any) -> bool | None:
-    """Schemathesis check: every documented error answer of a generated request has a well-formed body.
+    """Schemathesis check, registered as schemathesis registers its own, so that every generated request of
+    the property and stateful tests runs it: every documented error answer has a well-formed body.
 
     As for schemathesis' own checks, True means "does not apply" (the check is not counted as run).
     """

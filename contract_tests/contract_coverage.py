@@ -1,6 +1,6 @@
 """What a run of the suite exercised, per operation of the spec: requests sent, statuses seen, checks run and
 their failures with a `curl` line. Collected only for `--report`/`--report-md` (`coverage_report.py` renders
-it), in the module-level `COVERAGE`, which schemathesis hooks and httpx event hooks reach.
+it); one collector per run, in `run_state.RunState`. Also the always-on tally of statuses per operation.
 """
 
 from __future__ import annotations
@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import shlex
 import threading
-import traceback
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -30,7 +29,6 @@ SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "x
 MAX_MESSAGE_CHARS = 2000
 # Reproductions kept per operation and check; the latest one wins (Hypothesis' shrunk example comes last).
 MAX_FAILURES_PER_CHECK = 3
-CONTRACT_CHECKS_MODULE = "contract_checks"
 
 
 class ReportRedactor:
@@ -300,7 +298,7 @@ class ContractCoverage:
             message=self._clean_message(message),
             curl=self.redactor.clean_curl(curl_line(last.request)) if last is not None else "",
             status=last.status_code if last is not None else None,
-            promise=_raising_promise(excinfo.tb),
+            promise=getattr(error, "promise", None),
         )
         with self._lock:
             coverage = self.operations.get(label) if label is not None else None
@@ -329,15 +327,6 @@ def _is_schemathesis_failure(error: BaseException) -> bool:
     from schemathesis.core.failures import Failure, FailureGroup
 
     return isinstance(error, Failure | FailureGroup)
-
-
-def _raising_promise(tb: Any) -> str | None:
-    """The outermost `contract_checks` function in the traceback: the promise the test checked (the ones it
-    calls in turn, such as the error-body promise, are parts of it)."""
-    for frame, _ in traceback.walk_tb(tb):
-        if frame.f_globals.get("__name__", "").rpartition(".")[2] == CONTRACT_CHECKS_MODULE:
-            return frame.f_code.co_name
-    return None
 
 
 def _json_text(body: Any) -> str:
@@ -405,5 +394,6 @@ class StatusTally:
             self.generated.clear()
 
 
+# The current run's collector, for `malomo-contract` (cli.py), which reaches it from outside the session;
+# the suite itself reads `run_state.RunState.coverage`. conftest.py rebinds it at the start of each run.
 COVERAGE = ContractCoverage()
-TALLY = StatusTally()

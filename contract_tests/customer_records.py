@@ -1,6 +1,5 @@
 """Records the suite knows about: the customers it created (deleted at session end), and path parameters
-that exist, for generated requests.
-Module-level singletons, because schemathesis hooks run outside pytest fixtures and must reach them.
+that exist, for generated requests. One of each per run, in `run_state.RunState`.
 """
 
 from __future__ import annotations
@@ -186,9 +185,9 @@ class CleanupReport:
     left_over: list[str] = field(default_factory=list)
 
 
-def delete_created_customers(client: httpx.Client) -> CleanupReport:
+def delete_created_customers(client: httpx.Client, created: CreatedCustomers) -> CleanupReport:
     """Delete every customer the session created; gone already (404) counts as done."""
-    ids = CREATED.snapshot()
+    ids = created.snapshot()
     report = CleanupReport(attempted=len(ids))
     for customer_id in ids:
         try:
@@ -197,11 +196,7 @@ def delete_created_customers(client: httpx.Client) -> CleanupReport:
             status = 0
         if status in (204, 404):
             report.deleted += status == 204
-            CREATED.discard(customer_id)
+            created.discard(customer_id)
         else:
             report.left_over.append(customer_id)
     return report
-
-
-CREATED = CreatedCustomers()
-PARAMETER_POOL = PathParameterPool()

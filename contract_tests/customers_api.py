@@ -14,7 +14,7 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
-from .customer_records import CREATED, CUSTOMERS_PATH
+from .customer_records import CUSTOMERS_PATH, CreatedCustomers
 from .spec_contract import operation
 from .spec_values import valid_body
 
@@ -22,7 +22,10 @@ JSON = dict[str, Any]
 
 
 class ContractViolation(AssertionError):
-    """The server broke a promise of the contract; the message says which and how."""
+    """The server broke a promise of the contract; the message says how, and `promise` names it (set by
+    `contract_checks.promise` where it is raised)."""
+
+    promise: str | None = None
 
 
 @dataclass
@@ -74,15 +77,17 @@ def json_or_none(response: httpx.Response) -> Any:
 class CustomersApi:
     """The customer operations over one `httpx.Client` that already carries the base URL and the key."""
 
-    def __init__(self, http: httpx.Client) -> None:
+    def __init__(self, http: httpx.Client, created: CreatedCustomers) -> None:
         self.http = http
+        # Every customer this session created, for the cleanup at its end.
+        self.created = created
         self.origin = _origin(str(http.base_url))
 
     # Raw operations: the response whatever it is, with any created customer recorded.
 
     def create(self, body: Any) -> httpx.Response:
         response = self.http.post(CUSTOMERS_PATH, json=body)
-        CREATED.add_created_by(response)
+        self.created.add_created_by(response)
         return response
 
     def get(self, customer_id: str) -> httpx.Response:
@@ -94,7 +99,7 @@ class CustomersApi:
     def delete(self, customer_id: str) -> httpx.Response:
         response = self.http.delete(f"{CUSTOMERS_PATH}/{customer_id}")
         if response.status_code == 204:
-            CREATED.discard(customer_id)
+            self.created.discard(customer_id)
         return response
 
     def list_customers(self) -> httpx.Response:

@@ -53,6 +53,3 @@ class CursorPool:
     def clear(self) -> None:
         with self._lock:
             self._cursors.clear()
-
-
-CURSORS = CursorPool()

@@ -7,7 +7,7 @@ from __future__ import annotations
 import ipaddress
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from urllib.parse import urlsplit
@@ -15,7 +15,6 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from .contract_coverage import COVERAGE, TALLY
 from .spec_contract import accept_header
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -101,19 +100,23 @@ class ContractTarget:
         limit = f", at most {self.rate_limit} requests" if self.rate_limit else ""
         return f"{self.base_url} ({kind}, key {mask_secret(self.api_key)}, {writes}{limit})"
 
-    def client(self, *, with_key: bool = True, for_cleanup: bool = False) -> httpx.Client:
-        """A client for the suite's own requests: the key (unless told), the write refusal, the rate limit
-        and the coverage report's count. The end-of-session cleanup may delete, and counts nothing."""
+    def client(
+        self,
+        *,
+        with_key: bool = True,
+        for_cleanup: bool = False,
+        observers: Sequence[Callable[[httpx.Response], None]] = (),
+    ) -> httpx.Client:
+        """A client for the suite's own requests: the key (unless told), the API version, the write refusal,
+        the rate limit and `observers` of every answer (the run's counts). The end-of-session cleanup may
+        delete."""
         refusal = [] if for_cleanup else [self.refuse_write]
         pacing = [request_pacer(self.rate_limit)] if self.rate_limit else []
-        observers = [] if for_cleanup else [TALLY.observe(self.base_url)]
-        if COVERAGE.active and not for_cleanup:
-            observers.append(COVERAGE.response_observer(self.base_url))
         return httpx.Client(
             base_url=self.base_url,
             headers=self.auth_headers if with_key else {"Accept": accept_header()},
             timeout=30.0,
-            event_hooks={"request": [*refusal, *pacing], "response": observers},
+            event_hooks={"request": [*refusal, *pacing], "response": list(observers)},
         )
 
     def refuse_write(self, request: httpx.Request) -> None:

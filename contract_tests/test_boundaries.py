@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from .contract_checks import get_returns_the_customer_as_last_written, request_is_refused_with
-from .customer_records import CREATED, EMAIL_DOMAIN
+from .customer_records import EMAIL_DOMAIN
 from .customers_api import ContractViolation, CustomersApi
 from .spec_contract import Field, Operation, body_size_limit, operation
 from .spec_values import padded_json, string_of_length, valid_body
@@ -156,5 +156,5 @@ def test_body_size_limit_is_kept_at_its_edge(
     if over:
         request_is_refused_with(413, response, what)
     else:
-        CREATED.add_created_by(response)
+        api.created.add_created_by(response)
         _accepted_and_read_back(api, response, body, what)

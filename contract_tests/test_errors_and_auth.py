@@ -12,8 +12,9 @@ import httpx
 import pytest
 
 from .contract_checks import request_is_refused_with, request_without_valid_key_is_refused
-from .customer_records import CREATED
+from .customer_records import CreatedCustomers
 from .customers_api import ContractViolation, CustomersApi, json_or_none
+from .run_state import run_state
 from .spec_contract import (
     VENDOR_MEDIA_TYPE,
     Operation,
@@ -37,6 +38,7 @@ UNKNOWN_ID = str(uuid.UUID(int=0x0DDBA11))
 
 def _send(
     client: httpx.Client,
+    created: CreatedCustomers,
     call: Operation,
     existing_id: str,
     authorization: str | None,
@@ -50,14 +52,15 @@ def _send(
     response = client.request(call.method, path, json=body, headers=headers)
     if call.method == "POST":
         # A server that ignores the key creates a customer: still clean it up.
-        CREATED.add_created_by(response)
+        created.add_created_by(response)
     return response
 
 
 @pytest.fixture(scope="module")
-def anonymous_client(contract_target: ContractTarget) -> Iterator[httpx.Client]:
+def anonymous_client(contract_target: ContractTarget, pytestconfig: pytest.Config) -> Iterator[httpx.Client]:
     """A client without the key, that refuses writes the target does not allow."""
-    with contract_target.client(with_key=False) as client:
+    observers = run_state(pytestconfig).observers(contract_target.base_url)
+    with contract_target.client(with_key=False, observers=observers) as client:
         yield client
 
 
@@ -81,9 +84,9 @@ def existing_id(api: CustomersApi, contract_target: ContractTarget) -> str:
     ],
 )
 def test_operation_refuses_request_without_valid_key(
-    call: Operation, key_name: str, anonymous_client: httpx.Client, existing_id: str
+    call: Operation, key_name: str, anonymous_client: httpx.Client, api: CustomersApi, existing_id: str
 ) -> None:
-    response = _send(anonymous_client, call, existing_id, BAD_KEYS[key_name])
+    response = _send(anonymous_client, api.created, call, existing_id, BAD_KEYS[key_name])
     request_without_valid_key_is_refused(
         response, f"{call.label} with {key_name}", call.required_headers(401)
     )
@@ -194,7 +197,7 @@ def test_operation_refuses_another_api_version_with_406(
     target_id = (
         str(api.create_customer("version")["id"]) if call.writes and call.path_parameters else existing_id
     )
-    response = _send(http_client, call, target_id, None, {"Accept": accept})
+    response = _send(http_client, api.created, call, target_id, None, {"Accept": accept})
     request_is_refused_with(406, response, f"{call.label} with Accept: {accept}")
 
 

@@ -11,7 +11,6 @@ import pytest
 import schemathesis
 
 from . import openapi_schema
-from .contract_checks import error_answers_carry_status_and_request_id
 from .target import ContractTarget
 
 schema = openapi_schema.active_schema()
@@ -23,5 +22,4 @@ def test_operation_keeps_the_contract(case: schemathesis.Case[Any], contract_tar
     case.call_and_validate(
         base_url=contract_target.base_url,
         headers=contract_target.auth_headers,
-        additional_checks=[error_answers_carry_status_and_request_id],
     )

@@ -41,7 +41,7 @@ def test_every_list_of_the_spec_is_walked() -> None:
 class Walked:
     """A list grown (where allowed) to three pages, what the suite added to it, and a walk over it."""
 
-    list: ListUnderTest
+    walked_list: ListUnderTest
     # Ids of the records the suite added (when growing returns them), and how many records it added.
     added_ids: list[str]
     added: int
@@ -104,7 +104,7 @@ def walked(
 
 
 def test_next_walk_ends_without_repeats_in_order(walked: Walked) -> None:
-    what = f"GET {walked.list.operation.path} following rel=next"
+    what = f"GET {walked.walked_list.operation.path} following rel=next"
     walk_never_revisits_a_page(walked.walk, what)
     if walked.enough:
         walk_spans_the_pages_its_records_fill(walked.walk, PAGES_NEEDED, what)
@@ -116,17 +116,17 @@ def test_next_walk_ends_without_repeats_in_order(walked: Walked) -> None:
 def test_next_walk_finds_every_record_that_existed_before_it(
     walked: Walked, api: CustomersApi, profile: Profile
 ) -> None:
-    what = f"GET {walked.list.operation.path} following rel=next"
+    what = f"GET {walked.walked_list.operation.path} following rel=next"
     walk_finds_every_record(walked.walk, walked.added_ids, what)
     walk_holds_at_least(walked.walk, walked.added, what)
     # A second walk finds what the first one did (nothing deletes from these lists meanwhile).
-    again = api.walk(api.first_page(walked.list.path), rel="next", max_pages=profile.max_walk_pages)
+    again = api.walk(api.first_page(walked.walked_list.path), rel="next", max_pages=profile.max_walk_pages)
     walk_never_repeats_an_id(again, what)
     walk_finds_every_record(again, walked.walk.ids, what)
 
 
 def test_first_and_last_pages_have_only_their_links(walked: Walked) -> None:
-    what = f"GET {walked.list.operation.path}"
+    what = f"GET {walked.walked_list.operation.path}"
     first_page_has_no_prev_link(walked.walk.pages[0], what)
     last_page_has_no_next_link(walked.walk, f"{what} following rel=next")
 
@@ -135,7 +135,7 @@ def test_prev_walk_back_mirrors_the_next_walk(walked: Walked, api: CustomersApi,
     if walked.too_short is not None:
         pytest.skip(walked.too_short)
     forward = walked.walk
-    what = f"GET {walked.list.operation.path}"
+    what = f"GET {walked.walked_list.operation.path}"
     backward = api.walk(forward.pages[-1], rel="prev", max_pages=profile.max_walk_pages)
     walk_never_revisits_a_page(backward, f"{what} following rel=prev")
     walk_ends(backward, f"{what} following rel=prev")

@@ -13,7 +13,6 @@ import schemathesis
 from schemathesis.generation.stateful.state_machine import APIStateMachine
 
 from . import openapi_schema
-from .contract_checks import error_answers_carry_status_and_request_id
 from .profiles import Profile
 from .target import ContractTarget
 
@@ -38,7 +37,7 @@ def workflow_against(target: ContractTarget) -> type[APIStateMachine]:
             # `headers` tells `ignored_auth` the key is ours (not generated), so it probes without it.
             case.validate_response(
                 response,
-                additional_checks=[*(additional_checks or []), error_answers_carry_status_and_request_id],
+                additional_checks=additional_checks,
                 headers=kwargs.get("headers"),
                 transport_kwargs=kwargs,
                 recorder=self.recorder,
