@@ -70,8 +70,8 @@ def suite_version() -> str:
 def _parser() -> argparse.ArgumentParser:
     parser = _OneLineParser(
         prog=PROG,
-        description="Check that a server keeps the Malomo customer API contract (the OpenAPI document "
-        "installed with this package).",
+        description="Check that a server keeps the Malomo customer API contract\n"
+        "(the OpenAPI document installed with this package).",
         epilog=f"Options after `--` go to pytest as they are (e.g. `-- -x -v`).\n\n{EXIT_CODES}",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
