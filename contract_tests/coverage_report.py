@@ -165,14 +165,18 @@ class ReportMasker:
         return text
 
     def clean_curl(self, command: str) -> str:
-        """A `curl` line cleaned argument by argument: shell quoting would hide JSON strings from the
-        masker (`'O'"'"'Hara'`). Notes after the command (schemathesis' warnings) are text."""
-        line, separator, notes = command.partition("\n\n")
-        try:
-            arguments = shlex.split(line)
-        except ValueError:
-            return self.clean(command)
-        return shlex.join(self.clean(argument) for argument in arguments) + separator + self.clean(notes)
+        """`curl` lines (one, or a test's sequence of them) cleaned argument by argument: shell quoting
+        would hide JSON strings from the masker (`'O'"'"'Hara'`). Notes after a blank line (schemathesis'
+        warnings) are text."""
+        script, separator, notes = command.partition("\n\n")
+        cleaned = []
+        for line in script.splitlines():
+            try:
+                arguments = shlex.split(line)
+            except ValueError:
+                return self.clean(command)
+            cleaned.append(shlex.join(self.clean(argument) for argument in arguments))
+        return "\n".join(cleaned) + separator + self.clean(notes)
 
     def _mask(self, text: str) -> str:
         with self._lock:

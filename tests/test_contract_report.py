@@ -273,3 +273,16 @@ def test_promises_of_the_spec_show_which_tests_failed(broken_run: ContractCovera
     assert "1 a test of it failed, 1 a test of it ran, 1 not counted per test" in promises
     assert "Fields left out are kept. | `test_update_keeps_the_others` |" in promises
     assert "answers 200" not in promises
+
+
+def test_a_reproduction_of_several_requests_is_cleaned_line_by_line() -> None:
+    script = "\n".join(
+        [
+            f"curl -X POST -H 'Authorization: Bearer {KEY}' -d '{{\"last_name\": \"Last1\"}}' http://h/customers",
+            f"curl -X GET -H 'Authorization: Bearer {KEY}' http://h/customers/x",
+        ]
+    )
+    cleaned = masker_after_an_exchange().clean_curl(script + "\n\nnote: 'Rose'")
+    lines = cleaned.splitlines()
+    assert len(lines) == 4 and all(line.startswith("curl -X ") for line in lines[:2]), cleaned
+    assert KEY not in cleaned and "Rose" not in cleaned and "Last1" in lines[0]
