@@ -4,6 +4,7 @@ timeouts, header size, connections), Host checks, pipelining, and the Error body
 from __future__ import annotations
 
 import asyncio
+import select
 import selectors
 import socket
 import threading
@@ -144,6 +145,27 @@ def test_pipelined_requests_are_answered_in_order(server: RunningServer) -> None
     get = request("GET", b"/customers/00000000-0000-4000-8000-000000000000", b"Host: a", authorized(server))
     answers = parse_answers(exchange(server.base_url, get + get + request("GET", b"/customers")))
     assert [answer.status for answer in answers] == [404, 404, 400]
+
+
+def test_pipelined_requests_over_the_header_limit_in_all_are_each_answered(server: RunningServer) -> None:
+    padding = b"X-Padding: " + b"p" * 400
+    path = b"/customers/00000000-0000-4000-8000-000000000000"
+    get = request("GET", path, b"Host: a", authorized(server), padding)
+    answers = parse_answers(exchange(server.base_url, get * 60 + request("GET", b"/customers")))
+    assert len(get) * 60 > 16 * 1024
+    assert [answer.status for answer in answers] == [404] * 60 + [400]
+
+
+def test_a_header_trickled_in_small_pieces_is_refused_once_over_the_limit(server: RunningServer) -> None:
+    with socket.create_connection(address(server.base_url), timeout=10) as sock:
+        sock.sendall(b"GET /customers HTTP/1.1\r\nHost: a\r\nX-Long: ")
+        sent = 0
+        while sent < 40 and not select.select([sock], [], [], 0.01)[0]:  # until answered, 40 KiB at most
+            sock.sendall(b"a" * 1024)
+            sent += 1
+        answer = read_until_closed(sock)
+    assert sent >= 15
+    assert_error_body(parse_answers(answer)[0], 431)
 
 
 async def never_answers(scope: Scope, receive: Receive, send: Send) -> None:
