@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from malomo._recording import PersonalDataMasker
+from malomo.personal_data import PersonalDataMasker
 
 from .promise_inventory import Promise
 from .spec_contract import operation_for
@@ -33,7 +33,7 @@ MAX_FAILURES_PER_CHECK = 3
 
 class ReportRedactor:
     """Keeps the key and customers' personal data out of report text, with the recording's own masker
-    (`malomo._recording`): personal JSON members by name, and their values wherever they are echoed."""
+    (`malomo.personal_data`): personal JSON members by name, and their values wherever they are echoed."""
 
     def __init__(self) -> None:
         self._masker = PersonalDataMasker()
