@@ -159,13 +159,12 @@ class RunWatch:
         self.base_url = base_url
         self.properties = properties
         self.masking = masking
-        self.tests_run = 0
-        self.lost_in: str | None = None
+        self.lost_message: str | None = None
         self._session: pytest.Session | None = None
 
     def pytest_sessionstart(self, session: pytest.Session) -> None:
         self._session = session
-        coverage = _suite_module("contract_coverage").COVERAGE
+        coverage = self._state().coverage
         if coverage.active:
             # The report's masker, in place of the collector's own until it makes one itself.
             coverage.redactor = _suite_module("coverage_report").ReportMasker(masking=self.masking)
@@ -175,14 +174,12 @@ class RunWatch:
                 xml.add_global_property(name, value)
 
     def pytest_deselected(self, items: list[pytest.Item]) -> None:
-        coverage = _suite_module("contract_coverage").COVERAGE
+        coverage = self._state().coverage
         if coverage.active:
             coverage.summary.outcomes["deselected"] += len(items)
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        if report.when == "call":
-            self.tests_run += 1
-        elif report.when == "teardown" and self._session is not None:
+        if report.when == "teardown" and self._session is not None:
             # Hypothesis' plugin has just added the test's statistics (base64) to the JUnit file.
             xml = _junit_xml(self._session.config)
             if xml is not None:
@@ -191,7 +188,7 @@ class RunWatch:
                     for name, value in xml.global_properties
                     if not name.startswith(HYPOTHESIS_STATISTICS)
                 ]
-        if not report.failed or self.lost_in is not None or self.base_url is None:
+        if not report.failed or self.lost_message is not None or self.base_url is None:
             return
         if any(word in report.longreprtext for word in CONNECTION_ERRORS):
             from .preflight import still_answers
@@ -199,15 +196,18 @@ class RunWatch:
             if not still_answers(self.base_url):
                 import pytest
 
-                self.lost_in = report.nodeid
+                answered = sum(sum(counts.values()) for counts in self._state().tally.statuses.values())
+                self.lost_message = (
+                    f"lost the server at {self.base_url} after {answered} requests: it stopped answering "
+                    f"during {report.nodeid}"
+                )
                 # Ends the run here, with pytest's exit status 2: the reports say it did not complete.
-                pytest.exit(self.lost_message(), returncode=BAD_INPUT)
+                pytest.exit(self.lost_message, returncode=BAD_INPUT)
 
-    def lost_message(self) -> str:
-        return (
-            f"lost the server at {self.base_url} after {self.tests_run} tests: it stopped answering during "
-            f"{self.lost_in}"
-        )
+    def _state(self) -> Any:
+        """The suite's per-run state (run_state.py): its collector and its tally of answered requests."""
+        assert self._session is not None
+        return _suite_module("run_state").run_state(self._session.config)
 
 
 def _suite_module(name: str) -> Any:
@@ -290,8 +290,8 @@ def main(argv: list[str] | None = None) -> int:
         # Hypothesis keeps its files (`.hypothesis/`) in the working folder unless told otherwise.
         os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", hypothesis_dir)
         exit_code = int(pytest.main(pytest_arguments(args), plugins=[watch]))
-    if watch.lost_in is not None:
-        _fail(watch.lost_message())
+    if watch.lost_message is not None:
+        _fail(watch.lost_message)
     if exit_code not in (PASSED, CONTRACT_BROKEN):
         _fail(f"the suite could not run to the end (pytest exit code {exit_code})")
     return exit_code

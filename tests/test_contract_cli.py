@@ -27,6 +27,7 @@ KEY = "sk_test_contract_cli_key"
 MALOMO_CONTRACT = str(Path(sys.executable).parent / "malomo-contract")
 LIST_PATH = list_operation().path
 # A reference server that exits (as if killed) when it gets request number N + 1.
+ANSWERED_BEFORE_DYING = 40
 DYING_SERVER = """
 import os, sys, threading
 from malomo_mock import running
@@ -155,7 +156,9 @@ def test_help_lists_exit_codes_and_names_no_checkout_path(
 
 def test_server_lost_mid_run_ends_with_exit_2_and_one_line(tmp_path: Path) -> None:
     dying = subprocess.Popen(
-        [sys.executable, "-c", DYING_SERVER, KEY, "40"], stdout=subprocess.PIPE, text=True
+        [sys.executable, "-c", DYING_SERVER, KEY, str(ANSWERED_BEFORE_DYING)],
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         assert dying.stdout is not None
@@ -177,7 +180,12 @@ def test_server_lost_mid_run_ends_with_exit_2_and_one_line(tmp_path: Path) -> No
         dying.wait()
     assert dying.returncode == 0, "the server was still running: it did not die mid-run"
     assert completed.returncode == 2, completed.stdout[-3000:]
-    assert_one_line(completed.stderr, f"lost the server at {base_url} after ", "tests: it stopped answering")
+    assert_one_line(
+        completed.stderr, f"lost the server at {base_url} after ", "requests: it stopped answering"
+    )
+    answered = re.search(r"after (\d+) requests", completed.stderr)
+    # The server answered the preflight's GET and 39 of the run's requests (uncounted ones aside).
+    assert answered is not None and 0 < int(answered.group(1)) <= ANSWERED_BEFORE_DYING - 1
     # The run stopped at the loss instead of failing every test after it.
     assert "Exit: lost the server" in completed.stdout
     verdict = (tmp_path / "report.md").read_text(encoding="utf-8").splitlines()[0]
