@@ -37,7 +37,7 @@ class CouldNotTest(Exception):
 
 
 def list_operation() -> Operation:
-    """The spec's first list operation that takes no path parameter: the one GET any key may send."""
+    """The spec's first list operation that takes no path parameter: the GET the preflight sends."""
     return next(call for call in operations() if call.is_list and not call.path_parameters)
 
 
