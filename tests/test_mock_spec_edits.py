@@ -5,6 +5,7 @@ file opens after a field is added, and an operation without a handler answers 50
 from __future__ import annotations
 
 import copy
+import json
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -18,6 +19,7 @@ from conftest import MockProcess
 
 from malomo_mock import create_app
 from malomo_mock.openapi_contract import DEFAULT_SPEC, SpecError
+from malomo_mock.seed_file import SeedError
 from malomo_mock.serving import ServerThread, base_url_of, bind_socket
 
 KEY = "sk_test_spec_edits"
@@ -195,6 +197,18 @@ def test_a_required_query_parameter_is_required(tmp_path: Path) -> None:
         assert response.status_code == 400
         assert response.json()["message"] == f"{NEW_PARAMETER}: is required."
         assert api.get("/customers", params={NEW_PARAMETER: "1"}).status_code == 200
+
+
+def test_a_seed_file_takes_a_new_field_with_its_rules(tmp_path: Path) -> None:
+    spec = edited(tmp_path, add_customer_field)
+    seed = tmp_path / "seed.json"
+    customer = {"id": OLD_ID, "email": "seeded@field.test", NEW_FIELD: "seeded"}
+    seed.write_text(json.dumps({"customers": [customer]}), encoding="utf-8")
+    with serving(spec=spec, seed=seed) as api:
+        assert api.get(f"/customers/{OLD_ID}").json()[NEW_FIELD] == "seeded"
+    seed.write_text(json.dumps({"customers": [{**customer, NEW_FIELD: "x" * 99}]}), encoding="utf-8")
+    with pytest.raises(SeedError, match=rf"customers\[0\]\.{NEW_FIELD}: "):
+        create_app(KEY, spec=spec, seed=seed)
 
 
 # The layout of --db files written before 0.3.0, pinned because such files exist and must keep opening.
