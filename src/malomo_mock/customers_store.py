@@ -119,13 +119,14 @@ def _json(values: Mapping[str, Any]) -> str:
     return json.dumps(values, separators=(",", ":"))
 
 
-def _busy_means_store_busy(write: Callable[P, R]) -> Callable[P, R]:
-    """Raise StoreBusy instead of sqlite3's error when `write` could not get the write lock in time."""
+def _busy_means_store_busy(access: Callable[P, R]) -> Callable[P, R]:
+    """Raise StoreBusy instead of sqlite3's error when `access` could not get the write lock in time (or,
+    after a crash, a read found the file being recovered)."""
 
-    @functools.wraps(write)
+    @functools.wraps(access)
     def guarded(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
-            return write(*args, **kwargs)
+            return access(*args, **kwargs)
         except sqlite3.OperationalError as exc:
             if getattr(exc, "sqlite_errorcode", 0) & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
                 raise StoreBusy(str(exc)) from None
@@ -280,15 +281,18 @@ class CustomersStore:
         ).fetchone()
         return found
 
+    @_busy_means_store_busy
     def get_customer(self, customer_id: str) -> dict[str, Any] | None:
         row = self._customer_row(self._reader, customer_id)
         return None if row is None else self._customers.document(row)
 
+    @_busy_means_store_busy
     def customer_json(self, customer_id: str) -> str | None:
         """`get_customer` as JSON text (the stored text when it has the current shape)."""
         row = self._customer_row(self._reader, customer_id)
         return None if row is None else self._customers.text(row)
 
+    @_busy_means_store_busy
     def customer_exists(self, customer_id: str) -> bool:
         found = self._reader.execute("SELECT 1 FROM customers WHERE id = ?", (customer_id,)).fetchone()
         return found is not None
@@ -323,9 +327,11 @@ class CustomersStore:
                 self._db.execute("DELETE FROM events WHERE customer_id = ?", (customer_id,))
         return bool(deleted)
 
+    @_busy_means_store_busy
     def list_customers(self, page_size: int, after: Position | None, before: Position | None) -> Page:
         return self._page(self._customers, (), page_size, after, before)
 
+    @_busy_means_store_busy
     def list_events(
         self, customer_id: str, page_size: int, after: Position | None, before: Position | None
     ) -> Page:
