@@ -34,7 +34,7 @@ from .contract_checks import (
 )
 from .customers_api import ContractViolation
 from .openapi_schema import SPEC_PATH
-from .spec_contract import operation
+from .spec_contract import operation, operation_for
 
 HERE = Path(__file__).resolve().parent
 NULLABLE_ON_CREATE = tuple(
@@ -271,7 +271,8 @@ def load_recording(path: Path, schema: OpenApiSchema, hosts: Sequence[str]) -> R
                 Exchange(path.name, index, str(entry["request"]["method"]).upper(), url, [], b"", 0, [], None)
             )
         else:
-            exchange.operation = schema.find_operation_by_path(exchange.method, exchange.path)
+            matched = operation_for(exchange.method, exchange.path)
+            exchange.operation = schema[matched[0].path][matched[0].method] if matched is not None else None
             (recording.checked if exchange.operation is not None else recording.unmatched).append(exchange)
     link_sequences(recording.checked)
     return recording
@@ -334,9 +335,8 @@ def link_targets_carry_a_cursor(response: httpx.Response, what: str) -> None:
 def _schemathesis_case(exchange: Exchange) -> schemathesis.Case[Any]:
     operation = exchange.operation
     assert operation is not None
-    # The operation matched the path, so its `{name}` segments line up with the path's.
-    segments = zip(operation.path.split("/"), exchange.path.split("/"), strict=False)
-    path_parameters = {name[1:-1]: value for name, value in segments if name.startswith("{")}
+    matched = operation_for(exchange.method, exchange.path)
+    path_parameters = matched[1] if matched is not None else {}
     query = {name: values[-1] for name, values in parse_qs(urlsplit(exchange.url).query).items()}
     body = _json(exchange.request_body)
     return operation.Case(
