@@ -51,7 +51,8 @@ def _path_parameters_hook(state: RunState) -> Callable[..., st.SearchStrategy[An
             # changes as requests create and delete), or it reports the strategy as flaky.
             roll, index = choice
             known = state.parameters.parameters(operation_id, disposable=deleting)
-            if roll == 0 or not known:
+            # Hypothesis favours 0, its simplest value: 0 must mean "a real one", or few requests get one.
+            if roll == KEEP_GENERATED_ID_ONE_IN - 1 or not known:
                 return path_parameters
             return {**path_parameters, **known[index % len(known)]}
 
