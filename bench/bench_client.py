@@ -4,6 +4,7 @@ Every figure is a ratio against raw httpx measured in the same run, interleaved:
 from __future__ import annotations
 
 import argparse
+import asyncio
 import cProfile
 import io
 import json
@@ -17,7 +18,7 @@ import tempfile
 import time
 import tracemalloc
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -89,6 +90,7 @@ def per_call(base_url: str, customer_id: str, rounds: int, batch: int) -> dict[s
             ),
             "malomo.call(get_customer)": lambda: malomo.call(get_customer.sync_detailed, cid, client=client),
             "client.customers.retrieve (Malomo)": lambda: resources.customers.retrieve(cid),
+            "client.customers.retrieve(str id)": lambda: resources.customers.retrieve(customer_id),
         }
         return time_alternating(variants, rounds, batch)
 
@@ -189,6 +191,53 @@ def pagination_throughput(
     return {name: counts[name] / elapsed[name] for name in walkers}, elapsed
 
 
+async def async_raw_pages(raw: httpx.AsyncClient) -> AsyncIterator[dict[str, Any]]:
+    """The async baseline: raw httpx.AsyncClient GET + .json(), following the Link rel="next" URLs."""
+    url: str | None = "/customers"
+    while url is not None:
+        response = await raw.get(url)
+        response.raise_for_status()
+        for item in response.json():
+            yield item
+        url = response.links.get("next", {}).get("url")
+
+
+async def async_pagination_throughput(base_url: str, expected: int, chunk: int) -> dict[str, float]:
+    """Walk every customer with ``async for`` over AsyncMalomo's client.customers.list() (the paginator), over
+    its awaited first page (the page object), and with raw httpx.AsyncClient, alternating chunks of `chunk`
+    items on one event loop; items per second."""
+    async with (
+        malomo.AsyncMalomo(API_KEY, base_url=base_url) as resources,
+        httpx.AsyncClient(base_url=base_url, headers=HEADERS, timeout=30.0) as raw,
+    ):
+        walkers: dict[str, AsyncIterator[Any]] = {
+            "async for client.customers.list()": aiter(resources.customers.list()),
+            "async for (await ...list()), page": aiter(await resources.customers.list()),
+            "raw httpx.AsyncClient + Link": async_raw_pages(raw),
+        }
+        elapsed = dict.fromkeys(walkers, 0.0)
+        counts = dict.fromkeys(walkers, 0)
+        live = list(walkers)
+        turn = 0
+        while live:
+            for name in live if turn % 2 == 0 else live[::-1]:
+                started = time.perf_counter()
+                taken = 0
+                async for _ in walkers[name]:
+                    taken += 1
+                    if taken == chunk:
+                        break
+                elapsed[name] += time.perf_counter() - started
+                counts[name] += taken
+                if taken < chunk:
+                    live.remove(name)
+            turn += 1
+    for name, count in counts.items():
+        if count != expected:
+            raise RuntimeError(f"{name} saw {count} items, expected {expected}")
+    return {name: counts[name] / elapsed[name] for name in walkers}
+
+
 def _rss_kib() -> int:
     with open("/proc/self/statm") as statm:
         return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") // 1024
@@ -266,6 +315,13 @@ def main() -> int:
             for name in ("paginate(list_customers)", "client.customers.list() (Malomo)"):
                 ratio = rates[name] / rates["raw httpx + Link"]
                 print(f"throughput ratio {name} / raw: {ratio:.3f}  (goal >= 0.8)")
+
+            async_rates = asyncio.run(async_pagination_throughput(base_url, args.customers, args.chunk))
+            for name, rate in async_rates.items():
+                print(f"{name:36} {rate:9.0f} items/s")
+            *walked, baseline = async_rates.values()
+            for name, rate in zip(async_rates, walked, strict=False):
+                print(f"throughput ratio {name} / raw async: {rate / baseline:.3f}")
 
             memory = run_memory_child(base_url, args.customers, trace=False)
             print(
