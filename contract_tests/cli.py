@@ -102,6 +102,12 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--report", metavar="PATH", help="write the coverage report as one HTML file")
     parser.add_argument("--report-md", metavar="PATH", help="write the coverage report in Markdown")
     parser.add_argument(
+        "--embedded-page-size",
+        type=int,
+        metavar="N",
+        help="page size of the embedded reference server (without --base-url)",
+    )
+    parser.add_argument(
         "--no-mask",
         action="store_true",
         help="show customers' personal data in the reports as the server sent it (the key is always hidden)",
@@ -131,15 +137,15 @@ def pytest_arguments(args: argparse.Namespace) -> list[str]:
         "--junit-prefix=malomo_contract",
         "--profile",
         args.profile,
-        # The seed for every Hypothesis test too: with schemathesis' seed alone, how the generated requests
-        # split between the operations still varied from run to run.
-        f"--hypothesis-seed={args.contract_seed}",
     ]
     if args.base_url:
         command += ["--base-url", args.base_url]
     if args.allow_writes:
         command.append("--allow-writes")
+    if args.no_mask:
+        command.append("--no-mask")
     for option, value in (
+        ("--embedded-page-size", args.embedded_page_size),
         ("--rate-limit", args.rate_limit),
         ("--contract-seed", args.contract_seed),
         ("--junitxml", args.junitxml),
@@ -152,31 +158,21 @@ def pytest_arguments(args: argparse.Namespace) -> list[str]:
 
 
 class RunWatch:
-    """pytest plugin of one `malomo-contract` run: the JUnit file's properties, the coverage report's masker
-    and its count of deselected tests, and the end of the run when the server stops answering."""
+    """pytest plugin of one `malomo-contract` run: the JUnit file's properties, and the end of the run when
+    the server stops answering."""
 
-    def __init__(self, base_url: str | None, properties: dict[str, str], masking: bool) -> None:
+    def __init__(self, base_url: str | None, properties: dict[str, str]) -> None:
         self.base_url = base_url
         self.properties = properties
-        self.masking = masking
         self.lost_message: str | None = None
         self._session: pytest.Session | None = None
 
     def pytest_sessionstart(self, session: pytest.Session) -> None:
         self._session = session
-        coverage = self._state().coverage
-        if coverage.active:
-            # The report's masker, in place of the collector's own until it makes one itself.
-            coverage.redactor = _suite_module("coverage_report").ReportMasker(masking=self.masking)
         xml = _junit_xml(session.config)
         if xml is not None:
             for name, value in self.properties.items():
                 xml.add_global_property(name, value)
-
-    def pytest_deselected(self, items: list[pytest.Item]) -> None:
-        coverage = self._state().coverage
-        if coverage.active:
-            coverage.summary.outcomes["deselected"] += len(items)
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         if report.when == "teardown" and self._session is not None:
@@ -205,7 +201,7 @@ class RunWatch:
                 pytest.exit(self.lost_message, returncode=BAD_INPUT)
 
     def _state(self) -> Any:
-        """The suite's per-run state (run_state.py): its collector and its tally of answered requests."""
+        """The suite's per-run state (run_state.py): its tally of answered requests."""
         assert self._session is not None
         return _suite_module("run_state").run_state(self._session.config)
 
@@ -282,7 +278,6 @@ def main(argv: list[str] | None = None) -> int:
             "profile": args.profile,
             "suite-version": suite_version(),
         },
-        masking=not args.no_mask,
     )
     import pytest
 

@@ -12,11 +12,11 @@ from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 
 import httpx
+import hypothesis.core
 import pytest
 from schemathesis.core.result import Ok
 
 from . import (
-    contract_coverage,
     coverage_report,
     openapi_schema,
     paging_summary,
@@ -28,6 +28,7 @@ from .customer_records import CleanupReport, delete_created_customers
 from .customers_api import CustomersApi, json_or_none
 from .list_cursors import list_key
 from .profiles import PROFILES, Profile, schemathesis_config
+from .report_masker import FILTERED
 from .run_state import RUN_STATE_KEY, RunState, run_state
 from .spec_contract import Operation, operations
 from .spec_values import valid_body
@@ -93,6 +94,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="Write what the run covered (operations, statuses, checks, failures) as one HTML file.",
     )
     group.addoption(
+        "--no-mask",
+        action="store_true",
+        help="Show customers' personal data in the reports and reproductions as the server sent it (the key "
+        "is always hidden; the suite's own test data is never masked).",
+    )
+    group.addoption(
         "--report-md",
         metavar="PATH",
         help="The same report in Markdown, for a pull-request comment or a job summary.",
@@ -126,12 +133,15 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "writes: the test creates, updates or deletes customers")
     recorded_traffic.configure(config)
     state = config.stash[RUN_STATE_KEY] = RunState()
-    # `malomo-contract` (cli.py) reaches the report's collector from outside the session.
-    contract_coverage.COVERAGE = state.coverage
+    state.coverage.redactor.masking = not config.getoption("--no-mask")
     profile = PROFILES[config.getoption("--profile")]
     seed = config.getoption("--contract-seed")
     if seed is None:
         seed = random.SystemRandom().getrandbits(32)
+    if config.getoption("--hypothesis-seed", None) is None:
+        # The seed for every Hypothesis test too (what `--hypothesis-seed` sets): with schemathesis' seed
+        # alone, how the generated requests split between the operations varied from run to run.
+        hypothesis.core.global_force_seed = seed
     config.stash[PROFILE_KEY] = profile
     config.stash[SEED_KEY] = seed
     rate_limit = config.getoption("--rate-limit")
@@ -170,6 +180,15 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def pytest_unconfigure(config: pytest.Config) -> None:
     openapi_schema.deactivate()
+    if config.getoption("--hypothesis-seed", None) is None:
+        hypothesis.core.global_force_seed = None
+
+
+def pytest_deselected(items: list[pytest.Item]) -> None:
+    if items:
+        coverage = run_state(items[0].config).coverage
+        if coverage.active:
+            coverage.summary.outcomes["deselected"] += len(items)
 
 
 def _reports(config: pytest.Config) -> list[tuple[Path, Callable[[ContractCoverage], str]]]:
@@ -311,7 +330,20 @@ def pytest_runtest_makereport(
     item: pytest.Item, call: pytest.CallInfo[None]
 ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     report = yield
-    run_state(item.config).coverage.end_phase(item, call, report)
+    state = run_state(item.config)
+    failure = state.coverage.end_phase(item, call, report, state.created)
+    if failure is not None and failure.curl:
+        # In the terminal and the JUnit file, after the traceback.
+        sections = {
+            "reproduction": f"every request the test sent (your key in place of {FILTERED}):\n{failure.curl}",
+            "the last answer the test saw, in full": failure.answer,
+        }
+        add = getattr(report.longrepr, "addsection", None)
+        for title, text in sections.items():
+            if text and add is not None:
+                add(f"malomo contract {title}", text)
+            elif text:
+                report.sections.append((f"malomo contract {title}", text))
     return report
 
 
@@ -333,6 +365,13 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: p
         terminalreporter.write_line(f"malomo contract target was {target.describe()}")
     for line in paging_summary.summary_lines(config):
         terminalreporter.write_line(line)
+    kept = run_state(config).coverage.kept
+    if kept:
+        terminalreporter.write_line(
+            f"malomo contract: left {len(kept)} customers the failing tests used in place (not cleaned up), "
+            f"so that their reproductions reproduce: {', '.join(kept[:20])}",
+            yellow=True,
+        )
     report = config.stash.get(CLEANUP_KEY, None)
     if report is None or report.attempted == 0:
         return

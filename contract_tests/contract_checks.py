@@ -28,8 +28,9 @@ R = TypeVar("R")
 
 
 def promise(check: Callable[P, R]) -> Callable[P, R]:
-    """Name the promise on every `ContractViolation` raised through `check`; the outermost wins, as a
-    promise checked through another (the error body of a 404) is the one the test checked."""
+    """Name the promise on every `ContractViolation` raised through `check`, and the answer it judged when
+    one was passed; the outermost wins, as a promise checked through another (the error body of a 404) is
+    the one the test checked."""
 
     @functools.wraps(check)
     def checked(*args: P.args, **kwargs: P.kwargs) -> R:
@@ -37,9 +38,30 @@ def promise(check: Callable[P, R]) -> Callable[P, R]:
             return check(*args, **kwargs)
         except ContractViolation as violation:
             violation.promise = check.__name__
+            judged = [value for value in (*args, *kwargs.values()) if isinstance(value, httpx.Response)]
+            if judged:
+                violation.response = judged[0]
             raise
 
     return checked
+
+
+def about(method: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """The promise is one of the operation a `method` request calls (an update's, though a later GET shows
+    it broken): its failure is blamed on the test's last `method` request, not on the last request."""
+
+    def mark(check: Callable[P, R]) -> Callable[P, R]:
+        @functools.wraps(check)
+        def checked(*args: P.args, **kwargs: P.kwargs) -> R:
+            try:
+                return check(*args, **kwargs)
+            except ContractViolation as violation:
+                violation.blames = method
+                raise
+
+        return checked
+
+    return mark
 
 
 # RFC 3339 section 5.6 `date-time`; section 5.6 also says `T` and `Z` may be lowercase.
@@ -78,6 +100,7 @@ def _timestamp(record: Mapping[str, Any], name: str) -> datetime:
 
 
 @promise
+@about("POST")
 def created_customer_has_the_sent_fields(
     sent: Mapping[str, Any], created: JSON, nullable_fields: Iterable[str]
 ) -> None:
@@ -105,6 +128,7 @@ def get_returns_the_customer_as_last_written(written: JSON, fetched: JSON) -> No
 
 
 @promise
+@about("PUT")
 def update_applies_every_sent_field(patch: Mapping[str, Any], fetched: JSON) -> None:
     """After PUT, every field in the body has the sent value; an explicit null clears the field."""
     for name, value in patch.items():
@@ -116,6 +140,7 @@ def update_applies_every_sent_field(patch: Mapping[str, Any], fetched: JSON) -> 
 
 
 @promise
+@about("PUT")
 def update_keeps_left_out_fields(before: JSON, patch: Mapping[str, Any], fetched: JSON) -> None:
     """PUT is partial: a field left out of the body keeps its value."""
     for name in sorted(before.keys() | fetched.keys()):
@@ -129,6 +154,7 @@ def update_keeps_left_out_fields(before: JSON, patch: Mapping[str, Any], fetched
 
 
 @promise
+@about("PUT")
 def updated_at_moves_forward(before: JSON, after: JSON) -> None:
     """Every successful update moves `updated_at` forward: strictly later than before the update."""
     if _timestamp(after, "updated_at") <= _timestamp(before, "updated_at"):
@@ -149,6 +175,7 @@ def updated_at_is_not_before_created_at(customer: JSON) -> None:
 
 
 @promise
+@about("PUT")
 def updates_are_recorded_in_event_log(
     events_before: int, events_after: int, updates: int, kind: str = "updates"
 ) -> None:

@@ -17,55 +17,17 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from malomo.personal_data import PersonalDataMasker
-
+from .customer_records import CreatedCustomers
 from .promise_inventory import Promise
+from .report_masker import FILTERED, ReportMasker
 from .spec_contract import operation_for
 
-FILTERED = "[Filtered]"
 # Request headers left out of the suite's own curl lines: httpx sends them by itself.
 CURL_SKIPPED_HEADERS = frozenset({"host", "content-length", "connection", "accept-encoding", "user-agent"})
 SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "x-api-key"})
 MAX_MESSAGE_CHARS = 2000
 # Reproductions kept per operation and check; the latest one wins (Hypothesis' shrunk example comes last).
 MAX_FAILURES_PER_CHECK = 3
-
-
-class ReportRedactor:
-    """Keeps the key and customers' personal data out of report text, with the recording's own masker
-    (`malomo.personal_data`): personal JSON members by name, and their values wherever they are echoed."""
-
-    def __init__(self) -> None:
-        self._masker = PersonalDataMasker()
-        self._secrets: set[str] = set()
-
-    def add_secret(self, secret: str) -> None:
-        if secret:
-            self._secrets.add(secret)
-            # Its random part too (`sk_test_<this>`), in case something showed it apart from its prefix.
-            tail = secret.rpartition("_")[2]
-            if len(tail) >= 8:
-                self._secrets.add(tail)
-
-    def learn(self, text: str) -> None:
-        """Remember the personal values in JSON `text`, so that they are masked in any later text."""
-        self._masker.mask_json_text(text)
-
-    def clean(self, text: str) -> str:
-        text = self._masker.replace_known(self._masker.mask_json_text(text))
-        for secret in sorted(self._secrets, key=len, reverse=True):
-            text = text.replace(secret, FILTERED)
-        return text
-
-    def clean_curl(self, command: str) -> str:
-        """A `curl` line cleaned argument by argument: shell quoting would hide JSON strings from the
-        personal-data masker (`'O'"'"'Hara'`). Notes after the command (schemathesis' warnings) are text."""
-        line, separator, notes = command.partition("\n\n")
-        try:
-            arguments = shlex.split(line)
-        except ValueError:
-            return self.clean(command)
-        return shlex.join(self.clean(argument) for argument in arguments) + separator + self.clean(notes)
 
 
 @dataclass
@@ -79,6 +41,9 @@ class FailureRecord:
     status: int | None
     # The `contract_checks` promise that raised it, for the suite's own tests.
     promise: str | None = None
+    # The last answer the test saw, in full (status line and body; the fetched record of a field-level
+    # failure), for the suite's own tests.
+    answer: str = ""
 
 
 @dataclass
@@ -160,7 +125,9 @@ class ContractCoverage:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self.active = False
-        self.redactor = ReportRedactor()
+        self.redactor = ReportMasker()
+        # Customers the failing tests used, left in place (not cleaned up) so that their reproductions work.
+        self.kept: list[str] = []
         self.operations: dict[str, OperationCoverage] = {}
         self.unattributed: list[FailureRecord] = []
         self.unmatched_requests = 0
@@ -204,7 +171,7 @@ class ContractCoverage:
             failure = result.failure
             record = None
             if failure is not None:
-                self.redactor.learn(_json_text(case.body))
+                self.redactor.sent(_json_text(case.body))
                 self.redactor.learn(_body_text(response))
                 curl = case.as_curl_command(headers=dict(response.request.headers), verify=response.verify)
                 record = FailureRecord(
@@ -225,16 +192,21 @@ class ContractCoverage:
     # The suite's own requests (httpx event hooks in target.py) and tests (pytest hooks in conftest.py).
 
     def response_observer(self, base_url: str) -> Callable[[httpx.Response], None]:
-        """An httpx response hook counting each answer to the suite's own clients under its operation."""
+        """An httpx response hook keeping each exchange of the suite's own clients for the current test's
+        reproduction, and (while collecting) counting it under its operation."""
         self.base_path = urlsplit(base_url).path.rstrip("/")
 
         def observe(response: httpx.Response) -> None:
+            sent = _body_text(response.request)
+            if sent:
+                self.redactor.sent(sent)
+            with self._lock:
+                if self._trace is not None:
+                    self._trace.exchanges.append(response)
             if not self.active:
                 return
             label = self._match_request(response.request)
             with self._lock:
-                if self._trace is not None:
-                    self._trace.exchanges.append(response)
                 coverage = self.operations.get(label) if label is not None else None
                 if coverage is None:
                     self.unmatched_requests += 1
@@ -245,17 +217,22 @@ class ContractCoverage:
         return observe
 
     def begin_test(self, nodeid: str) -> None:
-        if self.active:
-            with self._lock:
-                self._trace = _TestTrace(nodeid)
+        with self._lock:
+            self._trace = _TestTrace(nodeid)
 
-    def end_phase(self, item: pytest.Item, call: pytest.CallInfo[None], report: pytest.TestReport) -> None:
-        """Count a test's run against the operations it called; record its failure with a reproduction.
+    def end_phase(
+        self,
+        item: pytest.Item,
+        call: pytest.CallInfo[None],
+        report: pytest.TestReport,
+        created: CreatedCustomers | None = None,
+    ) -> FailureRecord | None:
+        """Count a test's run against the operations it called (while collecting). When one of the suite's own
+        tests failed, the failure with its blame and its reproduction (every request the test sent), which is
+        kept for the report; the customers it used are then taken out of `created`, so cleanup leaves them.
 
         Tests of generated requests are counted per check by `record_checks` instead.
         """
-        if not self.active:
-            return
         with self._lock:
             trace = self._trace
             if trace is None or trace.nodeid != item.nodeid:
@@ -263,16 +240,16 @@ class ContractCoverage:
             exchanges = list(trace.exchanges)
             in_phase = exchanges[trace.phase_start :]
             trace.phase_start = len(exchanges)
-            if report.when == "call":
+            if self.active and report.when == "call":
                 self.summary.outcomes[report.outcome] += 1
-            elif report.outcome != "passed":
+            elif self.active and report.outcome != "passed":
                 self.summary.outcomes["skipped" if report.outcome == "skipped" else "error"] += 1
         if report.outcome == "skipped":
-            return
+            return None
         check = getattr(item, "originalname", item.name)
         generated_label = getattr(item, "operation_label", None)
         counted: set[str] = set()
-        if report.when == "call" and not generated_label:
+        if self.active and report.when == "call" and not generated_label:
             counted = {label for response in in_phase if (label := self._match_request(response.request))}
             with self._lock:
                 for label in counted:
@@ -280,13 +257,12 @@ class ContractCoverage:
         excinfo = call.excinfo
         if report.outcome != "failed" or excinfo is None or _is_schemathesis_failure(excinfo.value):
             # Failures of generated requests were recorded, with their curl lines, by `record_checks`.
-            return
-        last = exchanges[-1] if exchanges else None
-        label = generated_label or (self._match_request(last.request) if last is not None else None)
-        for response in exchanges:
-            self.redactor.learn(_body_text(response.request))
-            self.redactor.learn(_body_text(response))
+            return None
         error = excinfo.value
+        blamed = _blamed_exchange(error, exchanges)
+        label = generated_label or (self._match_request(blamed.request) if blamed is not None else None)
+        for response in exchanges:
+            self.redactor.learn(_body_text(response))
         message = str(error) if isinstance(error, AssertionError) and str(error) else excinfo.exconly()
         # schemathesis adds its `curl` line to errors that are not check failures (a refused connection).
         message = "\n".join([message, *getattr(error, "__notes__", [])])
@@ -296,18 +272,38 @@ class ContractCoverage:
             if report.when == "call"
             else f"{type(error).__name__} in {report.when}",
             message=self._clean_message(message),
-            curl=self.redactor.clean_curl(curl_line(last.request)) if last is not None else "",
-            status=last.status_code if last is not None else None,
+            curl=self.redactor.clean_curl("\n".join(curl_line(response.request) for response in exchanges)),
+            status=blamed.status_code if blamed is not None else None,
             promise=getattr(error, "promise", None),
+            answer=self.redactor.clean(_answer_text(exchanges[-1])) if exchanges else "",
         )
+        if created is not None:
+            self._keep_records(exchanges, created)
+        if not self.active:
+            return record
         with self._lock:
             coverage = self.operations.get(label) if label is not None else None
             if coverage is None:
                 self.unattributed.append(record)
-                return
+                return record
             if label not in counted:
                 coverage.check_runs[check] += 1
             coverage.add_failure(record)
+        return record
+
+    def _keep_records(self, exchanges: list[httpx.Response], created: CreatedCustomers) -> None:
+        """Take the created customers `exchanges` name (in a path or as a created `id`) out of cleanup."""
+        named = {segment for response in exchanges for segment in response.request.url.path.split("/")}
+        named |= {
+            body["id"]
+            for response in exchanges
+            if isinstance(body := _json_or_none(response), dict) and isinstance(body.get("id"), str)
+        }
+        for customer_id in created.snapshot():
+            if customer_id in named:
+                created.discard(customer_id)
+                with self._lock:
+                    self.kept.append(customer_id)
 
     def end_test(self) -> None:
         with self._lock:
@@ -321,6 +317,36 @@ class ContractCoverage:
         if len(message) > MAX_MESSAGE_CHARS:
             message = message[:MAX_MESSAGE_CHARS] + " [...]"
         return self.redactor.clean(message)
+
+
+def _blamed_exchange(error: BaseException, exchanges: list[httpx.Response]) -> httpx.Response | None:
+    """The answer a failure is blamed on: the one its promise judged, else the test's last request with
+    the method its promise is about (`contract_checks.about`), else the test's last request."""
+    judged = getattr(error, "response", None)
+    if isinstance(judged, httpx.Response):
+        return judged
+    method = getattr(error, "blames", None)
+    matching = [response for response in exchanges if method is None or response.request.method == method]
+    for candidates in (matching, exchanges):
+        if candidates:
+            return candidates[-1]
+    return None
+
+
+def _json_or_none(response: httpx.Response) -> Any:
+    try:
+        return json.loads(_body_text(response))
+    except ValueError:
+        return None
+
+
+def _answer_text(response: httpx.Response) -> str:
+    """`response` as `HTTP 200` and its whole body (indented JSON when it is JSON)."""
+    body = _json_or_none(response)
+    text = json.dumps(body, indent=2, ensure_ascii=False) if body is not None else _body_text(response)
+    return (
+        f"{response.request.method} {response.request.url.path} answered HTTP {response.status_code}\n{text}"
+    )
 
 
 def _is_schemathesis_failure(error: BaseException) -> bool:
@@ -347,7 +373,8 @@ def _body_text(message: Any) -> str:
 
 def curl_line(request: httpx.Request) -> str:
     """A `curl` command that sends `request` again, with secret headers shown as `[Filtered]`."""
-    parts = ["curl", "-X", request.method]
+    # -i: the status and headers are part of the evidence; -w: each answer on its own lines.
+    parts = ["curl", "-sS", "-i", "-w", "\\n", "-X", request.method]
     for raw_name, raw_value in request.headers.raw:
         name, value = raw_name.decode("latin-1"), raw_value.decode("latin-1")
         lowered = name.lower()
@@ -392,8 +419,3 @@ class StatusTally:
         with self._lock:
             self.statuses.clear()
             self.generated.clear()
-
-
-# The current run's collector, for `malomo-contract` (cli.py), which reaches it from outside the session;
-# the suite itself reads `run_state.RunState.coverage`. conftest.py rebinds it at the start of each run.
-COVERAGE = ContractCoverage()

@@ -1,33 +1,17 @@
 """The coverage report of one run (`--report PATH`, `--report-md PATH`): the failures first, an
 operation-by-status matrix, then per operation the cases sent, statuses seen, checks run and each failure's
 `curl` line. The HTML is one self-contained file (inline CSS, no script) whose tables carry `data-*`
-attributes for tools and tests. `ReportMasker` decides what of the run's traffic the report may show.
+attributes for tools and tests.
 """
 
 from __future__ import annotations
 
-import itertools
-import json
 import re
-import shlex
-import threading
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from html import escape
-from typing import Any
-
-from malomo.personal_data import PERSONAL_FIELDS, PersonalDataMasker
 
 from .contract_coverage import ContractCoverage, FailureRecord, OperationCoverage
 from .promise_inventory import Promise
-
-FILTERED = "[Filtered]"
-# Shorter personal values are masked only where quoted: bare, they would match inside other words.
-MIN_BARE_LENGTH = 3
-# What comes before a member's value in JSON and in a Python repr.
-MEMBER_COLONS = ('":', '": ', "':", "': ")
-# Numbers that stand for numbers the server sent in a personal field (a type break the report must show).
-NUMBER_PLACEHOLDER_BASE = 9_000_000_000
 
 # A longer `curl` line (a probe of the body size limit) is cut: the page must stay readable.
 MAX_CURL_CHARS = 4000
@@ -112,135 +96,6 @@ pre { background: #f6f8fa; border: 1px solid var(--line); border-radius: 6px; pa
 """
 
 
-class ReportMasker:
-    """What report text may show. Never the key. Customers' personal data (the properties the spec marks
-    `x-personal-data`) is shown where the suite sent it itself: that is made-up test data, and the evidence
-    of a failure. A personal value that came from the server and that the suite never sent becomes a
-    placeholder that keeps it apart from every other value and keeps its JSON type (a number stays a
-    number, a string a quoted string). With `masking=False` (`--no-mask`) values are shown as they are.
-
-    The collector tells it what the suite sent (`sent`) and what the server answered (`learn`); `clean`
-    and `clean_curl` then give the text to keep.
-    """
-
-    def __init__(self, masking: bool = True) -> None:
-        self.masking = masking
-        self._lock = threading.Lock()
-        self._strings = PersonalDataMasker()
-        self._numbers = itertools.count(NUMBER_PLACEHOLDER_BASE + 1)
-        self._secrets: set[str] = set()
-        # Values by their JSON text (`"5550003"` and `5550003` are different values).
-        self._sent: set[str] = set()
-        self._received: dict[str, str | int] = {}
-
-    def add_secret(self, secret: str) -> None:
-        if secret:
-            self._secrets.add(secret)
-            # Its random part too (`sk_test_<this>`), in case something showed it apart from its prefix.
-            tail = secret.rpartition("_")[2]
-            if len(tail) >= 8:
-                self._secrets.add(tail)
-
-    def sent(self, text: str) -> None:
-        """Remember the personal values in a JSON body the suite sent: they are shown as they are."""
-        with self._lock:
-            self._sent.update(json.dumps(value) for _, value in _personal_values(text))
-
-    def learn(self, text: str) -> None:
-        """Remember the personal values in a JSON body the server sent, to mask them in any later text."""
-        for field, value in _personal_values(text):
-            key = json.dumps(value)
-            with self._lock:
-                if key in self._received:
-                    continue
-                self._received[key] = (
-                    self._strings.placeholder(field, value) if isinstance(value, str) else next(self._numbers)
-                )
-
-    def clean(self, text: str) -> str:
-        if self.masking:
-            text = self._mask(text)
-        for secret in sorted(self._secrets, key=len, reverse=True):
-            text = text.replace(secret, FILTERED)
-        return text
-
-    def clean_curl(self, command: str) -> str:
-        """`curl` lines (one, or a test's sequence of them) cleaned argument by argument: shell quoting
-        would hide JSON strings from the masker (`'O'"'"'Hara'`). Notes after a blank line (schemathesis'
-        warnings) are text."""
-        script, separator, notes = command.partition("\n\n")
-        cleaned = []
-        for line in script.splitlines():
-            try:
-                arguments = shlex.split(line)
-            except ValueError:
-                return self.clean(command)
-            cleaned.append(shlex.join(self.clean(argument) for argument in arguments))
-        return "\n".join(cleaned) + separator + self.clean(notes)
-
-    def _mask(self, text: str) -> str:
-        with self._lock:
-            masked = [
-                (json.loads(key), shown) for key, shown in self._received.items() if key not in self._sent
-            ]
-        if not masked:
-            return text
-        forms = [form for value, shown in masked for form in _forms(value, shown)]
-        # Numbers first: where one stands bare, it is the number; inside quotes, a string of the same digits.
-        # Then the longest, so that a value inside a longer one does not break the longer one's replacement.
-        forms.sort(key=lambda form: (not form[2], -len(form[0])))
-        pattern = re.compile("|".join(f"({expression})" for _, expression, _, _ in forms))
-        return pattern.sub(lambda match: forms[(match.lastindex or 1) - 1][3], text)
-
-
-def _personal_values(text: str) -> Iterator[tuple[str, str | int | float]]:
-    """(field, value) of each personal property with a string or number value, at any depth of JSON `text`."""
-    try:
-        document = json.loads(text)
-    except ValueError:
-        return
-    stack: list[Any] = [document]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, dict):
-            for name, value in node.items():
-                if (
-                    name in PERSONAL_FIELDS
-                    and isinstance(value, str | int | float)
-                    and not isinstance(value, bool)
-                ):
-                    yield name, value
-                else:
-                    stack.append(value)
-        elif isinstance(node, list):
-            stack.extend(node)
-
-
-def _forms(value: str | int | float, shown: str | int) -> list[tuple[str, str, bool, str]]:
-    """How `value` can appear in text, and what replaces it there: (text, regular expression, whether it is a
-    number, replacement). A string in its plain and its JSON-escaped spelling, a number where it stands as
-    a number (not inside a string or a longer number); anywhere when long enough, else only where quoted
-    or as a member's value (`"phone_number": 2`), so that a `2` elsewhere stays a 2."""
-    if isinstance(value, str):
-        spellings = {value: str(shown), json.dumps(value)[1:-1]: json.dumps(str(shown))[1:-1]}
-    else:
-        spellings = {json.dumps(value): str(shown)}
-    forms = []
-    for original, replacement in spellings.items():
-        escaped = re.escape(original)
-        if isinstance(value, str):
-            short = rf"(?<=[\"']){escaped}(?=[\"'])"
-            expression = escaped
-        else:
-            short = "|".join(rf"(?<={re.escape(colon)}){escaped}(?![\w.])" for colon in MEMBER_COLONS)
-            expression = rf"(?<![\w.'\"=-]){escaped}(?![\w.'\"])"
-        long_enough = len(original) >= MIN_BARE_LENGTH
-        forms.append(
-            (original, expression if long_enough else short, not isinstance(value, str), replacement)
-        )
-    return forms
-
-
 def _state(coverage: OperationCoverage, documented_key: str) -> str:
     if coverage.failed(documented_key):
         return FAILED
@@ -294,6 +149,14 @@ def _facts(coverage: ContractCoverage) -> list[tuple[str, str]]:
         ("requests", f"{generated} generated by schemathesis, {own} sent by the suite's own tests"),
         ("written", datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")),
     ]
+    if coverage.kept:
+        facts.append(
+            (
+                "left in place",
+                f"{len(coverage.kept)} customers the failing tests used, not cleaned up so that their "
+                f"reproductions reproduce: {', '.join(coverage.kept)}",
+            )
+        )
     if coverage.unmatched_requests:
         facts.append(("other requests", f"{coverage.unmatched_requests} matched no operation of the spec"))
     return facts
@@ -519,15 +382,21 @@ def _checks_html(operation: OperationCoverage, numbers: dict[int, int]) -> str:
 def _failure_html(record: FailureRecord, number: int) -> str:
     status = f" (status {record.status})" if record.status is not None else ""
     promise = f"<p>Broken promise: <code>{escape(record.promise)}</code></p>" if record.promise else ""
+    answer = (
+        f'<p>The last answer the test saw:</p><pre class="answer">{escape(record.answer)}</pre>'
+        if record.answer
+        else ""
+    )
     curl = (
-        f'<p>Reproduce with:</p><pre class="curl">{escape(_shown_curl(record.curl))}</pre>'
+        f"<p>Reproduce with (every request the test sent; the customers it used were left in place; your key "
+        f'in place of [Filtered]):</p><pre class="curl">{escape(_shown_curl(record.curl))}</pre>'
         if record.curl
         else '<p class="muted">No request to reproduce.</p>'
     )
     return (
         f'<div class="failure" id="failure-{number}" data-check="{escape(record.check)}">'
         f"<h4>#{number} <code>{escape(record.check)}</code>: {escape(record.title)}{status}</h4>{promise}"
-        f'<pre class="message">{escape(record.message)}</pre>{curl}</div>'
+        f'<pre class="message">{escape(record.message)}</pre>{curl}{answer}</div>'
     )
 
 
@@ -664,13 +533,19 @@ def _failure_markdown(record: FailureRecord, number: int) -> list[str]:
     lines += _fenced(record.message, "text")
     if record.curl:
         lines += ["", "Reproduce with:", "", *_fenced(_shown_curl(record.curl), "sh")]
+    if record.answer:
+        lines += ["", "The last answer the test saw:", "", *_fenced(record.answer, "text")]
     return lines
 
 
 def _shown_curl(curl: str) -> str:
-    if len(curl) <= MAX_CURL_CHARS:
-        return curl
-    return f"{curl[:MAX_CURL_CHARS]} [... {len(curl) - MAX_CURL_CHARS} more characters not shown]"
+    """`curl` with each over-long line (a probe of the body size limit) cut."""
+    return "\n".join(
+        line
+        if len(line) <= MAX_CURL_CHARS
+        else f"{line[:MAX_CURL_CHARS]} [... {len(line) - MAX_CURL_CHARS} more characters not shown]"
+        for line in curl.split("\n")
+    )
 
 
 def _fenced(text: str, language: str) -> list[str]:

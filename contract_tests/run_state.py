@@ -27,11 +27,9 @@ class RunState:
     coverage: ContractCoverage = field(default_factory=ContractCoverage)
 
     def observers(self, base_url: str) -> list[Callable[[httpx.Response], None]]:
-        """httpx response hooks that count each answer to the suite's own clients for this run."""
-        observers = [self.tally.observe(base_url)]
-        if self.coverage.active:
-            observers.append(self.coverage.response_observer(base_url))
-        return observers
+        """httpx response hooks that count each answer to the suite's own clients for this run and keep it for
+        the current test's reproduction."""
+        return [self.tally.observe(base_url), self.coverage.response_observer(base_url)]
 
 
 RUN_STATE_KEY = pytest.StashKey[RunState]()

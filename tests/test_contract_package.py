@@ -322,11 +322,6 @@ def test_reports_show_no_key_and_no_personal_data(suite_runs: dict[str, Contract
     assert re.search(r"\b9\d{9}\b", suite_runs["failing"].html)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the collector (contract_coverage.py) does not yet tell the masker which bodies the suite sent "
-    "(ReportMasker.sent), so the suite's own test data is masked with the rest",
-)
 def test_reports_show_the_suites_own_test_data(suite_runs: dict[str, ContractRun]) -> None:
     """The failing run's reproductions send customers the suite made up: the evidence shows them as sent."""
     assert SUITE_EMAIL_DOMAIN in suite_runs["failing"].html

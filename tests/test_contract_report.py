@@ -14,7 +14,8 @@ from html.parser import HTMLParser
 import pytest
 
 from malomo_contract.contract_coverage import ContractCoverage, FailureRecord
-from malomo_contract.coverage_report import ReportMasker, render_html, render_markdown
+from malomo_contract.coverage_report import render_html, render_markdown
+from malomo_contract.report_masker import ReportMasker
 from malomo_contract.promise_inventory import Promise
 
 GET_ONE = "GET /customers/{id}"
