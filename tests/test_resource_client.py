@@ -140,6 +140,7 @@ def test_an_async_list_is_walked_directly_lazily_or_awaited_for_its_first_page()
 
             first = await client.customers.list()  # the awaited form: the first page
             assert isinstance(first, malomo.AsyncPage) and [c.email for c in first.items] == emails[:2]
+            assert first.next_cursor is not None
             resumed = client.customers.list(next=first.next_cursor)
             assert [c.email async for c in resumed] == emails[2:]
             assert [len(page.items) async for page in (await listing).iter_pages()] == [2, 2, 1]
