@@ -210,16 +210,6 @@ def walk_never_revisits_a_page(walk: Walk, what: str) -> None:
 
 
 @promise
-def walk_ends(walk: Walk, what: str) -> None:
-    """Following `Link` targets reaches a page without one, within the page budget."""
-    if walk.exhausted_budget:
-        raise ContractViolation(
-            f"{what}: following rel={walk.rel!r} had not ended after {len(walk.pages)} pages "
-            f"({len(walk.items)} items); the cursor never runs out"
-        )
-
-
-@promise
 def walk_never_repeats_an_id(walk: Walk, what: str) -> None:
     """No record appears twice in one walk."""
     seen: set[str] = set()

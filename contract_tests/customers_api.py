@@ -8,6 +8,7 @@ a link off-origin.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -49,8 +50,9 @@ class Walk:
     pages: list[Page] = field(default_factory=list)
     # Set when the walk stopped because a link pointed back at a page already seen.
     revisited_url: str | None = None
-    # Set when the walk stopped because the page budget ran out.
+    # Set when the walk stopped because its budget (pages or seconds) ran out: not walked to the end.
     exhausted_budget: bool = False
+    seconds: float = 0.0
 
     @property
     def items(self) -> list[JSON]:
@@ -170,19 +172,22 @@ class CustomersApi:
             prev_url=link_target(response, "prev"),
         )
 
-    def walk(self, first: Page, *, rel: str, max_pages: int) -> Walk:
-        """Follow `rel` from `first` until a page lacks it, a link revisits a page, or the budget ends."""
+    def walk(self, first: Page, *, rel: str, max_pages: int, max_seconds: float | None = None) -> Walk:
+        """Follow `rel` from `first` until a page lacks it, a link revisits a page, or the budget (pages,
+        and seconds when given) ends."""
         walk = Walk(rel=rel, pages=[first])
         seen = {first.url}
         current = first
+        started = time.monotonic()
         while True:
+            walk.seconds = time.monotonic() - started
             target = current.next_url if rel == "next" else current.prev_url
             if target is None:
                 return walk
             if target in seen:
                 walk.revisited_url = target
                 return walk
-            if len(walk.pages) >= max_pages:
+            if len(walk.pages) >= max_pages or (max_seconds is not None and walk.seconds >= max_seconds):
                 walk.exhausted_budget = True
                 return walk
             seen.add(target)

@@ -22,6 +22,9 @@ class PagingNote:
     pages: int
     items: int
     grown: int
+    # The walk ran out of its budget before the list's last page (a large store).
+    cut_short: bool = False
+    seconds: float = 0.0
 
     @property
     def tested(self) -> bool:
@@ -35,6 +38,12 @@ class PagingNote:
             if self.tested
             else (f"too short to test paging (needs {PAGES_NEEDED} pages)")
         )
+        if self.cut_short:
+            return (
+                f"{size}, at least {self.pages} pages and {self.items} items{grown}: not tested to the end "
+                f"(the walk's budget ran out after {self.seconds:.0f} s; no repeated cursor or item, "
+                "none out of order)"
+            )
         return f"{size}, {self.pages} pages, {self.items} items{grown}: {verdict}"
 
 

@@ -25,10 +25,12 @@ class Profile:
     stateful_scenarios: int
     stateful_max_steps: int
     # Semantic tests: how many records (customers, or updates for an event log) may be written to make a
-    # list span the three pages its paging tests need, and how many pages a walk may take before it
-    # counts as endless. 310 covers three pages at a page size of 100.
+    # list span the three pages its paging tests need (310 covers three pages at a page size of 100), and
+    # how many pages and seconds one walk over a list may take. A walk that runs out of its budget on a
+    # large store is "not tested to the end" (a skip that says the size seen), never a failure.
     max_list_growth: int
     max_walk_pages: int
+    max_walk_seconds: float
 
 
 PROFILES: dict[str, Profile] = {
@@ -36,13 +38,14 @@ PROFILES: dict[str, Profile] = {
     for profile in (
         Profile(
             name="quick",
-            description="smoke run for CI's broken-server tests: few examples, no coverage phase",
+            description="smoke run: few examples, no coverage phase, short walks over lists",
             max_examples=8,
             coverage_phase=False,
             stateful_scenarios=8,
             stateful_max_steps=6,
             max_list_growth=310,
-            max_walk_pages=500,
+            max_walk_pages=5000,
+            max_walk_seconds=10,
         ),
         Profile(
             name="default",
@@ -52,7 +55,8 @@ PROFILES: dict[str, Profile] = {
             stateful_scenarios=50,
             stateful_max_steps=10,
             max_list_growth=310,
-            max_walk_pages=2000,
+            max_walk_pages=20000,
+            max_walk_seconds=30,
         ),
         Profile(
             name="thorough",
@@ -62,7 +66,8 @@ PROFILES: dict[str, Profile] = {
             stateful_scenarios=300,
             stateful_max_steps=15,
             max_list_growth=1000,
-            max_walk_pages=10000,
+            max_walk_pages=200000,
+            max_walk_seconds=600,
         ),
     )
 }

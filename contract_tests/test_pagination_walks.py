@@ -17,7 +17,6 @@ from .contract_checks import (
     first_page_has_no_prev_link,
     last_page_has_no_next_link,
     prev_walk_mirrors_next_walk,
-    walk_ends,
     walk_finds_every_record,
     walk_holds_at_least,
     walk_is_in_ascending_order,
@@ -25,7 +24,7 @@ from .contract_checks import (
     walk_never_revisits_a_page,
     walk_spans_the_pages_its_records_fill,
 )
-from .customers_api import CustomersApi, Walk
+from .customers_api import CustomersApi, Page, Walk
 from .list_growers import LISTS, ListUnderTest
 from .paging_summary import PAGES_NEEDED, PagingNote, paging_notes
 from .profiles import Profile
@@ -82,14 +81,30 @@ def _walk_list(
             grow(needed - have)
             have += len(added) - before
         enough = have >= needed
-    walk = api.walk(api.first_page(what.path), rel="next", max_pages=profile.max_walk_pages)
-    note = PagingNote(label, page_size, len(walk.pages), len(walk.items), len(added))
+    walk = _walk(api, api.first_page(what.path), "next", profile)
+    note = PagingNote(
+        label, page_size, len(walk.pages), len(walk.items), len(added), walk.exhausted_budget, walk.seconds
+    )
     notes.append(note)
     # Too short only when the list really is: a walk that stops early over enough records is a finding.
     too_short = f"{label}: {note.describe()}" if len(walk.pages) < PAGES_NEEDED and not enough else None
     return Walked(
         what, [record for record in added if record is not None], len(added), walk, enough, too_short
     )
+
+
+def _walk(api: CustomersApi, first: Page, rel: str, profile: Profile) -> Walk:
+    return api.walk(first, rel=rel, max_pages=profile.max_walk_pages, max_seconds=profile.max_walk_seconds)
+
+
+def _skip_unless_walked_to_the_end(walk: Walk, what: str) -> None:
+    """A walk that ran out of its budget proves nothing broken (only a repeated cursor or item, or one out
+    of order, does, and those were checked on what it saw): the rest is not tested."""
+    if walk.exhausted_budget:
+        pytest.skip(
+            f"{what}: not tested to the end: the walk's budget ran out after {len(walk.pages)} pages "
+            f"({len(walk.items)} items, {walk.seconds:.0f} s) on a list that holds at least that many"
+        )
 
 
 @pytest.fixture(scope="module", params=sorted(LISTS))
@@ -108,20 +123,22 @@ def test_next_walk_ends_without_repeats_in_order(walked: Walked) -> None:
     walk_never_revisits_a_page(walked.walk, what)
     if walked.enough:
         walk_spans_the_pages_its_records_fill(walked.walk, PAGES_NEEDED, what)
-    walk_ends(walked.walk, what)
     walk_never_repeats_an_id(walked.walk, what)
     walk_is_in_ascending_order(walked.walk, what)
+    _skip_unless_walked_to_the_end(walked.walk, what)
 
 
 def test_next_walk_finds_every_record_that_existed_before_it(
     walked: Walked, api: CustomersApi, profile: Profile
 ) -> None:
     what = f"GET {walked.walked_list.operation.path} following rel=next"
+    _skip_unless_walked_to_the_end(walked.walk, what)
     walk_finds_every_record(walked.walk, walked.added_ids, what)
     walk_holds_at_least(walked.walk, walked.added, what)
     # A second walk finds what the first one did (nothing deletes from these lists meanwhile).
-    again = api.walk(api.first_page(walked.walked_list.path), rel="next", max_pages=profile.max_walk_pages)
+    again = _walk(api, api.first_page(walked.walked_list.path), "next", profile)
     walk_never_repeats_an_id(again, what)
+    _skip_unless_walked_to_the_end(again, what)
     walk_finds_every_record(again, walked.walk.ids, what)
 
 
@@ -129,6 +146,7 @@ def test_first_and_last_pages_have_only_their_links(walked: Walked) -> None:
     what = f"GET {walked.walked_list.operation.path}"
     first_page_has_no_prev_link(walked.walk.pages[0], what)
     last_page_has_no_next_link(walked.walk, f"{what} following rel=next")
+    _skip_unless_walked_to_the_end(walked.walk, f"{what} following rel=next")
 
 
 def test_prev_walk_back_mirrors_the_next_walk(walked: Walked, api: CustomersApi, profile: Profile) -> None:
@@ -136,9 +154,10 @@ def test_prev_walk_back_mirrors_the_next_walk(walked: Walked, api: CustomersApi,
         pytest.skip(walked.too_short)
     forward = walked.walk
     what = f"GET {walked.walked_list.operation.path}"
-    backward = api.walk(forward.pages[-1], rel="prev", max_pages=profile.max_walk_pages)
+    _skip_unless_walked_to_the_end(forward, f"{what} following rel=next")
+    backward = _walk(api, forward.pages[-1], "prev", profile)
     walk_never_revisits_a_page(backward, f"{what} following rel=prev")
-    walk_ends(backward, f"{what} following rel=prev")
+    _skip_unless_walked_to_the_end(backward, f"{what} following rel=prev")
     last_page_has_no_next_link(backward, f"{what} following rel=prev")
     first_page_has_no_prev_link(backward.pages[-1], f"{what} (reached by rel=prev)")
     prev_walk_mirrors_next_walk(forward, backward, what)

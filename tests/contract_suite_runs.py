@@ -18,6 +18,7 @@ import subprocess
 import sys
 import time
 import traceback
+import uuid
 import xml.etree.ElementTree as ElementTree
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -182,7 +183,8 @@ def run_every_broken_variant(workdir: Path) -> list[VariantRun]:
 def run_plans(workdir: Path, plans: list[dict[str, Any]]) -> dict[str, SuiteRun]:
     """Make the runs `plans` describe, by their names. A plan names its run and may give `variant` (a name
     from `BROKEN_VARIANTS` or `CORRECT_VARIANTS`; none: the reference server as it is), `page_size`
-    (default `PAGE_SIZE`), `paths` (default the whole suite), and the options of `_variant_plan`.
+    (default `PAGE_SIZE`), `customers` (a store filled with that many beforehand, default none), `profile`
+    (default quick), `paths` (default the whole suite), and the options of `_variant_plan`.
 
     The runs are made by one subprocess (`_fork_every_run`) that imports pytest, schemathesis, the suite's
     modules and the reference server once and forks a child per run, `PARALLEL_RUNS` at a time: a child
@@ -207,6 +209,24 @@ def run_plans(workdir: Path, plans: list[dict[str, Any]]) -> dict[str, SuiteRun]
     }
 
 
+def fill_store(store: Any, count: int) -> None:
+    """Put `count` customers straight into a reference server's store (not over HTTP), created a
+    microsecond apart in the past; they are made-up test data."""
+    start_us = 1_700_000_000_000_000
+    store.bulk_insert_customers(
+        (
+            str(uuid.UUID(int=index + 1)),
+            f"stored-{index}@example.com",
+            "Stored",
+            f"Customer{index}",
+            None,
+            start_us + index,
+            start_us + index,
+        )
+        for index in range(count)
+    )
+
+
 def _run_in_child(plan: dict[str, Any], workdir: Path, api_key: str) -> int:
     """One run in a forked child: serve the variant (or the correct server), point stdout and stderr at
     files, run pytest."""
@@ -223,14 +243,20 @@ def _run_in_child(plan: dict[str, Any], workdir: Path, api_key: str) -> int:
         os.environ.update(_suite_env(api_key, key_on_command_line))
         extra_args = [*VERBOSE_ARGS, "-o", f"junit_family={plan.get('junit_family', 'xunit2')}"]
         extra_args += ["-x"] if plan.get("stops_at_first_failure", False) else []
-        wrap = None if variant is None else (lambda app: variant.wrap(app, api_key))
+        customers = plan.get("customers", 0)
+
+        def wrap(app: Any) -> Any:
+            if customers:
+                fill_store(app.state.store, customers)
+            return app if variant is None else variant.wrap(app, api_key)
+
         with running(api_key=api_key, page_size=plan.get("page_size", PAGE_SIZE), wrap_app=wrap) as server:
             args = _suite_args(
                 server.base_url,
                 api_key,
                 workdir / f"{name}.xml",
                 extra_args,
-                "quick",
+                plan.get("profile", "quick"),
                 key_on_command_line,
                 plan.get("paths", ["contract_tests"]),
             )

@@ -1,0 +1,35 @@
+"""A correct reference server holding a large store (20,000 customers in pages of 10: 2,000 pages) passes the
+suite's `quick` and `default` profiles; the store is filled directly, not over HTTP.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from contract_suite_runs import SuiteRun, run_plans
+
+CUSTOMERS = 20_000
+PAGE_SIZE = 10
+PROFILES = ("quick", "default")
+CUSTOMER_LIST_WALK = re.compile(r"malomo contract paging: GET /customers: page size (\d+), .*?(\d+) items")
+
+
+@pytest.fixture(scope="module")
+def large_store_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, SuiteRun]:
+    plans = [
+        {"name": profile, "profile": profile, "customers": CUSTOMERS, "page_size": PAGE_SIZE}
+        for profile in PROFILES
+    ]
+    return run_plans(Path(tmp_path_factory.mktemp("large-store")), plans)
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+def test_a_correct_large_store_passes(profile: str, large_store_runs: dict[str, SuiteRun]) -> None:
+    run = large_store_runs[profile]
+    assert run.exit_code == 0, run.stdout[-4000:]
+    # The suite did walk the large list (to its end, or to its budget: then it says so and skips).
+    walked = CUSTOMER_LIST_WALK.search(run.stdout)
+    assert walked is not None, run.stdout[-4000:]
+    assert int(walked[1]) == PAGE_SIZE and int(walked[2]) >= CUSTOMERS
