@@ -1,5 +1,6 @@
 """A correct reference server holding a large store (20,000 customers in pages of 10: 2,000 pages) passes the
-suite's `quick` and `default` profiles; the store is filled directly, not over HTTP.
+suite's `quick` and `default` profiles; one longer than `quick`'s walk budget has its walks skipped as not
+tested to the end, with the size seen. The stores are filled directly, not over HTTP.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from contract_suite_runs import SuiteRun, run_plans
 CUSTOMERS = 20_000
 PAGE_SIZE = 10
 PROFILES = ("quick", "default")
+# More pages than quick's walk budget (profiles.py: 5,000 pages) at page size 1.
+OVER_BUDGET = {"customers": 5_200, "page_size": 1}
 CUSTOMER_LIST_WALK = re.compile(r"malomo contract paging: GET /customers: page size (\d+), .*?(\d+) items")
 
 
@@ -22,6 +25,9 @@ def large_store_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Suit
         {"name": profile, "profile": profile, "customers": CUSTOMERS, "page_size": PAGE_SIZE}
         for profile in PROFILES
     ]
+    plans.append(
+        {"name": "over-budget", "paths": ["contract_tests/test_pagination_walks.py"], **OVER_BUDGET}
+    )
     return run_plans(Path(tmp_path_factory.mktemp("large-store")), plans)
 
 
@@ -33,3 +39,13 @@ def test_a_correct_large_store_passes(profile: str, large_store_runs: dict[str, 
     walked = CUSTOMER_LIST_WALK.search(run.stdout)
     assert walked is not None, run.stdout[-4000:]
     assert int(walked[1]) == PAGE_SIZE and int(walked[2]) >= CUSTOMERS
+
+
+def test_a_walk_over_its_budget_is_skipped_with_the_size_seen(large_store_runs: dict[str, SuiteRun]) -> None:
+    run = large_store_runs["over-budget"]
+    assert run.exit_code == 0, run.stdout[-4000:]
+    skipped = re.findall(
+        r"SKIPPED .*GET /customers following rel=next: not tested to the end: .*", run.stdout
+    )
+    assert skipped and all("5000 pages" in line for line in skipped), run.stdout[-4000:]
+    assert "not tested to the end (the walk's budget ran out" in run.stdout
