@@ -1,0 +1,207 @@
+"""The modules rendered from our own templates into the generated package, from the spec and the generator's
+parse: `personal_fields.py` (properties marked `x-personal-data`) and `resources.py` (the resource layer)."""
+
+from __future__ import annotations
+
+import keyword
+from pathlib import Path
+from typing import Any
+
+FACTS_OF_PERSONAL_FIELDS = ("type", "format", "minLength", "maxLength")
+
+
+class GenerationError(Exception):
+    """The spec cannot be generated: openapi-python-client refused it (an error, or a warning: we run it
+    as --fail-on-warning), or two operations would be the same resource method."""
+
+
+def personal_fields(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Each property name marked `x-personal-data: true` (on the property or its `$ref`'d schema) in any
+    component schema, with the schema facts its placeholder follows (type, format, length limits)."""
+    schemas = document.get("components", {}).get("schemas", {})
+    found: dict[str, dict[str, Any]] = {}
+    for schema in schemas.values():
+        for name, prop in (schema.get("properties") or {}).items():
+            ref = prop.get("$ref", "")
+            target = (
+                schemas.get(ref.rpartition("/")[2], {}) if ref.startswith("#/components/schemas/") else {}
+            )
+            merged = {**target, **prop}
+            if merged.get("x-personal-data") is not True:
+                continue
+            facts = {key: merged[key] for key in FACTS_OF_PERSONAL_FIELDS if key in merged}
+            known = found.setdefault(name, facts)
+            if "maxLength" in facts:  # a name used by several schemas: the tightest limit fits them all
+                known["maxLength"] = min(known.get("maxLength", facts["maxLength"]), facts["maxLength"])
+    return dict(sorted(found.items()))
+
+
+# The method a path and HTTP method name by default; `item`: the path ends in a parameter (`/customers/{id}`).
+METHOD_NAMES = {
+    ("post", False): "create",
+    ("get", False): "list",
+    ("get", True): "retrieve",
+    ("put", True): "update",
+    ("patch", True): "update",
+    ("delete", True): "delete",
+}
+# The spec's override of the rule, on an operation: `x-malomo-method: customers.events.list`.
+METHOD_EXTENSION = "x-malomo-method"
+HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
+# Per-request option names: a spec parameter or field of the same name is renamed (python_name).
+RESERVED_ARGUMENTS = {"self", "timeout", "max_retries", "extra_headers", "extra_query", "options"}
+
+
+def method_path(path: str, http_method: str, operation: dict[str, Any]) -> tuple[str, ...]:
+    """The resource chain and method name of an operation: `("customers", "events", "list")`.
+
+    Resources are the path's literal segments (`/customers/{customer_id}/events`: customers.events);
+    the method is `create`/`list` (POST/GET on a collection) or `retrieve`/`update`/`delete` (GET,
+    PUT or PATCH, DELETE on an item), else the operationId in snake case. `x-malomo-method` overrides both.
+    """
+    from openapi_python_client.strings import snake_case
+
+    override = operation.get(METHOD_EXTENSION)
+    if override is not None:
+        parts = tuple(str(override).split("."))
+        if len(parts) < 2 or not all(part.isidentifier() for part in parts):
+            raise GenerationError(
+                f"{METHOD_EXTENSION} of {http_method.upper()} {path}: {override!r} is not a.b"
+            )
+        return parts
+    segments = [segment for segment in path.strip("/").split("/") if segment]
+    resources = [snake_case(segment) for segment in segments if not segment.startswith("{")]
+    item = bool(segments) and segments[-1].startswith("{")
+    name = METHOD_NAMES.get((http_method, item)) or snake_case(operation.get("operationId", http_method))
+    return (*resources, name)
+
+
+def _argument(prop: Any, spec_name: str | None = None) -> dict[str, str]:
+    """A keyword argument of a resource method: its Python name, its declaration, and the generated
+    function's parameter it is passed as."""
+    name = prop.python_name
+    if spec_name and spec_name.isidentifier() and not keyword.iskeyword(spec_name):
+        name = spec_name  # `next`, as the spec and the Link header say, rather than `next_`
+    if name in RESERVED_ARGUMENTS:
+        name = f"{name}_"
+    kind = prop.get_type_string().as_unembedded_code()
+    return {
+        "name": name,
+        "target": prop.python_name,
+        "declaration": f"{name}: {kind}" + ("" if prop.required else " = UNSET"),
+    }
+
+
+def resource_tree(openapi: Any, document: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every resource class to render, children before parents, each with its methods and child resources;
+    the last one is the root (no name), whose children are the client's top-level resources."""
+    from openapi_python_client.strings import pascal_case
+
+    operations = {
+        (path, method): operation
+        for path, item in document.get("paths", {}).items()
+        for method, operation in item.items()
+        if method in HTTP_METHODS
+    }
+    root: dict[str, Any] = {"chain": (), "methods": [], "children": {}}
+    where: dict[tuple[str, ...], str] = {}
+    for collection in openapi.endpoint_collections_by_tag.values():
+        for endpoint in collection.endpoints:
+            path = endpoint.path.get_untrusted_value()
+            *chain, name = method_path(path, endpoint.method, operations[(path, endpoint.method)])
+            here = f"{endpoint.method.upper()} {path}"
+            if (*chain, name) in where:
+                raise GenerationError(
+                    f"{here} and {where[(*chain, name)]} are both {'.'.join((*chain, name))}: "
+                    f"give one of them another name with {METHOD_EXTENSION}"
+                )
+            where[(*chain, name)] = here
+            node = root
+            for depth in range(len(chain)):
+                node = node["children"].setdefault(
+                    chain[depth], {"chain": tuple(chain[: depth + 1]), "methods": [], "children": {}}
+                )
+            node["methods"].append({**_method(endpoint, name), "qualified": ".".join((*chain, name))})
+    ordered: list[dict[str, Any]] = []
+
+    def visit(node: dict[str, Any]) -> None:
+        for child in node["children"].values():
+            visit(child)
+        node["class_name"] = "".join(pascal_case(part) for part in node["chain"])
+        node["attribute"] = node["chain"][-1] if node["chain"] else None
+        node["children"] = list(node["children"].values())
+        ordered.append(node)
+
+    visit(root)
+    return ordered
+
+
+def _method(endpoint: Any, name: str) -> dict[str, Any]:
+    """What the resources template needs of one operation."""
+    from openapi_python_client.parser.properties.list_property import ListProperty
+    from openapi_python_client.parser.properties.model_property import ModelProperty
+    from openapi_python_client.parser.properties.uuid import UuidProperty
+
+    # A `format: uuid` path id is taken as text too (ids reach apps as strings); the runtime checks it.
+    positional = [
+        {
+            "name": p.python_name,
+            "target": p.python_name,
+            "declaration": f"{p.python_name}: str | UUID"
+            if isinstance(p, UuidProperty)
+            else p.to_string().as_unembedded_code(),
+            "uuid": isinstance(p, UuidProperty),
+        }
+        for p in endpoint.path_parameters
+    ]
+    keywords: list[dict[str, str]] = []
+    body = None
+    if endpoint.bodies:
+        prop = endpoint.bodies[0].prop
+        if isinstance(prop, ModelProperty):
+            properties = [*(prop.required_properties or ()), *(prop.optional_properties or ())]
+            fields = [_argument(field) for field in properties]
+            keywords += fields
+            body = {"class_name": prop.class_info.name, "fields": fields}
+        else:  # not an object: one `body` argument
+            keywords.append({**_argument(prop), "target": "body"})
+    keywords += [
+        _argument(p, p.name.get_untrusted_value())
+        for p in (*endpoint.query_parameters, *endpoint.header_parameters, *endpoint.cookie_parameters)
+    ]
+    success = next(
+        (r for r in endpoint.responses.patterns if (r.status_code.range or (0,))[0] // 100 == 2), None
+    )
+    query_names = {p.name.get_untrusted_value() for p in endpoint.query_parameters}
+    kind, result = "none", "None"
+    if success is not None and isinstance(success.prop, ListProperty) and "next" in query_names:
+        kind, result = "page", success.prop.inner_property.get_type_string().as_unembedded_code()
+    elif success is not None and success.status_code.range != (204, 204):
+        kind, result = "value", success.prop.get_type_string().as_unembedded_code()
+    return {
+        "name": name,
+        "module": endpoint.name,
+        "tag": endpoint.tags[0] if endpoint.tags else "default",
+        "summary": endpoint.summary,
+        "positional": positional,
+        "keywords": keywords,
+        "body": body,
+        "kind": kind,
+        "result": result,
+        "imports": endpoint.relative_imports,
+    }
+
+
+def render_extra_modules(project: Any, document: dict[str, Any], into: Path) -> None:
+    """Render our own templates into the generated package, from the spec and the generator's parse."""
+    env = project.env
+    (into / "personal_fields.py").write_text(
+        env.get_template("personal_fields.py.jinja").render(fields=personal_fields(document))
+    )
+    tree = resource_tree(project.openapi, document)
+    methods = [method for node in tree for method in node["methods"]]
+    imports = {f"from .api.{method['tag']} import {method['module']}" for method in methods}
+    imports.update(line.replace("from ...", "from .") for method in methods for line in method["imports"])
+    (into / "resources.py").write_text(
+        env.get_template("resources.py.jinja").render(resources=tree, imports=sorted(imports))
+    )
