@@ -4,6 +4,7 @@ the rules of each request body, query parameter and response field (type, nullab
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -408,10 +409,22 @@ class _Reader:
 def load_contract(path: Path = DEFAULT_SPEC) -> Contract:
     """The contract of the OpenAPI 3.0 document at `path`; SpecError (one line) when it cannot be served."""
     try:
-        document = yaml.load(path.read_text(encoding="utf-8"), Loader=_YAML_LOADER)
+        text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise SpecError(f"cannot read the spec {str(path)!r}: {exc.strerror or exc}") from None
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+    except UnicodeDecodeError as exc:
+        raise SpecError(f"the spec {str(path)!r} is not valid YAML: {str(exc).splitlines()[0]}") from None
+    return _parsed_contract(path, text)
+
+
+# A Contract is immutable, so one parse serves every app built from the same text: a test fake built per
+# test (malomo_mock.Fake) would otherwise spend most of its set-up parsing YAML. Keyed on the text, so an
+# edited spec is parsed again.
+@functools.lru_cache(maxsize=8)
+def _parsed_contract(path: Path, text: str) -> Contract:
+    try:
+        document = yaml.load(text, Loader=_YAML_LOADER)
+    except yaml.YAMLError as exc:
         raise SpecError(f"the spec {str(path)!r} is not valid YAML: {str(exc).splitlines()[0]}") from None
     if not isinstance(document, dict) or not isinstance(document.get("paths"), dict):
         raise SpecError(f"the spec {str(path)!r} is not an OpenAPI document (no paths)")
