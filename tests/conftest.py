@@ -13,7 +13,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from contract_suite_runs import VariantRun, run_every_broken_variant
+from support.contract_suite_runs import VariantRun, run_every_broken_variant
 
 from malomo_mock import RunningServer
 

@@ -9,7 +9,7 @@ import re
 from pathlib import Path
 
 import pytest
-from contract_suite_runs import SuiteRun, run_plans
+from support.contract_suite_runs import SuiteRun, run_plans
 
 CUSTOMERS = 20_000
 PAGE_SIZE = 10

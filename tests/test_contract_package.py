@@ -25,10 +25,10 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from broken_servers import BROKEN_VARIANTS
 from conftest import MockProcess
-from contract_suite_runs import CANARY_KEY, PAGE_SIZE
 from support import ROOT
+from support.broken_servers import BROKEN_VARIANTS
+from support.contract_suite_runs import CANARY_KEY, PAGE_SIZE
 from support.spec_document import documented_statuses
 from support.wheel_builds import install_wheel
 

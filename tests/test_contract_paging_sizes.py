@@ -5,8 +5,8 @@ and at each size they catch every paging variant of `broken_servers.py`."""
 from __future__ import annotations
 
 import pytest
-from broken_servers import PAGING_VARIANTS
-from contract_suite_runs import SuiteRun, run_plans
+from support.broken_servers import PAGING_VARIANTS
+from support.contract_suite_runs import SuiteRun, run_plans
 
 from contract_tests.spec_contract import operations
 

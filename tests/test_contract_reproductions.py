@@ -14,8 +14,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
-from broken_servers import BROKEN_VARIANTS
-from contract_suite_runs import CANARY_KEY, SuiteRun, run_suite
+from support.broken_servers import BROKEN_VARIANTS
+from support.contract_suite_runs import CANARY_KEY, SuiteRun, run_suite
 
 from malomo_mock import running
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from broken_servers import CORRECT_VARIANTS
-from contract_suite_runs import run_plans
+from support.broken_servers import CORRECT_VARIANTS
+from support.contract_suite_runs import run_plans
 
 
 @pytest.mark.parametrize("variant", [variant.name for variant in CORRECT_VARIANTS])

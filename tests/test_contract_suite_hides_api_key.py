@@ -9,7 +9,7 @@ runs the whole suite, so its reports hold schemathesis failures with their curl 
 from __future__ import annotations
 
 import pytest
-from contract_suite_runs import CANARY_KEY, FULL_REPORT_VARIANT, VariantRun
+from support.contract_suite_runs import CANARY_KEY, FULL_REPORT_VARIANT, VariantRun
 
 # Under pytest-xdist, on one worker: the runs are made once, by whichever test asks first.
 pytestmark = pytest.mark.xdist_group("broken_variant_runs")

@@ -11,8 +11,8 @@ import xml.etree.ElementTree as ElementTree
 from pathlib import Path
 
 import httpx
-from contract_suite_runs import CANARY_KEY, PAGE_SIZE, run_suite
 from starlette.types import ASGIApp, Receive, Scope, Send
+from support.contract_suite_runs import CANARY_KEY, PAGE_SIZE, run_suite
 
 from malomo_mock import running
 

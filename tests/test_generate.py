@@ -17,10 +17,9 @@ from typing import Any
 
 import pytest
 import yaml
+from support import ROOT
 
 from scripts import generate
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 from conftest import MALOMO_MOCK, MockProcess
-from spec_document import SPEC
+from support.spec_document import SPEC
 
 
 def run_failing(*args: str) -> subprocess.CompletedProcess[str]:

@@ -15,7 +15,7 @@ from urllib.parse import quote
 import httpx
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from spec_document import documented_statuses
+from support.spec_document import documented_statuses
 
 DOCUMENTED = documented_statuses()
 SETTINGS = settings(

@@ -26,8 +26,9 @@ from typing import Any
 import httpx
 import pytest
 import yaml
-from broken_servers import BROKEN_VARIANTS, BrokenVariant
 from starlette.types import ASGIApp
+from support import ROOT
+from support.broken_servers import BROKEN_VARIANTS, BrokenVariant
 
 import malomo
 from malomo_client.api.customers import (
@@ -42,7 +43,6 @@ from malomo_client.models import CustomerCreate, CustomerUpdate
 from malomo_contract import recorded_traffic
 from malomo_mock import RunningServer, running
 
-ROOT = Path(__file__).resolve().parent.parent
 CANARY_KEY = f"sk_test_RECCANARY{secrets.token_hex(8)}"
 CANARY = {
     "email": "canary.quokka.7731@example.com",

@@ -10,8 +10,8 @@ profile, which does everything `quick` does and more.
 from __future__ import annotations
 
 import pytest
-from broken_servers import BROKEN_VARIANTS
-from contract_suite_runs import VariantRun
+from support.broken_servers import BROKEN_VARIANTS
+from support.contract_suite_runs import VariantRun
 
 # pytest's exit code for "tests ran and some failed"; 2-4 would mean the suite itself broke.
 TESTS_FAILED = 1

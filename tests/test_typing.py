@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 from mypy import api
+from support import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 TYPING = ROOT / "tests" / "typing"
 IGNORE = re.compile(r"  # type: ignore\[([a-z-]+)\]")
 EXPECTED = re.compile(r"  # E: (.*)$")

@@ -25,11 +25,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from broken_servers import BROKEN_VARIANTS, CORRECT_VARIANTS, BrokenVariant
-
 from malomo_mock import running
+from support import ROOT
+from support.broken_servers import BROKEN_VARIANTS, CORRECT_VARIANTS, BrokenVariant
 
-ROOT = Path(__file__).resolve().parent.parent
 # Small pages, so that a handful of records already spans several pages.
 PAGE_SIZE = 4
 SUITE_TIMEOUT = 300
@@ -192,8 +191,14 @@ def run_plans(workdir: Path, plans: list[dict[str, Any]]) -> dict[str, SuiteRun]
     """
     (workdir / "plans.json").write_text(json.dumps(plans))
     env = _suite_env(CANARY_KEY, key_on_command_line=False)
+    # This module runs as `-m support.contract_suite_runs`: tests/ holds the `support` package.
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT / "tests"), env["PYTHONPATH"]])
     subprocess.run(
-        [sys.executable, __file__, str(workdir)], cwd=ROOT, env=env, timeout=SUITE_TIMEOUT * 2, check=True
+        [sys.executable, "-m", "support.contract_suite_runs", str(workdir)],
+        cwd=ROOT,
+        env=env,
+        timeout=SUITE_TIMEOUT * 2,
+        check=True,
     )
     seconds = json.loads((workdir / "seconds.json").read_text())
     exit_codes = json.loads((workdir / "exit_codes.json").read_text())
