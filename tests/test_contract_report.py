@@ -15,8 +15,8 @@ import pytest
 
 from malomo_contract.contract_coverage import ContractCoverage, FailureRecord
 from malomo_contract.coverage_report import render_html, render_markdown
-from malomo_contract.report_masker import ReportMasker
 from malomo_contract.promise_inventory import Promise
+from malomo_contract.report_masker import ReportMasker
 
 GET_ONE = "GET /customers/{id}"
 PUT = "PUT /customers/{id}"
