@@ -4,6 +4,7 @@ timeouts, header size, connections), Host checks, pipelining, and the Error body
 from __future__ import annotations
 
 import asyncio
+import logging
 import select
 import selectors
 import socket
@@ -257,12 +258,32 @@ def test_a_1_mib_header_is_refused_fast_while_other_clients_are_served(spawn: ty
     assert max(latencies) < 0.5, latencies
 
 
-def test_a_body_that_stops_arriving_gets_408_after_the_body_timeout() -> None:
+def unfinished_create(api_key: str) -> bytes:
+    """A POST /customers that declares 100 bytes of body and sends one."""
+    headers = f"Host: a\r\nAuthorization: Bearer {api_key}\r\nContent-Type: application/json".encode()
+    return b"POST /customers HTTP/1.1\r\n" + headers + b"\r\nContent-Length: 100\r\n\r\n{"
+
+
+def test_a_body_that_stops_arriving_gets_408_after_the_body_timeout(caplog: pytest.LogCaptureFixture) -> None:
     with running("sk_test_slow", limits=HttpLimits(body_timeout=0.5)) as server:
-        headers = b"Host: a\r\nAuthorization: Bearer sk_test_slow\r\nContent-Type: application/json"
-        head = b"POST /customers HTTP/1.1\r\n" + headers + b"\r\nContent-Length: 100\r\n\r\n{"
-        [answer] = parse_answers(exchange(server.base_url, head))
+        [answer] = parse_answers(exchange(server.base_url, unfinished_create(server.api_key)))
     assert_error_body(answer, 408)
+    assert not [record for record in caplog.records if record.levelno >= logging.WARNING]
+
+
+def test_a_client_gone_mid_body_is_logged_at_debug_level_not_as_a_500(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="malomo_mock")
+    with (
+        running("sk_test_gone") as server,
+        socket.create_connection(address(server.base_url), timeout=10) as client,
+    ):
+        client.sendall(unfinished_create(server.api_key))
+    # The socket closed first, then the stop waited for the request's task: its line is logged by now.
+    [gone] = [record for record in caplog.records if record.name == "malomo_mock"]
+    assert gone.levelno == logging.DEBUG and "POST /customers" in gone.getMessage()
+    assert gone.exc_info is None
 
 
 @contextmanager

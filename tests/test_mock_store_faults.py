@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import re
 import sqlite3
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -69,6 +71,32 @@ def test_a_500_is_logged_on_stderr_with_its_request_id_and_traceback_without_the
     assert response.json()["request_id"] == request_id
     mock.stop()
     [logged] = [line for line in mock.stderr.splitlines() if request_id in line]
-    assert re.search(r"\b500\b", logged)
+    assert logged.startswith("malomo-mock: ERROR: ") and re.search(r"\b500\b", logged)
     assert "Traceback" in mock.stderr and "no such table: events" in mock.stderr
     assert email not in mock.stderr and KEY not in mock.stderr
+
+
+EMBEDDED_SERVER_WITH_A_BROKEN_STORE = """
+import sqlite3, sys, httpx
+from malomo_mock import running
+with running(sys.argv[1], db=sys.argv[2]) as server:
+    with sqlite3.connect(sys.argv[2]) as other:
+        other.execute("DROP TABLE events")
+    answer = httpx.post(f"{server.base_url}/customers", json={"email": "a@b.co"},
+                        headers={"Authorization": f"Bearer {server.api_key}"})
+    print(answer.status_code, answer.headers["x-request-id"])
+"""
+
+
+def test_an_embedded_server_shows_its_500_on_stderr_when_nothing_configured_logging(tmp_path: Path) -> None:
+    # Only the CLI configures the malomo_mock logger; embedded, Python's last-resort handler writes stderr.
+    ran = subprocess.run(
+        [sys.executable, "-c", EMBEDDED_SERVER_WITH_A_BROKEN_STORE, KEY, str(tmp_path / "broken.sqlite")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    status, request_id = ran.stdout.split()
+    assert status == "500"
+    assert f"request {request_id} (POST /customers) answered 500" in ran.stderr
+    assert "no such table: events" in ran.stderr

@@ -19,7 +19,7 @@ from typing import Any, Final, ParamSpec, TypeVar
 
 from starlette.applications import Starlette
 from starlette.datastructures import Headers
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -63,7 +63,8 @@ def error_response(
 
 
 class RequestIdMiddleware:
-    """Gives every request an id, sends it as `X-Request-Id`, and turns a crash into an Error-shaped 500."""
+    """Gives every request an id, sends it as `X-Request-Id`, and turns a crash into an Error-shaped 500.
+    A client that went away gets no answer and no error line."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -85,6 +86,8 @@ class RequestIdMiddleware:
 
         try:
             await self.app(scope, receive, send_with_id)
+        except ClientDisconnect:  # mid-body, or cut off by http_guard's body timeout: no server fault
+            _log.debug("request %s (%s %s): the client went away", request_id, scope["method"], scope["path"])
         except Exception:
             # The method and path only: a body or a header could hold a key or a customer's data.
             _log.exception("request %s (%s %s) answered 500", request_id, scope["method"], scope["path"])

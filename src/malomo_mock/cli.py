@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import logging
 import math
 import os
 import signal
@@ -94,12 +95,24 @@ def _fail(message: str) -> NoReturn:
     raise SystemExit(1)
 
 
+def _log_to_stderr() -> None:
+    """The server's own log (a 500 with its request id and traceback, a request cut off by a stop) on
+    stderr; debug lines (a client that went away) are left out."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("malomo-mock: %(levelname)s: %(message)s"))
+    log = logging.getLogger("malomo_mock")
+    log.addHandler(handler)
+    log.setLevel(logging.INFO)
+    log.propagate = False
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         require_mock_extra()
     except ModuleNotFoundError as exc:
         _fail(str(exc))
+    _log_to_stderr()
     from malomo_mock.app import create_app
     from malomo_mock.http_guard import DEFAULT_LIMITS
     from malomo_mock.openapi_contract import SpecError
