@@ -22,6 +22,7 @@ from starlette.types import Receive, Scope, Send
 
 from malomo_client.models.error import Error
 from malomo_mock import RunningServer, running
+from malomo_mock.app import REQUEST_ID_SCOPE_KEY, RequestIdMiddleware
 from malomo_mock.http_guard import HttpLimits
 from malomo_mock.serving import ServerThread, base_url_of, bind_socket
 
@@ -169,15 +170,17 @@ def test_a_header_trickled_in_small_pieces_is_refused_once_over_the_limit(server
     assert_error_body(parse_answers(answer)[0], 431)
 
 
-async def never_answers(scope: Scope, receive: Receive, send: Send) -> None:
-    await asyncio.Event().wait()
-
-
-def test_a_request_cut_off_by_a_stop_gets_a_500_error_body_and_is_logged(
+def test_a_request_cut_off_by_a_stop_gets_a_500_with_the_id_the_app_gave_it_and_is_logged(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
+    given: list[str] = []
+
+    async def never_answers(scope: Scope, receive: Receive, send: Send) -> None:
+        given.append(scope[REQUEST_ID_SCOPE_KEY])
+        await asyncio.Event().wait()
+
     sock = bind_socket("127.0.0.1", 0)
-    server = ServerThread(never_answers, sock, HttpLimits(shutdown_timeout=1))
+    server = ServerThread(RequestIdMiddleware(never_answers), sock, HttpLimits(shutdown_timeout=1))
     server.start()
     try:
         with socket.create_connection(address(base_url_of(sock)), timeout=10) as client:
@@ -190,6 +193,7 @@ def test_a_request_cut_off_by_a_stop_gets_a_500_error_body_and_is_logged(
     finally:
         server.stop()
     request_id = assert_error_body(answer, 500).request_id
+    assert given == [request_id]
     assert any(request_id in record.getMessage() for record in caplog.records if record.levelname == "ERROR")
 
 

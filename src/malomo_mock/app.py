@@ -43,7 +43,8 @@ R = TypeVar("R")
 
 _UUID: Final = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 _HOST: Final = re.compile(r"(?:[A-Za-z0-9_.-]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?")
-_REQUEST_ID_KEY: Final = "malomo.request_id"
+# Where a request's id is kept in its ASGI scope, for the HTTP layer's own answer to a request it cut off.
+REQUEST_ID_SCOPE_KEY: Final = "malomo.request_id"
 # The media type whose `version` parameter picks the API version (the spec's "Authentication and versioning").
 _VENDOR_TYPE: Final = "application/vnd.malomo+json"
 _RETRY_AFTER_SECONDS: Final = "1"
@@ -58,13 +59,13 @@ def error_response(
     scope: Scope, status: int, code: str, message: str, headers: dict[str, str] | None = None
 ) -> Response:
     """The spec's Error body `{code, message, request_id, status}`."""
-    body = {"code": code, "message": message, "request_id": scope[_REQUEST_ID_KEY], "status": status}
+    body = {"code": code, "message": message, "request_id": scope[REQUEST_ID_SCOPE_KEY], "status": status}
     return _json_response(body, status, headers)
 
 
 class RequestIdMiddleware:
-    """Gives every request an id, sends it as `X-Request-Id`, and turns a crash into an Error-shaped 500.
-    A client that went away gets no answer and no error line."""
+    """Gives every request an id (kept if the scope has one), sends it as `X-Request-Id`, and turns a crash
+    into an Error-shaped 500. A client that went away gets no answer and no error line."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -73,7 +74,7 @@ class RequestIdMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        request_id = scope[_REQUEST_ID_KEY] = f"req_{secrets.token_hex(8)}"
+        request_id: str = scope.setdefault(REQUEST_ID_SCOPE_KEY, f"req_{secrets.token_hex(8)}")
         header = (b"x-request-id", request_id.encode("ascii"))
         started = False
 

@@ -46,7 +46,8 @@ def refusal(status: int, code: str, message: str, headers: dict[str, str] | None
 
 async def _send_error_500(cycle: RequestResponseCycle) -> None:
     """uvicorn's 500 for a request a graceful stop cut off, as the Error body instead of plain text, logged
-    with its request id. A 500, not a 503: a write may have been made, and a 503 invites a retry."""
+    with the request id the app gave it (kept in its scope). A 500, not a 503: a write may have been made,
+    and a 503 invites a retry."""
 
     async def send_and_log(message: Message) -> None:
         if message["type"] == "http.response.start":
