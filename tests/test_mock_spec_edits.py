@@ -17,10 +17,9 @@ import pytest
 import yaml
 from conftest import MockProcess
 
-from malomo_mock import create_app
+from malomo_mock import create_app, running
 from malomo_mock.openapi_contract import DEFAULT_SPEC, SpecError
 from malomo_mock.seed_file import SeedError
-from malomo_mock.serving import ServerThread, base_url_of, bind_socket
 
 KEY = "sk_test_spec_edits"
 SPEC: dict[str, Any] = yaml.safe_load(DEFAULT_SPEC.read_text(encoding="utf-8"))
@@ -117,19 +116,14 @@ def add_operation_without_handler(spec: dict[str, Any]) -> None:
 
 
 @contextmanager
-def serving(**create_app_arguments: Any) -> Iterator[httpx.Client]:
-    """`create_app(...)` served on a loopback port; an httpx client on it that sends the key."""
-    app = create_app(KEY, **create_app_arguments)
-    sock = bind_socket("127.0.0.1", 0)
-    thread = ServerThread(app, sock)
-    try:
-        thread.start()
-        headers = {"Authorization": f"Bearer {KEY}"}
-        with httpx.Client(base_url=base_url_of(sock), headers=headers, timeout=10) as client:
-            yield client
-    finally:
-        thread.stop()
-        app.state.store.close()
+def serving(**running_arguments: Any) -> Iterator[httpx.Client]:
+    """`running(KEY, ...)`: the server on a loopback port; an httpx client on it that sends the key."""
+    headers = {"Authorization": f"Bearer {KEY}"}
+    with (
+        running(KEY, **running_arguments) as server,
+        httpx.Client(base_url=server.base_url, headers=headers, timeout=10) as client,
+    ):
+        yield client
 
 
 @pytest.fixture(scope="module")

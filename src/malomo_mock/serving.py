@@ -104,15 +104,19 @@ def running(
     page_size: int = 25,
     db: str | Path | None = None,
     seed: Path | None = None,
+    spec: Path | None = None,
     wrap_app: Callable[[ASGIApp], ASGIApp] | None = None,
     limits: HttpLimits = DEFAULT_LIMITS,
 ) -> Iterator[RunningServer]:
     """Serve a fresh reference server on a free loopback port for the duration of the block.
 
-    `wrap_app` (tests only) wraps the app in an ASGI middleware before it is served; `limits` are the HTTP
-    layer's (timeouts, header size, connections: `http_guard.HttpLimits`).
+    `spec` is the OpenAPI document to serve (the packaged one by default). `wrap_app` (tests only) wraps
+    the app in an ASGI middleware before it is served; `limits` are the HTTP layer's (timeouts, header
+    size, connections: `http_guard.HttpLimits`).
     """
-    app = create_app(api_key, db=db if db is not None else ":memory:", page_size=page_size, seed=seed)
+    app = create_app(
+        api_key, db=db if db is not None else ":memory:", page_size=page_size, seed=seed, spec=spec
+    )
     sock = bind_socket("127.0.0.1", 0)
     thread = ServerThread(wrap_app(app) if wrap_app is not None else app, sock, limits)
     try:
