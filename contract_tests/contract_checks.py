@@ -46,9 +46,9 @@ def promise(check: Callable[P, R]) -> Callable[P, R]:
     return checked
 
 
-def about(method: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
-    """The promise is one of the operation a `method` request calls (an update's, though a later GET shows
-    it broken): its failure is blamed on the test's last `method` request, not on the last request."""
+def about(*methods: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """The promise is one of the operation a request with one of `methods` calls (an update's, though a
+    later GET shows it broken): its failure is blamed on the test's last such request, not on its last."""
 
     def mark(check: Callable[P, R]) -> Callable[P, R]:
         @functools.wraps(check)
@@ -56,7 +56,7 @@ def about(method: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
             try:
                 return check(*args, **kwargs)
             except ContractViolation as violation:
-                violation.blames = method
+                violation.blames = methods
                 raise
 
         return checked
@@ -115,6 +115,7 @@ def created_customer_has_the_sent_fields(
 
 
 @promise
+@about("POST", "PUT")
 def get_returns_the_customer_as_last_written(written: JSON, fetched: JSON) -> None:
     """GET answers with the same customer the last create or update answered with, field for field."""
     differences = {

@@ -325,8 +325,8 @@ def _blamed_exchange(error: BaseException, exchanges: list[httpx.Response]) -> h
     judged = getattr(error, "response", None)
     if isinstance(judged, httpx.Response):
         return judged
-    method = getattr(error, "blames", None)
-    matching = [response for response in exchanges if method is None or response.request.method == method]
+    methods = getattr(error, "blames", ())
+    matching = [response for response in exchanges if not methods or response.request.method in methods]
     for candidates in (matching, exchanges):
         if candidates:
             return candidates[-1]

@@ -25,11 +25,11 @@ JSON = dict[str, Any]
 class ContractViolation(AssertionError):
     """The server broke a promise of the contract; the message says how, and `promise` names it (set by
     `contract_checks.promise` where it is raised). The failure is blamed on `response`'s operation when the
-    promise was about one answer, else on the test's last request with method `blames` (`@about`)."""
+    promise was about one answer, else on the test's last request with a method in `blames` (`@about`)."""
 
     promise: str | None = None
     response: httpx.Response | None = None
-    blames: str | None = None
+    blames: tuple[str, ...] = ()
 
 
 @dataclass
