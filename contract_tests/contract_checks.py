@@ -38,12 +38,21 @@ def promise(check: Callable[P, R]) -> Callable[P, R]:
             return check(*args, **kwargs)
         except ContractViolation as violation:
             violation.promise = check.__name__
-            judged = [value for value in (*args, *kwargs.values()) if isinstance(value, httpx.Response)]
+            judged = [answer for value in (*args, *kwargs.values()) if (answer := _judged_answer(value))]
             if judged:
                 violation.response = judged[0]
             raise
 
     return checked
+
+
+def _judged_answer(value: object) -> httpx.Response | None:
+    """The answer a promise's argument came in: an answer itself, a page's, or a walk's last page's."""
+    if isinstance(value, Walk) and value.pages:
+        value = value.pages[-1]
+    if isinstance(value, Page):
+        return value.response
+    return value if isinstance(value, httpx.Response) else None
 
 
 def about(*methods: str) -> Callable[[Callable[P, R]], Callable[P, R]]:

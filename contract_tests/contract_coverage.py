@@ -263,6 +263,8 @@ class ContractCoverage:
         label = generated_label or (self._match_request(blamed.request) if blamed is not None else None)
         for response in exchanges:
             self.redactor.learn(_body_text(response))
+        # A test that sent nothing itself (its requests were a shared fixture's) shows the blamed request.
+        shown = exchanges or ([blamed] if blamed is not None else [])
         message = str(error) if isinstance(error, AssertionError) and str(error) else excinfo.exconly()
         # schemathesis adds its `curl` line to errors that are not check failures (a refused connection).
         message = "\n".join([message, *getattr(error, "__notes__", [])])
@@ -272,10 +274,10 @@ class ContractCoverage:
             if report.when == "call"
             else f"{type(error).__name__} in {report.when}",
             message=self._clean_message(message),
-            curl=self.redactor.clean_curl("\n".join(curl_line(response.request) for response in exchanges)),
+            curl=self.redactor.clean_curl("\n".join(curl_line(response.request) for response in shown)),
             status=blamed.status_code if blamed is not None else None,
             promise=getattr(error, "promise", None),
-            answer=self.redactor.clean(_answer_text(exchanges[-1])) if exchanges else "",
+            answer=self.redactor.clean(_answer_text(shown[-1])) if shown else "",
         )
         if created is not None:
             self._keep_records(exchanges, created)

@@ -40,6 +40,8 @@ class Page:
     items: list[JSON]
     next_url: str | None
     prev_url: str | None
+    # The answer it came in (what a failure found on this page is blamed on).
+    response: httpx.Response | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass
@@ -169,6 +171,7 @@ class CustomersApi:
             url=url,
             items=[item for item in items if isinstance(item, dict)],
             next_url=link_target(response, "next"),
+            response=response,
             prev_url=link_target(response, "prev"),
         )
 
