@@ -322,6 +322,34 @@ def test_reports_show_no_key_and_no_personal_data(suite_runs: dict[str, Contract
     assert re.search(r"\b9\d{9}\b", suite_runs["failing"].html)
 
 
+@pytest.fixture(scope="module")
+def unmasked_run(contract_venv: Path, tmp_path_factory: pytest.TempPathFactory) -> ContractRun:
+    """The failing run's generated tests again, with `--no-mask`."""
+    folder = tmp_path_factory.mktemp("contract-unmasked")
+    variant = next(variant for variant in BROKEN_VARIANTS if variant.name == BROKEN_VARIANT)
+    seed = folder / "seed.json"
+    seed.write_text(json.dumps({"customers": [REAL_CUSTOMER]}), encoding="utf-8")
+    with running(
+        api_key=CANARY_KEY, page_size=PAGE_SIZE, seed=seed, wrap_app=lambda app: variant.wrap(app, CANARY_KEY)
+    ) as broken:
+        return run_contract(
+            contract_venv,
+            folder / "run",
+            *report_args("quick", "--base-url", broken.base_url, "--no-mask"),
+            "--",
+            "-k",
+            "test_operation_keeps_the_contract",
+        )
+
+
+def test_no_mask_shows_the_servers_personal_data_but_never_the_key(unmasked_run: ContractRun) -> None:
+    # The listed customer's phone number, which the broken server sends as a number: shown as it is.
+    digits = re.sub(r"\D", "", REAL_CUSTOMER["phone_number"])
+    assert re.search(rf"\b{digits}\b", unmasked_run.html), unmasked_run.stdout[-3000:]
+    for text in (unmasked_run.html, unmasked_run.markdown, unmasked_run.stdout):
+        assert CANARY_KEY not in text and CANARY_KEY.removeprefix("sk_test_") not in text
+
+
 def test_reports_show_the_suites_own_test_data(suite_runs: dict[str, ContractRun]) -> None:
     """The failing run's reproductions send customers the suite made up: the evidence shows them as sent."""
     assert SUITE_EMAIL_DOMAIN in suite_runs["failing"].html
