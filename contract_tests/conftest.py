@@ -335,7 +335,7 @@ def pytest_runtest_makereport(
     if failure is not None and failure.curl:
         # In the terminal and the JUnit file, after the traceback.
         sections = {
-            "reproduction": f"every request the test sent (your key in place of {FILTERED}):\n{failure.curl}",
+            "reproduction": f"the test's requests, in order (your key for {FILTERED}):\n{failure.curl}",
             "the last answer the test saw, in full": failure.answer,
         }
         add = getattr(report.longrepr, "addsection", None)

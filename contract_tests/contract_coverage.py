@@ -1,6 +1,8 @@
 """What a run of the suite exercised, per operation of the spec: requests sent, statuses seen, checks run and
-their failures with a `curl` line. Collected only for `--report`/`--report-md` (`coverage_report.py` renders
-it); one collector per run, in `run_state.RunState`. Also the always-on tally of statuses per operation.
+their failures, each blamed on the operation whose promise broke, with its reproduction (`curl` lines).
+Counted only for `--report`/`--report-md` (`coverage_report.py` renders it); the current test's exchanges and
+its failure's reproduction always (the terminal and JUnit show it). One collector per run, in
+`run_state.RunState`. Also the always-on tally of statuses per operation.
 """
 
 from __future__ import annotations
