@@ -334,8 +334,10 @@ def pytest_runtest_makereport(
     failure = state.coverage.end_phase(item, call, report, state.created)
     if failure is not None and failure.curl:
         # In the terminal and the JUnit file, after the traceback.
+        blamed = f" (the failure is blamed on {failure.operation})" if failure.operation else ""
+        requests = f"the test's requests, in order (your key for {FILTERED}):\n{failure.curl}"
         sections = {
-            "reproduction": f"the test's requests, in order (your key for {FILTERED}):\n{failure.curl}",
+            f"reproduction{blamed}": requests,
             "the last answer the test saw, in full": failure.answer,
         }
         add = getattr(report.longrepr, "addsection", None)

@@ -46,6 +46,8 @@ class FailureRecord:
     # The last answer the test saw, in full (status line and body; the fetched record of a field-level
     # failure), for the suite's own tests.
     answer: str = ""
+    # The operation it is blamed on (`PUT /customers/{id}`), None when no request of the spec's.
+    operation: str | None = None
 
 
 @dataclass
@@ -280,6 +282,7 @@ class ContractCoverage:
             status=blamed.status_code if blamed is not None else None,
             promise=getattr(error, "promise", None),
             answer=self.redactor.clean(_answer_text(shown[-1])) if shown else "",
+            operation=label,
         )
         if created is not None:
             self._keep_records(exchanges, created)

@@ -72,8 +72,8 @@ def test_the_reproduction_run_after_the_suite_shows_the_same_wrong_answer(
     wrong = WRONG_ANSWER.search(text)
     assert wrong is not None, text
     # The JUnit file and the terminal carry every request the test sent, the key filtered.
-    script = text[text.index("malomo contract reproduction") :].splitlines()
-    curls = [line for line in script if line.startswith("curl ")]
+    script = text[text.index("malomo contract reproduction (the failure is blamed on PUT /customers/{id})") :]
+    curls = [line for line in script.splitlines() if line.startswith("curl ")]
     assert [line.split(" -X ")[1].split()[0] for line in curls][-2:] == ["PUT", "GET"]
     assert all("'Authorization: [Filtered]'" in line for line in curls)
     assert CANARY_KEY not in broken_put_run.run.stdout + broken_put_run.run.junit_xml
