@@ -21,13 +21,16 @@ from typing import Any, Literal
 
 import httpx
 import pytest
+from support.spec_document import SPEC
 
 import malomo
 from malomo_client.api.customers import create_customer, get_customer, list_customers
 from malomo_client.models import Customer, CustomerCreate
 
 KEY = "sk_test_fault_secret_key_5678"
-CUSTOMER_ID = "a0a877c6-4164-4e8a-8179-48f8d4752b4e"
+# The customer the fault servers answer with: the spec's own example, so its field set follows the spec.
+JOHNNY: dict[str, Any] = SPEC["components"]["examples"]["Johnny"]["value"]
+CUSTOMER_ID = str(JOHNNY["id"])
 
 
 @dataclass
@@ -52,14 +55,11 @@ class Received:
 
 
 def customer_json(number: int = 0) -> dict[str, Any]:
+    """The spec's Johnny example; `number` varies only the id (number 0 keeps Johnny's) and the email."""
     return {
+        **JOHNNY,
         "id": str(uuid.UUID(int=number + 1)) if number else CUSTOMER_ID,
         "email": f"c{number}@example.com",
-        "first_name": "Johnny",
-        "last_name": None,
-        "phone_number": None,
-        "created_at": "2019-01-30T13:30:00Z",
-        "updated_at": "2019-01-30T13:30:00Z",
     }
 
 
