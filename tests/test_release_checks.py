@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from packaging.version import Version
-from support.scratch_repos import git, narrow_names, scratch_repo, set_version
+from support.scratch_repos import git, narrow_names, scratch_repo, set_version, version_of
 
 from scripts import git_history, releases, spec_diff
 
@@ -31,6 +31,23 @@ def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return repo
 
 
+# The versions the tests move to, from the scratch repository's own version (this checkout's), so that
+# they hold after any release: the copied CHANGELOG.md has entries up to that version and none after it.
+def next_micro(version: str) -> str:
+    v = Version(version)
+    return f"{v.major}.{v.minor}.{v.micro + 1}"
+
+
+def next_minor(version: str) -> str:
+    v = Version(version)
+    return f"{v.major}.{v.minor + 1}.0"
+
+
+def next_major(version: str) -> str:
+    """Enough for a breaking change at any version (a minor bump is, too, below 1.0)."""
+    return f"{Version(version).major + 1}.0.0"
+
+
 @pytest.fixture
 def run(capsys: pytest.CaptureFixture[str]) -> Callable[..., Run]:
     """A script's main() with these arguments, in this process (it shares the cache of generated clients)."""
@@ -46,32 +63,38 @@ def run(capsys: pytest.CaptureFixture[str]) -> Callable[..., Run]:
 def test_an_uncommitted_breaking_edit_fails_until_the_version_and_changelog_move(
     repo: Path, run: Callable[..., Run]
 ) -> None:
+    current = version_of(repo)
+    bumped = next_major(current)
     narrow_names(repo)
     failed = run(spec_diff.main, "--check-version")
     assert failed.returncode == 1
-    needs = "is breaking and needs a major bump (minor below 1.0); the version went 0.3.0 → 0.3.0"
+    needs = f"is breaking and needs a major bump (minor below 1.0); the version went {current} → {current}"
     assert needs in failed.stderr
-    set_version(repo, "0.4.0", changelog=False)
-    assert "CHANGELOG.md has no entry `## [0.4.0]`" in run(spec_diff.main, "--check-version").stderr
-    set_version(repo, "0.4.0")
+    set_version(repo, bumped, changelog=False)
+    missing = run(spec_diff.main, "--check-version")
+    assert missing.returncode == 1
+    assert "needs a major bump" not in missing.stderr
+    assert f"CHANGELOG.md has no entry `## [{bumped}]`" in missing.stderr
+    set_version(repo, bumped)
     passed = run(spec_diff.main, "--check-version")
     assert passed.returncode == 0, passed.stderr
     assert "spec change since the last release (commit " in passed.stdout
 
 
 def test_the_last_release_is_the_newest_tag_else_the_last_commit_that_changed_the_version(repo: Path) -> None:
-    first = git(repo, "rev-parse", "HEAD")
-    set_version(repo, "0.4.0")
-    git(repo, "commit", "-qam", "0.4.0")
+    first, current = git(repo, "rev-parse", "HEAD"), version_of(repo)
+    version = next_minor(current)
+    set_version(repo, version)
+    git(repo, "commit", "-qam", version)
     bumped = git(repo, "rev-parse", "HEAD")
     (repo / "notes.txt").write_text("not a release\n")
     git(repo, "add", "notes.txt")
     git(repo, "commit", "-qm", "notes")
     assert git_history.last_release() == git_history.Release(
-        bumped[:12], "0.4.0", f"commit {bumped[:12]}, the last that changed the version"
+        bumped[:12], version, f"commit {bumped[:12]}, the last that changed the version"
     )
-    git(repo, "tag", "v0.3.0", first)
-    assert git_history.last_release() == git_history.Release("v0.3.0", "0.3.0", "tag v0.3.0")
+    git(repo, "tag", f"v{current}", first)
+    assert git_history.last_release() == git_history.Release(f"v{current}", current, f"tag v{current}")
 
 
 def test_the_version_check_works_on_a_one_commit_clone(repo: Path, tmp_path: Path) -> None:
@@ -92,15 +115,16 @@ def test_the_version_check_works_on_a_one_commit_clone(repo: Path, tmp_path: Pat
 def test_the_changelog_draft_is_against_the_last_release_and_refuses_to_be_empty(
     repo: Path, run: Callable[..., Run]
 ) -> None:
-    empty = run(spec_diff.main, "--changelog", "0.4.0")
+    version = next_major(version_of(repo))
+    empty = run(spec_diff.main, "--changelog", version)
     assert empty.returncode == 1
     assert empty.stdout == ""
     assert len(empty.stderr.strip().splitlines()) == 1
     assert "nothing to draft" in empty.stderr
     narrowed = narrow_names(repo)
-    draft = run(spec_diff.main, "--changelog", "0.4.0")
+    draft = run(spec_diff.main, "--changelog", version)
     assert draft.returncode == 0, draft.stderr
-    assert draft.stdout.startswith("## [0.4.0] - ")
+    assert draft.stdout.startswith(f"## [{version}] - ")
     where = "`createCustomer (POST /customers) request body.first_name`"
     assert f"- **Breaking:** {where}: {narrowed}" in draft.stdout
 
@@ -138,14 +162,18 @@ def test_bump_rules(old: str, new: str, needed: str, enough: bool) -> None:
 def test_the_release_tag_must_be_the_package_version_with_a_changelog_entry(
     repo: Path, run: Callable[..., Run]
 ) -> None:
-    wrong = run(releases.main, "--tag", "v0.3.1")
+    current = version_of(repo)
+    other, version = next_micro(current), next_minor(current)
+    wrong = run(releases.main, "--tag", f"v{other}")
     assert wrong.returncode == 1
     assert wrong.stderr.strip().splitlines() == [
-        "releases: tag v0.3.1 does not match the package version 0.3.0 (want v0.3.0)"
+        f"releases: tag v{other} does not match the package version {current} (want v{current})"
     ]
-    set_version(repo, "0.4.0", changelog=False)
-    assert "CHANGELOG.md has no entry `## [0.4.0]`" in run(releases.main, "--tag", "v0.4.0").stderr
-    set_version(repo, "0.4.0")
-    notes = run(releases.main, "--tag", "v0.4.0")
+    set_version(repo, version, changelog=False)
+    missing = run(releases.main, "--tag", f"v{version}")
+    assert missing.returncode == 1
+    assert f"CHANGELOG.md has no entry `## [{version}]`" in missing.stderr
+    set_version(repo, version)
+    notes = run(releases.main, "--tag", f"v{version}")
     assert notes.returncode == 0, notes.stderr
-    assert notes.stdout == "### Changed\n- Release 0.4.0.\n"
+    assert notes.stdout == f"### Changed\n- Release {version}.\n"

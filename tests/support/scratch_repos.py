@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import tomllib
 from pathlib import Path
 
 import yaml
@@ -18,21 +19,24 @@ def git(repo: Path, *args: str) -> str:
     return subprocess.run(command, check=True, capture_output=True, text=True).stdout.strip()
 
 
-BASE_VERSION = "0.3.0"
-
-
 def scratch_repo(into: Path) -> Path:
     """A new repository at `into` with one commit: openapi/, scripts/, pyproject.toml and CHANGELOG.md,
-    at version BASE_VERSION whatever this checkout's version is."""
+    at this checkout's version (read it with `version_of`), so the changelog is the one that goes with it."""
     for folder in ("openapi", "scripts"):
         shutil.copytree(ROOT / folder, into / folder, ignore=shutil.ignore_patterns("__pycache__"))
     for name in ("pyproject.toml", "CHANGELOG.md"):
         shutil.copy(ROOT / name, into / name)
-    set_version(into, BASE_VERSION)
     git(into, "init", "-q")
     git(into, "add", ".")
     git(into, "commit", "-qm", "base")
     return into
+
+
+def version_of(repo: Path) -> str:
+    """The package version that pyproject.toml in `repo` states, as written there (the scripts' messages
+    quote it so)."""
+    with (repo / "pyproject.toml").open("rb") as pyproject:
+        return str(tomllib.load(pyproject)["project"]["version"])
 
 
 def set_version(repo: Path, version: str, changelog: bool = True) -> None:
