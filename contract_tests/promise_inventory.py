@@ -89,7 +89,6 @@ SENTENCES: dict[str, tuple[str, ...]] = {
     "The request body is not `application/json`": (NOT_JSON,),
     "never before `created_at`": (ROUND_TRIP, UPDATE_FIELD),
     "`email` is required; unknown fields are refused": (INVALID_CREATE,),
-    "null clears": (UPDATE_FIELD,),
     "`null` clears an optional field": (UPDATE_FIELD, INVALID_UPDATE),
     "the local part a dot-atom of at most": (EMAILS,),
     "The id of the request, also in the `X-Request-Id` header": (NO_KEY, NOT_FOUND),
@@ -123,9 +122,6 @@ INFORMATIVE = (
     "A customer of a Malomo store",
     "When the customer was",
     "Customer's email address.",
-    "Customer's first name",
-    "Customer's last name",
-    "Customer's phone number",
     "The fields of a new customer",
     "The fields to change",
     "One entry in a customer's event log",
@@ -136,6 +132,17 @@ INFORMATIVE = (
     "The kind of event",
     "Machine-readable error code",
 )
+# A schema's own description shaped `<what the field is>; <clause>.` (e.g. "Customer's first name; null
+# when unknown."): the first part names the field, the clause restates a keyword of the same schema, so the
+# sentence is enforced by the tests of that keyword's constraints where an operation's body uses the schema
+# (the every-field tests read each property from the spec). Clause -> (keyword, the places where the clause
+# means that keyword). Another clause, or a keyword the schema does not state, leaves the sentence to
+# SENTENCES and INFORMATIVE, so a new field described like the others needs no entry here.
+FIELD_CLAUSES: dict[str, tuple[str, tuple[str, ...]]] = {
+    "null when unknown": ("nullable", ("request", "response")),
+    "null clears it": ("nullable", ("request",)),
+}
+FIELD_SENTENCE = re.compile(r"[^;.]+; (?P<clause>[^;]+)\.")
 # Schema constraints by where they stand: request bodies, responses, parameters and headers.
 CONSTRAINT_TESTS: dict[tuple[str, str], tuple[str, ...]] = {
     ("request", "maxLength"): (LENGTHS,),
@@ -207,11 +214,25 @@ def _descriptions(node: Any, where: str) -> Iterator[tuple[str, str]]:
             yield from _descriptions(value, f"{where}/{index}")
 
 
-def _sentence_promises(spec: Mapping[str, Any]) -> list[Promise]:
+# (JSON pointer of a schema, keyword, place) -> the tests of that keyword's constraints on that schema.
+KeywordTests = Mapping[tuple[str, str, str], tuple[str, ...]]
+
+
+def _field_sentence_tests(sentence: str, where: str, keyword_tests: KeywordTests) -> tuple[str, ...]:
+    """The tests of a schema's own description shaped like a field's (see FIELD_CLAUSES), else none."""
+    shape = FIELD_SENTENCE.fullmatch(sentence)
+    if shape is None or shape["clause"] not in FIELD_CLAUSES:
+        return ()
+    keyword, places = FIELD_CLAUSES[shape["clause"]]
+    return tuple(test for place in places for test in keyword_tests.get((where, keyword, place), ()))
+
+
+def _sentence_promises(spec: Mapping[str, Any], keyword_tests: KeywordTests) -> list[Promise]:
     promises = []
     for where, text in _descriptions(spec, "#"):
         for sentence in _sentences(text):
             tests = tuple(test for phrase, tests in SENTENCES.items() if phrase in sentence for test in tests)
+            tests += _field_sentence_tests(sentence, where, keyword_tests)
             informative = any(phrase in sentence for phrase in INFORMATIVE)
             promises.append(
                 Promise(
@@ -221,8 +242,17 @@ def _sentence_promises(spec: Mapping[str, Any]) -> list[Promise]:
     return promises
 
 
-def _schema_constraints(schema: Any, where: str, place: str, seen: set[int]) -> Iterator[Promise]:
-    schema = resolve(schema)
+# A constraint with the place it stands (request, response, parameter, header) and its schema's JSON pointer
+# ("" when the schema is written inline where no pointer is followed).
+Placed = tuple[str, str, Promise]
+
+
+def _schema_constraints(
+    schema: Any, where: str, place: str, seen: set[int], pointer: str = ""
+) -> Iterator[Placed]:
+    while isinstance(schema, dict) and isinstance(schema.get("$ref"), str):
+        pointer = schema["$ref"]
+        schema = resolve({"$ref": pointer})
     if not isinstance(schema, dict) or id(schema) in seen:
         return
     seen = seen | {id(schema)}
@@ -233,22 +263,38 @@ def _schema_constraints(schema: Any, where: str, place: str, seen: set[int]) -> 
         value = schema[key]
         if key == "required" and isinstance(value, list):
             for name in value:
-                yield Promise(
-                    "constraint", where, f"`{name}` is required", tests or CONSTRAINT_TESTS[(place, key)]
+                yield (
+                    place,
+                    pointer,
+                    Promise(
+                        "constraint", where, f"`{name}` is required", tests or CONSTRAINT_TESTS[(place, key)]
+                    ),
                 )
             continue
         if key == "additionalProperties" and value is not False:
             continue
-        yield Promise("constraint", where, f"{key}: {value}", tests or CONSTRAINT_TESTS.get((place, key), ()))
+        promise = Promise(
+            "constraint", where, f"{key}: {value}", tests or CONSTRAINT_TESTS.get((place, key), ())
+        )
+        yield place, pointer, promise
     for name, prop in schema.get("properties", {}).items():
-        yield from _schema_constraints(prop, f"{where}/{name}", place, seen)
+        inner = f"{pointer}/properties/{name}" if pointer else ""
+        yield from _schema_constraints(prop, f"{where}/{name}", place, seen, inner)
     if "items" in schema:
-        yield from _schema_constraints(schema["items"], f"{where}[]", place, seen)
+        yield from _schema_constraints(
+            schema["items"], f"{where}[]", place, seen, pointer and f"{pointer}/items"
+        )
 
 
-def _operation_promises() -> Iterator[Promise]:
+def _json_body_schema(holder: Any) -> Any:
+    """The (unresolved) `application/json` schema of a request body or response, or None."""
+    content = (resolve(holder) or {}).get("content", {}).get("application/json")
+    return content.get("schema") if isinstance(content, dict) else None
+
+
+def _operation_promises() -> Iterator[Placed]:
     for call in operations():
-        body = call.body_schema
+        body = _json_body_schema(call.raw.get("requestBody"))
         if body is not None:
             yield from _schema_constraints(body, f"{call.operation_id} request body", "request", set())
         for parameter in call.raw.get("parameters", []):
@@ -257,16 +303,20 @@ def _operation_promises() -> Iterator[Promise]:
             yield from _schema_constraints(parameter.get("schema", {}), where, "parameter", set())
         for status in call.documented_statuses:
             tests = STATUS_TESTS.get("2" if status.startswith("2") else status, ())
-            yield Promise("status", call.operation_id, f"answers {status}", tests)
+            yield "status", "", Promise("status", call.operation_id, f"answers {status}", tests)
             response = resolve(call.raw["responses"][status])
             for name, header in response.get("headers", {}).items():
                 header = resolve(header)
                 if header.get("required"):
-                    yield Promise(
+                    yield (
                         "header",
-                        f"{call.operation_id} {status}",
-                        f"`{name}` is required",
-                        CONSTRAINT_TESTS[("header", "*")],
+                        "",
+                        Promise(
+                            "header",
+                            f"{call.operation_id} {status}",
+                            f"`{name}` is required",
+                            CONSTRAINT_TESTS[("header", "*")],
+                        ),
                     )
             for content in response.get("content", {}).values():
                 where = f"{call.operation_id} {status} body"
@@ -282,7 +332,14 @@ def _operation_promises() -> Iterator[Promise]:
 def inventory(spec: Mapping[str, Any] | None = None) -> list[Promise]:
     """Every statement of the spec, normative or not, each with its tests (none for informative ones).
     `spec` replaces the packaged spec's descriptions (for the inventory's own tests)."""
-    return list(_operation_promises()) + _sentence_promises(spec if spec is not None else document())
+    placed = list(_operation_promises())
+    keyword_tests: dict[tuple[str, str, str], tuple[str, ...]] = {}
+    for place, pointer, promise in placed:
+        if pointer and promise.kind == "constraint":
+            key = (pointer, promise.text.split(":")[0], place)
+            keyword_tests[key] = tuple(dict.fromkeys(keyword_tests.get(key, ()) + promise.tests))
+    sentences = _sentence_promises(spec if spec is not None else document(), keyword_tests)
+    return [promise for _, _, promise in placed] + sentences
 
 
 def normative(promises: list[Promise] | None = None) -> list[Promise]:
