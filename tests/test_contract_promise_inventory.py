@@ -61,7 +61,7 @@ def _nullable(properties: dict[str, dict[str, Any]]) -> dict[str, Any]:
 def test_a_nullable_field_described_like_the_others_is_tested_by_the_every_field_tests() -> None:
     spec = copy.deepcopy(document())
     field = _nullable(_response_fields(spec))
-    field["description"] = "What the customer likes to be called; null when unknown."
+    field["description"] = "A name no other field has, set by the inventory test; null when unknown."
     (promise,) = [p for p in promise_inventory.inventory(spec) if p.text == field["description"]]
     assert promise.normative
     assert set(promise.tests) >= set(promise_inventory.CONSTRAINT_TESTS[("response", "*")])
