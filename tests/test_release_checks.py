@@ -82,8 +82,12 @@ def test_an_uncommitted_breaking_edit_fails_until_the_version_and_changelog_move
 
 
 def test_the_last_release_is_the_newest_tag_else_the_last_commit_that_changed_the_version(repo: Path) -> None:
-    first, current = git(repo, "rev-parse", "HEAD"), version_of(repo)
-    version = next_minor(current)
+    # Two final versions after this checkout's (which may be a pre-release, and a `v1.0.0rc1` tag is
+    # no release): the first is tagged at the end, the second is the last version change.
+    tagged, version = next_minor(version_of(repo)), next_major(version_of(repo))
+    set_version(repo, tagged)
+    git(repo, "commit", "-qam", tagged)
+    first = git(repo, "rev-parse", "HEAD")
     set_version(repo, version)
     git(repo, "commit", "-qam", version)
     bumped = git(repo, "rev-parse", "HEAD")
@@ -93,8 +97,8 @@ def test_the_last_release_is_the_newest_tag_else_the_last_commit_that_changed_th
     assert git_history.last_release() == git_history.Release(
         bumped[:12], version, f"commit {bumped[:12]}, the last that changed the version"
     )
-    git(repo, "tag", f"v{current}", first)
-    assert git_history.last_release() == git_history.Release(f"v{current}", current, f"tag v{current}")
+    git(repo, "tag", f"v{tagged}", first)
+    assert git_history.last_release() == git_history.Release(f"v{tagged}", tagged, f"tag v{tagged}")
 
 
 def test_the_version_check_works_on_a_one_commit_clone(repo: Path, tmp_path: Path) -> None:
