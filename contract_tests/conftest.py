@@ -57,6 +57,8 @@ SEED_KEY = pytest.StashKey[int]()
 # The target the options ask for (made in pytest_configure), and the one serving (made by `contract_target`).
 TARGET_KEY = pytest.StashKey[ContractTarget]()
 STARTED_TARGET_KEY = pytest.StashKey[ContractTarget]()
+# The reproduction sections of a failed test, for `pytest_exception_interact`.
+REPRODUCTION_KEY = pytest.StashKey[dict[str, str]]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -332,21 +334,45 @@ def pytest_runtest_makereport(
     report = yield
     state = run_state(item.config)
     failure = state.coverage.end_phase(item, call, report, state.created)
+    if failure is not None:
+        # No later generated request may update or delete what the reproduction needs.
+        state.parameters.withhold(failure.names)
     if failure is not None and failure.curl:
         # In the terminal and the JUnit file, after the traceback.
         blamed = f" (the failure is blamed on {failure.operation})" if failure.operation else ""
-        requests = f"the test's requests, in order (your key for {FILTERED}):\n{failure.curl}"
+        sent = (
+            "the failing generated request, as Hypothesis last sent it"
+            if failure.generated
+            else "the test's requests, in order"
+        )
+        requests = (
+            f"{sent} (your key for {FILTERED}; the customers it names were left in place):\n{failure.curl}"
+        )
         sections = {
-            f"reproduction{blamed}": requests,
-            "the last answer the test saw, in full": failure.answer,
+            f"malomo contract reproduction{blamed}": requests,
+            "malomo contract the last answer the test saw, in full": failure.answer,
         }
+        item.stash[REPRODUCTION_KEY] = sections
         add = getattr(report.longrepr, "addsection", None)
         for title, text in sections.items():
             if text and add is not None:
-                add(f"malomo contract {title}", text)
+                add(title, text)
             elif text:
-                report.sections.append((f"malomo contract {title}", text))
+                report.sections.append((title, text))
     return report
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_exception_interact(
+    node: pytest.Item, call: pytest.CallInfo[None], report: pytest.TestReport
+) -> None:
+    """schemathesis replaces the terminal's traceback of its failures with plain text after the JUnit file
+    took it (in its own `pytest_exception_interact`): put the reproduction back after it."""
+    sections = node.stash.get(REPRODUCTION_KEY, None)
+    if sections and isinstance(report.longrepr, str):
+        report.longrepr += "".join(
+            f"\n{f' {title} ':-^80}\n{text}" for title, text in sections.items() if text
+        )
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

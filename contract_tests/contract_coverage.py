@@ -48,6 +48,11 @@ class FailureRecord:
     answer: str = ""
     # The operation it is blamed on (`PUT /customers/{id}`), None when no request of the spec's.
     operation: str | None = None
+    # Whether `curl` is the failing generated request(s) (schemathesis'), not every request the test sent.
+    generated: bool = False
+    # Every value the failing requests named (path segments, ids in bodies and queries): the records the
+    # reproduction needs, which later requests must leave alone.
+    names: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -102,14 +107,31 @@ def _status_matches(key: str, status: int) -> bool:
     return status_code_matches(key, status)
 
 
+@dataclass(frozen=True)
+class _GeneratedFailure:
+    """One generated request that failed a check during the current test, with its reproduction."""
+
+    curl: str
+    answer: str
+    names: frozenset[str]
+    label: str
+    check: str
+    title: str
+    status: int
+
+
 @dataclass
 class _TestTrace:
-    """The suite's own exchanges during one test, kept until the test ends."""
+    """The suite's own exchanges during one test, and its generated requests that failed a check, kept until
+    the test ends."""
 
     nodeid: str
     exchanges: list[httpx.Response] = field(default_factory=list)
     # Where the current phase's (setup, call, teardown) exchanges begin.
     phase_start: int = 0
+    generated: list[_GeneratedFailure] = field(default_factory=list)
+    # Records a shared fixture made for this test (a walk's list growers): kept too if it fails.
+    involved: set[str] = field(default_factory=set)
 
 
 @dataclass
@@ -168,30 +190,54 @@ class ContractCoverage:
                 coverage.positive += 1
 
     def record_checks(self, case: Any, response: Any, results: Iterable[Any]) -> None:
-        if not self.active:
-            return
+        """Count the checks run on a generated request (while collecting); keep a failing one, with its curl
+        line, its answer and the records it names, for the current test's reproduction (always)."""
         label = case.operation.label
-        for result in results:
-            failure = result.failure
-            record = None
-            if failure is not None:
-                self.redactor.sent(_json_text(case.body))
-                self.redactor.learn(_body_text(response))
-                curl = case.as_curl_command(headers=dict(response.request.headers), verify=response.verify)
-                record = FailureRecord(
+        results = list(results)
+        records: list[FailureRecord] = []
+        failed = [result for result in results if result.failure is not None]
+        if failed:
+            self.redactor.sent(_json_text(case.body))
+            self.redactor.learn(_body_text(response))
+            curl = self.redactor.clean_curl(
+                case.as_curl_command(headers=dict(response.request.headers), verify=response.verify)
+            )
+            records = [
+                FailureRecord(
                     check=result.name,
-                    title=failure.title,
-                    message=self._clean_message(failure.message),
-                    curl=self.redactor.clean_curl(curl),
+                    title=result.failure.title,
+                    message=self._clean_message(result.failure.message),
+                    curl=curl,
                     status=response.status_code,
                 )
+                for result in failed
+            ]
+            body = _json_or_none(response)
+            text = _body_text(response) if body is None else json.dumps(body, indent=2, ensure_ascii=False)
+            method = str(case.operation.method).upper()
+            answer = f"{method} {case.formatted_path} answered HTTP {response.status_code}"
+            kept = _GeneratedFailure(
+                curl=curl,
+                answer=self.redactor.clean(f"{answer}\n{text}"),
+                names=frozenset(_named_values(case)),
+                label=label,
+                check=failed[0].name,
+                title=failed[0].failure.title,
+                status=response.status_code,
+            )
             with self._lock:
-                coverage = self.operations.get(label)
-                if coverage is None:
-                    continue
+                if self._trace is not None:
+                    self._trace.generated.append(kept)
+        if not self.active:
+            return
+        with self._lock:
+            coverage = self.operations.get(label)
+            if coverage is None:
+                return
+            for result in results:
                 coverage.check_runs[result.name] += 1
-                if record is not None:
-                    coverage.add_failure(record)
+            for record in records:
+                coverage.add_failure(record)
 
     # The suite's own requests (httpx event hooks in target.py) and tests (pytest hooks in conftest.py).
 
@@ -224,6 +270,13 @@ class ContractCoverage:
         with self._lock:
             self._trace = _TestTrace(nodeid)
 
+    def involve(self, names: Iterable[str]) -> None:
+        """Records the current test depends on though a shared fixture made them (the list a walk grew):
+        left in place with the ones its own requests name if it fails."""
+        with self._lock:
+            if self._trace is not None:
+                self._trace.involved.update(names)
+
     def end_phase(
         self,
         item: pytest.Item,
@@ -242,6 +295,8 @@ class ContractCoverage:
             if trace is None or trace.nodeid != item.nodeid:
                 trace = _TestTrace(item.nodeid)
             exchanges = list(trace.exchanges)
+            generated = list(trace.generated)
+            involved = set(trace.involved)
             in_phase = exchanges[trace.phase_start :]
             trace.phase_start = len(exchanges)
             if self.active and report.when == "call":
@@ -259,10 +314,13 @@ class ContractCoverage:
                 for label in counted:
                     self.operations[label].check_runs[check] += 1
         excinfo = call.excinfo
-        if report.outcome != "failed" or excinfo is None or _is_schemathesis_failure(excinfo.value):
-            # Failures of generated requests were recorded, with their curl lines, by `record_checks`.
+        if report.outcome != "failed" or excinfo is None:
             return None
         error = excinfo.value
+        failing_cases = _schemathesis_failures(error)
+        if failing_cases:
+            # Counted for the report, with their curl lines, by `record_checks`.
+            return self._generated_failure(generated, failing_cases, created)
         blamed = _blamed_exchange(error, exchanges)
         label = generated_label or (self._match_request(blamed.request) if blamed is not None else None)
         for response in exchanges:
@@ -284,8 +342,10 @@ class ContractCoverage:
             answer=self.redactor.clean(_answer_text(shown[-1])) if shown else "",
             operation=label,
         )
+        names = _named_by(exchanges) | involved
+        record.names = frozenset(names)
         if created is not None:
-            self._keep_records(exchanges, created)
+            self._keep_records(names, created)
         if not self.active:
             return record
         with self._lock:
@@ -298,19 +358,44 @@ class ContractCoverage:
             coverage.add_failure(record)
         return record
 
-    def _keep_records(self, exchanges: list[httpx.Response], created: CreatedCustomers) -> None:
-        """Take the created customers `exchanges` name (in a path or as a created `id`) out of cleanup."""
-        named = {segment for response in exchanges for segment in response.request.url.path.split("/")}
-        named |= {
-            body["id"]
-            for response in exchanges
-            if isinstance(body := _json_or_none(response), dict) and isinstance(body.get("id"), str)
-        }
+    def _generated_failure(
+        self, generated: list[_GeneratedFailure], count: int, created: CreatedCustomers | None
+    ) -> FailureRecord | None:
+        """The failure of a test of generated requests: the `count` failing requests Hypothesis replayed last
+        (its final, shrunk examples), the created customers they name taken out of cleanup."""
+        shown: list[_GeneratedFailure] = []
+        for failure in reversed(generated):
+            if failure.curl not in {seen.curl for seen in shown}:
+                shown.insert(0, failure)
+            if len(shown) == count:
+                break
+        if not shown:
+            return None
+        names = frozenset().union(*(failure.names for failure in shown))
+        if created is not None:
+            self._keep_records(names, created)
+        last = shown[-1]
+        return FailureRecord(
+            check=last.check,
+            title=last.title,
+            message="",
+            curl="\n".join(failure.curl for failure in shown),
+            status=last.status,
+            answer=last.answer,
+            operation=last.label,
+            generated=True,
+            names=names,
+        )
+
+    def _keep_records(self, names: Iterable[str], created: CreatedCustomers) -> None:
+        """Take the created customers `names` holds out of cleanup, and list them."""
+        named = set(names)
         for customer_id in created.snapshot():
             if customer_id in named:
                 created.discard(customer_id)
                 with self._lock:
-                    self.kept.append(customer_id)
+                    if customer_id not in self.kept:
+                        self.kept.append(customer_id)
 
     def end_test(self) -> None:
         with self._lock:
@@ -356,10 +441,50 @@ def _answer_text(response: httpx.Response) -> str:
     )
 
 
-def _is_schemathesis_failure(error: BaseException) -> bool:
+def _schemathesis_failures(error: BaseException) -> int:
+    """How many failing generated requests `error` reports: 1 for schemathesis' failure, N for Hypothesis'
+    N distinct ones, 0 for any other error."""
     from schemathesis.core.failures import Failure, FailureGroup
 
-    return isinstance(error, Failure | FailureGroup)
+    if isinstance(error, Failure | FailureGroup):
+        return 1
+    if isinstance(error, BaseExceptionGroup) and all(
+        isinstance(inner, Failure | FailureGroup) for inner in error.exceptions
+    ):
+        return len(error.exceptions)
+    return 0
+
+
+def _named_by(exchanges: list[httpx.Response]) -> set[str]:
+    """What `exchanges` name: their path segments and the `id` of each record they answered with."""
+    named = {segment for response in exchanges for segment in response.request.url.path.split("/")}
+    named |= {
+        body["id"]
+        for response in exchanges
+        if isinstance(body := _json_or_none(response), dict) and isinstance(body.get("id"), str)
+    }
+    return named - {""}
+
+
+def _named_values(case: Any) -> set[str]:
+    """Every string a generated request carries in its path parameters, query and body (ids among them)."""
+    found: set[str] = set()
+
+    def collect(value: Any) -> None:
+        if isinstance(value, str):
+            found.add(value)
+        elif isinstance(value, dict):
+            for inner in value.values():
+                collect(inner)
+        elif isinstance(value, list | tuple):
+            for inner in value:
+                collect(inner)
+        elif value is not None and not isinstance(value, bool | int | float):
+            found.add(str(value))
+
+    for part in (case.path_parameters, case.query, case.body):
+        collect(part)
+    return found
 
 
 def _json_text(body: Any) -> str:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import threading
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -110,6 +110,8 @@ class PathParameterPool:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
+        # Records a failure's reproduction needs: never handed out again (see `withhold`).
+        self._withheld: set[str] = set()
         self.bind(None)
 
     def bind(self, refill: Callable[[], None] | None) -> None:
@@ -150,6 +152,8 @@ class PathParameterPool:
 
     def _add(self, operation_id: str, parameters: dict[str, str], disposable: bool, seeded: bool) -> None:
         with self._lock:
+            if self._withheld.intersection(parameters.values()):
+                return
             entries = self._entries.setdefault(operation_id, [])
             if (parameters, disposable) in entries:
                 return
@@ -163,6 +167,22 @@ class PathParameterPool:
         with self._lock:
             entries = self._entries.get(operation_id, [])
             return [dict(params) for params, is_disposable in entries if is_disposable or not disposable]
+
+    def withhold(self, values: Iterable[str]) -> None:
+        """A failure's reproduction needs the records `values` name: no later generated request gets them
+        (to update or delete), learnt again or not; a consumed seeded disposable one is replaced."""
+        withheld = set(values)
+        with self._lock:
+            self._withheld |= withheld
+            for operation_id, entries in self._entries.items():
+                self._entries[operation_id] = [
+                    entry for entry in entries if not withheld.intersection(entry[0].values())
+                ]
+            consumed = bool(withheld & self._seeded_disposable)
+            self._seeded_disposable -= withheld
+            refill = self._refill
+        if consumed and refill is not None:
+            refill()
 
     def forget(self, value: str) -> None:
         """The record `value` names was deleted: stop handing it out, and replace a consumed seeded one."""

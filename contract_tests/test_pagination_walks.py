@@ -28,6 +28,7 @@ from .customers_api import CustomersApi, Page, Walk
 from .list_growers import LISTS, ListUnderTest
 from .paging_summary import PAGES_NEEDED, PagingNote, paging_notes
 from .profiles import Profile
+from .run_state import run_state
 from .spec_contract import operations
 from .target import ContractTarget
 
@@ -108,7 +109,7 @@ def _skip_unless_walked_to_the_end(walk: Walk, what: str) -> None:
 
 
 @pytest.fixture(scope="module", params=sorted(LISTS))
-def walked(
+def walked_once(
     request: pytest.FixtureRequest,
     api: CustomersApi,
     contract_target: ContractTarget,
@@ -116,6 +117,16 @@ def walked(
     pytestconfig: pytest.Config,
 ) -> Walked:
     return _walk_list(str(request.param), api, contract_target, profile, paging_notes(pytestconfig))
+
+
+@pytest.fixture
+def walked(walked_once: Walked, pytestconfig: pytest.Config) -> Walked:
+    """The module's walk of one list. A test that fails on it leaves in place (not cleaned up) the records
+    the walk added and the one its list hangs under, with those its own requests name."""
+    run_state(pytestconfig).coverage.involve(
+        [*walked_once.added_ids, *walked_once.walked_list.parameters.values()]
+    )
+    return walked_once
 
 
 def test_next_walk_ends_without_repeats_in_order(walked: Walked) -> None:
