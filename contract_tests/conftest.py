@@ -346,7 +346,7 @@ def pytest_runtest_makereport(
             else "the test's requests, in order"
         )
         requests = (
-            f"{sent} (your key for {FILTERED}; the customers it names were left in place):\n{failure.curl}"
+            f"{sent} (your key for {FILTERED}; the customers involved were left in place):\n{failure.curl}"
         )
         sections = {
             f"malomo contract reproduction{blamed}": requests,

@@ -219,7 +219,7 @@ class ContractCoverage:
             kept = _GeneratedFailure(
                 curl=curl,
                 answer=self.redactor.clean(f"{answer}\n{text}"),
-                names=frozenset(_named_values(case)),
+                names=frozenset(_named_values(case) | _answered_id(body)),
                 label=label,
                 check=failed[0].name,
                 title=failed[0].failure.title,
@@ -464,6 +464,11 @@ def _named_by(exchanges: list[httpx.Response]) -> set[str]:
         if isinstance(body := _json_or_none(response), dict) and isinstance(body.get("id"), str)
     }
     return named - {""}
+
+
+def _answered_id(body: Any) -> set[str]:
+    """The `id` of the record an answer carries (a create's new customer), if any."""
+    return {body["id"]} if isinstance(body, dict) and isinstance(body.get("id"), str) else set()
 
 
 def _named_values(case: Any) -> set[str]:
