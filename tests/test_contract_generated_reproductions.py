@@ -2,7 +2,8 @@
 curl line, the key filtered) is in the terminal, the JUnit file and the report, the customer it names is left
 in place and listed, and the curl line run after the suite finished gets the same wrong answer.
 
-Two runs of the generated tests of one operation each, against servers broken on that operation's answer.
+Two runs of the generated tests of one operation each, against servers broken on that operation's answer;
+and a paging walk that fails on a list its shared fixture grew, whose added records are left in place too.
 """
 
 from __future__ import annotations
@@ -10,9 +11,11 @@ from __future__ import annotations
 import json
 import re
 import subprocess
+import urllib.request
 import xml.etree.ElementTree as ElementTree
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -142,3 +145,29 @@ def test_the_reproduction_run_after_the_suite_gets_the_same_wrong_answer(
     customer = json.loads(body)
     assert generated_failure.case.wrong(customer), customer
     assert customer["id"] in curl
+
+
+def test_a_failing_walk_leaves_the_records_its_fixture_added(tmp_path: Path) -> None:
+    variant = next(variant for variant in BROKEN_VARIANTS if variant.name == "next_skips_one_record")
+    with running(
+        api_key=CANARY_KEY, page_size=4, wrap_app=lambda app: variant.wrap(app, CANARY_KEY)
+    ) as server:
+        run = run_suite(
+            server.base_url,
+            CANARY_KEY,
+            tmp_path / "junit.xml",
+            ["-x", "-k", "next_walk and listCustomers]"],
+            paths=["contract_tests/test_pagination_walks.py"],
+        )
+        assert run.exit_code == 1, run.stdout[-3000:]
+        grown = re.search(r"GET /customers: page size 4, .*?(\d+) records written to grow it", run.stdout)
+        kept = re.search(r"left (\d+) customers the failing tests used in place.*?: (.*)", run.stdout)
+        assert grown is not None and kept is not None, run.stdout[-3000:]
+        assert int(kept[1]) == int(grown[1]) > 0
+        for customer_id in kept[2].split(", "):
+            request = urllib.request.Request(
+                f"{server.base_url}/customers/{customer_id}",
+                headers={"Authorization": f"Bearer {CANARY_KEY}"},
+            )
+            with urllib.request.urlopen(request, timeout=10) as answer:
+                assert json.load(answer)["id"] == customer_id
