@@ -13,6 +13,7 @@ from typing import Any
 
 import httpx
 import pytest
+from support.customer_bodies import new_customer
 
 import malomo
 from malomo_mock import Fake, running
@@ -31,7 +32,7 @@ def operations_received(fake: Fake) -> list[str | None]:
 
 
 def test_503_then_200_is_retried_and_succeeds(fake: Fake) -> None:
-    customer = fake.add_customer(email="retry@example.com")
+    customer = fake.add_customer(**new_customer(email="retry@example.com"))
     fake.fail("getCustomer", status=503, times=1, retry_after=0)
     with fake.client() as client:
         assert client.customers.retrieve(customer.id) == customer
@@ -39,7 +40,7 @@ def test_503_then_200_is_retried_and_succeeds(fake: Fake) -> None:
 
 
 def test_the_runtime_records_each_attempt_the_fake_answered(fake: Fake, tmp_path: Path) -> None:
-    customer = fake.add_customer(email="recorded@example.com")
+    customer = fake.add_customer(**new_customer(email="recorded@example.com"))
     fake.fail("getCustomer", status=503, retry_after=0)
     with fake.client(record_to=tmp_path / "fake.har") as client:
         client.customers.retrieve(customer.id)
@@ -48,7 +49,7 @@ def test_the_runtime_records_each_attempt_the_fake_answered(fake: Fake, tmp_path
 
 
 def test_three_503s_raise_server_error_with_the_answers_request_id(fake: Fake) -> None:
-    customer = fake.add_customer(email="down@example.com")
+    customer = fake.add_customer(**new_customer(email="down@example.com"))
     fake.fail("getCustomer", status=503, times=3, retry_after=0)
     with fake.client(max_retries=2) as client, pytest.raises(malomo.ServerError) as raised:
         client.customers.retrieve(customer.id)
@@ -66,7 +67,7 @@ def test_429_with_a_long_retry_after_raises_rate_limit_error_at_once(fake: Fake)
 
 
 def test_a_reset_connection_is_retried_for_a_get(fake: Fake) -> None:
-    customer = fake.add_customer(email="reset@example.com")
+    customer = fake.add_customer(**new_customer(email="reset@example.com"))
     fake.fail("getCustomer", error="reset")
     with fake.client() as client:
         assert client.customers.retrieve(customer.id) == customer
@@ -76,14 +77,14 @@ def test_a_reset_connection_is_retried_for_a_get(fake: Fake) -> None:
 def test_a_reset_connection_is_not_retried_for_a_post(fake: Fake) -> None:
     fake.fail("createCustomer", error="reset")
     with fake.client() as client, pytest.raises(malomo.APIConnectionError):
-        client.customers.create(email="once@example.com")
+        client.customers.create(**new_customer(email="once@example.com"))
     assert operations_received(fake) == ["createCustomer"]
 
 
 def test_a_timeout_raises_api_timeout_error(fake: Fake) -> None:
     fake.fail("createCustomer", error="timeout")
     with fake.client() as client, pytest.raises(malomo.APITimeoutError):
-        client.customers.create(email="slow@example.com")
+        client.customers.create(**new_customer(email="slow@example.com"))
 
 
 def test_an_html_502_from_a_proxy_raises_server_error_without_request_id(fake: Fake) -> None:
@@ -110,7 +111,7 @@ def test_an_injected_documented_status_answers_as_the_app_does(fake: Fake, statu
     ) as http:
         real = http.get(path, headers=headers)
         fake.fail("getCustomer", status=status)
-        customer = fake.add_customer(email="there@example.com")
+        customer = fake.add_customer(**new_customer(email="there@example.com"))
         injected = http.get(f"/customers/{customer.id}")
     assert injected.status_code == real.status_code == status
     assert injected.headers.get("www-authenticate") == real.headers.get("www-authenticate")
@@ -146,28 +147,31 @@ def test_fail_names_the_operations_when_given_an_unknown_one(fake: Fake) -> None
 
 def test_requests_hold_method_path_query_and_body_never_the_key(fake: Fake) -> None:
     with fake.client() as client:
-        client.customers.create(email="seen@example.com")
+        client.customers.create(**new_customer(email="seen@example.com"))
         with httpx.Client(transport=fake.transport, base_url=fake.base_url) as http:
             http.get("/customers", params={"next": fake.api_key}, headers={"Authorization": fake.api_key})
     created, listed = fake.requests
     assert (created.operation, created.method, created.path) == ("createCustomer", "POST", "/customers")
-    assert created.json == {"email": "seen@example.com"}
+    assert created.json == new_customer(email="seen@example.com")
     assert created.headers["authorization"] == "Bearer [redacted]"
     assert listed.query == {"next": ["[redacted]"]}
     assert fake.api_key not in repr([(r, r.headers) for r in fake.requests])
 
 
 def test_add_customer_returns_what_the_api_then_serves(fake: Fake) -> None:
-    customer = fake.add_customer(email="added@example.com", first_name="Ada")
+    customer = fake.add_customer(**new_customer(email="added@example.com", first_name="Ada"))
     with fake.client() as client:
         assert client.customers.list().items == [customer]
     assert fake.requests[0].operation == "listCustomers"  # add_customer itself is not recorded
     with pytest.raises(ValueError, match="email"):
-        fake.add_customer(email="not an email")
+        fake.add_customer(**new_customer(email="not an email"))
 
 
 def test_seed_list_and_page_size() -> None:
-    seed = [{"email": f"seed{n}@example.com", "created_at": f"2020-01-0{n + 1}T00:00:00Z"} for n in range(3)]
+    seed = [
+        {**new_customer(email=f"seed{n}@example.com"), "created_at": f"2020-01-0{n + 1}T00:00:00Z"}
+        for n in range(3)
+    ]
     with Fake(seed=seed, page_size=2) as fake, fake.client() as client:
         emails = [customer.email for customer in client.customers.list()]
     assert emails == ["seed0@example.com", "seed1@example.com", "seed2@example.com"]
@@ -178,7 +182,7 @@ def test_seed_list_and_page_size() -> None:
 def test_async_client_and_transport_reach_the_same_store(fake: Fake) -> None:
     async def scenario() -> tuple[str, int]:
         async with fake.async_client() as client:
-            created = await client.customers.create(email="a@sync.io")
+            created = await client.customers.create(**new_customer(email="a@sync.io"))
         async with httpx.AsyncClient(transport=fake.async_transport, base_url=fake.base_url) as http:
             answer = await http.get("/customers", headers={"Authorization": f"Bearer {fake.api_key}"})
         return created.email, len(answer.json())
@@ -221,15 +225,16 @@ def _script(http: httpx.Client, base_url: str) -> list[tuple[int, list[tuple[str
         answers.append((response.status_code, headers, _normalized(response.text, base_url, ids)))
         return response
 
-    first = send("POST", "/customers", json={"email": "one@example.com", "first_name": "One"}).json()["id"]
-    send("POST", "/customers", json={"email": "two@example.com", "phone_number": "555"})
-    send("POST", "/customers", json={"email": "three@example.com"})
+    created = send("POST", "/customers", json=new_customer(email="one@example.com", first_name="One"))
+    first = created.json()["id"]
+    send("POST", "/customers", json=new_customer(email="two@example.com", phone_number="555"))
+    send("POST", "/customers", json=new_customer(email="three@example.com"))
     following = send("GET", "/customers").links["next"]["url"]
     send("GET", following)
     send("PUT", f"/customers/{first}", json={"first_name": None, "last_name": "Last"})
     send("GET", f"/customers/{first}/events")
-    send("POST", "/customers", json={"email": "bad"})
-    send("POST", "/customers", json={"email": "x@example.com", "nickname": "x"})
+    send("POST", "/customers", json=new_customer(email="bad"))
+    send("POST", "/customers", json=new_customer(email="x@example.com", nickname="x"))
     send("POST", "/customers", content=b"{", headers={"Content-Type": "application/json"})
     send("GET", "/customers", params={"next": "forged"})
     send("PATCH", f"/customers/{first}")
