@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from support.customer_bodies import new_customer
+
 # Run in this order in one session (`-p no:randomly`): the first test looks before any test has used a
 # fixture; the customers tests run alice, bob, alice again, so each of the two runs after the other.
 PLUGIN_TEST = """
@@ -25,7 +27,7 @@ def test_nothing_started_without_the_fixture():
 def create_and_list(fake, *emails):
     with fake.client() as client:
         for email in emails:
-            client.customers.create(email=email)
+            client.customers.create(**{**CUSTOMER, "email": email})
         return [customer.email for customer in client.customers.list()]
 
 
@@ -42,7 +44,9 @@ def test_alice_again_after_bob(malomo_fake):
     test_alice_sees_only_her_customers(malomo_fake)
 
 
-@pytest.mark.malomo_fake(seed=[{"email": "seeded@s.test"}, {"email": "other@s.test"}], page_size=1)
+@pytest.mark.malomo_fake(
+    seed=[{**CUSTOMER, "email": "seeded@s.test"}, {**CUSTOMER, "email": "other@s.test"}], page_size=1
+)
 def test_the_marker_seeds_and_sets_the_page_size(malomo_fake):
     with malomo_fake.client() as client:
         assert len(client.customers.list().items) == 1
@@ -53,7 +57,7 @@ def test_uses_the_server_fixture(malomo_server):
     assert any(thread.name == "malomo-mock" for thread in threading.enumerate())
     headers = {"Authorization": f"Bearer {malomo_server.api_key}"}
     url = f"{malomo_server.base_url}/customers"
-    response = httpx.post(url, json={"email": "p@plugin.test"}, headers=headers)
+    response = httpx.post(url, json={**CUSTOMER, "email": "p@plugin.test"}, headers=headers)
     assert response.status_code == 200
 
 
@@ -63,7 +67,8 @@ def test_server_reset_empties_its_store_or_seeds_it(malomo_server):
     assert httpx.get(url, headers=headers).json() != []
     malomo_server.reset()
     assert httpx.get(url, headers=headers).json() == []
-    malomo_server.reset(seed=[{"email": "one@r.test"}, {"email": "two@r.test"}], page_size=1)
+    seed = [{**CUSTOMER, "email": "one@r.test"}, {**CUSTOMER, "email": "two@r.test"}]
+    malomo_server.reset(seed=seed, page_size=1)
     assert len(httpx.get(url, headers=headers).json()) == 1
 """
 
@@ -111,7 +116,8 @@ def run_pytest(folder: Path, *, python_code: str | None = None) -> subprocess.Co
 
 
 def test_pytest_plugin_serves_fresh_fakes_and_a_resettable_server_only_when_asked(tmp_path: Path) -> None:
-    (tmp_path / "test_plugin_user.py").write_text(PLUGIN_TEST)
+    # A valid create body from the spec (its required fields), so the test is about the plugin alone.
+    (tmp_path / "test_plugin_user.py").write_text(f"CUSTOMER = {new_customer()!r}\n{PLUGIN_TEST}")
     result = run_pytest(tmp_path)
     assert result.returncode == 0, result.stdout
     assert "7 passed" in result.stdout
