@@ -13,6 +13,7 @@ from pathlib import Path
 import httpx
 from starlette.types import ASGIApp, Receive, Scope, Send
 from support.contract_suite_runs import CANARY_KEY, PAGE_SIZE, run_suite
+from support.customer_bodies import new_customer
 
 from malomo_mock import running
 
@@ -56,7 +57,7 @@ def test_read_only_run_sends_no_write_and_skips_every_test_that_writes(tmp_path:
         for number in range(3):
             httpx.post(
                 f"{server.base_url}/customers",
-                json={"email": f"seed-{number}@malomo-contract-test.example.com"},
+                json=new_customer(email=f"seed-{number}@malomo-contract-test.example.com"),
                 headers={"Authorization": f"Bearer {CANARY_KEY}"},
             ).raise_for_status()
         methods.clear()
