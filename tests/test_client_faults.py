@@ -21,6 +21,7 @@ from typing import Any, Literal
 
 import httpx
 import pytest
+from support.customer_bodies import new_customer
 from support.spec_document import SPEC
 
 import malomo
@@ -31,6 +32,12 @@ KEY = "sk_test_fault_secret_key_5678"
 # The customer the fault servers answer with: the spec's own example, so its field set follows the spec.
 JOHNNY: dict[str, Any] = SPEC["components"]["examples"]["Johnny"]["value"]
 CUSTOMER_ID = str(JOHNNY["id"])
+# A valid createCustomer body (the spec's required fields), for the tests that post one.
+NEW_CUSTOMER = new_customer(email="a@example.com")
+
+
+def create_body() -> CustomerCreate:
+    return CustomerCreate.from_dict(NEW_CUSTOMER)
 
 
 @dataclass
@@ -252,7 +259,7 @@ def test_post_after_503_is_not_retried() -> None:
         FaultServer(Answer(503, b"", {"X-Request-Id": "req_503"}), Answer(200, customer_json())) as server,
         pytest.raises(malomo.ServerError) as caught,
     ):
-        malomo.call(create_customer, client=fast_client(server), body=CustomerCreate(email="a@example.com"))
+        malomo.call(create_customer, client=fast_client(server), body=create_body())
     assert caught.value.status == 503 and caught.value.request_id == "req_503"
     assert [r.method for r in server.received] == ["POST"]
 
@@ -264,12 +271,12 @@ def test_post_after_a_connect_error_is_retried(closed_port: int) -> None:
     transport = malomo.RetryTransport(sleep=sleep)
     try:
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", transport=transport) as http:
-            response = http.post("/customers", json={"email": "a@example.com"})
+            response = http.post("/customers", json=NEW_CUSTOMER)
     finally:
         server.stop()
     assert response.status_code == 200
     assert len(sleep.delays) == 1
-    assert [(r.method, json.loads(r.body)) for r in server.received] == [("POST", {"email": "a@example.com"})]
+    assert [(r.method, json.loads(r.body)) for r in server.received] == [("POST", NEW_CUSTOMER)]
 
 
 def test_async_post_after_a_connect_error_is_retried(closed_port: int) -> None:
@@ -280,7 +287,7 @@ def test_async_post_after_a_connect_error_is_retried(closed_port: int) -> None:
     async def post() -> httpx.Response:
         transport = malomo.AsyncRetryTransport(sleep=sleep.asleep)
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", transport=transport) as http:
-            return await http.post("/customers", json={"email": "a@example.com"})
+            return await http.post("/customers", json=NEW_CUSTOMER)
 
     try:
         response = asyncio.run(post())
@@ -302,7 +309,7 @@ def test_post_after_a_dropped_connection_is_not_retried() -> None:
         FaultServer("drop", Answer(200, customer_json())) as server,
         pytest.raises(malomo.APIConnectionError) as caught,
     ):
-        malomo.call(create_customer, client=fast_client(server), body=CustomerCreate(email="a@example.com"))
+        malomo.call(create_customer, client=fast_client(server), body=create_body())
     assert not isinstance(caught.value, malomo.APITimeoutError)
     assert len(server.received) == 1
 
@@ -436,7 +443,7 @@ def test_200_with_a_body_that_breaks_the_spec_raises_malomo_error() -> None:
 
 def test_undeclared_success_status_raises_instead_of_returning_none() -> None:
     with FaultServer(Answer(201, customer_json())) as server, pytest.raises(malomo.MalomoError) as caught:
-        malomo.call(create_customer, client=fast_client(server), body=CustomerCreate(email="a@example.com"))
+        malomo.call(create_customer, client=fast_client(server), body=create_body())
     assert caught.value.code == "unexpected_status"
 
 
@@ -554,7 +561,7 @@ def test_get_read_timeout_is_retried_but_post_is_not() -> None:
             malomo.call(list_customers, client=client)
         assert [r.method for r in server.received] == ["GET", "GET"]
         with pytest.raises(malomo.APITimeoutError):
-            malomo.call(create_customer, client=client, body=CustomerCreate(email="a@example.com"))
+            malomo.call(create_customer, client=client, body=create_body())
         assert [r.method for r in server.received] == ["GET", "GET", "POST"]
 
 
