@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx
 import pytest
+from support.customer_bodies import new_customer as customer_body
 
 import malomo
 from malomo_client import AuthenticatedClient
@@ -45,7 +46,11 @@ def filled_server() -> Iterator[tuple[RunningServer, set[uuid.UUID]]]:
     with running(page_size=PAGE_SIZE) as served:
         with malomo.connect(served.api_key, base_url=served.base_url) as client:
             ids = {
-                malomo.call(create_customer, client=client, body=CustomerCreate(email=f"p{n}@example.com")).id
+                malomo.call(
+                    create_customer,
+                    client=client,
+                    body=CustomerCreate.from_dict(customer_body(email=f"p{n}@example.com")),
+                ).id
                 for n in range(CUSTOMERS)
             }
         yield served, ids
@@ -60,7 +65,7 @@ def count_requests(client: AuthenticatedClient) -> list[httpx.Request]:
 def new_customer(client: AuthenticatedClient, **fields: Any) -> Customer:
     email = fields.pop("email", f"{uuid.uuid4().hex[:12]}@example.com")
     customer: Customer = malomo.call(
-        create_customer, client=client, body=CustomerCreate(email=email, **fields)
+        create_customer, client=client, body=CustomerCreate.from_dict(customer_body(email=email, **fields))
     )
     return customer
 
@@ -93,7 +98,7 @@ def test_crud_and_events_round_trip(client: AuthenticatedClient) -> None:
 def test_async_crud_and_events_round_trip(server: RunningServer) -> None:
     async def scenario() -> list[str]:
         async with malomo.connect(server.api_key, base_url=server.base_url) as client:
-            body = CustomerCreate(email="async@example.com")
+            body = CustomerCreate.from_dict(customer_body(email="async@example.com"))
             created = await malomo.acall(create_customer, client=client, body=body)
             assert (await malomo.acall(get_customer.asyncio_detailed, created.id, client=client)) == created
             await malomo.acall(update_customer, created.id, client=client, body=CustomerUpdate(last_name="A"))
@@ -208,7 +213,9 @@ def test_unknown_customer_raises_not_found_error(client: AuthenticatedClient) ->
 
 def test_invalid_email_raises_bad_request_error(client: AuthenticatedClient) -> None:
     with pytest.raises(malomo.BadRequestError) as caught:
-        malomo.call(create_customer, client=client, body=CustomerCreate(email="johnny"))
+        malomo.call(
+            create_customer, client=client, body=CustomerCreate.from_dict(customer_body(email="johnny"))
+        )
     assert caught.value.status == 400 and caught.value.code == "bad_request"
     assert caught.value.request_id and "\n" not in str(caught.value)
 
@@ -301,7 +308,9 @@ def test_concurrent_acalls_each_get_their_own_result_or_error(server: RunningSer
     async def scenario() -> list[object]:
         async with malomo.connect(server.api_key, base_url=server.base_url) as client:
             created = await malomo.acall(
-                create_customer, client=client, body=CustomerCreate(email="g@example.com")
+                create_customer,
+                client=client,
+                body=CustomerCreate.from_dict(customer_body(email="g@example.com")),
             )
             calls = [
                 malomo.acall(get_customer, created.id if n % 2 else uuid.uuid4(), client=client)
