@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 import pytest
+from support.customer_bodies import new_customer
 from test_client_faults import Answer, FaultServer, customer_json
 
 import malomo
@@ -87,7 +88,9 @@ def test_every_customer_method_async(server: RunningServer) -> None:
 
     async def scenario() -> None:
         async with malomo.AsyncMalomo(server.api_key, base_url=server.base_url, transport=wire) as client:
-            created = await client.customers.create(email="async@example.com", last_name="Rose")
+            created = await client.customers.create(
+                **new_customer(email="async@example.com", last_name="Rose")
+            )
             assert await client.customers.retrieve(created.id) == created
             updated = await client.customers.update(created.id, last_name=None)
             assert sent_json(wire.sent[-1]) == {"last_name": None}
@@ -106,7 +109,9 @@ def test_a_list_is_a_page_that_walks_lazily_and_resumes_from_a_cursor(server: Ru
     with running(page_size=PAGE_SIZE) as own:
         wire = Wire()
         with malomo.Malomo(own.api_key, base_url=own.base_url, transport=wire) as client:
-            emails = [client.customers.create(email=f"p{n}@example.com").email for n in range(5)]
+            emails = [
+                client.customers.create(**new_customer(email=f"p{n}@example.com")).email for n in range(5)
+            ]
             sent_before = len(wire.sent)
             first = client.customers.list()
             assert [c.email for c in first.items] == emails[:2]
@@ -128,7 +133,10 @@ def test_a_list_is_a_page_that_walks_lazily_and_resumes_from_a_cursor(server: Ru
 def test_an_async_list_is_walked_directly_lazily_or_awaited_for_its_first_page() -> None:
     async def scenario(own: RunningServer, wire: AsyncWire) -> None:
         async with malomo.AsyncMalomo(own.api_key, base_url=own.base_url, transport=wire) as client:
-            emails = [(await client.customers.create(email=f"a{n}@example.com")).email for n in range(5)]
+            emails = [
+                (await client.customers.create(**new_customer(email=f"a{n}@example.com"))).email
+                for n in range(5)
+            ]
             sent_before = len(wire.sent)
             listing = client.customers.list()
             assert len(wire.sent) == sent_before  # nothing is sent before it is awaited or walked
@@ -150,7 +158,7 @@ def test_an_async_list_is_walked_directly_lazily_or_awaited_for_its_first_page()
 
 
 def test_path_ids_may_be_given_as_text(client: malomo.Malomo, wire: Wire) -> None:
-    created = client.customers.create(email="text-id@example.com")
+    created = client.customers.create(**new_customer(email="text-id@example.com"))
     text = str(created.id)
     assert client.customers.retrieve(text) == created
     assert wire.sent[-1].url.path == f"/customers/{text}"
@@ -194,7 +202,7 @@ def test_a_path_id_of_another_type_is_a_type_error_naming_the_argument(client: m
 def test_async_path_ids_may_be_given_as_text_and_are_checked(server: RunningServer) -> None:
     async def scenario() -> None:
         async with malomo.AsyncMalomo(server.api_key, base_url=server.base_url) as client:
-            created = await client.customers.create(email="async-text-id@example.com")
+            created = await client.customers.create(**new_customer(email="async-text-id@example.com"))
             assert await client.customers.retrieve(str(created.id)) == created
             assert len([e async for e in client.customers.events.list(str(created.id))]) == 1
             with pytest.raises(ValueError, match=r"^customers\.delete\(\): id is not a UUID"):
@@ -205,7 +213,7 @@ def test_async_path_ids_may_be_given_as_text_and_are_checked(server: RunningServ
 
 def test_raw_responses_of_every_method(client: malomo.Malomo) -> None:
     raw = client.customers.with_raw_response
-    created = raw.create(email="raw@example.com")
+    created = raw.create(**new_customer(email="raw@example.com"))
     assert created.status_code == 200 and created.request_id and created.request_id.startswith("req_")
     customer = created.parse()
     assert raw.retrieve(customer.id).parse() == customer
@@ -225,7 +233,7 @@ def test_raw_responses_async(server: RunningServer) -> None:
     async def scenario() -> None:
         async with malomo.AsyncMalomo(server.api_key, base_url=server.base_url) as client:
             raw = client.customers.with_raw_response
-            created = await raw.create(email="rawasync@example.com")
+            created = await raw.create(**new_customer(email="rawasync@example.com"))
             customer = created.parse()
             assert (await raw.retrieve(customer.id)).request_id
             assert (await raw.update(customer.id, phone_number="1")).parse().phone_number == "1"
@@ -240,7 +248,7 @@ def test_raw_responses_async(server: RunningServer) -> None:
 def test_per_request_headers_query_and_timeout_reach_the_wire_and_nothing_else(
     client: malomo.Malomo, wire: Wire
 ) -> None:
-    created = client.customers.create(email="opts@example.com")
+    created = client.customers.create(**new_customer(email="opts@example.com"))
     client.customers.retrieve(
         created.id, extra_headers={"X-Trace": "t1"}, extra_query={"probe": "1"}, timeout=7.5
     )
@@ -313,7 +321,7 @@ def test_key_and_url_come_from_the_environment(
     monkeypatch.setenv("MALOMO_API_KEY", server.api_key)
     monkeypatch.setenv("MALOMO_BASE_URL", server.base_url)
     with malomo.Malomo() as client:
-        assert client.customers.create(email="env@example.com").email == "env@example.com"
+        assert client.customers.create(**new_customer(email="env@example.com")).email == "env@example.com"
     monkeypatch.delenv("MALOMO_BASE_URL")
     assert "api.gomalomo.com" in repr(malomo.Malomo())  # the spec's server
 
@@ -337,9 +345,9 @@ def test_another_api_version_is_a_typed_error(client: malomo.Malomo) -> None:
 
 
 def test_a_misspelt_keyword_is_named_with_the_operation(client: malomo.Malomo) -> None:
-    misspelt: Any = {"frist_name": "Ann"}
+    misspelt: Any = new_customer(email="typo@example.com", frist_name="Ann")  # otherwise valid
     with pytest.raises(TypeError, match=r"^create_customer\(\): unexpected keyword argument 'frist_name'"):
-        client.customers.create(email="typo@example.com", **misspelt)
+        client.customers.create(**misspelt)
 
 
 def test_with_options_copies_of_the_async_client_share_its_pool(
