@@ -29,6 +29,7 @@ import yaml
 from starlette.types import ASGIApp
 from support import ROOT
 from support.broken_servers import BROKEN_VARIANTS, BrokenVariant
+from support.customer_bodies import new_customer
 
 import malomo
 from malomo_client.api.customers import (
@@ -90,8 +91,9 @@ def record_session(server: RunningServer, path: Path, *, record_personal_data: b
     with malomo.connect(server.api_key, **options) as client:
         http = client.get_httpx_client()  # the client's own httpx client: recorded like every call
         canary_id = _created_id(http.post("/customers", json=CANARY))
-        other_id = _created_id(http.post("/customers", json={"email": "second@example.com"}))
-        _attempt(create_customer, client=client, body=CustomerCreate(email="not-an-email"))  # 400
+        other_id = _created_id(http.post("/customers", json=new_customer(email="second@example.com")))
+        refused = CustomerCreate.from_dict(new_customer(email="not-an-email"))
+        _attempt(create_customer, client=client, body=refused)  # 400
         for customer_id in (canary_id, other_id):
             if customer_id is None:
                 continue
@@ -343,7 +345,11 @@ def test_concurrent_requests_never_interleave_inside_an_entry(
     options: dict[str, Any] = {"base_url": canary_server.base_url, "record_to": path}
     with malomo.connect(canary_server.api_key, **options) as client:
         ids = [
-            malomo.call(create_customer, client=client, body=CustomerCreate(email=f"c{n}@example.com")).id
+            malomo.call(
+                create_customer,
+                client=client,
+                body=CustomerCreate.from_dict(new_customer(email=f"c{n}@example.com")),
+            ).id
             for n in range(4)
         ]
 
