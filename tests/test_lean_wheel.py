@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from support import ROOT
+from support.customer_bodies import new_customer
 from support.wheel_builds import built_wheel, install_wheel
 
 from malomo_mock import RunningServer
@@ -27,9 +28,9 @@ import malomo
 from malomo_client.api.customers import create_customer, get_customer
 from malomo_client.models import CustomerCreate
 
-base_url, api_key, absent = sys.argv[1], sys.argv[2], sys.argv[3].split(",")
+base_url, api_key, absent, body = sys.argv[1], sys.argv[2], sys.argv[3].split(","), json.loads(sys.argv[4])
 with malomo.connect(api_key, base_url=base_url) as client:
-    created = malomo.call(create_customer, client=client, body=CustomerCreate(email="lean@example.com"))
+    created = malomo.call(create_customer, client=client, body=CustomerCreate.from_dict(body))
     fetched = malomo.call(get_customer, created.id, client=client)
 try:
     import malomo_mock
@@ -82,6 +83,7 @@ def test_plain_wheel_calls_the_api_with_no_server_or_test_packages(
             malomo_server.base_url,
             malomo_server.api_key,
             ",".join(NOT_INSTALLED),
+            json.dumps(new_customer(email="lean@example.com")),
         ],
         capture_output=True,
         text=True,
