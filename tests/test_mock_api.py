@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 import pytest
 import yaml
+from support.customer_bodies import REQUIRED_ON_CREATE, new_customer
 
 from malomo_mock import RunningServer, create_app, running
 from malomo_mock.openapi_contract import DEFAULT_SPEC
@@ -45,7 +46,7 @@ def assert_error(response: httpx.Response, status: int) -> dict[str, Any]:
 
 
 def create(api: httpx.Client, **fields: Any) -> dict[str, Any]:
-    response = api.post("/customers", json={"email": "moira@rosevideo.com", **fields})
+    response = api.post("/customers", json=new_customer(**{"email": "moira@rosevideo.com", **fields}))
     assert response.status_code == 200, response.text
     return response.json()  # type: ignore[no-any-return]
 
@@ -71,7 +72,7 @@ def test_create_returns_the_customer_with_a_uuid4_and_utc_timestamps(api: httpx.
 
 
 def test_create_then_get_returns_exactly_the_same_json(api: httpx.Client) -> None:
-    response = api.post("/customers", json={"email": "david@rosevideo.com", "first_name": "David"})
+    response = api.post("/customers", json=new_customer(email="david@rosevideo.com", first_name="David"))
     fetched = api.get(f"/customers/{response.json()['id']}")
     assert fetched.status_code == 200
     assert fetched.content == response.content
@@ -79,7 +80,11 @@ def test_create_then_get_returns_exactly_the_same_json(api: httpx.Client) -> Non
 
 def test_optional_fields_default_to_null(api: httpx.Client) -> None:
     customer = create(api)
-    optional = [name for name, field in CREATE_FIELDS.items() if field.get("nullable")]
+    optional = [
+        name
+        for name, field in CREATE_FIELDS.items()
+        if name not in REQUIRED_ON_CREATE and field.get("nullable")
+    ]
     assert optional and all(customer[name] is None for name in optional)
 
 
@@ -129,7 +134,7 @@ def test_delete_removes_events(api: httpx.Client) -> None:
 def test_delete_removes_the_rows_from_the_store() -> None:
     app = create_app("sk_test_store")
     store = app.state.store
-    customer = store.create_customer({"email": "a@b.co"})
+    customer = store.create_customer(new_customer(email="a@b.co"))
     assert store.delete_customer(customer["id"])
     rows = store._db.execute(
         "SELECT count(*) FROM events WHERE customer_id = ?", (customer["id"],)
@@ -203,19 +208,29 @@ def too_long(field: dict[str, Any]) -> str:
     return f"{local}@{domain[:-1]}d" if domain.endswith(".") else f"{local}@{domain}"
 
 
-# Each body breaks one rule of one field; a valid email is there unless the email is the field at fault.
+def broken(**changes: Any) -> dict[str, Any]:
+    """A valid create body with `changes` made to it: the body breaks only the rule they break."""
+    return new_customer(**{"email": "a@b.com", **changes})
+
+
+def without(name: str, **changes: Any) -> dict[str, Any]:
+    """A valid create body with `changes` made to it and `name` left out."""
+    return {key: value for key, value in broken(**changes).items() if key != name}
+
+
+# Each body is a valid one with one rule of one field broken.
 UNKNOWN_FIELD = "unknown_" + "_".join(CREATE_FIELDS)
 BROKEN_BODIES = [
-    ("email", {}),
-    ("email", {"first_name": "No email"}),
-    ("email", {"email": None}),
-    ("email", {"email": 5}),
-    (UNKNOWN_FIELD, {"email": "a@b.com", UNKNOWN_FIELD: "x"}),
-    ("first_name", {"email": "a@b.com", "first_name": 1}),
-    ("first_name", {"email": "a@b.com", "first_name": ["a"]}),
-    ("first_name", {"email": "a@b.com", "first_name": True}),
+    ("email", without("email")),
+    ("email", without("email", first_name="No email")),
+    ("email", broken(email=None)),
+    ("email", broken(email=5)),
+    (UNKNOWN_FIELD, broken(**{UNKNOWN_FIELD: "x"})),
+    ("first_name", broken(first_name=1)),
+    ("first_name", broken(first_name=["a"])),
+    ("first_name", broken(first_name=True)),
     *[
-        (name, {"email": "a@b.com", name: too_long(field)})
+        (name, broken(**{name: too_long(field)}))
         for name, field in CREATE_FIELDS.items()
         if "maxLength" in field
     ],
@@ -232,7 +247,9 @@ def test_create_refuses_bodies_that_break_the_schema_naming_the_field(
 def test_max_length_counts_code_points_not_bytes(api: httpx.Client) -> None:
     names, phones = CREATE_FIELDS["first_name"]["maxLength"], CREATE_FIELDS["phone_number"]["maxLength"]
     create(api, first_name="é" * names, phone_number="😀" * phones)
-    assert_error(api.post("/customers", json={"email": "a@b.com", "first_name": "é" * (names + 1)}), 400)
+    assert_error(
+        api.post("/customers", json=new_customer(email="a@b.com", first_name="é" * (names + 1))), 400
+    )
 
 
 @pytest.mark.parametrize(
@@ -273,7 +290,7 @@ def test_email_accepts_addresses_hypothesis_generates(api: httpx.Client, email: 
     ],
 )
 def test_email_refuses_non_addresses(api: httpx.Client, email: str) -> None:
-    assert_error(api.post("/customers", json={"email": email}), 400)
+    assert_error(api.post("/customers", json=new_customer(email=email)), 400)
 
 
 def test_email_rule_accepts_what_hypothesis_emails_generates() -> None:
@@ -305,7 +322,9 @@ def test_email_rule_accepts_what_schemathesis_generates() -> None:
 
 
 def test_lone_surrogates_are_refused_not_a_server_error(api: httpx.Client) -> None:
-    response = post_raw(api, b'{"email": "a@b.com", "first_name": "\\ud800"}')
+    raw = json.dumps(new_customer(email="a@b.com", first_name="\ud800")).encode()  # the escape `\ud800`
+    assert b'"\\ud800"' in raw
+    response = post_raw(api, raw)
     assert_error(response, 400)
 
 
@@ -338,14 +357,13 @@ def test_malformed_json_bodies_are_400(api: httpx.Client, raw: bytes) -> None:
 
 
 @pytest.mark.parametrize(
-    ("raw", "key"),
-    [
-        (b'{"email": "bad", "email": "ok@x.co"}', "email"),
-        (b'{"email": "ok@x.co", "first_name": "A", "first_name": "B"}', "first_name"),
-        (b'{"email": "ok@x.co", "first_name": null, "first_name": null}', "first_name"),
-    ],
+    ("key", "first", "second"),
+    [("email", "bad", "ok@x.co"), ("first_name", "A", "B"), ("first_name", None, None)],
 )
-def test_a_key_given_twice_is_400_naming_it(api: httpx.Client, raw: bytes, key: str) -> None:
+def test_a_key_given_twice_is_400_naming_it(api: httpx.Client, key: str, first: Any, second: Any) -> None:
+    # A valid body with `key` written once more in front of it.
+    valid = json.dumps(new_customer(**{"email": "ok@x.co", key: second}))
+    raw = (json.dumps({key: first})[:-1] + ", " + valid[1:]).encode()
     assert assert_error(post_raw(api, raw), 400)["message"].startswith(f"{key}:")
     customer = create(api)
     response = api.put(
@@ -379,7 +397,7 @@ def test_update_refuses_a_json_array_body(api: httpx.Client) -> None:
     ],
 )
 def test_non_json_content_types_are_415(api: httpx.Client, content_type: str) -> None:
-    response = post_raw(api, b'{"email": "a@b.com"}', content_type)
+    response = post_raw(api, json.dumps(new_customer(email="a@b.com")).encode(), content_type)
     assert_error(response, 415)
 
 
@@ -393,7 +411,7 @@ def test_non_json_content_types_are_415(api: httpx.Client, content_type: str) ->
     ],
 )
 def test_json_content_type_with_parameters_is_accepted(api: httpx.Client, content_type: str) -> None:
-    assert post_raw(api, b'{"email": "a@b.com"}', content_type).status_code == 200
+    assert post_raw(api, json.dumps(new_customer(email="a@b.com")).encode(), content_type).status_code == 200
 
 
 def test_update_checks_content_type(api: httpx.Client) -> None:
@@ -403,12 +421,12 @@ def test_update_checks_content_type(api: httpx.Client) -> None:
 
 
 def test_body_over_one_mib_is_413(api: httpx.Client) -> None:
-    raw = json.dumps({"email": "a@b.com", "first_name": "x" * (1024 * 1024)}).encode()
+    raw = json.dumps(new_customer(email="a@b.com", first_name="x" * (1024 * 1024))).encode()
     assert_error(post_raw(api, raw), 413)
 
 
 def test_body_of_exactly_one_mib_is_read(api: httpx.Client) -> None:
-    head = b'{"email": "a@b.com"}'
+    head = json.dumps(new_customer(email="a@b.com")).encode()
     raw = head + b" " * (1024 * 1024 - len(head))
     assert post_raw(api, raw).status_code == 200
 
@@ -469,7 +487,7 @@ def test_missing_wrong_or_publishable_keys_are_401_on_every_route(
     with httpx.Client(base_url=malomo_server.base_url, headers=headers, timeout=10) as client:
         for response in (
             client.get("/customers"),
-            client.post("/customers", json={"email": "a@b.com"}),
+            client.post("/customers", json=new_customer(email="a@b.com")),
             client.get(f"/customers/{some_id}"),
             client.put(f"/customers/{some_id}", json={}),
             client.delete(f"/customers/{some_id}"),
@@ -500,7 +518,7 @@ def test_another_api_version_is_406_on_every_route(api: httpx.Client, accept: st
     headers = {"Accept": accept}
     for response in (
         api.get("/customers", headers=headers),
-        api.post("/customers", json={"email": "a@b.com"}, headers=headers),
+        api.post("/customers", json=new_customer(email="a@b.com"), headers=headers),
         api.get(f"/customers/{some_id}", headers=headers),
         api.put(f"/customers/{some_id}", json={}, headers=headers),
         api.delete(f"/customers/{some_id}", headers=headers),
@@ -563,7 +581,11 @@ def test_a_non_ascii_key_is_compared_as_utf8_bytes() -> None:
 
 def test_every_response_has_a_request_id(api: httpx.Client) -> None:
     ids = set()
-    for response in (api.get("/customers"), api.post("/customers", json={"email": "a@b.co"}), api.get("/x")):
+    for response in (
+        api.get("/customers"),
+        api.post("/customers", json=new_customer(email="a@b.co")),
+        api.get("/x"),
+    ):
         assert re.fullmatch(r"req_[0-9a-f]{16}", response.headers["x-request-id"])
         ids.add(response.headers["x-request-id"])
     assert len(ids) == 3
@@ -627,6 +649,6 @@ def test_server_timestamps_always_carry_six_fraction_digits_so_their_text_sorts_
     app = create_app("sk_test_clock")
     store = app.state.store
     store._last_us = 1_799_999_999_999_999  # the next tick would land on a whole second
-    customer = store.create_customer({"email": "tick@clock.test"})
+    customer = store.create_customer(new_customer(email="tick@clock.test"))
     assert customer["created_at"] == "2027-01-15T08:00:00.000001Z"
     store.close()
