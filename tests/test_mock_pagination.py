@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 import pytest
 import yaml
+from support.customer_bodies import new_customer
 
 from malomo_mock import RunningServer, running
 from malomo_mock.openapi_contract import DEFAULT_SPEC
@@ -30,7 +31,9 @@ def customers(server: RunningServer) -> list[dict[str, Any]]:
     """23 customers created in order on an empty server (the module's tests only read the list)."""
     headers = {"Authorization": f"Bearer {server.api_key}"}
     with httpx.Client(base_url=server.base_url, headers=headers) as client:
-        return [client.post("/customers", json={"email": f"c{n}@example.com"}).json() for n in range(23)]
+        return [
+            client.post("/customers", json=new_customer(email=f"c{n}@example.com")).json() for n in range(23)
+        ]
 
 
 def walk(
@@ -119,10 +122,11 @@ def test_sending_both_next_and_prev_is_400(api: httpx.Client, customers: list[di
 
 
 def test_an_events_cursor_is_refused_by_the_customer_list_and_by_another_customer(
-    server: RunningServer, api: httpx.Client
+    server: RunningServer, api: httpx.Client, customers: list[dict[str, Any]]
 ) -> None:
-    first = api.post("/customers", json={"email": "events@example.com"}).json()
-    second = api.post("/customers", json={"email": "other@example.com"}).json()
+    # `customers` makes the customer list longer than a page, so that it has a cursor of its own.
+    first = api.post("/customers", json=new_customer(email="events@example.com")).json()
+    second = api.post("/customers", json=new_customer(email="other@example.com")).json()
     for _ in range(PAGE + 1):
         api.put(f"/customers/{first['id']}", json={})
     cursor = api.get(f"/customers/{first['id']}/events").links["next"]["url"].split("next=")[1]
@@ -134,7 +138,7 @@ def test_an_events_cursor_is_refused_by_the_customer_list_and_by_another_custome
 
 
 def test_events_are_paginated_ascending(api: httpx.Client) -> None:
-    customer = api.post("/customers", json={"email": "many@example.com"}).json()
+    customer = api.post("/customers", json=new_customer(email="many@example.com")).json()
     for n in range(11):
         api.put(f"/customers/{customer['id']}", json={"first_name": f"n{n}"})
     events, pages = walk(api, f"/customers/{customer['id']}/events")
@@ -163,7 +167,7 @@ def test_a_cursor_past_a_deleted_item_still_works() -> None:
         running(page_size=2) as server,
         httpx.Client(base_url=server.base_url, headers={"Authorization": f"Bearer {server.api_key}"}) as api,
     ):
-        made = [api.post("/customers", json={"email": f"d{n}@example.com"}).json() for n in range(5)]
+        made = [api.post("/customers", json=new_customer(email=f"d{n}@example.com")).json() for n in range(5)]
         next_url = api.get("/customers").links["next"]["url"]
         api.delete(f"/customers/{made[1]['id']}")
         assert api.get(next_url).json() == made[2:4]
@@ -174,7 +178,8 @@ def test_walk_during_concurrent_creates_visits_every_earlier_customer_exactly_on
         headers = {"Authorization": f"Bearer {server.api_key}"}
         with httpx.Client(base_url=server.base_url, headers=headers) as api:
             before = {
-                api.post("/customers", json={"email": f"b{n}@example.com"}).json()["id"] for n in range(120)
+                api.post("/customers", json=new_customer(email=f"b{n}@example.com")).json()["id"]
+                for n in range(120)
             }
             stop = threading.Event()
 
@@ -182,7 +187,7 @@ def test_walk_during_concurrent_creates_visits_every_earlier_customer_exactly_on
                 with httpx.Client(base_url=server.base_url, headers=headers) as writer:
                     n = 0
                     while not stop.is_set():
-                        writer.post("/customers", json={"email": f"w{n}@example.com"})
+                        writer.post("/customers", json=new_customer(email=f"w{n}@example.com"))
                         n += 1
 
             writers = [threading.Thread(target=keep_creating) for _ in range(2)]
@@ -209,7 +214,9 @@ def test_cursors_survive_a_restart_on_the_same_db_file(tmp_path: Path) -> None:
     with running("sk_test_restart", page_size=2, db=db) as server:
         headers = {"Authorization": f"Bearer {server.api_key}"}
         made = [
-            httpx.post(f"{server.base_url}/customers", json={"email": f"r{n}@x.io"}, headers=headers).json()
+            httpx.post(
+                f"{server.base_url}/customers", json=new_customer(email=f"r{n}@x.io"), headers=headers
+            ).json()
             for n in range(4)
         ]
         first_page = httpx.get(f"{server.base_url}/customers", headers=headers)
@@ -219,7 +226,7 @@ def test_cursors_survive_a_restart_on_the_same_db_file(tmp_path: Path) -> None:
         assert response.status_code == 200
         assert response.json() == made[2:]
         created = httpx.post(
-            f"{server.base_url}/customers", json={"email": "late@x.io"}, headers=headers
+            f"{server.base_url}/customers", json=new_customer(email="late@x.io"), headers=headers
         ).json()
         assert created["created_at"] > made[-1]["created_at"]
 
