@@ -7,10 +7,12 @@ import signal
 import socket
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 from conftest import MALOMO_MOCK, MockProcess
+from support.customer_bodies import new_customer
 from support.spec_document import SPEC
 
 
@@ -114,8 +116,16 @@ def test_page_sizes_at_the_bounds_are_served(spawn: type[MockProcess], page_size
     mock = spawn("--api-key", "k", "--page-size", page_size)
     with httpx.Client(base_url=mock.base_url, headers={"Authorization": "Bearer k"}) as client:
         for n in range(2):
-            assert client.post("/customers", json={"email": f"b{n}@bound.test"}).status_code == 200
+            assert client.post("/customers", json=new_customer(email=f"b{n}@bound.test")).status_code == 200
         assert len(client.get("/customers").json()) == min(2, int(page_size))
+
+
+def seed_of(*customers: dict[str, Any]) -> str:
+    """A seed file's text holding `customers`, each a valid create body (`new_customer`) with one change."""
+    return json.dumps({"customers": list(customers)})
+
+
+SAME_ID = "a0a877c6-4164-4e8a-8179-48f8d4752b4e"
 
 
 @pytest.mark.parametrize(
@@ -124,18 +134,18 @@ def test_page_sizes_at_the_bounds_are_served(spawn: type[MockProcess], page_size
         "{not json",
         "[]",
         '{"customers": {}}',
-        '{"customers": [{"first_name": "no email"}]}',
-        '{"customers": [{"email": "nope"}]}',
-        '{"customers": [{"email": "a@b.co", "id": "not-a-uuid"}]}',
-        '{"customers": [{"email": "a@b.co", "created_at": "yesterday"}]}',
-        '{"customers": [{"email": "a@b.co", "created_at": "2020-01-02T00:00:00Z",'
-        ' "updated_at": "2020-01-01T00:00:00Z"}]}',
-        '{"customers": [{"email": "a@b.co", "events": [{"type": "X"}]}]}',
-        '{"customers": [{"email": "a@b.co", "events": [{"type": "X", "label": "x", "timestamp": "now"}]}]}',
-        '{"customers": [{"email": "a@b.co", "surname": "x"}]}',
-        '{"customers": [{"email": "a@b.co", "first_name": "\\ud800"}]}',
-        '{"customers": [{"email": "a@b.co", "id": "a0a877c6-4164-4e8a-8179-48f8d4752b4e"},'
-        ' {"email": "b@b.co", "id": "a0a877c6-4164-4e8a-8179-48f8d4752b4e"}]}',
+        seed_of({k: v for k, v in new_customer(first_name="no email").items() if k != "email"}),
+        seed_of(new_customer(email="nope")),
+        seed_of(new_customer(email="a@b.co", id="not-a-uuid")),
+        seed_of(new_customer(email="a@b.co", created_at="yesterday")),
+        seed_of(
+            new_customer(email="a@b.co", created_at="2020-01-02T00:00:00Z", updated_at="2020-01-01T00:00:00Z")
+        ),
+        seed_of(new_customer(email="a@b.co", events=[{"type": "X"}])),
+        seed_of(new_customer(email="a@b.co", events=[{"type": "X", "label": "x", "timestamp": "now"}])),
+        seed_of(new_customer(email="a@b.co", surname="x")),
+        seed_of(new_customer(email="a@b.co", first_name="\ud800")),
+        seed_of(new_customer(email="a@b.co", id=SAME_ID), new_customer(email="b@b.co", id=SAME_ID)),
     ],
 )
 def test_an_invalid_seed_file_is_one_line_and_a_non_zero_exit(tmp_path: Path, content: str) -> None:
@@ -186,12 +196,12 @@ def test_customers_created_after_a_seed_sort_after_seeded_ones_with_future_dates
     tmp_path: Path, spawn: type[MockProcess]
 ) -> None:
     seed = tmp_path / "future.json"
-    seed.write_text(
-        json.dumps({"customers": [{"email": "f@future.io", "created_at": "2999-01-01T00:00:00Z"}]})
-    )
+    seed.write_text(seed_of(new_customer(email="f@future.io", created_at="2999-01-01T00:00:00Z")))
     mock = spawn("--api-key", "k", "--seed", str(seed))
     created = httpx.post(
-        f"{mock.base_url}/customers", json={"email": "n@now.io"}, headers={"Authorization": "Bearer k"}
+        f"{mock.base_url}/customers",
+        json=new_customer(email="n@now.io"),
+        headers={"Authorization": "Bearer k"},
     )
     listed = httpx.get(f"{mock.base_url}/customers", headers={"Authorization": "Bearer k"}).json()
     assert [customer["email"] for customer in listed] == ["f@future.io", "n@now.io"]
