@@ -15,6 +15,7 @@ from urllib.parse import quote
 import httpx
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from support.customer_bodies import new_customer
 from support.spec_document import documented_statuses
 
 DOCUMENTED = documented_statuses()
@@ -55,7 +56,7 @@ def id_path(raw_id: str) -> str:
 
 
 def customer_id(api: httpx.Client) -> str:
-    created: dict[str, Any] = api.post("/customers", json={"email": "target@hostile.test"}).json()
+    created: dict[str, Any] = api.post("/customers", json=new_customer(email="target@hostile.test")).json()
     return str(created["id"])
 
 
