@@ -4,6 +4,7 @@ timeouts, header size, connections), Host checks, pipelining, and the Error body
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import select
 import selectors
@@ -19,6 +20,7 @@ import httpx
 import pytest
 from conftest import MockProcess
 from starlette.types import Receive, Scope, Send
+from support.customer_bodies import new_customer
 
 from malomo_client.models.error import Error
 from malomo_mock import RunningServer, running
@@ -134,7 +136,13 @@ def test_an_http10_request_without_host_is_served(server: RunningServer) -> None
 
 
 def test_a_write_then_a_malformed_request_in_one_packet_get_their_own_answers(server: RunningServer) -> None:
-    create = request("POST", b"/customers", b"Host: a", authorized(server), body=b'{"email":"p@pipe.test"}')
+    create = request(
+        "POST",
+        b"/customers",
+        b"Host: a",
+        authorized(server),
+        body=json.dumps(new_customer(email="p@pipe.test")).encode(),
+    )
     created, refused = parse_answers(exchange(server.base_url, create + b"BAD REQUEST LINE\r\n\r\n"))
     assert created.status == 200
     assert_error_body(refused, 400)
