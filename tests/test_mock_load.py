@@ -10,6 +10,7 @@ from pathlib import Path
 
 import httpx
 from conftest import MockProcess
+from support.customer_bodies import new_customer
 
 from malomo_mock import running
 
@@ -22,7 +23,7 @@ def test_eight_threads_of_250_creates_make_exactly_2000_retrievable_customers() 
             with httpx.Client(base_url=server.base_url, headers=headers, timeout=30) as client:
                 ids = []
                 for n in range(250):
-                    response = client.post("/customers", json={"email": f"w{worker}.{n}@load.test"})
+                    response = client.post("/customers", json=new_customer(email=f"w{worker}.{n}@load.test"))
                     assert response.status_code == 200, response.text
                     ids.append(response.json()["id"])
                 return ids
@@ -58,7 +59,7 @@ def test_every_acknowledged_create_survives_a_sigkill_during_writes(
             n = 0
             while not stop.is_set():
                 try:
-                    response = client.post("/customers", json={"email": f"d{n}@durable.test"})
+                    response = client.post("/customers", json=new_customer(email=f"d{n}@durable.test"))
                 except httpx.HTTPError:
                     return
                 if response.status_code == 200:
