@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
 import subprocess
@@ -14,6 +15,7 @@ from pathlib import Path
 
 import httpx
 from conftest import MockProcess
+from support.customer_bodies import new_customer
 
 from malomo_mock import create_app
 from malomo_mock.serving import ServerThread, base_url_of, bind_socket
@@ -31,11 +33,13 @@ def test_a_write_lock_held_elsewhere_is_503_with_retry_after_while_reads_are_ans
     holder = sqlite3.connect(db, isolation_level=None)
     try:
         with httpx.Client(base_url=base_url_of(sock), headers=HEADERS, timeout=30) as api:
-            existing = api.post("/customers", json={"email": "before@lock.test"}).json()
+            existing = api.post("/customers", json=new_customer(email="before@lock.test")).json()
             holder.execute("BEGIN IMMEDIATE")  # another process's write lock on the file
             answers: list[httpx.Response] = []
             writer = threading.Thread(
-                target=lambda: answers.append(api.post("/customers", json={"email": "during@lock.test"}))
+                target=lambda: answers.append(
+                    api.post("/customers", json=new_customer(email="during@lock.test"))
+                )
             )
             writer.start()
             time.sleep(0.3)  # lets the POST reach the lock; the assertions below do not depend on it
@@ -65,7 +69,7 @@ def test_a_500_is_logged_on_stderr_with_its_request_id_and_traceback_without_the
         other.execute("DROP TABLE events")  # every create now fails inside the store
     other.close()
     email = "secret.person@private.test"
-    response = httpx.post(f"{mock.base_url}/customers", json={"email": email}, headers=HEADERS)
+    response = httpx.post(f"{mock.base_url}/customers", json=new_customer(email=email), headers=HEADERS)
     assert response.status_code == 500
     request_id = response.headers["x-request-id"]
     assert response.json()["request_id"] == request_id
@@ -77,12 +81,12 @@ def test_a_500_is_logged_on_stderr_with_its_request_id_and_traceback_without_the
 
 
 EMBEDDED_SERVER_WITH_A_BROKEN_STORE = """
-import sqlite3, sys, httpx
+import json, sqlite3, sys, httpx
 from malomo_mock import running
 with running(sys.argv[1], db=sys.argv[2]) as server:
     with sqlite3.connect(sys.argv[2]) as other:
         other.execute("DROP TABLE events")
-    answer = httpx.post(f"{server.base_url}/customers", json={"email": "a@b.co"},
+    answer = httpx.post(f"{server.base_url}/customers", json=json.loads(sys.argv[3]),
                         headers={"Authorization": f"Bearer {server.api_key}"})
     print(answer.status_code, answer.headers["x-request-id"])
 """
@@ -91,7 +95,14 @@ with running(sys.argv[1], db=sys.argv[2]) as server:
 def test_an_embedded_server_shows_its_500_on_stderr_when_nothing_configured_logging(tmp_path: Path) -> None:
     # Only the CLI configures the malomo_mock logger; embedded, Python's last-resort handler writes stderr.
     ran = subprocess.run(
-        [sys.executable, "-c", EMBEDDED_SERVER_WITH_A_BROKEN_STORE, KEY, str(tmp_path / "broken.sqlite")],
+        [
+            sys.executable,
+            "-c",
+            EMBEDDED_SERVER_WITH_A_BROKEN_STORE,
+            KEY,
+            str(tmp_path / "broken.sqlite"),
+            json.dumps(new_customer(email="a@b.co")),
+        ],
         capture_output=True,
         text=True,
         timeout=60,
