@@ -16,6 +16,7 @@ import httpx
 import pytest
 import yaml
 from conftest import MockProcess
+from support.customer_bodies import new_customer
 
 from malomo_mock import create_app, running
 from malomo_mock.openapi_contract import DEFAULT_SPEC, SpecError
@@ -137,7 +138,7 @@ def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[httpx.Client]:
 
 
 def test_a_new_optional_nullable_field_is_accepted_stored_echoed_kept_and_cleared(api: httpx.Client) -> None:
-    created = api.post("/customers", json={"email": "new@field.test", NEW_FIELD: "given"})
+    created = api.post("/customers", json=new_customer(**{"email": "new@field.test", NEW_FIELD: "given"}))
     assert created.status_code == 200, created.text
     customer = created.json()
     assert customer[NEW_FIELD] == "given"
@@ -147,7 +148,7 @@ def test_a_new_optional_nullable_field_is_accepted_stored_echoed_kept_and_cleare
     cleared = api.put(f"/customers/{customer['id']}", json={NEW_FIELD: None}).json()
     assert cleared[NEW_FIELD] is None
     assert api.get(f"/customers/{customer['id']}").json() == cleared
-    without = api.post("/customers", json={"email": "without@field.test"}).json()
+    without = api.post("/customers", json=new_customer(email="without@field.test")).json()
     assert without[NEW_FIELD] is None
 
 
@@ -155,7 +156,7 @@ def test_a_new_optional_nullable_field_is_accepted_stored_echoed_kept_and_cleare
 def test_a_new_field_is_checked_against_its_schema_and_named_in_the_error(
     api: httpx.Client, value: Any
 ) -> None:
-    response = api.post("/customers", json={"email": "bad@field.test", NEW_FIELD: value})
+    response = api.post("/customers", json=new_customer(**{"email": "bad@field.test", NEW_FIELD: value}))
     assert response.status_code == 400
     assert response.json()["message"].startswith(f"{NEW_FIELD}:")
 
@@ -164,11 +165,11 @@ def test_a_new_field_is_checked_against_its_schema_and_named_in_the_error(
 def test_new_fields_of_other_kinds_follow_their_schemas(api: httpx.Client, kind: str) -> None:
     name = KIND_FIELDS[kind]
     _, good, bad_values = KINDS[kind]
-    created = api.post("/customers", json={"email": f"{kind}@kinds.test", name: good})
+    created = api.post("/customers", json=new_customer(**{"email": f"{kind}@kinds.test", name: good}))
     assert created.status_code == 200, created.text
     assert created.json()[name] == good
     for bad in bad_values:
-        response = api.post("/customers", json={"email": f"{kind}@kinds.test", name: bad})
+        response = api.post("/customers", json=new_customer(**{"email": f"{kind}@kinds.test", name: bad}))
         assert response.status_code == 400, bad
         assert response.json()["message"].startswith(name), response.json()["message"]
 
@@ -196,7 +197,7 @@ def test_a_required_query_parameter_is_required(tmp_path: Path) -> None:
 def test_a_seed_file_takes_a_new_field_with_its_rules(tmp_path: Path) -> None:
     spec = edited(tmp_path, add_customer_field)
     seed = tmp_path / "seed.json"
-    customer = {"id": OLD_ID, "email": "seeded@field.test", NEW_FIELD: "seeded"}
+    customer = new_customer(**{"id": OLD_ID, "email": "seeded@field.test", NEW_FIELD: "seeded"})
     seed.write_text(json.dumps({"customers": [customer]}), encoding="utf-8")
     with serving(spec=spec, seed=seed) as api:
         assert api.get(f"/customers/{OLD_ID}").json()[NEW_FIELD] == "seeded"
@@ -238,7 +239,7 @@ def test_an_old_db_file_opens_and_serves_after_a_field_is_added(tmp_path: Path) 
         assert event["properties"] == {"shopify_order": {"id": "5555555555555"}}
         assert (event["timestamp"], event["link_back_url"]) == (1548855000, None)
         assert api.put(f"/customers/{OLD_ID}", json={NEW_FIELD: "set"}).json()[NEW_FIELD] == "set"
-        newer = api.post("/customers", json={"email": "newer@field.test"}).json()
+        newer = api.post("/customers", json=new_customer(email="newer@field.test")).json()
         first = api.get("/customers")
         assert [c["id"] for c in first.json()] == [OLD_ID]
         assert [c["id"] for c in api.get(first.links["next"]["url"]).json()] == [newer["id"]]
@@ -248,7 +249,7 @@ def test_an_old_db_file_opens_and_serves_after_a_field_is_added(tmp_path: Path) 
 
 def test_an_operation_without_a_handler_answers_501_naming_it(tmp_path: Path) -> None:
     with serving(spec=edited(tmp_path, add_operation_without_handler)) as api:
-        customer = api.post("/customers", json={"email": "notes@field.test"}).json()
+        customer = api.post("/customers", json=new_customer(email="notes@field.test")).json()
         for response in (
             api.get(f"/customers/{customer['id']}/notes"),
             api.patch(f"/customers/{customer['id']}", json={}),
