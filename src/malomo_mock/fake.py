@@ -20,13 +20,12 @@ from typing import Any, Literal, Self
 from urllib.parse import parse_qs
 
 import httpx
-import yaml
 from starlette.applications import Starlette
 
 import malomo
 from malomo_client.models import Customer, Error
 from malomo_mock.app import create_app
-from malomo_mock.openapi_contract import DEFAULT_SPEC, HTTP_METHODS
+from malomo_mock.openapi_contract import HTTP_METHODS, Contract, load_contract
 
 # A reserved name (RFC 2606): nothing ever resolves it, and nothing is sent there, the transports answer.
 BASE_URL = "https://api.malomo.test"
@@ -42,18 +41,9 @@ _PROXY_PAGE = (
 
 
 @functools.cache
-def _spec() -> dict[str, Any]:
-    """The OpenAPI document the app serves by default (the package's own copy of the spec)."""
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    document: dict[str, Any] = yaml.load(DEFAULT_SPEC.read_text(encoding="utf-8"), Loader=loader)
-    return document
-
-
-def _resolved(node: Any) -> Any:
-    """`node` with its local `$ref` followed (repeatedly)."""
-    while isinstance(node, dict) and "$ref" in node:
-        node = functools.reduce(lambda at, key: at[key], node["$ref"].removeprefix("#/").split("/"), _spec())
-    return node
+def _contract() -> Contract:
+    """The contract the app serves by default, the same parsed document `create_app` uses."""
+    return load_contract()
 
 
 @dataclass(frozen=True)
@@ -79,7 +69,7 @@ def _path_pattern(template: str) -> re.Pattern[str]:
 def operations() -> dict[str, Operation]:
     """The spec's operations by operationId."""
     found = {}
-    for path, item in _spec()["paths"].items():
+    for path, item in _contract().document["paths"].items():
         for method, operation in item.items():
             if method in HTTP_METHODS:
                 responses = operation.get("responses", {})
@@ -95,13 +85,13 @@ def _operation_of(method: str, path: str) -> Operation | None:
 
 def _auth_scheme() -> str:
     """The scheme of the spec's HTTP security scheme as `WWW-Authenticate` names it (`bearer` -> `Bearer`)."""
-    schemes = _spec()["components"]["securitySchemes"].values()
+    schemes = _contract().document["components"]["securitySchemes"].values()
     return str(next(s["scheme"] for s in schemes if s.get("type") == "http")).capitalize()
 
 
 def _documented_header(name: str, header: Any, request_id: str) -> str:
     """The value of a required header the spec documents for an answer."""
-    header = _resolved(header)
+    header = _contract().resolve(header)
     if name.lower() == "x-request-id":
         return request_id
     if name.lower() == "www-authenticate":
@@ -148,9 +138,9 @@ class Fault:
             return httpx.Response(self.status, headers=headers, text=page)
         request_id = f"req_{secrets.token_hex(8)}"
         headers = {"X-Request-Id": request_id}
-        documented = _resolved(operations()[self.operation].responses.get(str(self.status), {}))
+        documented = _contract().resolve(operations()[self.operation].responses.get(str(self.status), {}))
         for name, header in documented.get("headers", {}).items():
-            if _resolved(header).get("required"):
+            if _contract().resolve(header).get("required"):
                 headers[name] = _documented_header(name, header, request_id)
         if self.status < 400:
             return httpx.Response(self.status, headers={**headers, **extra})

@@ -280,6 +280,15 @@ class Contract:
     shapes: Mapping[str, ResponseShape]
     _reader: _Reader = field(repr=False)
 
+    @property
+    def document(self) -> Mapping[str, Any]:
+        """The parsed OpenAPI document (shared by every app built from it: read it, never change it)."""
+        return self._reader.document
+
+    def resolve(self, node: Any) -> Any:
+        """`node` with its local `$ref`s followed."""
+        return self._reader.resolve(node, "$ref")
+
     def schema(self, name: str) -> ValueRule:
         """The rule of the component schema `name`; SpecError when there is none or it cannot be enforced."""
         schemas = self._reader.document.get("components", {}).get("schemas", {})
