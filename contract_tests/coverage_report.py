@@ -400,21 +400,27 @@ def _failure_html(record: FailureRecord, number: int) -> str:
     )
 
 
-def _inventory_html(coverage: ContractCoverage) -> list[str]:
-    """The spec's statements and the tests that enforce each (promise_inventory.py), folded: it is long."""
+def _inventory_states(coverage: ContractCoverage) -> tuple[list[tuple[Promise, str]], dict[str, str], str]:
+    """The spec's normative statements with the state of each, the tests' states, and the count line."""
     normative = [promise for promise in coverage.inventory if promise.normative]
-    if not normative:
-        return []
     tests = _test_states(coverage)
     states = [_promise_state(promise, tests) for promise in normative]
     counts = ", ".join(f"{states.count(state)} {PROMISE_TEXT[state]}" for state in PROMISE_TEXT)
+    return list(zip(normative, states, strict=True)), tests, counts
+
+
+def _inventory_html(coverage: ContractCoverage) -> list[str]:
+    """The spec's statements and the tests that enforce each (promise_inventory.py), folded: it is long."""
+    promises, _, counts = _inventory_states(coverage)
+    if not promises:
+        return []
     parts = [
-        f'<section id="promises"><h2>Promises of the spec <small>{len(normative)}</small></h2>',
+        f'<section id="promises"><h2>Promises of the spec <small>{len(promises)}</small></h2>',
         f"<details><summary>{escape(counts)}</summary>",
         '<table class="promises"><thead><tr><th>kind</th><th>where</th><th>statement</th><th>tests</th>'
         "</tr></thead><tbody>",
     ]
-    for promise, state in zip(normative, states, strict=True):
+    for promise, state in promises:
         names = ", ".join(f"<code>{escape(test.rpartition('::')[2])}</code>" for test in promise.tests)
         parts.append(
             f'<tr data-state="{state}"><td>{escape(promise.kind)}</td><td>{escape(promise.where)}</td>'
@@ -479,14 +485,11 @@ def render_markdown(coverage: ContractCoverage) -> str:
 
 def _inventory_markdown(coverage: ContractCoverage) -> list[str]:
     """The spec's statements in short: how many of each state, and those a failed test enforces."""
-    normative = [promise for promise in coverage.inventory if promise.normative]
-    if not normative:
+    promises, tests, counts = _inventory_states(coverage)
+    if not promises:
         return []
-    tests = _test_states(coverage)
-    states = [_promise_state(promise, tests) for promise in normative]
-    counts = ", ".join(f"{states.count(state)} {PROMISE_TEXT[state]}" for state in PROMISE_TEXT)
-    lines = ["", f"### Promises of the spec ({len(normative)})", "", counts]
-    broken = [promise for promise, state in zip(normative, states, strict=True) if state == FAILED]
+    lines = ["", f"### Promises of the spec ({len(promises)})", "", counts]
+    broken = [promise for promise, state in promises if state == FAILED]
     if broken:
         lines += ["", "| where | statement | failed test |", "| --- | --- | --- |"]
         lines += [
