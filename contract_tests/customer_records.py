@@ -31,7 +31,7 @@ def tagged_email(label: str) -> str:
     return f"{label}-{uuid.uuid4().hex[:12]}@{EMAIL_DOMAIN}"
 
 
-def _filler_labels(length: int) -> str:
+def filler_labels(length: int) -> str:
     """`length` characters of dot-separated LDH labels (each at most 63 long), or '' for 0."""
     labels: list[str] = []
     while length > 0:
@@ -56,7 +56,7 @@ def safe_email(address: str) -> str:
     filler = len(domain) - len(EMAIL_DOMAIN) - 1
     if filler < 1:
         return f"{local}@{EMAIL_DOMAIN}"
-    return f"{local}@{_filler_labels(filler)}.{EMAIL_DOMAIN}"
+    return f"{local}@{filler_labels(filler)}.{EMAIL_DOMAIN}"
 
 
 def looks_like_uuid(value: object) -> bool:

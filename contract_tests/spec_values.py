@@ -8,7 +8,7 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from .customer_records import EMAIL_DOMAIN, MAX_LABEL_LENGTH, tagged_email
+from .customer_records import EMAIL_DOMAIN, filler_labels, tagged_email
 from .spec_contract import Field, Operation
 
 # Local-part length of the long addresses `email_of_length` makes (the domain takes the rest).
@@ -82,15 +82,7 @@ def email_of_length(length: int) -> str:
         raise ValueError(f"no address under {EMAIL_DOMAIN} is {length} characters long")
     if room <= 2 * LOCAL_PART_FILL:
         return "a" * room + "@" + EMAIL_DOMAIN
-    filler = room - LOCAL_PART_FILL - 1
-    labels: list[str] = []
-    while filler > 0:
-        take = min(MAX_LABEL_LENGTH, filler)
-        if filler - take == 1:
-            take -= 1
-        labels.append("b" * take)
-        filler -= take + 1
-    return "a" * LOCAL_PART_FILL + "@" + ".".join([*labels, EMAIL_DOMAIN])
+    return "a" * LOCAL_PART_FILL + "@" + filler_labels(room - LOCAL_PART_FILL - 1) + "." + EMAIL_DOMAIN
 
 
 def padded_json(body: Mapping[str, Any], size: int) -> bytes:
