@@ -13,9 +13,9 @@ from pathlib import Path
 
 import httpx
 import pytest
-from support.contract_suite_runs import VariantRun, run_every_broken_variant
 
 from malomo_mock import RunningServer
+from support.contract_suite_runs import VariantRun, run_every_broken_variant
 
 MALOMO_MOCK = str(Path(sys.executable).parent / "malomo-mock")
 

@@ -1,7 +1,7 @@
 """The properties marked `x-personal-data: true` in the spec, by name, with the schema facts that their
 placeholders in recordings follow (type, format, length limits).
 
-Rendered by scripts/generate.py from openapi/templates/personal_fields.py.jinja; read by malomo.personal_data.
+Rendered by tools/codegen/generate.py from openapi/templates/personal_fields.py.jinja; read by malomo.personal_data.
 """
 
 from typing import Any

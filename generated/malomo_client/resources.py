@@ -1,6 +1,6 @@
 """The resources of malomo.Malomo and malomo.AsyncMalomo (`client.customers.create(...)`), one method per operation.
 
-Rendered by scripts/generate.py from openapi/templates/resources.py.jinja; the naming rule is in its method_path().
+Rendered by tools/codegen/generate.py from openapi/templates/resources.py.jinja; the naming rule is in its method_path().
 """
 
 from __future__ import annotations

@@ -14,8 +14,10 @@ from typing import Any, Final
 
 import yaml
 
+from malomo_spec import DEFAULT_SPEC as SHIPPED_SPEC
+
 # The spec shipped inside the package (a symlink to openapi/malomo.yaml in the checkout, a copy in the wheel).
-DEFAULT_SPEC: Final = Path(__file__).with_name("malomo.yaml")
+DEFAULT_SPEC: Final = SHIPPED_SPEC
 HTTP_METHODS: Final = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
 # Schema keywords that only describe a value; everything else must be a rule this module enforces.
 _ANNOTATIONS: Final = frozenset(

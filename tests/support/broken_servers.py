@@ -14,7 +14,7 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from contract_tests.spec_contract import Field, operation, operation_for
+from malomo_contract.spec_contract import Field, operation, operation_for
 
 Headers = list[tuple[bytes, bytes]]
 ResponseRewrite = Callable[[Scope, int, Headers, bytes], tuple[int, Headers, bytes]]
@@ -695,7 +695,7 @@ BROKEN_VARIANTS: tuple[BrokenVariant, ...] = (
     ),
 )
 
-# Paging breaks, which the suite must catch at any page size (tests/test_contract_paging_sizes.py).
+# Paging breaks, which the suite must catch at any page size (tests/contract/test_contract_paging_sizes.py).
 PAGING_VARIANTS = (
     "list_skips_last_of_each_page",
     "cursor_loops",

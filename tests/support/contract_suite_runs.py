@@ -1,4 +1,4 @@
-"""Running the contract suite (`pytest contract_tests`) against a served app, for tests/.
+"""Running the contract suite (`pytest src/malomo_contract/suite`) against a served app, for tests/.
 
 `run_every_broken_variant` makes the runs the kill-rate test and the key-leak test both judge: the first
 by their exit codes, the second by their output and reports. `run_plans` makes any set of runs the same way
@@ -74,7 +74,7 @@ def _suite_args(
     extra_args: Sequence[str],
     profile: str,
     key_on_command_line: bool,
-    paths: Sequence[str] = ("contract_tests",),
+    paths: Sequence[str] = ("src/malomo_contract/suite",),
 ) -> list[str]:
     """`pytest` arguments of one run of the suite (or of its modules `paths`) against `base_url`."""
     return [
@@ -96,7 +96,7 @@ def _suite_env(api_key: str, key_on_command_line: bool) -> dict[str, str]:
     """The environment of one run: the key in `MALOMO_API_KEY`, or a wrong key there when it is on the
     command line; the outer run's target and options (e.g. its own --junitxml) left out."""
     env = {**os.environ, "MALOMO_API_KEY": DECOY_KEY if key_on_command_line else api_key}
-    # broken_servers.py reads the spec through the suite's own `contract_tests.spec_contract`.
+    # broken_servers.py reads the spec through the suite's own `malomo_contract.spec_contract`.
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
     for name in ("MALOMO_BASE_URL", "PYTEST_ADDOPTS"):
         env.pop(name, None)
@@ -115,7 +115,7 @@ def run_suite(
     extra_args: Sequence[str] = (),
     profile: str = "quick",
     key_on_command_line: bool = False,
-    paths: Sequence[str] = ("contract_tests",),
+    paths: Sequence[str] = ("src/malomo_contract/suite",),
 ) -> SuiteRun:
     """Run the suite against `base_url` in a subprocess; the key goes in the environment, as the README
     recommends, or with `key_on_command_line` in `--api-key` (with a wrong key in the environment)."""
@@ -263,7 +263,7 @@ def _run_in_child(plan: dict[str, Any], workdir: Path, api_key: str) -> int:
                 extra_args,
                 plan.get("profile", "quick"),
                 key_on_command_line,
-                plan.get("paths", ["contract_tests"]),
+                plan.get("paths", ["src/malomo_contract/suite"]),
             )
             # The plugins were imported before pytest could mark them for assert rewriting; it says so.
             args += ["-W", "ignore::pytest.PytestAssertRewriteWarning"]
@@ -283,9 +283,9 @@ def _import_what_every_run_imports() -> None:
     sys.path.insert(0, str(ROOT))
     for plugin in importlib.metadata.entry_points(group="pytest11"):
         plugin.load()
-    for module in pkgutil.iter_modules([str(ROOT / "contract_tests")]):
-        if module.name != "conftest" and not module.name.startswith("test_"):
-            importlib.import_module(f"contract_tests.{module.name}")
+    for module in pkgutil.iter_modules([str(ROOT / "src" / "malomo_contract")]):
+        if not module.ispkg:
+            importlib.import_module(f"malomo_contract.{module.name}")
     for name in (
         "schemathesis.pytest.plugin",
         "uvicorn.loops.uvloop",

@@ -20,9 +20,9 @@ def git(repo: Path, *args: str) -> str:
 
 
 def scratch_repo(into: Path) -> Path:
-    """A new repository at `into` with one commit: openapi/, scripts/, pyproject.toml and CHANGELOG.md,
+    """A new repository at `into` with one commit: openapi/, tools/, pyproject.toml and CHANGELOG.md,
     at this checkout's version (read it with `version_of`), so the changelog is the one that goes with it."""
-    for folder in ("openapi", "scripts"):
+    for folder in ("openapi", "tools"):
         shutil.copytree(ROOT / folder, into / folder, ignore=shutil.ignore_patterns("__pycache__"))
     for name in ("pyproject.toml", "CHANGELOG.md"):
         shutil.copy(ROOT / name, into / name)

@@ -1,4 +1,4 @@
-"""The spec-edit corpus in tests/spec_edits/: each file a JSON Patch (RFC 6902) of openapi/malomo.yaml,
+"""The spec-edit corpus in tests/tools/spec_edits/: each file a JSON Patch (RFC 6902) of openapi/malomo.yaml,
 optionally on top of a `base_patch` (for an edit that needs something the spec does not have, such as a
 pattern to remove), with the levels the edit must get and rules that must be among the findings.
 
@@ -19,7 +19,7 @@ from jsonpointer import resolve_pointer
 
 from support import ROOT
 
-EDITS = sorted((ROOT / "tests" / "spec_edits").glob("*.yaml"))
+EDITS = sorted((ROOT / "tests" / "tools" / "spec_edits").glob("*.yaml"))
 _UNUSED = re.compile(r"\{unused:([^}]+)\}")
 _COPY = re.compile(r"\{copy:([^}]+)\}")
 

@@ -17,9 +17,9 @@ from pathlib import Path
 from support import ROOT
 
 UV = shutil.which("uv", path=str(Path(sys.executable).parent)) or shutil.which("uv")
-PACKAGE_FILES = ("pyproject.toml", "setup.py", "README.md")
-# contract_tests/malomo.yaml is a symlink to openapi/malomo.yaml: the copy holds the file itself.
-PACKAGE_FOLDERS = ("src", "generated", "contract_tests")
+PACKAGE_FILES = ("pyproject.toml", "README.md")
+# src/malomo_spec/malomo.yaml is a symlink to openapi/malomo.yaml: the copy holds the file itself.
+PACKAGE_FOLDERS = ("src", "generated")
 
 
 def build_distributions(work: Path) -> Path:

@@ -1,0 +1,72 @@
+"""Typing tests: `mypy --strict` types every result of tests/client/typing/resource_types.py exactly, and
+rejects every deliberate mistake of tests/client/typing/mistakes.py with the error code and message written
+beside it."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from mypy import api
+
+from support import ROOT
+
+TYPING = ROOT / "tests" / "client" / "typing"
+IGNORE = re.compile(r"  # type: ignore\[([a-z-]+)\]")
+EXPECTED = re.compile(r"  # E: (.*)$")
+REPORTED = re.compile(r"^(?P<file>[^:]+):(?P<line>\d+): error: (?P<message>.*)  \[(?P<code>[a-z-]+)\]$")
+
+
+@pytest.fixture(scope="module")
+def mypy_errors(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, int], tuple[str, str]]:
+    """One mypy run over both files, the mistakes without their `type: ignore`s:
+    (file name, line) -> (message, code)."""
+    folder = tmp_path_factory.mktemp("typing")
+    shutil.copy(TYPING / "resource_types.py", folder / "resource_types.py")
+    (folder / "mistakes.py").write_text(IGNORE.sub("", (TYPING / "mistakes.py").read_text()))
+    os.environ["MYPYPATH"] = f"{ROOT / 'src'}{os.pathsep}{ROOT / 'generated'}"
+    try:
+        out, err, _ = api.run(
+            [
+                "--strict",
+                "--no-error-summary",
+                "--show-error-codes",
+                "--hide-error-context",
+                "--cache-dir",
+                str(folder / ".mypy_cache"),
+                str(folder / "resource_types.py"),
+                str(folder / "mistakes.py"),
+            ]
+        )
+    finally:
+        del os.environ["MYPYPATH"]
+    assert not err, err
+    errors = {}
+    for line in out.splitlines():
+        match = REPORTED.match(line)
+        if match:
+            errors[(Path(match["file"]).name, int(match["line"]))] = (match["message"], match["code"])
+    return errors
+
+
+def test_every_result_is_typed_exactly(mypy_errors: dict[tuple[str, int], tuple[str, str]]) -> None:
+    assert [where for where in mypy_errors if where[0] == "resource_types.py"] == []
+
+
+def test_every_deliberate_mistake_is_rejected_as_written(
+    mypy_errors: dict[tuple[str, int], tuple[str, str]],
+) -> None:
+    expected: dict[int, tuple[str, str]] = {}
+    for number, line in enumerate((TYPING / "mistakes.py").read_text().splitlines(), start=1):
+        wanted_message, wanted_code = EXPECTED.search(line), IGNORE.search(line)
+        if wanted_message and wanted_code:
+            expected[number] = (wanted_message[1], wanted_code[1])
+    assert len(expected) >= 15
+    reported = {line: found for (name, line), found in mypy_errors.items() if name == "mistakes.py"}
+    assert sorted(reported) == sorted(expected), "mypy's errors are not on the lines of the mistakes"
+    for number, (fragment, code) in expected.items():
+        message, reported_code = reported[number]
+        assert fragment in message and reported_code == code, f"line {number}: {message} [{reported_code}]"

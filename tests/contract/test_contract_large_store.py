@@ -1,0 +1,65 @@
+"""A correct reference server holding a large store (20,000 customers in pages of 10: 2,000 pages) passes the
+suite's `quick` and `default` profiles; one longer than `quick`'s walk budget has its walks skipped as not
+tested to the end, with the size seen. The stores are filled directly, not over HTTP.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from support.contract_suite_runs import SuiteRun, run_plans
+
+CUSTOMERS = 20_000
+PAGE_SIZE = 10
+PROFILES = ("quick", "default")
+# More pages than quick's walk budget (profiles.py: 5,000 pages) at page size 1.
+OVER_BUDGET = {"customers": 5_200, "page_size": 1}
+CUSTOMER_LIST_WALK = re.compile(
+    r"malomo contract paging: GET /customers: page size (\d+), .*?(\d+) items(.*)"
+)
+CUT_SHORT = "not tested to the end"
+
+
+@pytest.fixture(scope="module")
+def large_store_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, SuiteRun]:
+    plans = [
+        {"name": profile, "profile": profile, "customers": CUSTOMERS, "page_size": PAGE_SIZE}
+        for profile in PROFILES
+    ]
+    plans.append(
+        {
+            "name": "over-budget",
+            "paths": ["src/malomo_contract/suite/test_pagination_walks.py"],
+            **OVER_BUDGET,
+        }
+    )
+    return run_plans(Path(tmp_path_factory.mktemp("large-store")), plans)
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+def test_a_correct_large_store_passes(profile: str, large_store_runs: dict[str, SuiteRun]) -> None:
+    run = large_store_runs[profile]
+    assert run.exit_code == 0, run.stdout[-4000:]
+    # The suite did walk the large list (to its end, or to its budget: then it says so and skips).
+    walked = CUSTOMER_LIST_WALK.search(run.stdout)
+    assert walked is not None, run.stdout[-4000:]
+    assert int(walked[1]) == PAGE_SIZE
+    # A walk ends at the list's end or at its budget, in pages or in seconds (a loaded machine may reach
+    # the time budget first): then the summary must say so, not claim the list was tested.
+    assert int(walked[2]) >= CUSTOMERS or CUT_SHORT in walked[3], walked[0]
+
+
+def test_a_walk_over_its_budget_is_skipped_with_the_size_seen(large_store_runs: dict[str, SuiteRun]) -> None:
+    run = large_store_runs["over-budget"]
+    assert run.exit_code == 0, run.stdout[-4000:]
+    pages_seen = re.findall(
+        r"SKIPPED .*GET /customers following rel=next: not tested to the end: "
+        r"the walk's budget ran out after (\d+) pages",
+        run.stdout,
+    )
+    # The budget is 5,000 pages or quick's seconds, whichever comes first; either way less than the list.
+    assert pages_seen and all(int(pages) <= 5_000 for pages in pages_seen), run.stdout[-4000:]
+    assert "not tested to the end (the walk's budget ran out" in run.stdout

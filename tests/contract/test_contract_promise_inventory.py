@@ -1,0 +1,84 @@
+"""The promise inventory (src/malomo_contract/promise_inventory.py): every normative statement of the spec
+has a test of the contract suite, and the hand-kept mapping names only statements and tests that exist."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from malomo_contract import promise_inventory
+from malomo_contract.spec_contract import document, operations, resolve
+
+
+def test_every_normative_statement_of_the_spec_has_a_test() -> None:
+    untested = [f"{p.kind} at {p.where}: {p.text}" for p in promise_inventory.normative() if not p.tests]
+    assert untested == []
+
+
+def test_every_phrase_of_the_mapping_matches_a_sentence_of_the_spec() -> None:
+    sentences = [p.text for p in promise_inventory.inventory() if p.kind == "sentence"]
+    phrases = [*promise_inventory.SENTENCES, *promise_inventory.INFORMATIVE]
+    assert [phrase for phrase in phrases if not any(phrase in sentence for sentence in sentences)] == []
+
+
+def test_every_test_the_mapping_names_exists() -> None:
+    names = promise_inventory.test_names()
+    mapping = promise_inventory.mapped_tests()
+    missing = [(where, test) for where, tests in mapping.items() for test in tests if test not in names]
+    assert missing == []
+
+
+def _untested(spec: dict[str, Any]) -> list[str]:
+    return [p.text for p in promise_inventory.normative(promise_inventory.inventory(spec)) if not p.tests]
+
+
+def test_a_new_sentence_the_mapping_does_not_know_is_an_untested_statement() -> None:
+    spec = copy.deepcopy(document())
+    spec["paths"]["/customers"]["get"]["description"] += " The server answers 418 to a teapot."
+    before = _untested(document())
+    assert sorted(_untested(spec)) == sorted([*before, "The server answers 418 to a teapot."])
+
+
+def _response_fields(spec: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The properties, in `spec`, of the first schema a success answer refers to that has a nullable one."""
+    for call in operations():
+        for status in call.success_statuses:
+            content = resolve(call.raw["responses"][str(status)]).get("content", {}).get("application/json")
+            ref = (content or {}).get("schema", {}).get("$ref", "")
+            target: Any = spec
+            for part in ref.removeprefix("#/").split("/") if ref else []:
+                target = target[part]
+            properties = target.get("properties", {}) if ref else {}
+            if any(prop.get("nullable") for prop in properties.values()):
+                return dict(properties)
+    raise AssertionError("no success answer refers to a schema with a nullable property")
+
+
+def _nullable(properties: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    return next(prop for prop in properties.values() if prop.get("nullable"))
+
+
+def test_a_nullable_field_described_like_the_others_is_tested_by_the_every_field_tests() -> None:
+    spec = copy.deepcopy(document())
+    field = _nullable(_response_fields(spec))
+    field["description"] = "A name no other field has, set by the inventory test; null when unknown."
+    (promise,) = [p for p in promise_inventory.inventory(spec) if p.text == field["description"]]
+    assert promise.normative
+    assert set(promise.tests) >= set(promise_inventory.CONSTRAINT_TESTS[("response", "*")])
+    assert _untested(spec) == _untested(document())
+
+
+def test_a_field_sentence_that_restates_no_keyword_of_its_field_is_an_untested_statement() -> None:
+    spec = copy.deepcopy(document())
+    properties = _response_fields(spec)
+    next(prop for prop in properties.values() if not prop.get("nullable"))["description"] = (
+        "The customer's key; null when unknown."
+    )
+    _nullable(properties)["description"] = "The customer's name; the server uppercases it."
+    assert sorted(_untested(spec)) == sorted(
+        [
+            *_untested(document()),
+            "The customer's key; null when unknown.",
+            "The customer's name; the server uppercases it.",
+        ]
+    )

@@ -1,0 +1,322 @@
+"""The reference server's HTTP layer over raw sockets: limits that hold without a proxy (header and body
+timeouts, header size, connections), Host checks, pipelining, and the Error body on its own answers."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import select
+import selectors
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack, closing, contextmanager, suppress
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+from conftest import MockProcess
+from starlette.types import Receive, Scope, Send
+
+from malomo_client.models.error import Error
+from malomo_mock import RunningServer, running
+from malomo_mock.app import REQUEST_ID_SCOPE_KEY, RequestIdMiddleware
+from malomo_mock.http_guard import HttpLimits
+from malomo_mock.serving import ServerThread, base_url_of, bind_socket
+from support.customer_bodies import new_customer
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+
+def address(base_url: str) -> tuple[str, int]:
+    url = httpx.URL(base_url)
+    assert url.port is not None
+    return url.host, url.port
+
+
+def read_until_closed(sock: socket.socket, timeout: float = 10.0) -> bytes:
+    """Everything `sock` receives until the server closes it (a reset counts as closed)."""
+    sock.settimeout(timeout)
+    received = b""
+    while True:
+        try:
+            chunk = sock.recv(65536)
+        except ConnectionResetError:
+            return received
+        if not chunk:
+            return received
+        received += chunk
+
+
+def exchange(base_url: str, request: bytes) -> bytes:
+    """Send `request` (one packet, maybe several requests) on a new connection; all bytes until closed."""
+    with socket.create_connection(address(base_url), timeout=10) as sock:
+        sock.sendall(request)
+        return read_until_closed(sock)
+
+
+def parse_answers(raw: bytes) -> list[Answer]:
+    """The HTTP/1.1 responses in `raw`, each with a Content-Length."""
+    answers = []
+    while raw:
+        head, _, raw = raw.partition(b"\r\n\r\n")
+        status_line, *lines = head.decode("latin-1").split("\r\n")
+        headers = {name.lower(): value.strip() for name, _, value in (line.partition(":") for line in lines)}
+        length = int(headers["content-length"])
+        answers.append(Answer(int(status_line.split()[1]), headers, raw[:length]))
+        raw = raw[length:]
+    return answers
+
+
+def assert_error_body(answer: Answer, status: int) -> Error:
+    """`answer` is `status` with the spec's Error body, whose request id is the `X-Request-Id` header."""
+    assert answer.status == status, answer
+    assert answer.headers["content-type"] == "application/json"
+    error = Error.from_dict(httpx.Response(status, content=answer.body).json())
+    assert error.status == status and not error.additional_properties
+    assert isinstance(error.code, str) and isinstance(error.message, str) and error.message
+    assert error.request_id == answer.headers["x-request-id"]
+    return error
+
+
+def request(method: str, path: bytes, *headers: bytes, body: bytes = b"") -> bytes:
+    lines = [method.encode() + b" " + path + b" HTTP/1.1", *headers]
+    if body:
+        lines += [b"Content-Type: application/json", b"Content-Length: %d" % len(body)]
+    return b"\r\n".join(lines) + b"\r\n\r\n" + body
+
+
+def authorized(server: RunningServer) -> bytes:
+    return f"Authorization: Bearer {server.api_key}".encode()
+
+
+# --- the Error body on the HTTP layer's own answers -------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"NOT HTTP AT ALL\r\n\r\n",
+        b"GET /customers HTTP/1.1\r\nHost: a\r\nBad Header Name: x\r\n\r\n",
+        b"POST /customers HTTP/1.1\r\nHost: a\r\nContent-Length: twelve\r\n\r\n",
+        b"POST /customers HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+        b"GET /customers/\xff\xfe-caf\xc3\xa9 HTTP/1.1\r\nHost: a\r\n\r\n",
+    ],
+    ids=["request-line", "header-name", "content-length", "chunk-size", "raw-non-ascii-path"],
+)
+def test_a_request_the_parser_refuses_gets_the_error_body(server: RunningServer, raw: bytes) -> None:
+    [answer] = parse_answers(exchange(server.base_url, raw))
+    assert_error_body(answer, 400)
+
+
+def test_an_http11_request_without_host_is_400(server: RunningServer) -> None:
+    [answer] = parse_answers(exchange(server.base_url, request("GET", b"/customers", authorized(server))))
+    assert "Host" in assert_error_body(answer, 400).message
+
+
+@pytest.mark.parametrize("version", [b"1.1", b"1.0"])
+def test_a_request_with_two_hosts_is_400(server: RunningServer, version: bytes) -> None:
+    raw = request("GET", b"/customers", b"Host: a", b"Host: b", authorized(server))
+    [answer] = parse_answers(exchange(server.base_url, raw.replace(b"HTTP/1.1", b"HTTP/1." + version[-1:])))
+    assert "Host" in assert_error_body(answer, 400).message
+
+
+def test_an_http10_request_without_host_is_served(server: RunningServer) -> None:
+    raw = b"GET /customers HTTP/1.0\r\n" + authorized(server) + b"\r\n\r\n"
+    [answer] = parse_answers(exchange(server.base_url, raw))
+    assert answer.status == 200
+
+
+def test_a_write_then_a_malformed_request_in_one_packet_get_their_own_answers(server: RunningServer) -> None:
+    create = request(
+        "POST",
+        b"/customers",
+        b"Host: a",
+        authorized(server),
+        body=json.dumps(new_customer(email="p@pipe.test")).encode(),
+    )
+    created, refused = parse_answers(exchange(server.base_url, create + b"BAD REQUEST LINE\r\n\r\n"))
+    assert created.status == 200
+    assert_error_body(refused, 400)
+    customer_id = httpx.Response(200, content=created.body).json()["id"]
+    headers = {"Authorization": f"Bearer {server.api_key}"}
+    assert httpx.get(f"{server.base_url}/customers/{customer_id}", headers=headers).status_code == 200
+
+
+def test_pipelined_requests_are_answered_in_order(server: RunningServer) -> None:
+    get = request("GET", b"/customers/00000000-0000-4000-8000-000000000000", b"Host: a", authorized(server))
+    answers = parse_answers(exchange(server.base_url, get + get + request("GET", b"/customers")))
+    assert [answer.status for answer in answers] == [404, 404, 400]
+
+
+def test_pipelined_requests_over_the_header_limit_in_all_are_each_answered(server: RunningServer) -> None:
+    padding = b"X-Padding: " + b"p" * 400
+    path = b"/customers/00000000-0000-4000-8000-000000000000"
+    get = request("GET", path, b"Host: a", authorized(server), padding)
+    answers = parse_answers(exchange(server.base_url, get * 60 + request("GET", b"/customers")))
+    assert len(get) * 60 > 16 * 1024
+    assert [answer.status for answer in answers] == [404] * 60 + [400]
+
+
+def test_a_header_trickled_in_small_pieces_is_refused_once_over_the_limit(server: RunningServer) -> None:
+    with socket.create_connection(address(server.base_url), timeout=10) as sock:
+        sock.sendall(b"GET /customers HTTP/1.1\r\nHost: a\r\nX-Long: ")
+        sent = 0
+        while sent < 40 and not select.select([sock], [], [], 0.01)[0]:  # until answered, 40 KiB at most
+            sock.sendall(b"a" * 1024)
+            sent += 1
+        answer = read_until_closed(sock)
+    assert sent >= 15
+    assert_error_body(parse_answers(answer)[0], 431)
+
+
+def test_a_request_cut_off_by_a_stop_gets_a_500_with_the_id_the_app_gave_it_and_is_logged(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    given: list[str] = []
+
+    async def never_answers(scope: Scope, receive: Receive, send: Send) -> None:
+        given.append(scope[REQUEST_ID_SCOPE_KEY])
+        await asyncio.Event().wait()
+
+    sock = bind_socket("127.0.0.1", 0)
+    server = ServerThread(RequestIdMiddleware(never_answers), sock, HttpLimits(shutdown_timeout=1))
+    server.start()
+    try:
+        with socket.create_connection(address(base_url_of(sock)), timeout=10) as client:
+            client.sendall(request("GET", b"/customers", b"Host: a"))
+            time.sleep(0.2)  # let the request reach the app before the stop
+            stopping = threading.Thread(target=server.stop)
+            stopping.start()
+            [answer] = parse_answers(read_until_closed(client))
+            stopping.join()
+    finally:
+        server.stop()
+    request_id = assert_error_body(answer, 500).request_id
+    assert given == [request_id]
+    assert any(request_id in record.getMessage() for record in caplog.records if record.levelname == "ERROR")
+
+
+# --- limits ----------------------------------------------------------------------------------------
+
+
+def test_connections_that_send_nothing_do_not_block_others_and_are_closed_by_the_header_timeout(
+    spawn: type[MockProcess],
+) -> None:
+    mock = spawn("--api-key", "sk_test_idle", "--header-timeout", "2")
+    with ExitStack() as stack:
+        idle = [stack.enter_context(socket.create_connection(address(mock.base_url))) for _ in range(300)]
+        for sock in idle[::2]:
+            sock.sendall(b"GET /customers HTTP/1.1\r\nHo")  # half send an unfinished request
+        started = time.monotonic()
+        answer = httpx.get(
+            f"{mock.base_url}/customers", headers={"Authorization": "Bearer sk_test_idle"}, timeout=1
+        )
+        assert answer.status_code == 200 and time.monotonic() - started < 1
+
+        selector = selectors.DefaultSelector()
+        for sock in idle:
+            sock.setblocking(False)
+            selector.register(sock, selectors.EVENT_READ)
+        deadline = time.monotonic() + 30
+        while selector.get_map() and time.monotonic() < deadline:
+            for key, _ in selector.select(timeout=1):
+                closed = key.fileobj
+                assert isinstance(closed, socket.socket)
+                with suppress(ConnectionResetError):
+                    assert closed.recv(1024) == b""  # closed, without an answer
+                selector.unregister(closed)
+        assert not selector.get_map(), f"{len(selector.get_map())} of 300 still open"
+
+
+def send_huge_header(base_url: str, outcomes: list[tuple[float, bytes]]) -> None:
+    """Send a 1 MiB header line; record the seconds until the server answered or closed, and the answer."""
+    started = time.monotonic()
+    with socket.create_connection(address(base_url), timeout=10) as sock:
+        with suppress(BrokenPipeError, ConnectionResetError):
+            sock.sendall(b"GET /customers HTTP/1.1\r\nHost: a\r\nX-Big: " + b"a" * (1 << 20) + b"\r\n\r\n")
+        answer = read_until_closed(sock)
+    outcomes.append((time.monotonic() - started, answer))
+
+
+def test_a_1_mib_header_is_refused_fast_while_other_clients_are_served(spawn: type[MockProcess]) -> None:
+    mock = spawn("--api-key", "sk_test_big")
+    outcomes: list[tuple[float, bytes]] = []
+    senders = [threading.Thread(target=send_huge_header, args=(mock.base_url, outcomes)) for _ in range(8)]
+    latencies: list[float] = []
+    with httpx.Client(base_url=mock.base_url, headers={"Authorization": "Bearer sk_test_big"}) as client:
+        client.get("/customers")
+        for sender in senders:
+            sender.start()
+        while any(sender.is_alive() for sender in senders) or not latencies:
+            started = time.monotonic()
+            assert client.get("/customers").status_code == 200
+            latencies.append(time.monotonic() - started)
+    for sender in senders:
+        sender.join()
+    assert len(outcomes) == 8
+    for seconds, answer in outcomes:
+        assert seconds < 1
+        if answer:
+            assert_error_body(parse_answers(answer)[0], 431)
+    assert max(latencies) < 0.5, latencies
+
+
+def unfinished_create(api_key: str) -> bytes:
+    """A POST /customers that declares 100 bytes of body and sends one."""
+    headers = f"Host: a\r\nAuthorization: Bearer {api_key}\r\nContent-Type: application/json".encode()
+    return b"POST /customers HTTP/1.1\r\n" + headers + b"\r\nContent-Length: 100\r\n\r\n{"
+
+
+def test_a_body_that_stops_arriving_gets_408_after_the_body_timeout(caplog: pytest.LogCaptureFixture) -> None:
+    with running("sk_test_slow", limits=HttpLimits(body_timeout=0.5)) as server:
+        [answer] = parse_answers(exchange(server.base_url, unfinished_create(server.api_key)))
+    assert_error_body(answer, 408)
+    assert not [record for record in caplog.records if record.levelno >= logging.WARNING]
+
+
+def test_a_client_gone_mid_body_is_logged_at_debug_level_not_as_a_500(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="malomo_mock")
+    with (
+        running("sk_test_gone") as server,
+        socket.create_connection(address(server.base_url), timeout=10) as client,
+    ):
+        client.sendall(unfinished_create(server.api_key))
+    # The socket closed first, then the stop waited for the request's task: its line is logged by now.
+    [gone] = [record for record in caplog.records if record.name == "malomo_mock"]
+    assert gone.levelno == logging.DEBUG and "POST /customers" in gone.getMessage()
+    assert gone.exc_info is None
+
+
+@contextmanager
+def open_connections(base_url: str, count: int) -> Iterator[list[socket.socket]]:
+    with ExitStack() as stack:
+        yield [stack.enter_context(socket.create_connection(address(base_url))) for _ in range(count)]
+
+
+def test_connections_over_the_cap_get_503_until_others_close(spawn: type[MockProcess]) -> None:
+    mock = spawn("--api-key", "sk_test_cap", "--max-connections", "10")
+    headers = {"Authorization": "Bearer sk_test_cap"}
+    with open_connections(mock.base_url, 10):
+        with closing(socket.create_connection(address(mock.base_url), timeout=10)) as extra:
+            [answer] = parse_answers(read_until_closed(extra))
+        assert_error_body(answer, 503)
+        assert answer.headers["retry-after"].isdigit()
+    deadline = time.monotonic() + 10
+    statuses: list[Any] = []
+    while time.monotonic() < deadline and 200 not in statuses:
+        try:
+            statuses.append(httpx.get(f"{mock.base_url}/customers", headers=headers, timeout=5).status_code)
+        except httpx.TransportError as exc:
+            statuses.append(exc)
+    assert statuses[-1] == 200, statuses

@@ -1,0 +1,188 @@
+"""tools/spec_diff/cli.py: the corpus of spec edits in tests/tools/spec_edits/
+(see tests/support/spec_edits.py), the rule registry, bad input and the reports.
+
+Each edit must get its level overall and the highest level each layer must report (`none`: the layer
+sees nothing; a layer left out is not pinned), and its rules must be among the findings.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import griffe
+import jsonpatch
+import pytest
+import yaml
+
+from support import ROOT, SPEC_PATH, spec_edits
+from tools.docs import readme_sections
+from tools.spec_diff import cli as spec_diff
+from tools.spec_diff import client_api_changes
+from tools.spec_diff.changes import Change
+from tools.spec_diff.reports import changelog_entry
+from tools.spec_diff.rules import RULES
+from tools.spec_diff.spec_comparison import SpecSource, compare, spec_source
+
+SPEC = SPEC_PATH
+RANK = {"none": 0, "docs": 1, "compatible": 2, "breaking": 3}
+
+
+@pytest.fixture(scope="module")
+def base() -> Iterator[SpecSource]:
+    with spec_source(str(SPEC)) as source:
+        yield source
+
+
+def written(document: Any, path: Path) -> Path:
+    path.write_text(yaml.safe_dump(document, sort_keys=False))
+    return path
+
+
+def diff_of(base: SpecSource, edited_document: Any, tmp_path: Path) -> list[Change]:
+    with spec_source(str(written(edited_document, tmp_path / "edited.yaml"))) as new:
+        return compare(base, new)
+
+
+def highest(changes: list[Change], layers: set[str]) -> str:
+    levels = [c.level for c in changes if c.layer in layers]
+    return max(levels, key=RANK.__getitem__, default="none")
+
+
+def test_the_corpus_covers_every_level_and_both_disagreements() -> None:
+    cases = [spec_edits.load(path) for path in spec_edits.EDITS]
+    assert {case["level"] for case in cases} == {"breaking", "compatible", "docs"}
+    wire_only = [c for c in cases if c["wire"] == "breaking" and c.get("client") == "none"]
+    client_only = [c for c in cases if c.get("client") == "breaking" and RANK[c["wire"]] < RANK["breaking"]]
+    assert wire_only and client_only
+
+
+def test_every_registered_rule_fires_in_some_corpus_edit() -> None:
+    """Each edit's `rules` must be among its findings (test_spec_edit_is_classified), so this is coverage."""
+    declared = {rule for path in spec_edits.EDITS for rule in spec_edits.load(path)["rules"]}
+    assert sorted(set(RULES) - declared) == []
+    assert sorted(declared - set(RULES)) == []
+
+
+@pytest.mark.parametrize("edit", spec_edits.EDITS, ids=[path.stem for path in spec_edits.EDITS])
+def test_spec_edit_is_classified(edit: Path, base: SpecSource, tmp_path: Path) -> None:
+    case = spec_edits.load(edit)
+    before, after = spec_edits.edited(case, base.document)
+    with spec_source(str(written(before, tmp_path / "before.yaml"))) as old:
+        changes = diff_of(old if "base_patch" in case else base, after, tmp_path)
+    listing = "\n".join(f"{c.level} {c.layer} {c.rule}: {c.where}: {c.what}" for c in changes)
+    assert {c.rule for c in changes} <= set(RULES), listing
+    assert highest(changes, {"wire", "client", "docs"}) == case["level"], listing
+    assert highest(changes, {"wire", "docs"}) == case["wire"], listing
+    if "client" in case:
+        assert highest(changes, {"client"}) == case["client"], listing
+    assert set(case["rules"]) <= {c.rule for c in changes}, listing
+
+
+@dataclass(frozen=True)
+class CliRun:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+@pytest.fixture
+def cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., CliRun]:
+    """`spec_diff.py ARGS`, run in this process (it shares the cache of generated clients); the
+    version-check tests below run the script itself."""
+
+    def run(*args: str) -> CliRun:
+        returncode = spec_diff.main(list(args))
+        out, err = capsys.readouterr()
+        return CliRun(returncode, out, err)
+
+    return run
+
+
+def test_identical_specs_exit_0_with_no_changes(tmp_path: Path, cli: Callable[..., CliRun]) -> None:
+    copy_of_spec = tmp_path / "same.yaml"
+    copy_of_spec.write_bytes(SPEC.read_bytes())
+    result = cli(str(SPEC), str(copy_of_spec), "--json")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == {"breaking": False, "changes": []}
+
+
+def test_breaking_edit_exits_1_with_a_markdown_report_grouped_breaking_first(
+    tmp_path: Path, cli: Callable[..., CliRun]
+) -> None:
+    document = yaml.safe_load(SPEC.read_text())
+    limit = document["components"]["schemas"]["Name"]["maxLength"]
+    document["components"]["schemas"]["Name"]["maxLength"] = limit - 1  # breaking
+    document["components"]["schemas"]["Customer"]["description"] = "Someone who buys."  # docs
+    edited = tmp_path / "edited.yaml"
+    edited.write_text(yaml.safe_dump(document, sort_keys=False))
+    result = cli(str(SPEC), str(edited))
+    assert result.returncode == 1, result.stderr
+    report = result.stdout
+    assert report.index("### Breaking") < report.index("### Docs")
+    where = "`createCustomer (POST /customers) request body.first_name`"
+    assert f"{where} | maxLength {limit} → {limit - 1} | `request-bound-narrowed`" in report
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("openapi: [unclosed", "not YAML"),
+        ("just: a mapping\n", "not an OpenAPI document"),
+        ("openapi: 3.0.3\ninfo: {title: x}\npaths: {}\n", "invalid OpenAPI"),
+    ],
+)
+def test_bad_spec_exits_2_with_one_line(
+    tmp_path: Path, content: str, message: str, cli: Callable[..., CliRun]
+) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(content)
+    result = cli(str(SPEC), str(bad))
+    assert result.returncode == 2
+    assert message in result.stderr and len(result.stderr.strip().splitlines()) == 1, result.stderr
+
+
+@pytest.mark.parametrize("argument", ["git:no-such-ref-anywhere", "/no/such/file.yaml"])
+def test_unknown_git_ref_or_missing_file_exits_2(argument: str, cli: Callable[..., CliRun]) -> None:
+    result = cli(argument, str(SPEC))
+    assert result.returncode == 2
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+
+
+def test_git_ref_reads_the_spec_at_that_commit(cli: Callable[..., CliRun]) -> None:
+    result = cli("git:HEAD", str(SPEC), "--json")
+    # The work tree may hold an uncommitted spec edit; either way the ref must have been read.
+    assert result.returncode in (0, 1), result.stderr
+    assert "breaking" in json.loads(result.stdout)
+
+
+def test_changelog_draft_marks_breaking_changes(base: SpecSource, tmp_path: Path) -> None:
+    removal = [{"op": "remove", "path": "/paths/~1customers~1{id}/delete"}]
+    edited = jsonpatch.apply_patch(base.document, removal)
+    entry = changelog_entry("0.3.0", diff_of(base, edited, tmp_path))
+    assert entry is not None
+    assert entry.startswith("## [0.3.0] - ")
+    removed = entry[entry.index("### Removed") :]
+    assert "- **Breaking:** `deleteCustomer (DELETE /customers/{id})`: operation removed" in removed
+    assert "- **Breaking:** `malomo_client.api.customers.delete_customer`: module removed" in removed
+
+
+def test_a_changed_method_is_named_once_with_its_class() -> None:
+    old_source = "class Client:\n    def with_headers(self, headers: dict) -> None: ...\n"
+    new_source = "class Client:\n    def with_headers(self, headers: dict, extra: int) -> None: ...\n"
+    with (
+        griffe.temporary_visited_module(old_source, module_name="pkg") as old,
+        griffe.temporary_visited_module(new_source, module_name="pkg") as new,
+    ):
+        changes = client_api_changes._breakages(old, new, renamed={})
+    assert [c.where for c in changes] == ["pkg.Client.with_headers"]
+
+
+def test_the_readmes_generated_sections_are_current() -> None:
+    """The example report, among them: regenerate with `python -m tools.docs`."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert readme_sections.SECTION.search(readme)
+    assert readme_sections.render(readme) == readme

@@ -1,0 +1,100 @@
+"""The wire layer of tools/spec_diff/cli.py: what a spec change does to the HTTP contract.
+
+Rules are client-centric, as oasdiff's are: a change is `breaking` when a client written against
+OLD can fail against a server that follows NEW. Requests may widen (accept more) and responses may
+narrow (promise more); the reverse breaks. Descriptions, summaries and examples are `docs`. A
+difference no rule knows is reported as breaking, so that nothing is left out silently. This module
+walks the operations; wire_parameters, wire_bodies, wire_schemas, wire_security and wire_docs hold the
+checks of each area, each with its rules.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from tools.spec_diff.changes import Change
+from tools.spec_diff.rules import rule
+from tools.spec_diff.wire_bodies import compare_request_body, compare_responses
+from tools.spec_diff.wire_context import METHODS, SpecError, WireDiff, label, resolve
+from tools.spec_diff.wire_docs import compare_docs
+from tools.spec_diff.wire_parameters import compare_parameters
+from tools.spec_diff.wire_security import compare_security
+
+__all__ = ["SpecError", "wire_changes"]
+
+OPENAPI_VERSION_CHANGED = rule(
+    "openapi-version-changed", "compatible", "wire", "the document's `openapi` version"
+)
+SERVER_REMOVED = rule("server-removed", "breaking", "wire", "a server URL removed")
+SERVER_ADDED = rule("server-added", "compatible", "wire", "a server URL added")
+ENDPOINT_REMOVED = rule("endpoint-removed", "breaking", "wire", "an operation removed")
+ENDPOINT_ADDED = rule("endpoint-added", "compatible", "wire", "an operation added")
+OPERATION_ID_CHANGED = rule(
+    "operation-id-changed",
+    "compatible",
+    "wire",
+    "an operationId renamed: nothing on the wire (see the client layer)",
+)
+OPERATION_DEPRECATED = rule(
+    "operation-deprecated", "compatible", "wire", "an operation's `deprecated` flag changed"
+)
+OPERATION_KEYS = {"operationId", "deprecated", "parameters", "requestBody", "responses", "security", "tags"}
+
+
+def _operations_of(document: dict[str, Any]) -> dict[tuple[str, str], Any]:
+    """(method, path with its parameters unnamed) → (path, path item, operation)."""
+    found = {}
+    for path, raw_item in (document.get("paths") or {}).items():
+        item = resolve(document, raw_item)
+        shape = re.sub(r"\{[^}]*\}", "{}", path)
+        for method in METHODS:
+            if method in item:
+                found[(method, shape)] = (path, item, resolve(document, item[method]))
+    return found
+
+
+def _operation(diff: WireDiff, method: str, old_entry: Any, new_entry: Any) -> None:
+    old, new = old_entry[2], new_entry[2]
+    where = label(method, new_entry[0], new)
+    old_id, new_id = old.get("operationId"), new.get("operationId")
+    if old_id != new_id:
+        diff.renamed_operations[str(old_id)] = str(new_id)
+        what = f"operationId {old_id} → {new_id}; the wire is unchanged (see the client layer)"
+        diff.add(OPERATION_ID_CHANGED, where, what)
+    if old.get("deprecated", False) != new.get("deprecated", False):
+        diff.add(
+            OPERATION_DEPRECATED,
+            where,
+            f"operation {'deprecated' if new.get('deprecated') else 'no longer deprecated'}",
+        )
+    compare_parameters(diff, where, old_entry, new_entry)
+    compare_request_body(diff, where, old.get("requestBody"), new.get("requestBody"))
+    compare_responses(diff, where, old.get("responses") or {}, new.get("responses") or {})
+    compare_security(diff, where, old, new)
+    diff.others(where, old, new, OPERATION_KEYS)
+
+
+def wire_changes(old: dict[str, Any], new: dict[str, Any]) -> tuple[list[Change], dict[str, str]]:
+    """The wire and docs changes from `old` to `new`, and the operationIds renamed in place."""
+    diff = WireDiff(old, new)
+    if old.get("openapi") != new.get("openapi"):
+        diff.add(
+            OPENAPI_VERSION_CHANGED,
+            "document",
+            f"OpenAPI version {old.get('openapi')} → {new.get('openapi')}",
+        )
+    old_urls = [s.get("url") for s in old.get("servers", [])]
+    new_urls = [s.get("url") for s in new.get("servers", [])]
+    diff.set_diff("servers", old_urls, new_urls, "server", SERVER_REMOVED, SERVER_ADDED)
+    old_ops, new_ops = _operations_of(old), _operations_of(new)
+    for key in sorted(old_ops.keys() - new_ops.keys()):
+        path, _, op = old_ops[key]
+        diff.add(ENDPOINT_REMOVED, label(key[0], path, op), "operation removed")
+    for key in sorted(new_ops.keys() - old_ops.keys()):
+        path, _, op = new_ops[key]
+        diff.add(ENDPOINT_ADDED, label(key[0], path, op), "operation added")
+    for key in sorted(old_ops.keys() & new_ops.keys()):
+        _operation(diff, key[0], old_ops[key], new_ops[key])
+    compare_docs(diff, old, new, [])
+    return diff.changes, diff.renamed_operations
