@@ -5,9 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from support.spec_document import SPEC, resolve
+import malomo_spec
+from support.spec_document import DOCUMENT, resolve
 
-_CREATE = SPEC["paths"]["/customers"]["post"]["requestBody"]["content"]["application/json"]
+_CREATE = resolve(malomo_spec.operation(DOCUMENT, "createCustomer").node["requestBody"])["content"][
+    "application/json"
+]
 _EXAMPLE: dict[str, Any] = dict(_CREATE["example"])
 REQUIRED_ON_CREATE: tuple[str, ...] = tuple(resolve(_CREATE["schema"]).get("required", ()))
 

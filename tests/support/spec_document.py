@@ -1,38 +1,33 @@
-"""openapi/malomo.yaml as tests read it: the parsed document, its `$ref`s followed, and each operation's
-documented statuses."""
+"""openapi/malomo.yaml as tests read it: a thin view over `malomo_spec` (the kit's one reader of the spec),
+with each operation's documented statuses."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, Final
 
-import yaml
-from jsonpointer import resolve_pointer
-
+import malomo_spec
 from support import SPEC_PATH
 
-SPEC: dict[str, Any] = yaml.safe_load(SPEC_PATH.read_text(encoding="utf-8"))
-METHODS = ("get", "put", "post", "delete", "patch")
+DOCUMENT: Final = malomo_spec.load(SPEC_PATH)
+# The parsed tree, shared with every reader of this document: read it, never change it.
+SPEC: dict[str, Any] = dict(DOCUMENT.tree)
 
 
-def resolve(node: Any, document: dict[str, Any] = SPEC) -> Any:
-    """`node` with its local `$ref`s (RFC 6901 pointers into `document`) followed."""
-    while isinstance(node, dict) and "$ref" in node:
-        node = resolve_pointer(document, node["$ref"].removeprefix("#"))
-    return node
+def resolve(node: Any) -> Any:
+    """`node` with its local `$ref`s followed (a cycle or a dangling `$ref` is a `malomo_spec.SpecError`)."""
+    return DOCUMENT.resolve(node)
 
 
-def operations(document: dict[str, Any] = SPEC) -> Iterator[tuple[str, str, dict[str, Any]]]:
-    """(METHOD, path, operation) for every operation of the spec."""
-    for path, item in document["paths"].items():
-        for method in METHODS:
-            if method in item:
-                yield method.upper(), path, item[method]
+def operations() -> Iterator[tuple[str, str, dict[str, Any]]]:
+    """(METHOD, path, operation as written) for every operation of the spec, in the spec's order."""
+    for operation in malomo_spec.operations(DOCUMENT):
+        yield operation.method, operation.path, dict(operation.node)
 
 
 def documented_statuses() -> dict[tuple[str, str], set[int]]:
     """(METHOD, path as the spec writes it) of every operation, with the statuses it documents."""
     return {
-        (method, path): {int(status) for status in operation["responses"]}
-        for method, path, operation in operations()
+        (operation.method, operation.path): {int(status) for status in operation.responses}
+        for operation in malomo_spec.operations(DOCUMENT)
     }
