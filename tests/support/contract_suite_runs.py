@@ -96,7 +96,7 @@ def _suite_env(api_key: str, key_on_command_line: bool) -> dict[str, str]:
     """The environment of one run: the key in `MALOMO_API_KEY`, or a wrong key there when it is on the
     command line; the outer run's target and options (e.g. its own --junitxml) left out."""
     env = {**os.environ, "MALOMO_API_KEY": DECOY_KEY if key_on_command_line else api_key}
-    # broken_servers.py reads the spec through the suite's own `malomo_contract.spec_contract`.
+    # The checkout's root on the path, as a run from the checkout has it (`tools`, `tests` as packages).
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
     for name in ("MALOMO_BASE_URL", "PYTEST_ADDOPTS"):
         env.pop(name, None)
@@ -232,6 +232,18 @@ def fill_store(store: Any, count: int) -> None:
     )
 
 
+def _write_output_to(workdir: Path, name: str) -> None:
+    """Point this process's stdout and stderr at `workdir/NAME.stdout` and `workdir/NAME.stderr`."""
+    for fd, suffix in ((1, "stdout"), (2, "stderr")):
+        os.dup2(os.open(workdir / f"{name}.{suffix}", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), fd)
+
+
+def _variant_named(name: str | None) -> BrokenVariant | None:
+    """The broken or correct variant `name`; None (the reference server as it is) for no name."""
+    variants = (*BROKEN_VARIANTS, *CORRECT_VARIANTS)
+    return next((variant for variant in variants if variant.name == name), None)
+
+
 def _run_in_child(plan: dict[str, Any], workdir: Path, api_key: str) -> int:
     """One run in a forked child: serve the variant (or the correct server), point stdout and stderr at
     files, run pytest."""
@@ -240,10 +252,8 @@ def _run_in_child(plan: dict[str, Any], workdir: Path, api_key: str) -> int:
     name = plan["name"]
     signal.alarm(SUITE_TIMEOUT)  # a hung run dies (exit -14, a survivor in the table) instead of hanging all
     try:
-        for fd, suffix in ((1, "stdout"), (2, "stderr")):
-            os.dup2(os.open(workdir / f"{name}.{suffix}", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), fd)
-        variants = (*BROKEN_VARIANTS, *CORRECT_VARIANTS)
-        variant = next((variant for variant in variants if variant.name == plan.get("variant")), None)
+        _write_output_to(workdir, name)
+        variant = _variant_named(plan.get("variant"))
         key_on_command_line = plan.get("key_on_command_line", False)
         os.environ.update(_suite_env(api_key, key_on_command_line))
         extra_args = [*VERBOSE_ARGS, "-o", f"junit_family={plan.get('junit_family', 'xunit2')}"]
