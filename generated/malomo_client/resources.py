@@ -1,6 +1,7 @@
 """The resources of malomo.Malomo and malomo.AsyncMalomo (`client.customers.create(...)`), one method per operation.
 
-Rendered by tools/codegen/generate.py from openapi/templates/resources.py.jinja; the naming rule is in its method_path().
+Rendered by tools/codegen/generate.py from openapi/templates/resources.py.jinja; the naming rule is in
+tools/codegen/render_context.py's method_path().
 """
 
 from __future__ import annotations
@@ -8,23 +9,30 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Unpack
 from uuid import UUID
 
-from .api.customers import (
-    create_customer,
-    delete_customer,
-    get_customer,
-    list_customer_events,
-    list_customers,
-    update_customer,
-)
 from .models.customer import Customer
 from .models.customer_create import CustomerCreate
 from .models.customer_update import CustomerUpdate
 from .models.event import Event
+from .resource_operations import (
+    CREATE_CUSTOMER,
+    DELETE_CUSTOMER,
+    GET_CUSTOMER,
+    LIST_CUSTOMER_EVENTS,
+    LIST_CUSTOMERS,
+    UPDATE_CUSTOMER,
+)
 from .types import UNSET, Unset
 
 if TYPE_CHECKING:
-    from malomo._client import AsyncRequester, RawResponse, RequestOptions, SyncRequester
-    from malomo._pagination import AsyncPage, AsyncPaginator, SyncPage
+    from malomo.resource_runtime import (
+        AsyncPage,
+        AsyncPaginator,
+        AsyncRequester,
+        RawResponse,
+        RequestOptions,
+        SyncPage,
+        SyncRequester,
+    )
 
 
 class CustomersEventsWithRawResponse:
@@ -43,10 +51,10 @@ class CustomersEventsWithRawResponse:
     ) -> RawResponse[SyncPage[Event]]:
         """List a customer's events (`list_customer_events`)."""
         return self._client.page_raw(
-            list_customer_events.sync_detailed,
+            LIST_CUSTOMER_EVENTS,
             {
                 "customer_id": self._client.path_id("customers.events.list", "customer_id", customer_id),
-                "next_": next,
+                "next": next,
                 "prev": prev,
             },
             options,
@@ -74,10 +82,10 @@ class CustomersEvents:
     ) -> SyncPage[Event]:
         """List a customer's events (`list_customer_events`)."""
         return self._client.page(
-            list_customer_events.sync_detailed,
+            LIST_CUSTOMER_EVENTS,
             {
                 "customer_id": self._client.path_id("customers.events.list", "customer_id", customer_id),
-                "next_": next,
+                "next": next,
                 "prev": prev,
             },
             options,
@@ -96,9 +104,9 @@ class CustomersWithRawResponse:
     ) -> RawResponse[SyncPage[Customer]]:
         """List customers (`list_customers`)."""
         return self._client.page_raw(
-            list_customers.sync_detailed,
+            LIST_CUSTOMERS,
             {
-                "next_": next,
+                "next": next,
                 "prev": prev,
             },
             options,
@@ -115,7 +123,7 @@ class CustomersWithRawResponse:
     ) -> RawResponse[Customer]:
         """Create a customer (`create_customer`)."""
         return self._client.call_raw(
-            create_customer.sync_detailed,
+            CREATE_CUSTOMER,
             {
                 "body": CustomerCreate(
                     email=email,
@@ -130,7 +138,7 @@ class CustomersWithRawResponse:
     def retrieve(self, id: str | UUID, **options: Unpack[RequestOptions]) -> RawResponse[Customer]:
         """Retrieve a customer (`get_customer`)."""
         return self._client.call_raw(
-            get_customer.sync_detailed,
+            GET_CUSTOMER,
             {
                 "id": self._client.path_id("customers.retrieve", "id", id),
             },
@@ -149,7 +157,7 @@ class CustomersWithRawResponse:
     ) -> RawResponse[Customer]:
         """Update a customer (`update_customer`)."""
         return self._client.call_raw(
-            update_customer.sync_detailed,
+            UPDATE_CUSTOMER,
             {
                 "id": self._client.path_id("customers.update", "id", id),
                 "body": CustomerUpdate(
@@ -165,7 +173,7 @@ class CustomersWithRawResponse:
     def delete(self, id: str | UUID, **options: Unpack[RequestOptions]) -> RawResponse[None]:
         """Delete a customer (`delete_customer`)."""
         return self._client.call_raw(
-            delete_customer.sync_detailed,
+            DELETE_CUSTOMER,
             {
                 "id": self._client.path_id("customers.delete", "id", id),
             },
@@ -190,9 +198,9 @@ class Customers:
     ) -> SyncPage[Customer]:
         """List customers (`list_customers`)."""
         return self._client.page(
-            list_customers.sync_detailed,
+            LIST_CUSTOMERS,
             {
-                "next_": next,
+                "next": next,
                 "prev": prev,
             },
             options,
@@ -209,7 +217,7 @@ class Customers:
     ) -> Customer:
         """Create a customer (`create_customer`)."""
         return self._client.call(
-            create_customer.sync_detailed,
+            CREATE_CUSTOMER,
             {
                 "body": CustomerCreate(
                     email=email,
@@ -224,7 +232,7 @@ class Customers:
     def retrieve(self, id: str | UUID, **options: Unpack[RequestOptions]) -> Customer:
         """Retrieve a customer (`get_customer`)."""
         return self._client.call(
-            get_customer.sync_detailed,
+            GET_CUSTOMER,
             {
                 "id": self._client.path_id("customers.retrieve", "id", id),
             },
@@ -243,7 +251,7 @@ class Customers:
     ) -> Customer:
         """Update a customer (`update_customer`)."""
         return self._client.call(
-            update_customer.sync_detailed,
+            UPDATE_CUSTOMER,
             {
                 "id": self._client.path_id("customers.update", "id", id),
                 "body": CustomerUpdate(
@@ -259,7 +267,7 @@ class Customers:
     def delete(self, id: str | UUID, **options: Unpack[RequestOptions]) -> None:
         """Delete a customer (`delete_customer`)."""
         self._client.call(
-            delete_customer.sync_detailed,
+            DELETE_CUSTOMER,
             {
                 "id": self._client.path_id("customers.delete", "id", id),
             },
@@ -283,10 +291,10 @@ class AsyncCustomersEventsWithRawResponse:
     ) -> RawResponse[AsyncPage[Event]]:
         """List a customer's events (`list_customer_events`)."""
         return await self._client.page_raw(
-            list_customer_events.sync_detailed,
+            LIST_CUSTOMER_EVENTS,
             {
                 "customer_id": self._client.path_id("customers.events.list", "customer_id", customer_id),
-                "next_": next,
+                "next": next,
                 "prev": prev,
             },
             options,
@@ -314,10 +322,10 @@ class AsyncCustomersEvents:
     ) -> AsyncPaginator[Event]:
         """List a customer's events (`list_customer_events`)."""
         return self._client.paginator(
-            list_customer_events.sync_detailed,
+            LIST_CUSTOMER_EVENTS,
             {
                 "customer_id": self._client.path_id("customers.events.list", "customer_id", customer_id),
-                "next_": next,
+                "next": next,
                 "prev": prev,
             },
             options,
@@ -336,9 +344,9 @@ class AsyncCustomersWithRawResponse:
     ) -> RawResponse[AsyncPage[Customer]]:
         """List customers (`list_customers`)."""
         return await self._client.page_raw(
-            list_customers.sync_detailed,
+            LIST_CUSTOMERS,
             {
-                "next_": next,
+                "next": next,
                 "prev": prev,
             },
             options,
@@ -355,7 +363,7 @@ class AsyncCustomersWithRawResponse:
     ) -> RawResponse[Customer]:
         """Create a customer (`create_customer`)."""
         return await self._client.call_raw(
-            create_customer.sync_detailed,
+            CREATE_CUSTOMER,
             {
                 "body": CustomerCreate(
                     email=email,
@@ -370,7 +378,7 @@ class AsyncCustomersWithRawResponse:
     async def retrieve(self, id: str | UUID, **options: Unpack[RequestOptions]) -> RawResponse[Customer]:
         """Retrieve a customer (`get_customer`)."""
         return await self._client.call_raw(
-            get_customer.sync_detailed,
+            GET_CUSTOMER,
             {
                 "id": self._client.path_id("customers.retrieve", "id", id),
             },
@@ -389,7 +397,7 @@ class AsyncCustomersWithRawResponse:
     ) -> RawResponse[Customer]:
         """Update a customer (`update_customer`)."""
         return await self._client.call_raw(
-            update_customer.sync_detailed,
+            UPDATE_CUSTOMER,
             {
                 "id": self._client.path_id("customers.update", "id", id),
                 "body": CustomerUpdate(
@@ -405,7 +413,7 @@ class AsyncCustomersWithRawResponse:
     async def delete(self, id: str | UUID, **options: Unpack[RequestOptions]) -> RawResponse[None]:
         """Delete a customer (`delete_customer`)."""
         return await self._client.call_raw(
-            delete_customer.sync_detailed,
+            DELETE_CUSTOMER,
             {
                 "id": self._client.path_id("customers.delete", "id", id),
             },
@@ -430,9 +438,9 @@ class AsyncCustomers:
     ) -> AsyncPaginator[Customer]:
         """List customers (`list_customers`)."""
         return self._client.paginator(
-            list_customers.sync_detailed,
+            LIST_CUSTOMERS,
             {
-                "next_": next,
+                "next": next,
                 "prev": prev,
             },
             options,
@@ -449,7 +457,7 @@ class AsyncCustomers:
     ) -> Customer:
         """Create a customer (`create_customer`)."""
         return await self._client.call(
-            create_customer.sync_detailed,
+            CREATE_CUSTOMER,
             {
                 "body": CustomerCreate(
                     email=email,
@@ -464,7 +472,7 @@ class AsyncCustomers:
     async def retrieve(self, id: str | UUID, **options: Unpack[RequestOptions]) -> Customer:
         """Retrieve a customer (`get_customer`)."""
         return await self._client.call(
-            get_customer.sync_detailed,
+            GET_CUSTOMER,
             {
                 "id": self._client.path_id("customers.retrieve", "id", id),
             },
@@ -483,7 +491,7 @@ class AsyncCustomers:
     ) -> Customer:
         """Update a customer (`update_customer`)."""
         return await self._client.call(
-            update_customer.sync_detailed,
+            UPDATE_CUSTOMER,
             {
                 "id": self._client.path_id("customers.update", "id", id),
                 "body": CustomerUpdate(
@@ -499,7 +507,7 @@ class AsyncCustomers:
     async def delete(self, id: str | UUID, **options: Unpack[RequestOptions]) -> None:
         """Delete a customer (`delete_customer`)."""
         await self._client.call(
-            delete_customer.sync_detailed,
+            DELETE_CUSTOMER,
             {
                 "id": self._client.path_id("customers.delete", "id", id),
             },

@@ -6,7 +6,8 @@ errors; paginate()/apaginate() iterate every item of a list operation. Errors: s
 RecordingTransport/AsyncRecordingTransport write traffic to a HAR file (``connect(record_to=PATH)``).
 """
 
-from ._client import AsyncMalomo, Malomo, RawResponse, RequestOptions
+from ._base_client import RawResponse, RequestOptions
+from ._client import AsyncMalomo, Malomo
 from ._client_factory import MalomoClient, connect
 from ._errors import (
     APIConnectionError,

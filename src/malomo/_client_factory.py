@@ -11,12 +11,14 @@ from attrs import define, field
 
 from malomo_client import AuthenticatedClient
 
+# The spec's media type and version (its info), rendered into the generated package by tools/codegen.
+from malomo_client.media_type import ACCEPT as ACCEPT
+
 from ._recording import AsyncRecordingTransport, HarRecorder, RecordingTransport
 from ._retry_transport import AsyncRetryTransport, RetryPolicy, RetryTransport
 from ._version import USER_AGENT
 
 DEFAULT_BASE_URL = "https://api.gomalomo.com"
-ACCEPT = "application/vnd.malomo+json; version=2"
 
 
 def _check_api_key(api_key: object) -> str:

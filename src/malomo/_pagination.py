@@ -9,7 +9,6 @@ at a time; to detect a looping server, a set of 16-byte digests of the cursors s
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import inspect
 from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Iterator, Mapping
@@ -57,23 +56,18 @@ def next_cursor(
     return cursor
 
 
-@functools.cache
-def cursor_parameters(module: ModuleType) -> tuple[str, tuple[str, ...]]:
-    """The keyword a list operation takes its ``next`` cursor as, and all its cursor keywords."""
-    parameters = inspect.signature(module._get_kwargs).parameters
-    return _cursor_parameter(module), tuple(name for name in ("next_", "next", "prev") if name in parameters)
-
-
-class _Loop:
-    """The cursors a walk has seen (16-byte digests), to stop a server that hands one out twice."""
+class LoopDetector:
+    """The cursors a walk has seen (16-byte digests), to stop a server that hands one out twice: the one loop
+    check of both walkers (the pages' ``iter_pages()`` and ``paginate()``)."""
 
     def __init__(self) -> None:
         self._seen: set[bytes] = set()
 
-    def check(self, response: httpx.Response, cursor: str) -> None:
+    def check(self, response: httpx.Response, cursor: str, where: str) -> None:
+        """Remember ``cursor``; PaginationLoopError (naming ``where``) when this walk saw it before."""
         digest = hashlib.blake2b(cursor.encode(), digest_size=16).digest()
         if digest in self._seen:
-            raise pagination_loop(response, str(response.request.url.path), len(self._seen))
+            raise pagination_loop(response, where, len(self._seen))
         self._seen.add(digest)
 
 
@@ -103,11 +97,11 @@ class SyncPage(Generic[T]):
 
     def iter_pages(self) -> Iterator[SyncPage[T]]:
         page: SyncPage[T] | None = self
-        loop = _Loop()
+        loop = LoopDetector()
         while page is not None:
             yield page
             if page.next_cursor is not None:
-                loop.check(page.response, page.next_cursor)
+                loop.check(page.response, page.next_cursor, str(page.response.request.url.path))
             page = page.next_page()
 
     def __iter__(self) -> Iterator[T]:
@@ -141,11 +135,11 @@ class AsyncPage(Generic[T]):
 
     async def iter_pages(self) -> AsyncIterator[AsyncPage[T]]:
         page: AsyncPage[T] | None = self
-        loop = _Loop()
+        loop = LoopDetector()
         while page is not None:
             yield page
             if page.next_cursor is not None:
-                loop.check(page.response, page.next_cursor)
+                loop.check(page.response, page.next_cursor, str(page.response.request.url.path))
             page = await page.next_page()
 
     async def __aiter__(self) -> AsyncIterator[T]:
@@ -201,17 +195,14 @@ class _Walk:
         if self._cursor_name != "next" and "next" in params:  # accept the spec's name too
             params[self._cursor_name] = params.pop("next")
         self.params = params
-        self._seen: set[bytes] = set()
+        self._loop = LoopDetector()
 
     def advance(self, response: httpx.Response) -> bool:
         """Take the next page's cursor from ``response``; False after the last page."""
         cursor = next_cursor(response)
         if cursor is None:
             return False
-        digest = hashlib.blake2b(cursor.encode(), digest_size=16).digest()
-        if digest in self._seen:
-            raise pagination_loop(response, self.module.__name__, len(self._seen))
-        self._seen.add(digest)
+        self._loop.check(response, cursor, self.module.__name__)
         self.params[self._cursor_name] = cursor
         return True
 

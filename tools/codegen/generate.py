@@ -1,7 +1,8 @@
 """Regenerate generated/malomo_client from openapi/malomo.yaml; `--check` fails on drift.
 
-Besides openapi-python-client's own output, two modules are rendered from our templates
-(tools/codegen/render_context.py): `personal_fields.py` and `resources.py`.
+Besides openapi-python-client's own output, four modules are rendered from our templates
+(tools/codegen/render_context.py): `personal_fields.py`, `media_type.py`, `resource_operations.py` and
+`resources.py`. The spec and this generator's config are read with malomo_spec.
 
 Generation is byte-identical on every machine only with the pinned generator and
 ruff, so both versions are checked before anything is written.
@@ -20,9 +21,10 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-import yaml
 from jinja2 import BytecodeCache, ChoiceLoader, PackageLoader, PrefixLoader
 from jinja2.bccache import Bucket
+
+import malomo_spec
 
 # GenerationError is re-exported: callers of generate() catch generate.GenerationError.
 from tools.codegen.render_context import GenerationError as GenerationError
@@ -87,7 +89,7 @@ def generate(
     # --isolated: the repo's own ruff settings must not reach generated code.
     common = "--isolated --no-cache --line-length 120 --target-version py311"
     hooks = [f"{ruff} check {common} --fix-only --extend-select=I .", f"{ruff} format {common} ."]
-    settings = yaml.safe_load(config.read_text())
+    settings = malomo_spec.parse_yaml(config.read_text(), str(config))
     settings["post_hooks"] = hooks if formatted else []
     generator_config = Config.from_sources(
         ConfigFile(**settings), MetaType.NONE, spec, "utf-8", overwrite=True, output_path=into
@@ -104,7 +106,7 @@ def generate(
             project.env.loader = ChoiceLoader([project.env.loader, upstream])  # type: ignore[list-item]
             problems = project.build()
             if not problems:
-                render_extra_modules(project, yaml.safe_load(spec.read_text()), into)
+                render_extra_modules(project, malomo_spec.load(spec), into)
                 if formatted:  # the hooks again, over our modules too (a second pass changes nothing else)
                     project._run_post_hooks()
                     problems = project._get_errors()

@@ -1,11 +1,16 @@
-"""The modules rendered from our own templates into the generated package, from the spec and the generator's
-parse: `personal_fields.py` (properties marked `x-personal-data`) and `resources.py` (the resource layer)."""
+"""The render contexts of our own templates in the generated package, from the spec (read with malomo_spec)
+and the generator's parse: `personal_fields.py` (properties marked `x-personal-data`), `media_type.py` (the
+`Accept` header), and the resource layer, `resources.py` with its `resource_operations.py` (the naming
+rules of resource methods live here, with the context that uses them)."""
 
 from __future__ import annotations
 
 import keyword
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+
+from malomo_spec import HTTP_METHODS, Document
 
 FACTS_OF_PERSONAL_FIELDS = ("type", "format", "minLength", "maxLength")
 
@@ -15,18 +20,16 @@ class GenerationError(Exception):
     as --fail-on-warning), or two operations would be the same resource method."""
 
 
-def personal_fields(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
+def personal_fields(document: Document) -> dict[str, dict[str, Any]]:
     """Each property name marked `x-personal-data: true` (on the property or its `$ref`'d schema) in any
     component schema, with the schema facts its placeholder follows (type, format, length limits)."""
-    schemas = document.get("components", {}).get("schemas", {})
     found: dict[str, dict[str, Any]] = {}
-    for schema in schemas.values():
-        for name, prop in (schema.get("properties") or {}).items():
-            ref = prop.get("$ref", "")
-            target = (
-                schemas.get(ref.rpartition("/")[2], {}) if ref.startswith("#/components/schemas/") else {}
-            )
-            merged = {**target, **prop}
+    for schema_name in document.schemas():
+        properties = document.schema(schema_name).get("properties") or {}
+        for name, prop in properties.items():
+            # The property's own keys win over its `$ref`'d schema's (`x-personal-data` beside a `$ref`).
+            own = {key: value for key, value in prop.items() if key != "$ref"}
+            merged = {**document.merged(prop, f"{schema_name}.{name}"), **own}
             if merged.get("x-personal-data") is not True:
                 continue
             facts = {key: merged[key] for key in FACTS_OF_PERSONAL_FIELDS if key in merged}
@@ -36,6 +39,8 @@ def personal_fields(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return dict(sorted(found.items()))
 
 
+# The naming rules of the resource layer (resources.py.jinja): a resource is a literal path segment, a method
+# is named by METHOD_NAMES, else by its operationId, unless the spec names it with METHOD_EXTENSION.
 # The method a path and HTTP method name by default; `item`: the path ends in a parameter (`/customers/{id}`).
 METHOD_NAMES = {
     ("post", False): "create",
@@ -47,12 +52,11 @@ METHOD_NAMES = {
 }
 # The spec's override of the rule, on an operation: `x-malomo-method: customers.events.list`.
 METHOD_EXTENSION = "x-malomo-method"
-HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
 # Per-request option names: a spec parameter or field of the same name is renamed (python_name).
 RESERVED_ARGUMENTS = {"self", "timeout", "max_retries", "extra_headers", "extra_query", "options"}
 
 
-def method_path(path: str, http_method: str, operation: dict[str, Any]) -> tuple[str, ...]:
+def method_path(path: str, http_method: str, operation: Mapping[str, Any]) -> tuple[str, ...]:
     """The resource chain and method name of an operation: `("customers", "events", "list")`.
 
     Resources are the path's literal segments (`/customers/{customer_id}/events`: customers.events);
@@ -92,17 +96,21 @@ def _argument(prop: Any, spec_name: str | None = None) -> dict[str, str]:
     }
 
 
-def resource_tree(openapi: Any, document: dict[str, Any]) -> list[dict[str, Any]]:
+def _operation_nodes(document: Document) -> dict[tuple[str, str], Mapping[str, Any]]:
+    """Every operation's node as written, by (path, lower-case method)."""
+    nodes: dict[tuple[str, str], Mapping[str, Any]] = {}
+    for path, item in document.tree.get("paths", {}).items():
+        resolved = document.resolve(item, path)
+        nodes.update({(path, method): resolved[method] for method in HTTP_METHODS if method in resolved})
+    return nodes
+
+
+def resource_tree(openapi: Any, document: Document) -> list[dict[str, Any]]:
     """Every resource class to render, children before parents, each with its methods and child resources;
     the last one is the root (no name), whose children are the client's top-level resources."""
     from openapi_python_client.strings import pascal_case
 
-    operations = {
-        (path, method): operation
-        for path, item in document.get("paths", {}).items()
-        for method, operation in item.items()
-        if method in HTTP_METHODS
-    }
+    operations = _operation_nodes(document)
     root: dict[str, Any] = {"chain": (), "methods": [], "children": {}}
     where: dict[tuple[str, ...], str] = {}
     for collection in openapi.endpoint_collections_by_tag.values():
@@ -136,9 +144,9 @@ def resource_tree(openapi: Any, document: dict[str, Any]) -> list[dict[str, Any]
     return ordered
 
 
-def _method(endpoint: Any, name: str) -> dict[str, Any]:
-    """What the resources template needs of one operation."""
-    from openapi_python_client.parser.properties.list_property import ListProperty
+def _arguments(endpoint: Any) -> tuple[list[dict[str, Any]], list[dict[str, str]], dict[str, Any] | None]:
+    """A resource method's positional (path) arguments, keyword arguments and body model: each argument's
+    `target` is its key in the arguments handed to the runtime (a query or header parameter's spec name)."""
     from openapi_python_client.parser.properties.model_property import ModelProperty
     from openapi_python_client.parser.properties.uuid import UuidProperty
 
@@ -165,10 +173,60 @@ def _method(endpoint: Any, name: str) -> dict[str, Any]:
             body = {"class_name": prop.class_info.name, "fields": fields}
         else:  # not an object: one `body` argument
             keywords.append({**_argument(prop), "target": "body"})
-    keywords += [
-        _argument(p, p.name.get_untrusted_value())
-        for p in (*endpoint.query_parameters, *endpoint.header_parameters, *endpoint.cookie_parameters)
-    ]
+    for p in (*endpoint.query_parameters, *endpoint.header_parameters):
+        spec_name = p.name.get_untrusted_value()
+        keywords.append({**_argument(p, spec_name), "target": spec_name})
+    return positional, keywords, body
+
+
+def _parse_of(prop: Any) -> str:
+    """The code that turns a success answer's JSON into the generated type of `prop`."""
+    from openapi_python_client.parser.properties.list_property import ListProperty
+    from openapi_python_client.parser.properties.model_property import ModelProperty
+
+    if isinstance(prop, ModelProperty):
+        return f"{prop.class_info.name}.from_dict"
+    if isinstance(prop, ListProperty) and isinstance(prop.inner_property, ModelProperty):
+        return f"_list_of({prop.inner_property.class_info.name}.from_dict)"
+    return "_as_json"
+
+
+def _text(value: Any) -> str:
+    """A string of the generator's parse (some are wrapped as UntrustedString) as plain text."""
+    return str(value.get_untrusted_value() if hasattr(value, "get_untrusted_value") else value)
+
+
+def descriptor(endpoint: Any, success: Any, kind: str, result: str) -> dict[str, Any]:
+    """The facts of resource_operations.py's OperationDescriptor for one operation (see that template)."""
+    if endpoint.cookie_parameters:
+        raise GenerationError(
+            f"{endpoint.method.upper()} {_text(endpoint.path)}: the resource layer sends no cookie parameters"
+        )
+    path = endpoint.path.get_untrusted_value()
+    for p in endpoint.path_parameters:  # the placeholders named as the arguments are
+        path = path.replace("{" + p.name.get_untrusted_value() + "}", "{" + p.python_name + "}")
+    query = tuple(p.name.get_untrusted_value() for p in endpoint.query_parameters)
+    status = None if success is None else tuple(success.status_code.range)
+    parse = None if kind == "none" else _parse_of(success.prop)
+    return {
+        "method": endpoint.method.upper(),
+        "path": path,
+        "path_parameters": tuple(p.python_name for p in endpoint.path_parameters),
+        "query_parameters": query,
+        "header_parameters": tuple(p.name.get_untrusted_value() for p in endpoint.header_parameters),
+        "body_media_type": _text(endpoint.bodies[0].content_type) if endpoint.bodies else None,
+        "success_status": status,
+        "parse": parse,
+        "cursors": tuple(name for name in ("next", "prev") if name in query) if kind == "page" else (),
+        "result": f"list[{result}]" if kind == "page" else result,
+    }
+
+
+def _method(endpoint: Any, name: str) -> dict[str, Any]:
+    """What the resources template needs of one operation."""
+    from openapi_python_client.parser.properties.list_property import ListProperty
+
+    positional, keywords, body = _arguments(endpoint)
     success = next(
         (r for r in endpoint.responses.patterns if (r.status_code.range or (0,))[0] // 100 == 2), None
     )
@@ -181,27 +239,45 @@ def _method(endpoint: Any, name: str) -> dict[str, Any]:
     return {
         "name": name,
         "module": endpoint.name,
-        "tag": endpoint.tags[0] if endpoint.tags else "default",
+        "constant": endpoint.name.upper(),
         "summary": endpoint.summary,
         "positional": positional,
         "keywords": keywords,
         "body": body,
         "kind": kind,
         "result": result,
+        "descriptor": descriptor(endpoint, success, kind, result),
         "imports": endpoint.relative_imports,
     }
 
 
-def render_extra_modules(project: Any, document: dict[str, Any], into: Path) -> None:
+def media_type_context(document: Document) -> dict[str, str]:
+    """The `Accept` of the API version the spec describes (`info.x-malomo-media-type`, `info.version`)."""
+    media_type = document.extension("x-malomo-media-type")
+    if not isinstance(media_type, str) or not document.api_version:
+        raise GenerationError("the spec's info needs x-malomo-media-type and version (the client's Accept)")
+    accept = f"{media_type}; version={document.api_version}"
+    return {"media_type": media_type, "api_version": document.api_version, "accept": accept}
+
+
+def render_extra_modules(project: Any, document: Document, into: Path) -> None:
     """Render our own templates into the generated package, from the spec and the generator's parse."""
     env = project.env
     (into / "personal_fields.py").write_text(
         env.get_template("personal_fields.py.jinja").render(fields=personal_fields(document))
     )
+    (into / "media_type.py").write_text(
+        env.get_template("media_type.py.jinja").render(**media_type_context(document))
+    )
     tree = resource_tree(project.openapi, document)
     methods = [method for node in tree for method in node["methods"]]
-    imports = {f"from .api.{method['tag']} import {method['module']}" for method in methods}
-    imports.update(line.replace("from ...", "from .") for method in methods for line in method["imports"])
+    imports = sorted({line.replace("from ...", "from .") for method in methods for line in method["imports"]})
+    (into / "resource_operations.py").write_text(
+        env.get_template("resource_operations.py.jinja").render(operations=methods, imports=imports)
+    )
+    constants = ", ".join(sorted(method["constant"] for method in methods))
     (into / "resources.py").write_text(
-        env.get_template("resources.py.jinja").render(resources=tree, imports=sorted(imports))
+        env.get_template("resources.py.jinja").render(
+            resources=tree, imports=[*imports, f"from .resource_operations import {constants}"]
+        )
     )
