@@ -1,5 +1,6 @@
 """Fixtures shared by tests/: an authenticated client on the session's reference server, `malomo-mock`
-subprocesses, a loopback port nobody listens on, and the contract suite's runs against broken servers."""
+subprocesses, a loopback port nobody listens on, and the contract suite's runs against broken servers
+(a test that uses them is marked `slow` here, wherever it lives)."""
 
 from __future__ import annotations
 
@@ -10,14 +11,25 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
 import pytest
 
-from malomo_mock import RunningServer
-from support.contract_suite_runs import VariantRun, run_every_broken_variant
+if TYPE_CHECKING:  # the reference server is imported by the fixtures that start it, not by every test
+    from malomo_mock import RunningServer
+    from support.contract_suite_runs import VariantRun
 
 MALOMO_MOCK = str(Path(sys.executable).parent / "malomo-mock")
+# Session fixtures that run the whole contract suite, once per broken variant.
+SUITE_RUNNING_FIXTURES = frozenset({"broken_variant_runs"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark `slow` every test that uses a fixture running the suite against every broken variant."""
+    for item in items:
+        if SUITE_RUNNING_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture
@@ -95,4 +107,6 @@ def spawn() -> Iterator[type[MockProcess]]:
 @pytest.fixture(scope="session")
 def broken_variant_runs(tmp_path_factory: pytest.TempPathFactory) -> list[VariantRun]:
     """The contract suite run once against each broken variant; judged by the kill-rate and key-leak tests."""
+    from support.contract_suite_runs import run_every_broken_variant
+
     return run_every_broken_variant(tmp_path_factory.mktemp("variant-runs"))
