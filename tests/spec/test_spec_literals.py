@@ -4,7 +4,8 @@ openapi/malomo.yaml through malomo_spec, so that the spec stays the single sourc
 What the scan (`ast`, docstrings left out) reports, every fact read from the spec:
 - a string equal to a property name of a component schema, an operationId, a parameter name, a path
   template or one of its literal parts (`/customers`, `/customers/`, `/events`), a response header name the
-  spec declares (compared without case, as HTTP does; bytes too), or a value of an `info.x-malomo-*`;
+  spec declares (compared without case, as HTTP does; bytes too; not `Link` and `WWW-Authenticate`, which
+  RFC 8288 and RFC 9110 define), or a value of an `info.x-malomo-*`;
 - an integer equal to a length or size limit (`maxLength`, `minLength`, `maxItems`, `minItems`, an integer
   `x-malomo-*`), also when written as a product or power of constants (`1024 * 1024`); 0 and 1 are left out,
   they are every loop's bounds;
@@ -34,6 +35,8 @@ from support import ROOT, SPEC_PATH
 SCANNED_FOLDERS = ("src", "tools")
 OPENAPI_VOCABULARY = frozenset({"type", "properties", "format", "required", "items", "description", "name"})
 COMMON_NAMES = frozenset({"id", "status", "code", "message", "label", "timestamp", "next", "prev"})
+# Headers HTTP itself defines: code that speaks HTTP names them as it names Content-Type.
+HTTP_HEADERS = frozenset({"link", "www-authenticate"})  # RFC 8288, RFC 9110
 LIMIT_KEYWORDS = ("maxLength", "minLength", "maxItems", "minItems")
 RECORD_METHODS = frozenset({"get", "pop", "setdefault"})
 _FOLDABLE: Mapping[type[ast.operator], Callable[[int, int], int]] = {
@@ -43,7 +46,8 @@ _FOLDABLE: Mapping[type[ast.operator], Callable[[int, int], int]] = {
     ast.Add: operator.add,
 }
 
-# (file relative to the checkout, literal as reported): why it is not a fact to read from the spec.
+# (file relative to the checkout, literal: a string's text, a number or collection as written): why it is not
+# the spec's fact there. One entry covers every line of that file.
 ALLOWED: dict[tuple[str, str], str] = {}
 
 
@@ -65,7 +69,7 @@ class Finding:
     fact: str
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line} {self.literal}  ({self.fact})"
+        return f"{self.path}:{self.line} {self.literal!r}  ({self.fact})"
 
 
 def _path_parts(template: str) -> Iterator[str]:
@@ -101,6 +105,7 @@ def _header_names(document: malomo_spec.Document) -> dict[str, str]:
         for path, node in document.walk()
         if path and path[-1] == "headers" and isinstance(node, Mapping)
         for name in node
+        if str(name).lower() not in HTTP_HEADERS
     }
 
 
@@ -195,7 +200,7 @@ def literals_in(source: str, facts: SpecFacts, path: str = "<source>") -> list[F
             text = node.value if isinstance(node.value, str) else node.value.decode("latin-1")
             fact = _string_fact(text, facts, id(node) in keys)
             if fact is not None:
-                found.append(Finding(path, line, repr(node.value), fact))
+                found.append(Finding(path, line, text, fact))
         elif isinstance(node, ast.expr) and (value := _folded(node)) is not None and value in facts.limits:
             found.append(Finding(path, line, ast.unparse(node), facts.limits[value]))
         elif _status_collection(node, facts):
@@ -235,7 +240,7 @@ def test_the_scan_reports_a_field_a_status_set_and_a_limit() -> None:
         'word = "id"\n'
     )
     found = [(finding.line, finding.literal) for finding in literals_in(source, _facts())]
-    assert found == [(2, "'first_name'"), (3, "{400, 404}"), (4, "1024 * 1024"), (5, "'id'")]
+    assert found == [(2, "first_name"), (3, "{400, 404}"), (4, "1024 * 1024"), (5, "id")]
 
 
 def test_allowed_literals_are_still_there() -> None:
