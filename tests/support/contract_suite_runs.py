@@ -29,6 +29,8 @@ from malomo_mock import running
 from support import ROOT
 from support.broken_servers import BROKEN_VARIANTS, CORRECT_VARIANTS, BrokenVariant
 
+# The suite's tests, as `pytest` is given them from the checkout's root.
+SUITE_PATHS = ("src/malomo_contract/suite",)
 # Small pages, so that a handful of records already spans several pages.
 PAGE_SIZE = 4
 SUITE_TIMEOUT = 300
@@ -74,7 +76,7 @@ def _suite_args(
     extra_args: Sequence[str],
     profile: str,
     key_on_command_line: bool,
-    paths: Sequence[str] = ("src/malomo_contract/suite",),
+    paths: Sequence[str] = SUITE_PATHS,
 ) -> list[str]:
     """`pytest` arguments of one run of the suite (or of its modules `paths`) against `base_url`."""
     return [
@@ -115,7 +117,7 @@ def run_suite(
     extra_args: Sequence[str] = (),
     profile: str = "quick",
     key_on_command_line: bool = False,
-    paths: Sequence[str] = ("src/malomo_contract/suite",),
+    paths: Sequence[str] = SUITE_PATHS,
 ) -> SuiteRun:
     """Run the suite against `base_url` in a subprocess; the key goes in the environment, as the README
     recommends, or with `key_on_command_line` in `--api-key` (with a wrong key in the environment)."""
@@ -273,7 +275,7 @@ def _run_in_child(plan: dict[str, Any], workdir: Path, api_key: str) -> int:
                 extra_args,
                 plan.get("profile", "quick"),
                 key_on_command_line,
-                plan.get("paths", ["src/malomo_contract/suite"]),
+                plan.get("paths", list(SUITE_PATHS)),
             )
             # The plugins were imported before pytest could mark them for assert rewriting; it says so.
             args += ["-W", "ignore::pytest.PytestAssertRewriteWarning"]
