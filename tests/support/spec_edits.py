@@ -14,9 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import jsonpatch
-import yaml
-from jsonpointer import resolve_pointer
 
+import malomo_spec
 from support import ROOT
 
 EDITS = sorted((ROOT / "tests" / "tools" / "spec_edits").glob("*.yaml"))
@@ -48,7 +47,7 @@ def _filled(node: Any, document: dict[str, Any], chosen: dict[str, str]) -> Any:
         return node
     whole_copy = _COPY.fullmatch(node)
     if whole_copy:
-        return copy.deepcopy(resolve_pointer(document, whole_copy[1]))
+        return copy.deepcopy(malomo_spec.Document(document).pointer("#" + whole_copy[1]))
 
     def unused(match: re.Match[str]) -> str:
         wanted = match[1]
@@ -64,7 +63,7 @@ def _filled(node: Any, document: dict[str, Any], chosen: dict[str, str]) -> Any:
 
 
 def load(path: Path) -> dict[str, Any]:
-    case: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
+    case: dict[str, Any] = malomo_spec.parse_yaml(path.read_text(encoding="utf-8"), str(path))
     return case
 
 

@@ -107,7 +107,7 @@ def test_the_version_check_works_on_a_one_commit_clone(repo: Path, tmp_path: Pat
     subprocess.run(["git", "clone", "-q", "--depth", "1", f"file://{repo}", str(clone)], check=True)
     narrow_names(clone)
     result = subprocess.run(
-        [sys.executable, "tools/spec_diff/cli.py", "--check-version"],
+        [sys.executable, "-m", "tools.spec_diff", "--check-version"],
         cwd=clone,
         capture_output=True,
         text=True,

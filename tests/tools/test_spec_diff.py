@@ -18,11 +18,12 @@ import jsonpatch
 import pytest
 import yaml
 
+import malomo_spec
 from support import ROOT, SPEC_PATH, spec_edits
 from tools.docs import readme_sections
 from tools.spec_diff import cli as spec_diff
-from tools.spec_diff import client_api_changes
 from tools.spec_diff.changes import Change
+from tools.spec_diff.client import api_changes as client_api_changes
 from tools.spec_diff.reports import changelog_entry
 from tools.spec_diff.rules import RULES
 from tools.spec_diff.spec_comparison import SpecSource, compare, spec_source
@@ -70,7 +71,7 @@ def test_every_registered_rule_fires_in_some_corpus_edit() -> None:
 @pytest.mark.parametrize("edit", spec_edits.EDITS, ids=[path.stem for path in spec_edits.EDITS])
 def test_spec_edit_is_classified(edit: Path, base: SpecSource, tmp_path: Path) -> None:
     case = spec_edits.load(edit)
-    before, after = spec_edits.edited(case, base.document)
+    before, after = spec_edits.edited(case, base.document.tree)
     with spec_source(str(written(before, tmp_path / "before.yaml"))) as old:
         changes = diff_of(old if "base_patch" in case else base, after, tmp_path)
     listing = "\n".join(f"{c.level} {c.layer} {c.rule}: {c.where}: {c.what}" for c in changes)
@@ -113,7 +114,7 @@ def test_identical_specs_exit_0_with_no_changes(tmp_path: Path, cli: Callable[..
 def test_breaking_edit_exits_1_with_a_markdown_report_grouped_breaking_first(
     tmp_path: Path, cli: Callable[..., CliRun]
 ) -> None:
-    document = yaml.safe_load(SPEC.read_text())
+    document = malomo_spec.parse_yaml(SPEC.read_text())
     limit = document["components"]["schemas"]["Name"]["maxLength"]
     document["components"]["schemas"]["Name"]["maxLength"] = limit - 1  # breaking
     document["components"]["schemas"]["Customer"]["description"] = "Someone who buys."  # docs
@@ -161,7 +162,7 @@ def test_git_ref_reads_the_spec_at_that_commit(cli: Callable[..., CliRun]) -> No
 
 def test_changelog_draft_marks_breaking_changes(base: SpecSource, tmp_path: Path) -> None:
     removal = [{"op": "remove", "path": "/paths/~1customers~1{id}/delete"}]
-    edited = jsonpatch.apply_patch(base.document, removal)
+    edited = jsonpatch.apply_patch(base.document.tree, removal)
     entry = changelog_entry("0.3.0", diff_of(base, edited, tmp_path))
     assert entry is not None
     assert entry.startswith("## [0.3.0] - ")

@@ -1,5 +1,6 @@
 """The GitHub Actions workflows, which cannot run here: they parse, trigger once per change, keep the
-spec report independent of the tests, release only after the checks, and call scripts that exist."""
+spec report independent of the tests, release only after the checks, and call scripts and tools
+(`python -m tools.X`) that exist."""
 
 from __future__ import annotations
 
@@ -7,15 +8,15 @@ import re
 from typing import Any
 
 import pytest
-import yaml
 
+import malomo_spec
 from support import ROOT
 
 WORKFLOWS = ROOT / ".github" / "workflows"
 
 
 def workflow(name: str) -> dict[str, Any]:
-    document: dict[Any, Any] = yaml.safe_load((WORKFLOWS / name).read_text())
+    document: dict[Any, Any] = malomo_spec.parse_yaml((WORKFLOWS / name).read_text(), name)
     # YAML 1.1 reads the key `on` as true.
     document["on"] = document.pop(True)
     return document
@@ -32,8 +33,13 @@ def test_every_script_a_workflow_runs_exists(name: str) -> None:
         for run in run_lines(workflow(name))
         for path in re.findall(r"(?:scripts|tests|\.ci)/[\w./]+", run)
     }
-    assert called, name
+    modules = {
+        module for run in run_lines(workflow(name)) for module in re.findall(r"python -m (tools[\w.]*)", run)
+    }
+    assert called | modules, name
     assert sorted(path for path in called if not (ROOT / path).exists()) == []
+    runnable = [ROOT / module.replace(".", "/") / "__main__.py" for module in modules]
+    assert sorted(str(path) for path in runnable if not path.is_file()) == []
 
 
 def test_ci_runs_each_change_once_and_reports_even_when_drift_fails() -> None:
@@ -52,7 +58,7 @@ def test_a_release_publishes_only_after_the_tag_check_the_build_and_the_lean_whe
     jobs = release["jobs"]
     steps = [step.get("run", step.get("uses", "")) for step in jobs["check-and-build"]["steps"]]
     order = [
-        "tools/release/releases.py --tag",
+        "python -m tools.release --tag",
         "uv build",
         "twine check",
         "tests/tools/test_lean_wheel.py",

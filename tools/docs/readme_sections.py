@@ -11,12 +11,14 @@ from __future__ import annotations
 import argparse
 import re
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import jsonpatch
 import yaml
 
+import malomo_spec
 from tools.codegen import generate
 from tools.spec_diff.reports import markdown_report
 from tools.spec_diff.rules import rules_table
@@ -40,55 +42,125 @@ def unused_name(wanted: str, taken: set[str]) -> str:
     return name
 
 
-def example_edit(document: dict[str, Any]) -> tuple[str, str, list[dict[str, Any]]]:
-    """The README's example edit of the spec: names limited to 100 characters, a new optional customer
-    field, a new optional query parameter on the customer list and a reworded summary. Returns the
-    field's and the parameter's names (chosen free in `document`) and the JSON Patch."""
-    schemas = document["components"]["schemas"]
-    field = unused_name(
-        "favourite_colour", {*schemas["Customer"]["properties"], *schemas["CustomerCreate"]["properties"]}
+@dataclass(frozen=True)
+class ExampleTargets:
+    """What the example edit touches, read from the spec: the first list operation (a GET whose 200 body is
+    an array of a component schema), that schema, the create body (the POST on the list's path), the
+    schema most of the create body's fields share (names, in ours) and the GET of one item."""
+
+    listing: malomo_spec.Operation
+    item_schema: str
+    create_schema: str
+    shared_field_schema: str
+    get_one: malomo_spec.Operation
+
+
+def _ref_name(node: Any) -> str:
+    """The component name a `$ref` node names (`#/components/schemas/X` → `X`), else ""."""
+    ref = node.get("$ref", "") if isinstance(node, dict) else ""
+    return str(ref).rsplit("/", 1)[-1]
+
+
+def _json_schema(document: malomo_spec.Document, body: Any) -> Any:
+    """The `application/json` schema of a response or request body, as written."""
+    content = document.resolve(body).get("content", {})
+    return content.get("application/json", {}).get("schema", {})
+
+
+def example_targets(document: malomo_spec.Document) -> ExampleTargets:
+    """The operations and schemas of `document` that the README's example edit changes."""
+    operations = malomo_spec.operations(document)
+    listing, items = next(
+        (op, schema["items"])
+        for op in operations
+        if op.method == "GET" and "200" in op.responses
+        for schema in [document.resolve(_json_schema(document, op.responses["200"]))]
+        if schema.get("type") == "array" and _ref_name(schema.get("items"))
     )
-    list_parameters = document["paths"]["/customers"]["get"].get("parameters", [])
-    parameter = unused_name(
-        "colour", {str(p.get("name", p.get("$ref", "")).split("/")[-1]) for p in list_parameters}
+    (create,) = [op for op in operations if op.method == "POST" and op.path == listing.path]
+    create_schema = _ref_name(_json_schema(document, create.node["requestBody"]))
+    field_schemas = [_ref_name(f) for f in document.schema(create_schema)["properties"].values()]
+    shared = max(filter(None, field_schemas), key=field_schemas.count)
+    get_one = next(
+        op
+        for op in operations
+        if op.method == "GET" and len(op.path_parameters) == 1 and op.path.startswith(f"{listing.path}/{{")
     )
+    return ExampleTargets(listing, _ref_name(items), create_schema, shared, get_one)
+
+
+def example_edit(
+    document: malomo_spec.Document,
+) -> tuple[ExampleTargets, str, str, list[dict[str, Any]]]:
+    """The README's example edit of the spec: the shared field schema limited to 100 characters, a new
+    optional field of the listed schema, a new optional query parameter on the list and a reworded summary.
+    Returns the targets, the field's and the parameter's names (chosen free in `document`) and the JSON
+    Patch."""
+    targets = example_targets(document)
+    taken = {
+        *document.schema(targets.item_schema)["properties"],
+        *document.schema(targets.create_schema)["properties"],
+    }
+    field = unused_name("favourite_colour", taken)
+    parameter = unused_name("colour", {str(p.get("name")) for p in targets.listing.parameters})
+    schemas, paths = "/components/schemas", "/paths"
+    list_at = f"{paths}/{_escaped(targets.listing.path)}/get"
     patch: list[dict[str, Any]] = [
-        {"op": "replace", "path": "/components/schemas/Name/maxLength", "value": 100},
+        {"op": "replace", "path": f"{schemas}/{targets.shared_field_schema}/maxLength", "value": 100},
         {
             "op": "add",
-            "path": f"/components/schemas/Customer/properties/{field}",
+            "path": f"{schemas}/{targets.item_schema}/properties/{field}",
             "value": {
                 "type": "string",
                 "nullable": True,
-                "description": "The colour the customer likes best.",
+                "description": f"The colour the {targets.item_schema.lower()} likes best.",
             },
         },
         {
             "op": "add",
-            "path": "/paths/~1customers/get/parameters/-",
+            "path": f"{list_at}/parameters/-",
             "value": {
                 "name": parameter,
                 "in": "query",
                 "required": False,
-                "description": "Only customers whose favourite colour this is.",
+                "description": f"Only {_plural(targets)} whose favourite colour this is.",
                 "schema": {"type": "string", "maxLength": 32},
             },
         },
-        {"op": "replace", "path": "/paths/~1customers~1{id}/get/summary", "value": "Get one customer"},
+        {
+            "op": "replace",
+            "path": f"{paths}/{_escaped(targets.get_one.path)}/get/summary",
+            "value": f"Get one {targets.item_schema.lower()}",
+        },
     ]
-    return field, parameter, patch
+    return targets, field, parameter, patch
+
+
+def _plural(targets: ExampleTargets) -> str:
+    """What the listed items are called: the list path's last segment (`/customers` → `customers`)."""
+    return targets.listing.path.rsplit("/", 1)[-1]
+
+
+def _escaped(path: str) -> str:
+    """A path as one JSON Pointer token (RFC 6901)."""
+    return path.replace("~", "~0").replace("/", "~1")
 
 
 def example_report() -> str:
     with spec_source(str(generate.SPEC)) as base, tempfile.TemporaryDirectory() as tmp:
-        field, parameter, patch = example_edit(base.document)
+        targets, field, parameter, patch = example_edit(base.document)
         edited = Path(tmp) / "edited.yaml"
-        edited.write_text(yaml.safe_dump(jsonpatch.apply_patch(base.document, patch), sort_keys=False))
+        edited.write_text(yaml.safe_dump(jsonpatch.apply_patch(base.document.tree, patch), sort_keys=False))
         with spec_source(str(edited)) as new:
             changes = compare(base, new)
+    names, items, item = (
+        f"{targets.shared_field_schema.lower()}s",
+        _plural(targets),
+        targets.item_schema.lower(),
+    )
     intro = (
-        f"A real report: names limited to 100 characters, a `{field}` added to customers, a `{parameter}`\n"
-        f"query parameter for the customer list, and a reworded summary (exit code 1):\n\n"
+        f"A real report: {names} limited to 100 characters, a `{field}` added to {items}, a `{parameter}`\n"
+        f"query parameter for the {item} list, and a reworded summary (exit code 1):\n\n"
     )
     return intro + "```markdown\n" + markdown_report(SPEC_IN_REPO, "edited.yaml", changes) + "```\n"
 

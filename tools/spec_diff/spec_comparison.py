@@ -13,16 +13,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-import yaml
-
+import malomo_spec
 from tools.codegen import generate
 from tools.release.git_history import git, git_file
 from tools.spec_diff.changes import LEVELS, Change, InputError
-from tools.spec_diff.client_api_changes import client_changes
+from tools.spec_diff.client.api_changes import client_changes
 from tools.spec_diff.rules import change, rule
-from tools.spec_diff.wire_changes import SpecError, wire_changes
+from tools.spec_diff.wire.operations import wire_changes
 
 SPEC_IN_REPO = generate.SPEC.relative_to(generate.ROOT).as_posix()
 GENERATION_FAILED = rule(
@@ -39,27 +37,28 @@ class SpecSource:
 
     label: str
     text: str
-    document: dict[str, Any]
+    document: malomo_spec.Document
     config: Path
     templates: Path
 
 
-def parse_spec(label: str, text: str) -> dict[str, Any]:
-    """The parsed document, or InputError naming what is wrong with it."""
+def parse_spec(label: str, text: str) -> malomo_spec.Document:
+    """The parsed document (malomo_spec's parser), or InputError naming what is wrong with it."""
     try:
-        document = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise InputError(f"{label}: not YAML ({str(exc).splitlines()[0]})") from exc
-    if not isinstance(document, dict) or "openapi" not in document or "paths" not in document:
+        tree = malomo_spec.parse_yaml(text, label)
+    except malomo_spec.SpecError as exc:
+        reason = str(exc).removeprefix(f"{label} is not valid YAML: ")
+        raise InputError(f"{label}: not YAML ({reason})") from exc
+    if not isinstance(tree, dict) or "openapi" not in tree or "paths" not in tree:
         raise InputError(f"{label}: not an OpenAPI document (no `openapi` and `paths`)")
     from openapi_spec_validator import validate
     from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
 
     try:
-        validate(document)
+        validate(tree)
     except OpenAPIValidationError as exc:
         raise InputError(f"{label}: invalid OpenAPI ({str(exc).splitlines()[0]})") from exc
-    return document
+    return malomo_spec.Document(tree, label)
 
 
 @contextmanager
@@ -111,7 +110,7 @@ def compare(old: SpecSource, new: SpecSource) -> list[Change]:
         return []
     try:
         wire, renamed = wire_changes(old.document, new.document)
-    except SpecError as exc:
+    except malomo_spec.SpecError as exc:
         raise InputError(str(exc)) from exc
     old_client = generated_client(old.text, old.config, old.templates)
     new_client = generated_client(new.text, new.config, new.templates)

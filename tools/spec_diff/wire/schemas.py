@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from tools.spec_diff.rules import rule
-from tools.spec_diff.wire_context import DOC_KEYS, Direction, How, WireDiff, safe_direction, shown, strip_docs
+from tools.spec_diff.wire.context import DOC_KEYS, Direction, How, WireDiff, safe_direction, shown, strip_docs
 
 UPPER_BOUNDS = ("maxLength", "maxItems", "maxProperties", "maximum")
 LOWER_BOUNDS = ("minLength", "minItems", "minProperties", "minimum")

@@ -4,7 +4,7 @@ Rules are client-centric, as oasdiff's are: a change is `breaking` when a client
 OLD can fail against a server that follows NEW. Requests may widen (accept more) and responses may
 narrow (promise more); the reverse breaks. Descriptions, summaries and examples are `docs`. A
 difference no rule knows is reported as breaking, so that nothing is left out silently. This module
-walks the operations; wire_parameters, wire_bodies, wire_schemas, wire_security and wire_docs hold the
+walks the operations; parameters.py, bodies.py, schemas.py, security.py and docs.py hold the
 checks of each area, each with its rules.
 """
 
@@ -13,15 +13,14 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from malomo_spec import HTTP_METHODS, Document
 from tools.spec_diff.changes import Change
 from tools.spec_diff.rules import rule
-from tools.spec_diff.wire_bodies import compare_request_body, compare_responses
-from tools.spec_diff.wire_context import METHODS, SpecError, WireDiff, label, resolve
-from tools.spec_diff.wire_docs import compare_docs
-from tools.spec_diff.wire_parameters import compare_parameters
-from tools.spec_diff.wire_security import compare_security
-
-__all__ = ["SpecError", "wire_changes"]
+from tools.spec_diff.wire.bodies import compare_request_body, compare_responses
+from tools.spec_diff.wire.context import WireDiff, label
+from tools.spec_diff.wire.docs import compare_docs
+from tools.spec_diff.wire.parameters import compare_parameters
+from tools.spec_diff.wire.security import compare_security
 
 OPENAPI_VERSION_CHANGED = rule(
     "openapi-version-changed", "compatible", "wire", "the document's `openapi` version"
@@ -42,15 +41,20 @@ OPERATION_DEPRECATED = rule(
 OPERATION_KEYS = {"operationId", "deprecated", "parameters", "requestBody", "responses", "security", "tags"}
 
 
-def _operations_of(document: dict[str, Any]) -> dict[tuple[str, str], Any]:
-    """(method, path with its parameters unnamed) → (path, path item, operation)."""
+def _operations_of(document: Document) -> dict[tuple[str, str], Any]:
+    """(method, path with its parameters unnamed) → (path, path item, operation). Not malomo_spec's
+    operations(): the diff also compares operations that have no operationId."""
     found = {}
-    for path, raw_item in (document.get("paths") or {}).items():
-        item = resolve(document, raw_item)
+    for path, raw_item in (document.tree.get("paths") or {}).items():
+        item = document.resolve(raw_item, path)
         shape = re.sub(r"\{[^}]*\}", "{}", path)
-        for method in METHODS:
+        for method in HTTP_METHODS:
             if method in item:
-                found[(method, shape)] = (path, item, resolve(document, item[method]))
+                found[(method, shape)] = (
+                    path,
+                    item,
+                    document.resolve(item[method], f"{method.upper()} {path}"),
+                )
     return found
 
 
@@ -75,9 +79,11 @@ def _operation(diff: WireDiff, method: str, old_entry: Any, new_entry: Any) -> N
     diff.others(where, old, new, OPERATION_KEYS)
 
 
-def wire_changes(old: dict[str, Any], new: dict[str, Any]) -> tuple[list[Change], dict[str, str]]:
-    """The wire and docs changes from `old` to `new`, and the operationIds renamed in place."""
-    diff = WireDiff(old, new)
+def wire_changes(old_document: Document, new_document: Document) -> tuple[list[Change], dict[str, str]]:
+    """The wire and docs changes from `old` to `new`, and the operationIds renamed in place; a `$ref`
+    that does not resolve is a malomo_spec.SpecError."""
+    diff = WireDiff(old_document, new_document)
+    old, new = old_document.tree, new_document.tree
     if old.get("openapi") != new.get("openapi"):
         diff.add(
             OPENAPI_VERSION_CHANGED,
@@ -87,7 +93,7 @@ def wire_changes(old: dict[str, Any], new: dict[str, Any]) -> tuple[list[Change]
     old_urls = [s.get("url") for s in old.get("servers", [])]
     new_urls = [s.get("url") for s in new.get("servers", [])]
     diff.set_diff("servers", old_urls, new_urls, "server", SERVER_REMOVED, SERVER_ADDED)
-    old_ops, new_ops = _operations_of(old), _operations_of(new)
+    old_ops, new_ops = _operations_of(old_document), _operations_of(new_document)
     for key in sorted(old_ops.keys() - new_ops.keys()):
         path, _, op = old_ops[key]
         diff.add(ENDPOINT_REMOVED, label(key[0], path, op), "operation removed")

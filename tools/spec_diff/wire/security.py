@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from malomo_spec import Document
 from tools.spec_diff.rules import rule
-from tools.spec_diff.wire_context import WireDiff, resolve, strip_docs
+from tools.spec_diff.wire.context import WireDiff, strip_docs
 
 SECURITY_RELAXED = rule(
     "security-relaxed", "compatible", "wire", "a new way to authenticate, or none needed, beside the old ones"
@@ -18,15 +19,15 @@ SECURITY_CHANGED = rule(
 Options = set[frozenset[tuple[str, ...]]]
 
 
-def _options(document: dict[str, Any], op: Any) -> Options:
+def _options(document: Document, op: Any) -> Options:
     """Each alternative requirement as the set of (scheme facts..., scopes) it combines."""
-    requirements = op.get("security", document.get("security", []))
-    schemes = (document.get("components") or {}).get("securitySchemes") or {}
+    requirements = op.get("security", document.tree.get("security", []))
+    schemes = (document.tree.get("components") or {}).get("securitySchemes") or {}
     options = set()
     for requirement in requirements or []:
         parts = []
         for name, scopes in requirement.items():
-            scheme = strip_docs(resolve(document, schemes.get(name, {})))
+            scheme = strip_docs(document.resolve(schemes.get(name, {}), f"security scheme {name}"))
             facts = tuple(f"{k}={scheme[k]}" for k in sorted(scheme))
             parts.append((*facts, "scopes=" + ",".join(sorted(scopes or []))))
         options.add(frozenset(parts))

@@ -6,9 +6,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from malomo_spec import Document
 from tools.spec_diff.rules import rule
-from tools.spec_diff.wire_context import WireDiff, resolve
-from tools.spec_diff.wire_schemas import compare_schema
+from tools.spec_diff.wire.context import WireDiff
+from tools.spec_diff.wire.schemas import compare_schema
 
 REQUEST_PARAMETER_REMOVED = rule("request-parameter-removed", "breaking", "wire", "a parameter removed")
 NEW_REQUIRED_REQUEST_PARAMETER = rule(
@@ -26,13 +27,13 @@ REQUEST_PARAMETER_DEPRECATED = rule(
 )
 
 
-def parameters_of(document: dict[str, Any], entry: Any) -> dict[tuple[str, str], Any]:
+def parameters_of(document: Document, entry: Any) -> dict[tuple[str, str], Any]:
     """Effective parameters keyed by location; path parameters by position, so a rename is no change."""
     path, item, op = entry
     placeholders = re.findall(r"\{([^}]*)\}", path)
     merged: dict[tuple[str, str], Any] = {}
     for raw in [*(item.get("parameters") or []), *(op.get("parameters") or [])]:
-        param = resolve(document, raw)
+        param = document.resolve(raw, f"{path} parameters")
         where, name = param.get("in", ""), str(param.get("name", ""))
         if where == "path" and name in placeholders:
             key = ("path", f"#{placeholders.index(name)}")

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from malomo_spec import HTTP_METHODS
 from tools.spec_diff.rules import rule
-from tools.spec_diff.wire_context import DOC_KEYS, METHODS, WireDiff, shown
+from tools.spec_diff.wire.context import DOC_KEYS, WireDiff, shown
 
 DESCRIPTION_CHANGED = rule("description-changed", "docs", "docs", "a description added, removed or reworded")
 SUMMARY_CHANGED = rule("summary-changed", "docs", "docs", "a summary added, removed or reworded")
@@ -84,7 +85,7 @@ def _pair_list(old: list[Any], new: list[Any]) -> dict[str, tuple[Any, Any]]:
 
 
 def _doc_where(trail: list[str]) -> str:
-    if len(trail) >= 3 and trail[0] == "paths" and trail[2] in METHODS:
+    if len(trail) >= 3 and trail[0] == "paths" and trail[2] in HTTP_METHODS:
         return " ".join([trail[2].upper(), trail[1], *trail[3:]])
     if len(trail) >= 3 and trail[0] == "components":
         kinds = {"schemas": "schema", "responses": "response", "parameters": "parameter"}

@@ -1,5 +1,5 @@
-"""What every area of the wire diff shares: the two documents with their `$ref`s followed, the changes
-found so far, and the checks that apply anywhere (unknown keys, added or removed names, required)."""
+"""What every area of the wire diff shares: the two documents (their `$ref`s followed by malomo_spec), the
+changes found so far, and the checks that apply anywhere (unknown keys, added or removed names, required)."""
 
 from __future__ import annotations
 
@@ -7,15 +7,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from jsonpointer import JsonPointerException, resolve_pointer
-
+from malomo_spec import Document
 from tools.spec_diff.changes import Change
 from tools.spec_diff.rules import change, rule
 
 Direction = Literal["request", "response"]
 How = Literal["narrowed", "widened", "changed"]
 
-METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 # Keywords that only document. `title` is here for the wire; the client layer sees it where the
 # generator uses it for a class name.
 DOC_KEYS = frozenset({"description", "summary", "example", "examples", "externalDocs", "title"})
@@ -24,27 +22,6 @@ EXTENSION_CHANGED = rule("extension-changed", "compatible", "wire", "an `x-` ext
 UNCLASSIFIED_CHANGE = rule(
     "unclassified-change", "breaking", "wire", "a difference no other rule knows: counted as breaking"
 )
-
-
-class SpecError(Exception):
-    """The document cannot be compared (a `$ref` that does not resolve, an external `$ref`)."""
-
-
-def resolve(document: dict[str, Any], node: Any) -> Any:
-    """`node` with its local `$ref`s (RFC 6901 pointers into `document`) followed."""
-    seen: set[str] = set()
-    while isinstance(node, dict) and isinstance(node.get("$ref"), str):
-        ref = node["$ref"]
-        if not ref.startswith("#/"):
-            raise SpecError(f"only local $refs are supported, found {ref!r}")
-        if ref in seen:
-            raise SpecError(f"$ref cycle at {ref!r}")
-        seen.add(ref)
-        try:
-            node = resolve_pointer(document, ref[1:])
-        except JsonPointerException as exc:
-            raise SpecError(f"$ref {ref!r} does not resolve") from exc
-    return node
 
 
 def shown(value: Any) -> str:
@@ -72,8 +49,8 @@ def safe_direction(direction: Direction, how: How) -> bool:
 class WireDiff:
     """The two documents being compared and the changes found so far."""
 
-    old: dict[str, Any]
-    new: dict[str, Any]
+    old: Document
+    new: Document
     changes: list[Change] = field(default_factory=list)
     # Schema pairs already compared at a place, so that recursive schemas end.
     seen: set[tuple[int, int, str, str]] = field(default_factory=set)
@@ -81,10 +58,12 @@ class WireDiff:
     renamed_operations: dict[str, str] = field(default_factory=dict)
 
     def old_ref(self, node: Any) -> Any:
-        return resolve(self.old, node)
+        """`node` of the old document with its `$ref`s followed (malomo_spec.SpecError when they do not)."""
+        return self.old.resolve(node)
 
     def new_ref(self, node: Any) -> Any:
-        return resolve(self.new, node)
+        """`node` of the new document with its `$ref`s followed."""
+        return self.new.resolve(node)
 
     def add(self, rule_id: str, where: str, what: str) -> None:
         self.changes.append(change(rule_id, where, what))

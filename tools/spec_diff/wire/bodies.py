@@ -1,13 +1,13 @@
 """The wire diff of request bodies and responses: media types, statuses, response headers and links
-(the schemas inside are compared by wire_schemas)."""
+(the schemas inside are compared by schemas.py)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from tools.spec_diff.rules import rule
-from tools.spec_diff.wire_context import Direction, WireDiff, strip_docs
-from tools.spec_diff.wire_schemas import compare_schema
+from tools.spec_diff.wire.context import Direction, WireDiff, strip_docs
+from tools.spec_diff.wire.schemas import compare_schema
 
 NEW_REQUIRED_REQUEST_BODY = rule(
     "new-required-request-body", "breaking", "wire", "a request body every call must send"

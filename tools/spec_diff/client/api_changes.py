@@ -3,7 +3,7 @@
 Both specs are generated with the project's own generator settings and templates, and griffe
 compares the two packages. griffe does not see the constructors that attrs writes for the models,
 so their arguments (required or optional, keyword calls) are compared here, and so are the types griffe
-leaves out: model fields, arguments and what every function returns (client_types.py).
+leaves out: model fields, arguments and what every function returns (annotation_types.py).
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ import griffe
 from openapi_python_client.strings import snake_case
 
 from tools.spec_diff.changes import Change
-from tools.spec_diff.client_types import is_subtype
-from tools.spec_diff.generated_models import attrs_fields, enum_bases, request_models
+from tools.spec_diff.client.annotation_types import is_subtype
+from tools.spec_diff.client.generated_models import attrs_fields, enum_bases, request_models
 from tools.spec_diff.rules import change, rule
 
 PACKAGE = "malomo_client"
