@@ -28,7 +28,8 @@ from starlette.routing import Route
 
 from malomo_mock.app import create_app
 from malomo_mock.cursors import CursorCodec
-from malomo_mock.customers_store import CustomersStore, Position
+from malomo_mock.customers_store import CustomersStore
+from malomo_mock.store_records import Position
 from malomo_mock.serving import ServerThread, base_url_of, bind_socket, uvicorn_server
 
 API_KEY = "sk_test_bench"

@@ -14,7 +14,7 @@ import json
 import re
 from typing import Final
 
-from malomo_mock.customers_store import Position
+from malomo_mock.store_records import Position
 
 _CANONICAL_UUID: Final = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 

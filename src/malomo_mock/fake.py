@@ -1,155 +1,46 @@
 """An in-process fake of the Malomo API for application tests: the reference app behind httpx transports.
 
-No socket: a fresh store per `Fake`, the requests it received, and faults injected per operation.
+No socket: a fresh store per `Fake`, the requests it received, and faults injected per operation
+(`fake_faults.py`).
 """
 
 from __future__ import annotations
 
 import asyncio
-import functools
-import http
 import json
-import re
-import secrets
 import tempfile
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, Self
+from typing import Any, Final, Self
 from urllib.parse import parse_qs
 
 import httpx
 from starlette.applications import Starlette
 
 import malomo
-from malomo_client.models import Customer, Error
+import malomo_spec
+from malomo_client.models import Customer
 from malomo_mock.app import create_app
-from malomo_mock.openapi_contract import HTTP_METHODS, Contract, load_contract
+from malomo_mock.fake_faults import TRANSPORT_FAULTS, Fault, TransportFault, default_contract
 
 # A reserved name (RFC 2606): nothing ever resolves it, and nothing is sent there, the transports answer.
 BASE_URL = "https://api.malomo.test"
 
-TransportFault = Literal["reset", "timeout", "refused"]
 Seed = str | Path | Sequence[Mapping[str, Any]]
 
-_REDACTED = "[redacted]"
-_PROXY_PAGE = (
-    "<html>\r\n<head><title>{status} {phrase}</title></head>\r\n<body>\r\n<center><h1>{status} {phrase}</h1>"
-    "</center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
-)
+_REDACTED: Final = "[redacted]"
+# The operation `Fake.add_customer` makes its request to.
+_CREATE_OPERATION: Final = "createCustomer"
 
 
-@functools.cache
-def _contract() -> Contract:
-    """The contract the app serves by default, the same parsed document `create_app` uses."""
-    return load_contract()
-
-
-@dataclass(frozen=True)
-class Operation:
-    """One operation of the spec: its method, its path template and its documented responses."""
-
-    id: str
-    method: str
-    path: str
-    responses: Mapping[str, Any]
-
-    def matches(self, method: str, path: str) -> bool:
-        return method == self.method and bool(_path_pattern(self.path).fullmatch(path))
-
-
-@functools.cache
-def _path_pattern(template: str) -> re.Pattern[str]:
-    parts = ("[^/]+" if part.startswith("{") else re.escape(part) for part in template.split("/"))
-    return re.compile("/".join(parts))
-
-
-@functools.cache
-def operations() -> dict[str, Operation]:
-    """The spec's operations by operationId."""
-    found = {}
-    for path, item in _contract().document["paths"].items():
-        for method, operation in item.items():
-            if method in HTTP_METHODS:
-                responses = operation.get("responses", {})
-                found[operation["operationId"]] = Operation(
-                    operation["operationId"], method.upper(), path, {str(k): v for k, v in responses.items()}
-                )
-    return found
-
-
-def _operation_of(method: str, path: str) -> Operation | None:
-    return next((op for op in operations().values() if op.matches(method, path)), None)
-
-
-def _auth_scheme() -> str:
-    """The scheme of the spec's HTTP security scheme as `WWW-Authenticate` names it (`bearer` -> `Bearer`)."""
-    schemes = _contract().document["components"]["securitySchemes"].values()
-    return str(next(s["scheme"] for s in schemes if s.get("type") == "http")).capitalize()
-
-
-def _documented_header(name: str, header: Any, request_id: str) -> str:
-    """The value of a required header the spec documents for an answer."""
-    header = _contract().resolve(header)
-    if name.lower() == "x-request-id":
-        return request_id
-    if name.lower() == "www-authenticate":
-        return _auth_scheme()
-    example = header.get("example", header.get("schema", {}).get("example"))
-    if example is None:
-        raise ValueError(f"the fake cannot make up the documented header {name}: give it an example")
-    return str(example)
-
-
-def _phrase(status: int) -> str:
-    """The reason phrase of `status` (`Service Unavailable`), or `HTTP 520` for one Python does not name."""
-    try:
-        return http.HTTPStatus(status).phrase
-    except ValueError:
-        return f"HTTP {status}"
-
-
-@dataclass
-class Fault:
-    """A failure served instead of the app's answer to the next `times` requests for `operation`."""
-
-    operation: str
-    times: int
-    status: int | None = None
-    transport_error: TransportFault | None = None
-    from_proxy: bool = False
-    retry_after: str | None = None
-
-    def answer(self, request: httpx.Request) -> httpx.Response:
-        """The failing answer; raises the httpx error of a transport fault."""
-        if self.transport_error == "reset":
-            raise httpx.ReadError("[Errno 104] Connection reset by peer", request=request)
-        if self.transport_error == "timeout":
-            raise httpx.ReadTimeout("timed out", request=request)
-        if self.transport_error == "refused":
-            raise httpx.ConnectError("[Errno 111] Connection refused", request=request)
-        assert self.status is not None
-        extra = {"Retry-After": self.retry_after} if self.retry_after is not None else {}
-        phrase = _phrase(self.status)
-        if self.from_proxy:
-            page = _PROXY_PAGE.format(status=self.status, phrase=phrase)
-            headers = {"Content-Type": "text/html", "Server": "nginx", **extra}
-            return httpx.Response(self.status, headers=headers, text=page)
-        request_id = f"req_{secrets.token_hex(8)}"
-        headers = {"X-Request-Id": request_id}
-        documented = _contract().resolve(operations()[self.operation].responses.get(str(self.status), {}))
-        for name, header in documented.get("headers", {}).items():
-            if _contract().resolve(header).get("required"):
-                headers[name] = _documented_header(name, header, request_id)
-        if self.status < 400:
-            return httpx.Response(self.status, headers={**headers, **extra})
-        example = documented.get("content", {}).get("application/json", {}).get("example", {})
-        code = example.get("code", phrase.lower().replace(" ", "_").replace("-", "_"))
-        error = Error(
-            code=code, message=example.get("message", f"{phrase}."), request_id=request_id, status=self.status
-        )
-        return httpx.Response(self.status, headers={**headers, **extra}, json=error.to_dict())
+def _operation_of(method: str, path: str) -> str | None:
+    """The operationId of a request, when its path is exactly one of the spec's (as the app routes it)."""
+    found = malomo_spec.operation_for(default_contract().document, method, path)
+    if found is None or found[0].url_path(found[1]) != path:
+        return None
+    return found[0].operation_id
 
 
 @dataclass(frozen=True)
@@ -250,7 +141,7 @@ class Fake:
 
         Not recorded in `requests` and never failed by `fail()`. ValueError with the API's message if refused.
         """
-        path = operations()["createCustomer"].path
+        path = malomo_spec.operation(default_contract().document, _CREATE_OPERATION).path
         request = httpx.Request(
             "POST", self.base_url + path, json=fields, headers={"Authorization": f"Bearer {self.api_key}"}
         )
@@ -277,15 +168,16 @@ class Fake:
         "timeout" (`ReadTimeout`, at once) or "refused" (`ConnectError`). `from_proxy`: an HTML page from a
         proxy in front of the API, without a request id (status 502 unless given).
         """
-        if operation not in operations():
-            raise ValueError(f"unknown operation {operation!r}; the spec has {', '.join(operations())}")
+        known = [op.operation_id for op in malomo_spec.operations(default_contract().document)]
+        if operation not in known:
+            raise ValueError(f"unknown operation {operation!r}; the spec has {', '.join(known)}")
         if isinstance(times, bool) or not isinstance(times, int) or times < 1:
             raise ValueError(f"times must be an integer >= 1, got {times!r}")
         if from_proxy and status is None:
             status = 502
         if (status is None) == (error is None):
             raise ValueError("give either a status or a transport error")
-        if error is not None and error not in ("reset", "timeout", "refused"):
+        if error is not None and error not in TRANSPORT_FAULTS:
             raise ValueError(f"error must be 'reset', 'timeout' or 'refused', got {error!r}")
         if status is not None and (
             isinstance(status, bool) or not isinstance(status, int) or not 100 <= status <= 599
@@ -323,7 +215,7 @@ class Fake:
         except ValueError:
             parsed = None
         received = ReceivedRequest(
-            operation=None if operation is None else operation.id,
+            operation=operation,
             method=request.method,
             path=self._redact(request.url.path),
             query={
@@ -337,7 +229,7 @@ class Fake:
         )
         with self._lock:
             self.requests.append(received)
-            fault = next((f for f in self._faults if operation and f.operation == operation.id), None)
+            fault = next((f for f in self._faults if operation and f.operation == operation), None)
             if fault is not None:
                 fault.times -= 1
                 if not fault.times:

@@ -14,7 +14,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn._types import ASGI3Application, HTTPScope
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol, RequestResponseCycle
 
-from malomo_mock.app import RequestIdMiddleware, error_response
+from malomo_mock.error_answers import RequestIdMiddleware, error_response
 
 _log = logging.getLogger("malomo_mock")
 

@@ -1,7 +1,7 @@
 """Reading request bodies: media type, size limit, UTF-8 JSON objects without repeated keys.
 
 Every problem is raised as `BodyError(status, code, message)`, turned into the documented Error answer. What
-the fields of a body may hold is read from the spec (`openapi_contract.py`).
+the fields of a body may hold, and its largest size, are read from the spec (`openapi_contract.py`).
 """
 
 from __future__ import annotations
@@ -13,12 +13,13 @@ from typing import Any, Final
 
 from starlette.requests import Request
 
-from malomo_mock.openapi_contract import InvalidValue, ValueRule, is_email
+from malomo_mock.value_rules import InvalidValue, ValueRule
 
-MAX_BODY_BYTES: Final = 1024 * 1024
-# An oversized body up to this size is read and dropped, so that the client is not cut off mid-send.
-_MAX_DRAINED_BYTES: Final = 16 * MAX_BODY_BYTES
+# An oversized body up to this many times the limit is read and dropped, so that the client is not cut off
+# mid-send.
+_DRAINED_TIMES_THE_LIMIT: Final = 16
 _DRAIN_SECONDS: Final = 2.0
+_BINARY_UNITS: Final = (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10))
 
 
 class BodyError(Exception):
@@ -39,37 +40,48 @@ def _check_content_type(request: Request) -> None:
             raise BodyError(415, "unsupported_media_type", "The request body must be UTF-8 encoded JSON.")
 
 
-async def _discard_rest(request: Request, size: int) -> None:
+def size_text(size: int) -> str:
+    """`size` bytes as a person reads it: 1048576 -> `1 MiB`, 1000 -> `1000 bytes`."""
+    for unit, unit_bytes in _BINARY_UNITS:
+        if size >= unit_bytes and size % unit_bytes == 0:
+            return f"{size // unit_bytes} {unit}"
+    return f"{size} bytes" if size != 1 else "1 byte"
+
+
+async def _discard_rest(request: Request, size: int, max_drained: int) -> None:
     """Read and drop the rest of an oversized body (bounded in bytes and time): the client sees the 413."""
 
     async def drain() -> None:
         nonlocal size
         async for chunk in request.stream():
             size += len(chunk)
-            if size > _MAX_DRAINED_BYTES:
+            if size > max_drained:
                 return
 
     with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(drain(), _DRAIN_SECONDS)
 
 
-async def _read_limited(request: Request) -> bytes:
-    too_large = BodyError(413, "payload_too_large", "The request body is larger than 1 MiB.")
+async def _read_limited(request: Request, max_bytes: int) -> bytes:
+    too_large = BodyError(
+        413, "payload_too_large", f"The request body is larger than {size_text(max_bytes)}."
+    )
+    max_drained = _DRAINED_TIMES_THE_LIMIT * max_bytes
     declared = request.headers.get("content-length")
     if declared is not None:
         if not declared.isdigit():
             raise BodyError(400, "bad_request", "Content-Length is not a number.")
-        if int(declared) > MAX_BODY_BYTES:
-            if int(declared) <= _MAX_DRAINED_BYTES:
-                await _discard_rest(request, 0)
+        if int(declared) > max_bytes:
+            if int(declared) <= max_drained:
+                await _discard_rest(request, 0, max_drained)
             raise too_large
     chunks: list[bytes] = []
     size = 0
     async for chunk in request.stream():
         size += len(chunk)
-        if size > MAX_BODY_BYTES:
+        if size > max_bytes:
             chunks.clear()
-            await _discard_rest(request, size)
+            await _discard_rest(request, size, max_drained)
             raise too_large
         chunks.append(chunk)
     return b"".join(chunks)
@@ -95,11 +107,11 @@ def _object_without_repeated_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any
     return document
 
 
-async def read_json_object(request: Request) -> dict[str, Any]:
-    """The body as a JSON object: 415 for another media type, 413 over 1 MiB, 400 for anything malformed
-    (a key given twice too: which one a reader keeps differs between parsers)."""
+async def read_json_object(request: Request, max_bytes: int) -> dict[str, Any]:
+    """The body as a JSON object: 415 for another media type, 413 over `max_bytes` (the spec's limit), 400
+    for anything malformed (a key given twice too: which one a reader keeps differs between parsers)."""
     _check_content_type(request)
-    raw = await _read_limited(request)
+    raw = await _read_limited(request, max_bytes)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -126,7 +138,3 @@ def checked_body(rule: ValueRule, document: dict[str, Any]) -> dict[str, Any]:
     except InvalidValue as exc:
         raise BodyError(400, "bad_request", str(exc)) from None
     return document
-
-
-# is_email: tests import it from here too.
-__all__ = ["BodyError", "checked_body", "is_email", "read_json_object"]

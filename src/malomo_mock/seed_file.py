@@ -42,15 +42,23 @@ import time
 import uuid
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
-from malomo_mock.customers_store import parse_timestamp
-from malomo_mock.openapi_contract import Contract, InvalidValue, ValueRule, load_contract
+from malomo_mock.customers_store import EVENT_OPERATION
+from malomo_mock.openapi_contract import Contract, load_contract
+from malomo_mock.store_records import CREATED_FIELD, ID_FIELD, UPDATED_FIELD, parse_timestamp
+from malomo_mock.value_rules import InvalidValue, ValueRule
 
-# What the loader gives a record itself (and the `events` list of a customer), beside the spec's fields.
-_RECORD_KEYS = frozenset({"id", "created_at", "updated_at"})
-# Event fields the loader fills in when they are left out (see the format above).
-_EVENT_DEFAULTS = frozenset({"link_back_url", "properties", "timestamp"})
+# The operation whose body rules a seed customer's fields.
+_CREATE_OPERATION: Final = "createCustomer"
+# A customer's list of events in the seed file (the seed format's own key, not a field of the spec).
+_EVENTS_KEY: Final = "events"
+# What the loader gives a record itself, beside the spec's fields: the store's own key columns.
+_RECORD_KEYS: Final = frozenset({ID_FIELD, CREATED_FIELD, UPDATED_FIELD})
+# The records given to the store (`CustomersStore.insert_customers`) carry its own key columns, `id`,
+# `created_us` and `updated_us`, and a customer its `events`, beside the spec's fields.
+# The event field an event left out takes from its created_at, in unix seconds (the seed format's rule).
+_EVENT_SECONDS: Final = "timestamp"
 
 
 class SeedError(ValueError):
@@ -78,12 +86,12 @@ def _fields(rule: ValueRule, given: dict[str, Any], where: str) -> dict[str, Any
 
 def _id(raw: dict[str, Any], where: str) -> str:
     """The canonical text of the uuid `raw["id"]`, or a new uuid4 when it is left out."""
-    if "id" not in raw:
+    if ID_FIELD not in raw:
         return str(uuid.uuid4())
     with contextlib.suppress(ValueError):
-        if isinstance(raw["id"], str):
-            return str(uuid.UUID(raw["id"]))
-    raise SeedError(f"{where}.id: {raw['id']!r} is not a uuid")
+        if isinstance(raw[ID_FIELD], str):
+            return str(uuid.UUID(raw[ID_FIELD]))
+    raise SeedError(f"{where}.{ID_FIELD}: {raw[ID_FIELD]!r} is not a uuid")
 
 
 def _moment(raw: dict[str, Any], name: str, where: str, default_us: int) -> int:
@@ -96,28 +104,41 @@ def _moment(raw: dict[str, Any], name: str, where: str, default_us: int) -> int:
         raise SeedError(f"{where}.{name}: {raw[name]!r} is not an RFC 3339 date-time") from None
 
 
+def _left_out_value(name: str, rule: ValueRule, created_us: int) -> Any:
+    """What an event field left out of a seed file holds: null when it may be, `{}` for an object, the
+    created_at's unix seconds for the timestamp; `...` when it must be given."""
+    if rule.nullable:
+        return None
+    if rule.type == "object":
+        return {}
+    return created_us // 1_000_000 if name == _EVENT_SECONDS else ...
+
+
 class _SeedRules:
     """The spec's rules for a seed customer's fields and a seed event's fields."""
 
     def __init__(self, contract: Contract) -> None:
-        self.customer = contract.operation("createCustomer").body or ValueRule()
-        event = contract.schema("Event")
+        self.customer = contract.operation(_CREATE_OPERATION).body or ValueRule()
+        event = contract.response_rule(EVENT_OPERATION)
+        properties = {n: rule for n, rule in event.properties.items() if n not in _RECORD_KEYS}
+        self.event_defaults = {n for n, rule in properties.items() if _left_out_value(n, rule, 0) is not ...}
         self.event = dataclasses.replace(
             event,
-            properties={n: rule for n, rule in event.properties.items() if n not in _RECORD_KEYS},
-            required=event.required - _RECORD_KEYS - _EVENT_DEFAULTS,
+            properties=properties,
+            required=event.required - _RECORD_KEYS - self.event_defaults,
             closed=True,
         )
 
     def event_of(self, raw: Any, where: str, customer_created_us: int) -> dict[str, Any]:
         raw = _object(raw, where, {*self.event.properties, *_RECORD_KEYS})
         given = _fields(self.event, {n: v for n, v in raw.items() if n not in _RECORD_KEYS}, where)
-        created_us = _moment(raw, "created_at", where, customer_created_us)
-        updated_us = _moment(raw, "updated_at", where, created_us)
-        timestamp = created_us // 1_000_000
-        defaults: dict[str, Any] = {"link_back_url": None, "properties": {}, "timestamp": timestamp}
+        created_us = _moment(raw, CREATED_FIELD, where, customer_created_us)
+        updated_us = _moment(raw, UPDATED_FIELD, where, created_us)
         return {
-            **{name: value for name, value in defaults.items() if name in self.event.properties},
+            **{
+                name: _left_out_value(name, self.event.properties[name], created_us)
+                for name in self.event_defaults
+            },
             **given,
             "id": _id(raw, where),
             "created_us": created_us,
@@ -125,23 +146,24 @@ class _SeedRules:
         }
 
     def customer_of(self, raw: Any, where: str, now_us: int) -> dict[str, Any]:
-        raw = _object(raw, where, {*self.customer.properties, *_RECORD_KEYS, "events"})
+        raw = _object(raw, where, {*self.customer.properties, *_RECORD_KEYS, _EVENTS_KEY})
         given = {name: value for name, value in raw.items() if name in self.customer.properties}
         fields = _fields(self.customer, given, where)
-        created_us = _moment(raw, "created_at", where, now_us)
-        updated_us = _moment(raw, "updated_at", where, created_us)
+        created_us = _moment(raw, CREATED_FIELD, where, now_us)
+        updated_us = _moment(raw, UPDATED_FIELD, where, created_us)
         if updated_us < created_us:
-            raise SeedError(f"{where}.updated_at: is before created_at")
-        events = raw.get("events", [])
+            raise SeedError(f"{where}.{UPDATED_FIELD}: is before {CREATED_FIELD}")
+        events = raw.get(_EVENTS_KEY, [])
         if not isinstance(events, list):
-            raise SeedError(f"{where}.events: must be a list")
+            raise SeedError(f"{where}.{_EVENTS_KEY}: must be a list")
         return {
             **fields,
             "id": _id(raw, where),
             "created_us": created_us,
             "updated_us": updated_us,
             "events": [
-                self.event_of(event, f"{where}.events[{n}]", created_us) for n, event in enumerate(events)
+                self.event_of(event, f"{where}.{_EVENTS_KEY}[{n}]", created_us)
+                for n, event in enumerate(events)
             ],
         }
 

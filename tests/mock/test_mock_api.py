@@ -297,7 +297,7 @@ def test_email_rule_accepts_what_hypothesis_emails_generates() -> None:
     from hypothesis import given, settings
     from hypothesis import strategies as st
 
-    from malomo_mock.request_bodies import is_email
+    from malomo_mock.value_rules import is_email
 
     @settings(max_examples=300, deadline=None, database=None)
     @given(st.emails())
@@ -311,7 +311,7 @@ def test_email_rule_accepts_what_schemathesis_generates() -> None:
     from hypothesis import given, settings
     from schemathesis.specs.openapi.formats import email_values
 
-    from malomo_mock.request_bodies import is_email
+    from malomo_mock.value_rules import is_email
 
     @settings(max_examples=300, deadline=None, database=None)
     @given(email_values())

@@ -23,7 +23,7 @@ from starlette.types import Receive, Scope, Send
 
 from malomo_client.models.error import Error
 from malomo_mock import RunningServer, running
-from malomo_mock.app import REQUEST_ID_SCOPE_KEY, RequestIdMiddleware
+from malomo_mock.error_answers import REQUEST_ID_SCOPE_KEY, RequestIdMiddleware
 from malomo_mock.http_guard import HttpLimits
 from malomo_mock.serving import ServerThread, base_url_of, bind_socket
 from support.customer_bodies import new_customer
