@@ -19,6 +19,9 @@ from support import ROOT
 from support.customer_bodies import new_customer
 from support.wheel_builds import built_wheel, install_wheel
 
+# An sdist, a wheel and a fresh virtualenv are built.
+pytestmark = pytest.mark.slow
+
 NOT_INSTALLED = ["starlette", "uvicorn", "schemathesis", "pytest", "hypothesis", "yaml"]
 
 # Runs inside the lean virtualenv: one real call through malomo, then what is importable.

@@ -16,6 +16,9 @@ from support.scratch_repos import git, narrow_names, scratch_repo, set_version, 
 from tools.release import git_history, releases
 from tools.spec_diff import cli as spec_diff
 
+# Scratch git repositories and a client generated per spec, a subprocess run per clone.
+pytestmark = pytest.mark.slow
+
 
 @dataclass(frozen=True)
 class Run:

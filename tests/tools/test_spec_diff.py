@@ -68,6 +68,8 @@ def test_every_registered_rule_fires_in_some_corpus_edit() -> None:
     assert sorted(declared - set(RULES)) == []
 
 
+# About a second an edit (two generated clients), some fifty seconds for the corpus.
+@pytest.mark.slow
 @pytest.mark.parametrize("edit", spec_edits.EDITS, ids=[path.stem for path in spec_edits.EDITS])
 def test_spec_edit_is_classified(edit: Path, base: SpecSource, tmp_path: Path) -> None:
     case = spec_edits.load(edit)
