@@ -34,7 +34,7 @@ def scratch_repo(into: Path) -> Path:
 
 
 def version_of(repo: Path) -> str:
-    """The package version that pyproject.toml in `repo` states, as written there (the scripts' messages
+    """The package version that pyproject.toml in `repo` states, as written there (the tools' messages
     quote it so)."""
     with (repo / "pyproject.toml").open("rb") as pyproject:
         return str(tomllib.load(pyproject)["project"]["version"])

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +39,7 @@ def names_in(node: Any) -> set[str]:
     return found
 
 
-def _filled(node: Any, document: dict[str, Any], chosen: dict[str, str]) -> Any:
+def _filled(node: Any, document: Mapping[str, Any], chosen: dict[str, str]) -> Any:
     if isinstance(node, dict):
         return {_filled(k, document, chosen): _filled(v, document, chosen) for k, v in node.items()}
     if isinstance(node, list):
@@ -67,7 +68,7 @@ def load(path: Path) -> dict[str, Any]:
     return case
 
 
-def edited(case: dict[str, Any], document: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+def edited(case: dict[str, Any], document: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     """The spec before and after the edit: `document` with the base patch, then with the patch too."""
     chosen: dict[str, str] = {}
     before = jsonpatch.apply_patch(document, _filled(case.get("base_patch", []), document, chosen))

@@ -29,7 +29,7 @@ class Run:
 
 @pytest.fixture
 def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A one-commit scratch repository that the scripts, run in this process, read as theirs."""
+    """A one-commit scratch repository that the tools, run in this process, read as theirs."""
     repo = scratch_repo(tmp_path / "repo")
     monkeypatch.setattr(git_history, "ROOT", repo)
     return repo
@@ -54,7 +54,7 @@ def next_major(version: str) -> str:
 
 @pytest.fixture
 def run(capsys: pytest.CaptureFixture[str]) -> Callable[..., Run]:
-    """A script's main() with these arguments, in this process (it shares the cache of generated clients)."""
+    """A tool's main() with these arguments, in this process (it shares the cache of generated clients)."""
 
     def run_main(main: Callable[[list[str]], int], *args: str) -> Run:
         returncode = main(list(args))

@@ -94,7 +94,7 @@ class CliRun:
 
 @pytest.fixture
 def cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., CliRun]:
-    """`spec_diff.py ARGS`, run in this process (it shares the cache of generated clients); the
+    """`python -m tools.spec_diff ARGS`, run in this process (it shares the cache of generated clients); the
     version-check tests below run the script itself."""
 
     def run(*args: str) -> CliRun:
