@@ -148,6 +148,30 @@ def test_bad_spec_exits_2_with_one_line(
     assert message in result.stderr and len(result.stderr.strip().splitlines()) == 1, result.stderr
 
 
+@pytest.mark.parametrize(
+    ("ref", "message"),
+    [
+        ("#/components/schemas/RefLoop", "$ref cycle"),
+        ("#/components/schemas/NoSuchSchema", "points nowhere"),
+        ("other.yaml#/Schema", "only local $refs are supported"),
+    ],
+)
+def test_a_ref_cycle_dangling_or_external_ref_exits_2_with_one_line(
+    tmp_path: Path, ref: str, message: str, cli: Callable[..., CliRun]
+) -> None:
+    document = malomo_spec.parse_yaml(SPEC.read_text())
+    schemas = document["components"]["schemas"]
+    if ref.endswith("RefLoop"):
+        schemas["RefLoop"] = {"$ref": "#/components/schemas/RefLoopBack"}
+        schemas["RefLoopBack"] = {"$ref": ref}
+    first_schema = next(iter(schemas.values()))
+    first_schema.setdefault("properties", {})["broken"] = {"$ref": ref}
+    bad = written(document, tmp_path / "bad.yaml")
+    result = cli(str(SPEC), str(bad))
+    assert result.returncode == 2
+    assert message in result.stderr and len(result.stderr.strip().splitlines()) == 1, result.stderr
+
+
 @pytest.mark.parametrize("argument", ["git:no-such-ref-anywhere", "/no/such/file.yaml"])
 def test_unknown_git_ref_or_missing_file_exits_2(argument: str, cli: Callable[..., CliRun]) -> None:
     result = cli(argument, str(SPEC))

@@ -51,6 +51,8 @@ def parse_spec(label: str, text: str) -> malomo_spec.Document:
         raise InputError(f"{label}: not YAML ({reason})") from exc
     if not isinstance(tree, dict) or "openapi" not in tree or "paths" not in tree:
         raise InputError(f"{label}: not an OpenAPI document (no `openapi` and `paths`)")
+    document = malomo_spec.Document(tree, label)
+    _check_refs(document)
     from openapi_spec_validator import validate
     from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
 
@@ -58,7 +60,25 @@ def parse_spec(label: str, text: str) -> malomo_spec.Document:
         validate(tree)
     except OpenAPIValidationError as exc:
         raise InputError(f"{label}: invalid OpenAPI ({str(exc).splitlines()[0]})") from exc
-    return malomo_spec.Document(tree, label)
+    return document
+
+
+def _is_example_data(path: tuple[str | int, ...]) -> bool:
+    """Whether `path` is inside an example's value, which is data: a `$ref` key there is no reference."""
+    return "example" in path or any(
+        part == "value" and index >= 2 and path[index - 2] == "examples" for index, part in enumerate(path)
+    )
+
+
+def _check_refs(document: malomo_spec.Document) -> None:
+    """InputError for a `$ref` that malomo_spec cannot follow (a cycle, an external or a dangling one),
+    before the validator, which recurses without end on a cycle."""
+    for path, node in document.walk():
+        if isinstance(node, dict) and "$ref" in node and not _is_example_data(path):
+            try:
+                document.resolve(node, "/".join(map(str, path)))
+            except malomo_spec.SpecError as exc:
+                raise InputError(str(exc)) from exc
 
 
 @contextmanager
