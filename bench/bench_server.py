@@ -19,6 +19,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import ExitStack, closing, contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 from starlette.applications import Starlette
@@ -28,26 +29,32 @@ from starlette.routing import Route
 
 from malomo_mock.app import create_app
 from malomo_mock.cursors import CursorCodec
+from malomo_mock.customer_handlers import CUSTOMERS_LIST
 from malomo_mock.customers_store import CustomersStore
-from malomo_mock.store_records import Position
+from malomo_mock.openapi_contract import load_contract
 from malomo_mock.serving import ServerThread, base_url_of, bind_socket, uvicorn_server
+from malomo_mock.store_records import Position
+from malomo_spec import DEFAULT_SPEC
 
 API_KEY = "sk_test_bench"
 BIN = Path(sys.executable).parent
 PRISM = "@stoplight/prism-cli@5.16.0"
-SPEC = Path(__file__).resolve().parent.parent / "openapi" / "malomo.yaml"
-FIXED_CUSTOMER = json.dumps(
-    {
-        "created_at": "2019-01-30T13:30:00Z",
-        "email": "johnny@rosevideo.com",
-        "first_name": "Johnny",
-        "id": "a0a877c6-4164-4e8a-8179-48f8d4752b4e",
-        "last_name": "Rose",
-        "phone_number": "555-555-5555",
-        "updated_at": "2019-01-30T13:30:00Z",
-    },
-    separators=(",", ":"),
-).encode()
+SPEC = DEFAULT_SPEC
+CONTRACT = load_contract(SPEC)
+GET_CUSTOMER = CONTRACT.operation("getCustomer").operation
+CUSTOMERS_PATH = CONTRACT.operation("listCustomers").path
+AFTER_CURSOR = CONTRACT.cursor_parameters("listCustomers").after
+
+
+def spec_example_customer() -> dict[str, Any]:
+    """The first example of the spec's getCustomer answer (Johnny)."""
+    media = CONTRACT.resolve(GET_CUSTOMER.responses["200"])["content"]["application/json"]
+    return dict(CONTRACT.resolve(next(iter(media["examples"].values())))["value"])
+
+
+# The spec's example customer, as the minimal app answers it and the servers store him.
+JOHNNY = spec_example_customer()
+FIXED_CUSTOMER = json.dumps(JOHNNY, separators=(",", ":")).encode()
 
 
 async def fixed_customer(request: Request) -> Response:
@@ -58,7 +65,7 @@ def serve_minimal_app() -> None:
     """The baseline: Starlette on uvicorn with the reference server's settings, one fixed customer JSON."""
     signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
     sock = bind_socket("127.0.0.1", 0)
-    server = ServerThread(Starlette(routes=[Route("/customers/{id}", fixed_customer)]), sock)
+    server = ServerThread(Starlette(routes=[Route(GET_CUSTOMER.path, fixed_customer)]), sock)
     server.start()
     print(f"listening on {base_url_of(sock)}", flush=True)
     signal.sigwait({signal.SIGTERM})
@@ -114,7 +121,7 @@ def served_by_prism() -> Iterator[str]:
         deadline = time.monotonic() + 180  # the first npx run downloads Prism
         while True:
             try:
-                httpx.get(f"{base_url}/customers", timeout=2)
+                httpx.get(f"{base_url}{CUSTOMERS_PATH}", timeout=2)
                 break
             except httpx.TransportError:
                 if process.poll() is not None or time.monotonic() > deadline:
@@ -155,12 +162,16 @@ def mock_command(db: Path | None = None) -> list[str]:
 
 
 def create_johnny(base_url: str) -> str:
+    body = CONTRACT.operation("createCustomer").body
+    fields = {name: value for name, value in JOHNNY.items() if body is None or name in body.properties}
     created = httpx.post(
-        f"{base_url}/customers",
-        json={"email": "johnny@rosevideo.com", "first_name": "Johnny", "last_name": "Rose"},
-        headers={"Authorization": f"Bearer {API_KEY}"},
+        f"{base_url}{CUSTOMERS_PATH}", json=fields, headers={"Authorization": f"Bearer {API_KEY}"}
     )
     return str(created.json()["id"])
+
+
+def customer_url(base_url: str, customer_id: str) -> str:
+    return base_url + GET_CUSTOMER.url_path(dict.fromkeys(GET_CUSTOMER.path_parameters, customer_id))
 
 
 def throughput(seconds: int, rounds: int) -> tuple[dict[str, list[float]], dict[str, float]]:
@@ -175,10 +186,10 @@ def throughput(seconds: int, rounds: int) -> tuple[dict[str, list[float]], dict[
         prism = stack.enter_context(served_by_prism())
         customer_id = create_johnny(mock)
         servers = {
-            "malomo-mock": (f"{mock}/customers/{customer_id}", mock_pid),
-            "without guard": (f"{unguarded}/customers/{create_johnny(unguarded)}", unguarded_pid),
-            "minimal app": (f"{minimal}/customers/{customer_id}", minimal_pid),
-            f"Prism {PRISM.rsplit('@', 1)[1]}": (f"{prism}/customers/{customer_id}", None),
+            "malomo-mock": (customer_url(mock, customer_id), mock_pid),
+            "without guard": (customer_url(unguarded, create_johnny(unguarded)), unguarded_pid),
+            "minimal app": (customer_url(minimal, customer_id), minimal_pid),
+            f"Prism {PRISM.rsplit('@', 1)[1]}": (customer_url(prism, customer_id), None),
         }
         names = list(servers)
         rates: dict[str, list[float]] = {name: [] for name in names}
@@ -230,7 +241,7 @@ def fill(db: Path, count: int) -> tuple[bytes, Position]:
 def list_latency(db: Path, count: int, requests: int) -> tuple[float, float]:
     """(median, p95) milliseconds of GET /customers?next=<middle cursor> on a store of `count` customers."""
     secret, middle = fill(db, count)
-    url_path = f"/customers?next={CursorCodec(secret).encode('customers', middle)}"
+    url_path = f"{CUSTOMERS_PATH}?{AFTER_CURSOR}={CursorCodec(secret).encode(CUSTOMERS_LIST, middle)}"
     with (
         served(mock_command(db)) as (base_url, _),
         httpx.Client(base_url=base_url, headers={"Authorization": f"Bearer {API_KEY}"}) as client,

@@ -31,7 +31,7 @@ _UPDATE_CUSTOMER: Final = "updateCustomer"
 _DELETE_CUSTOMER: Final = "deleteCustomer"
 _LIST_EVENTS: Final = "listCustomerEvents"
 # The names cursors are signed with (the server's own, inside its opaque cursors).
-_CUSTOMERS_LIST: Final = "customers"
+CUSTOMERS_LIST: Final = "customers"
 _EVENTS_LIST_PREFIX: Final = "events:"
 _HOST: Final = re.compile(r"(?:[A-Za-z0-9_.-]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?")
 
@@ -125,9 +125,9 @@ class CustomersApi:
         return json_response(await self._write(self.store.create_customer, fields))
 
     async def list_customers(self, request: Request) -> Response:
-        after, before = self._positions(request, _LIST_CUSTOMERS, _CUSTOMERS_LIST)
+        after, before = self._positions(request, _LIST_CUSTOMERS, CUSTOMERS_LIST)
         page = self.store.list_customers(self.page_size, after, before)
-        return self._page_response(request, _LIST_CUSTOMERS, _CUSTOMERS_LIST, page)
+        return self._page_response(request, _LIST_CUSTOMERS, CUSTOMERS_LIST, page)
 
     async def get_customer(self, request: Request) -> Response:
         customer_id = self._customer_id(request, _GET_CUSTOMER)
