@@ -10,7 +10,8 @@ import re
 from datetime import UTC, datetime
 from html import escape
 
-from malomo_contract.contract_coverage import ContractCoverage, FailureRecord, OperationCoverage
+from malomo_contract.coverage.collector import ContractCoverage
+from malomo_contract.coverage.records import FailureRecord, OperationCoverage
 from malomo_contract.promise_inventory import Promise
 
 # A longer `curl` line (a probe of the body size limit) is cut: the page must stay readable.

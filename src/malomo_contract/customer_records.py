@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from malomo_contract.spec_contract import Operation, evaluate, operations_on_items_of
+from malomo_contract.spec_contract import Operation, evaluate, operation, operations_on_items_of
 
 if TYPE_CHECKING:
     import schemathesis
@@ -20,7 +20,8 @@ if TYPE_CHECKING:
 # Every email the suite writes ends with this domain (RFC 2606 `example.com`: mail to it reaches nobody),
 # so that leftovers can be found by searching customers for it.
 EMAIL_DOMAIN = "malomo-contract-test.example.com"
-CUSTOMERS_PATH = "/customers"
+# The list of customers, where they are created too.
+CUSTOMERS_PATH = operation("listCustomers").path
 MAX_LABEL_LENGTH = 63
 # Path parameters kept per operation; older ones are dropped first.
 MAX_LEARNT_PER_OPERATION = 20

@@ -11,9 +11,10 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 
-from malomo_contract.spec_contract import operation_for
+from malomo_contract.spec_contract import cursor_parameters, operation_for
 
-CURSOR_PARAMS = ("next", "prev")
+# The query parameters a list's cursors travel in, as the spec names them.
+CURSOR_PARAMS = tuple(cursor_parameters())
 # Cursors kept per list and direction; older ones are dropped first.
 MAX_CURSORS_PER_LIST = 20
 

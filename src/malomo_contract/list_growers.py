@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from malomo_contract.customer_records import CUSTOMERS_PATH
 from malomo_contract.customers_api import CustomersApi
 from malomo_contract.spec_contract import Operation, operation
 from malomo_contract.spec_values import field_value
@@ -34,7 +35,9 @@ def _customers(api: CustomersApi, target: ContractTarget) -> ListUnderTest:
     def grow() -> str:
         return str(api.create_customer("walk")["id"])
 
-    return ListUnderTest(operation("listCustomers"), {}, "/customers", grow if target.allows_writes else None)
+    return ListUnderTest(
+        operation("listCustomers"), {}, CUSTOMERS_PATH, grow if target.allows_writes else None
+    )
 
 
 def _events(api: CustomersApi, target: ContractTarget) -> ListUnderTest | None:
@@ -54,7 +57,7 @@ def _events(api: CustomersApi, target: ContractTarget) -> ListUnderTest | None:
 
         parent = {"customer_id": customer_id}
         return ListUnderTest(list_events, parent, list_events.url_path(parent), grow)
-    listed = api.first_page("/customers").items
+    listed = api.first_page(CUSTOMERS_PATH).items
     if not listed:
         return None
     parent = {"customer_id": str(listed[0]["id"])}

@@ -20,14 +20,13 @@ from malomo_contract.customer_records import looks_like_uuid, safe_email
 from malomo_contract.list_cursors import CURSOR_PARAMS, CursorPool, list_key
 from malomo_contract.profiles import PROFILES, schemathesis_config
 from malomo_contract.run_state import RunState
-from malomo_contract.spec_contract import operation
+from malomo_contract.spec_contract import cursor_parameters, operation
 from malomo_spec import DEFAULT_SPEC
 
 # The spec malomo_spec ships (a symlink to openapi/malomo.yaml in the checkout, a file when installed).
 SPEC_PATH = DEFAULT_SPEC
 # One generated path id in this many is left as generated (an unknown id, answered with 404).
 KEEP_GENERATED_ID_ONE_IN = 4
-MAX_CURSOR_LENGTH = 512
 
 
 def _path_parameters_hook(state: RunState) -> Callable[..., st.SearchStrategy[Any]]:
@@ -61,8 +60,12 @@ def _path_parameters_hook(state: RunState) -> Callable[..., st.SearchStrategy[An
     return flatmap_path_parameters
 
 
-def _is_well_formed_cursor(value: object) -> bool:
-    return isinstance(value, str) and 1 <= len(value) <= MAX_CURSOR_LENGTH
+def _is_well_formed_cursor(name: str, value: object) -> bool:
+    """`value` fits the cursor parameter `name`'s schema (its length limits)."""
+    schema = cursor_parameters()[name]
+    if not isinstance(value, str) or len(value) < int(schema.get("minLength", 0)):
+        return False
+    return "maxLength" not in schema or len(value) <= int(schema["maxLength"])
 
 
 def _before_call_hook(state: RunState) -> Callable[..., None]:
@@ -97,11 +100,11 @@ def _send_issued_cursors(case: schemathesis.Case[Any], cursors: CursorPool) -> N
     key = list_key(case.operation.method, case.formatted_path)
     if not query or key is None:
         return
-    sent = [name for name in CURSOR_PARAMS if _is_well_formed_cursor(query.get(name))]
-    if len(sent) == 2:
-        # The spec allows one of `next` and `prev`; both at once is a malformed request.
-        del query["prev"]
-        sent = ["next"]
+    sent = [name for name in CURSOR_PARAMS if _is_well_formed_cursor(name, query.get(name))]
+    for extra in sent[1:]:
+        # The spec allows one cursor at a time (`next` or `prev`); both at once is a malformed request.
+        del query[extra]
+    sent = sent[:1]
     for name in sent:
         issued = cursors.cursors(key, name)
         if issued:

@@ -23,7 +23,7 @@ from malomo_contract import (
     promise_inventory,
     recorded_traffic,
 )
-from malomo_contract.contract_coverage import ContractCoverage
+from malomo_contract.coverage.collector import ContractCoverage
 from malomo_contract.customer_records import CleanupReport, delete_created_customers
 from malomo_contract.customers_api import CustomersApi, json_or_none
 from malomo_contract.list_cursors import list_key

@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 import httpx
 import pytest
 
-from malomo_contract.contract_coverage import ContractCoverage, StatusTally
+from malomo_contract.coverage.collector import ContractCoverage
+from malomo_contract.coverage.status_tally import StatusTally
 from malomo_contract.customer_records import CreatedCustomers, PathParameterPool
 from malomo_contract.list_cursors import CursorPool
 

@@ -1,50 +1,72 @@
-"""The contract's facts as `malomo.yaml` states them: operations, request-body fields and their limits, links,
-and the one answer to "which operation is this request?". The suite's own tests read the API from here.
+"""The contract's facts as `malomo.yaml` states them, as the suite reads them: operations with their body
+fields, limits, links and error statuses. The plumbing (YAML, `$ref`s, which operation a request is) is
+malomo_spec's.
 """
 
 from __future__ import annotations
 
 import functools
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
-import yaml
-
-from malomo_spec import DEFAULT_SPEC
+import malomo_spec
+from malomo_spec import DEFAULT_SPEC, Document
 
 # The spec malomo_spec ships (a symlink to openapi/malomo.yaml in the checkout, a file when installed).
 SPEC_PATH = DEFAULT_SPEC
-METHODS = ("get", "put", "post", "delete", "patch", "options", "head", "trace")
-# The version the spec's `info.version` names is what the suite asks for, as the client does.
-VENDOR_MEDIA_TYPE = "application/vnd.malomo+json"
+# The component schema of every error answer's body (the spec's `Error`).
+ERROR_SCHEMA: Final = "Error"
 
 
 @functools.cache
+def spec() -> Document:
+    """The spec the suite tests against, parsed once."""
+    return malomo_spec.load(SPEC_PATH)
+
+
 def document() -> dict[str, Any]:
-    loaded = yaml.safe_load(SPEC_PATH.read_text(encoding="utf-8"))
-    assert isinstance(loaded, dict)
-    return loaded
+    """The spec's tree as written (read it, never change it)."""
+    tree = spec().tree
+    assert isinstance(tree, dict)
+    return tree
 
 
 def resolve(node: Any) -> Any:
     """`node` with a local `$ref` followed (repeatedly); anything else as it is."""
-    while isinstance(node, dict) and isinstance(node.get("$ref"), str):
-        target: Any = document()
-        for part in node["$ref"].removeprefix("#/").split("/"):
-            target = target[part.replace("~1", "/").replace("~0", "~")]
-        node = target
-    return node
+    return spec().resolve(node)
 
 
 def api_version() -> str:
-    return str(document()["info"]["version"])
+    return spec().api_version
+
+
+def media_type() -> str:
+    """The vendor media type the spec names (`info.x-malomo-media-type`)."""
+    return str(spec().extension("x-malomo-media-type"))
 
 
 def accept_header(version: str | None = None) -> str:
     """The `Accept` header that selects `version` (default: the spec's own)."""
-    return f"{VENDOR_MEDIA_TYPE}; version={version or api_version()}"
+    return f"{media_type()}; version={version or api_version()}"
+
+
+def body_size_limit() -> int | None:
+    """The request-body limit the spec states (`info.x-malomo-max-body-bytes`), in bytes."""
+    limit = spec().extension("x-malomo-max-body-bytes")
+    return int(limit) if limit is not None else None
+
+
+def error_statuses(document: Document, operation_node: Mapping[str, Any]) -> frozenset[int]:
+    """The statuses an operation documents with the `Error` body: what the error-body promise covers."""
+    error = document.schema(ERROR_SCHEMA)
+    found = set()
+    for status, response in operation_node.get("responses", {}).items():
+        content = document.resolve(response, str(status)).get("content", {})
+        schemas = [media.get("schema") for media in content.values() if isinstance(media, Mapping)]
+        if str(status).isdigit() and any(document.merged(schema) == error for schema in schemas if schema):
+            found.add(int(status))
+    return frozenset(found)
 
 
 @dataclass(frozen=True)
@@ -92,28 +114,31 @@ class Link:
 
 
 @dataclass(frozen=True)
-class Operation:
-    """One operation of the spec."""
-
-    operation_id: str
-    method: str
-    path: str
-    raw: Mapping[str, Any]
-    path_parameters: tuple[str, ...]
-    # Each path parameter's `format` (e.g. `uuid`), or None.
-    path_formats: Mapping[str, str | None]
+class Operation(malomo_spec.Operation):
+    """One operation of the spec (malomo_spec's, its paths matched the one way), with what the suite reads."""
 
     @property
-    def label(self) -> str:
-        return f"{self.method} {self.path}"
+    def raw(self) -> Mapping[str, Any]:
+        return self.node
+
+    @property
+    def path_formats(self) -> dict[str, str | None]:
+        """Each path parameter's `format` (e.g. `uuid`), or None."""
+        return {
+            str(p["name"]): resolve(p.get("schema", {})).get("format") for p in self.parameters_in("path")
+        }
 
     @property
     def documented_statuses(self) -> tuple[str, ...]:
-        return tuple(str(status) for status in self.raw.get("responses", {}))
+        return tuple(self.responses)
 
     @property
     def success_statuses(self) -> tuple[int, ...]:
         return tuple(int(s) for s in self.documented_statuses if s.isdigit() and 200 <= int(s) < 300)
+
+    @property
+    def error_statuses(self) -> frozenset[int]:
+        return error_statuses(spec(), self.node)
 
     @property
     def writes(self) -> bool:
@@ -121,7 +146,7 @@ class Operation:
 
     def required_headers(self, status: int) -> dict[str, str]:
         """The response headers the spec requires on a `status` answer, with their `pattern` ('' for any)."""
-        response = resolve(self.raw.get("responses", {}).get(str(status)))
+        response = resolve(self.responses.get(str(status)))
         found = {}
         for name, header in (response or {}).get("headers", {}).items():
             header = resolve(header)
@@ -132,7 +157,7 @@ class Operation:
     def success_schema(self) -> Mapping[str, Any] | None:
         """The JSON schema of the first documented success answer, resolved, or None (e.g. a 204)."""
         for status in self.success_statuses:
-            response = resolve(self.raw["responses"][str(status)])
+            response = resolve(self.responses[str(status)])
             content = response.get("content", {}).get("application/json")
             if content is not None:
                 schema = resolve(content.get("schema", {}))
@@ -146,7 +171,7 @@ class Operation:
 
     @property
     def body_schema(self) -> Mapping[str, Any] | None:
-        body = resolve(self.raw.get("requestBody"))
+        body = resolve(self.node.get("requestBody"))
         if not isinstance(body, dict):
             return None
         content = body.get("content", {}).get("application/json")
@@ -158,69 +183,32 @@ class Operation:
         schema = self.body_schema or {}
         required = set(schema.get("required", []))
         return {
-            name: Field(name, _merged(prop), name in required)
+            name: Field(name, spec().merged(prop), name in required)
             for name, prop in schema.get("properties", {}).items()
         }
 
     def body_example(self) -> Mapping[str, Any]:
-        body = resolve(self.raw.get("requestBody")) or {}
+        body = resolve(self.node.get("requestBody")) or {}
         example = body.get("content", {}).get("application/json", {}).get("example")
         return example if isinstance(example, dict) else {}
 
     def links(self) -> list[Link]:
         found = []
         for status in self.success_statuses:
-            for link in resolve(self.raw["responses"][str(status)]).get("links", {}).values():
+            for link in resolve(self.responses[str(status)]).get("links", {}).values():
                 link = resolve(link)
                 parameters = {str(name): str(value) for name, value in link.get("parameters", {}).items()}
                 found.append(Link(str(link["operationId"]), parameters))
         return found
 
-    def url_path(self, parameters: Mapping[str, str]) -> str:
-        return re.sub(r"\{([^}/]+)\}", lambda m: str(parameters[m.group(1)]), self.path)
-
-    def match(self, method: str, path: str) -> dict[str, str] | None:
-        """The path parameters when `method path` is a request to this operation, else None."""
-        if method.upper() != self.method:
-            return None
-        template = [part for part in self.path.split("/") if part]
-        sent = [part for part in path.split("/") if part]
-        if len(template) != len(sent):
-            return None
-        found: dict[str, str] = {}
-        for expected, actual in zip(template, sent, strict=True):
-            if expected.startswith("{") and expected.endswith("}"):
-                found[expected[1:-1]] = actual
-            elif expected != actual:
-                return None
-        return found
-
-
-def _merged(schema: Any) -> dict[str, Any]:
-    """A property's schema with its `$ref` (and an `allOf` of refs) folded into one mapping."""
-    schema = resolve(schema)
-    merged: dict[str, Any] = {}
-    for part in schema.get("allOf", []):
-        merged.update(_merged(part))
-    merged.update({key: value for key, value in schema.items() if key != "allOf"})
-    return merged
-
 
 @functools.cache
 def operations() -> tuple[Operation, ...]:
-    found = []
-    for path, item in document()["paths"].items():
-        shared = [resolve(p) for p in item.get("parameters", [])]
-        for method in METHODS:
-            raw = item.get(method)
-            if raw is None:
-                continue
-            parameters = shared + [resolve(p) for p in raw.get("parameters", [])]
-            in_path = [p for p in parameters if p.get("in") == "path"]
-            names = tuple(str(p["name"]) for p in in_path)
-            formats = {str(p["name"]): resolve(p.get("schema", {})).get("format") for p in in_path}
-            found.append(Operation(str(raw["operationId"]), method.upper(), path, raw, names, formats))
-    return tuple(found)
+    """Every operation of the spec, in its order."""
+    return tuple(
+        Operation(op.operation_id, op.method, op.path, op.node, op.parameters)
+        for op in malomo_spec.operations(spec())
+    )
 
 
 def operation(operation_id: str) -> Operation:
@@ -228,14 +216,34 @@ def operation(operation_id: str) -> Operation:
 
 
 def operation_for(method: str, path: str) -> tuple[Operation, dict[str, str]] | None:
-    """Which operation of the spec `method path` (without the base URL's path) is, with its path parameters.
-
-    The one place that answers it: a literal segment beats a parameter, as in OpenAPI's own matching.
-    """
-    matches = [(op, params) for op in operations() if (params := op.match(method, path)) is not None]
-    if not matches:
+    """Which operation of the spec `method path` (without the base URL's path) is, with its path parameters:
+    malomo_spec's one answer, as the suite's Operation. Every part of the suite asks here."""
+    matched = malomo_spec.operation_for(spec(), method, path)
+    if matched is None:
         return None
-    return min(matches, key=lambda match: len(match[1]))
+    found, parameters = matched
+    return operation(found.operation_id), parameters
+
+
+def operation_labelled(label: str) -> Operation | None:
+    """The operation `METHOD /path/{x}` (schemathesis' label), if the spec has it."""
+    return next((op for op in operations() if op.label == label), None)
+
+
+# The RFC 8288 relations a list's `Link` header names; the spec's query parameters of these names carry them.
+CURSOR_RELS: Final = ("next", "prev")
+
+
+@functools.cache
+def cursor_parameters() -> dict[str, Mapping[str, Any]]:
+    """The list operations' cursor parameters (a query parameter named for a `Link` rel), with their schemas,
+    in the spec's order."""
+    found: dict[str, Mapping[str, Any]] = {}
+    for op in operations():
+        for parameter in op.parameters_in("query") if op.is_list else ():
+            if parameter.get("name") in CURSOR_RELS:
+                found.setdefault(str(parameter["name"]), spec().merged(parameter.get("schema", {})))
+    return found
 
 
 def schema_property_names(schema: Mapping[str, Any] | None) -> set[str]:
@@ -286,15 +294,3 @@ def evaluate(expression: str, parameters: Mapping[str, str], body: Any) -> str |
         else:
             return None
     return value if isinstance(value, str) else None
-
-
-def body_size_limit() -> int | None:
-    """The request-body limit the 413 answer states ("larger than 1 MiB"), in bytes."""
-    units = {"B": 1, "KiB": 1024, "MiB": 1024**2, "GiB": 1024**3, "KB": 1000, "MB": 1000**2}
-    for op in operations():
-        response = resolve(op.raw.get("responses", {}).get("413"))
-        if isinstance(response, dict):
-            found = re.search(r"larger than (\d+) ?(B|KiB|MiB|GiB|KB|MB)\b", response.get("description", ""))
-            if found:
-                return int(found.group(1)) * units[found.group(2)]
-    return None

@@ -13,7 +13,8 @@ from html.parser import HTMLParser
 
 import pytest
 
-from malomo_contract.contract_coverage import ContractCoverage, FailureRecord
+from malomo_contract.coverage.collector import ContractCoverage
+from malomo_contract.coverage.records import FailureRecord
 from malomo_contract.coverage_report import render_html, render_markdown
 from malomo_contract.promise_inventory import Promise
 from malomo_contract.report_masker import ReportMasker

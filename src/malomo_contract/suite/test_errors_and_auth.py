@@ -16,10 +16,11 @@ from malomo_contract.customer_records import CreatedCustomers
 from malomo_contract.customers_api import ContractViolation, CustomersApi, json_or_none
 from malomo_contract.run_state import run_state
 from malomo_contract.spec_contract import (
-    VENDOR_MEDIA_TYPE,
     Operation,
     accept_header,
     api_version,
+    cursor_parameters,
+    media_type,
     operation,
     operations,
     unknown_field_name,
@@ -167,14 +168,16 @@ def test_body_that_is_not_json_is_refused_with_415(call: Operation, api: Custome
     request_is_refused_with(415, response, f"{call.label} with a form body")
 
 
-@pytest.mark.parametrize("path", ["/customers", "/customers/{id}/events"])
+@pytest.mark.parametrize("call", [pytest.param(call, id=call.path) for call in operations() if call.is_list])
 def test_list_refuses_a_cursor_it_did_not_issue_with_400(
-    path: str, http_client: httpx.Client, existing_id: str
+    call: Operation, http_client: httpx.Client, existing_id: str
 ) -> None:
-    if "{id}" in path and existing_id == UNKNOWN_ID:
+    if call.path_parameters and existing_id == UNKNOWN_ID:
         pytest.skip("the read-only target has no customer whose events could be listed")
-    response = http_client.get(path.replace("{id}", existing_id), params={"next": "bm90LWEtY3Vyc29y"})
-    request_is_refused_with(400, response, f"GET {path}?next=<a cursor the server never issued>")
+    cursor = next(str(p["name"]) for p in call.parameters_in("query") if p.get("name") in cursor_parameters())
+    path = call.url_path(dict.fromkeys(call.path_parameters, existing_id))
+    response = http_client.get(path, params={cursor: "bm90LWEtY3Vyc29y"})
+    request_is_refused_with(400, response, f"GET {call.path}?{cursor}=<a cursor the server never issued>")
 
 
 def _other_version() -> str:
@@ -206,7 +209,7 @@ NO_VERSION_ACCEPTS = {
     "no Accept header": None,
     "application/json": "application/json",
     "*/*": "*/*",
-    "the vendor type without a version": VENDOR_MEDIA_TYPE,
+    "the vendor type without a version": media_type(),
 }
 
 

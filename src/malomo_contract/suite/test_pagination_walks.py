@@ -13,7 +13,14 @@ from dataclasses import dataclass
 
 import pytest
 
-from malomo_contract.contract_checks import (
+from malomo_contract.customers_api import CustomersApi, Page, Walk
+from malomo_contract.list_growers import LISTS, ListUnderTest
+from malomo_contract.paging_summary import PAGES_NEEDED, PagingNote, paging_notes
+from malomo_contract.profiles import Profile
+from malomo_contract.run_state import run_state
+from malomo_contract.spec_contract import operations
+from malomo_contract.target import ContractTarget
+from malomo_contract.walk_checks import (
     first_page_has_no_prev_link,
     last_page_has_no_next_link,
     prev_walk_mirrors_next_walk,
@@ -24,13 +31,6 @@ from malomo_contract.contract_checks import (
     walk_never_revisits_a_page,
     walk_spans_the_pages_its_records_fill,
 )
-from malomo_contract.customers_api import CustomersApi, Page, Walk
-from malomo_contract.list_growers import LISTS, ListUnderTest
-from malomo_contract.paging_summary import PAGES_NEEDED, PagingNote, paging_notes
-from malomo_contract.profiles import Profile
-from malomo_contract.run_state import run_state
-from malomo_contract.spec_contract import operations
-from malomo_contract.target import ContractTarget
 
 
 def test_every_list_of_the_spec_is_walked() -> None:

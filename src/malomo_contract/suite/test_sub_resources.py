@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import pytest
 
-from malomo_contract.contract_checks import request_is_refused_with, sub_lists_share_no_record
+from malomo_contract.contract_checks import request_is_refused_with
 from malomo_contract.customers_api import ContractViolation, CustomersApi
 from malomo_contract.list_growers import LISTS, ListUnderTest
 from malomo_contract.profiles import Profile
 from malomo_contract.spec_contract import Operation, operations
 from malomo_contract.target import ContractTarget
+from malomo_contract.walk_checks import sub_lists_share_no_record
 
 pytestmark = pytest.mark.writes
 
