@@ -122,12 +122,7 @@ class HarRecorder:
         The entry is written out as JSON text field by field rather than built as a dict and encoded:
         it runs on every call, and this halves its cost."""
         masking = None if self.keep_personal_data else ExchangeMasking(self.masker)
-        url = request.url.copy_with(userinfo=b"") if request.url.userinfo else request.url
-        query = url.params.multi_items() if url.query else []
-        personal = self.masker.fields
-        if masking is not None and any(name in personal for name, _ in query):
-            query = [(n, masking.value(n, v) if n in personal else v) for n, v in query]
-            url = url.copy_with(params=query)
+        url, query = self._recorded_url(request, masking)
         http_version = response.extensions.get("http_version", b"HTTP/1.1")
         if isinstance(http_version, bytes):
             http_version = http_version.decode("ascii", "replace")
@@ -161,6 +156,22 @@ class HarRecorder:
             f'"bodySize":{response_size}}},'
             f'"cache":{{}},"timings":{{"send":0,"wait":{milliseconds},"receive":0}}}}'
         )
+        self._append(line)
+
+    def _recorded_url(
+        self, request: httpx.Request, masking: ExchangeMasking | None
+    ) -> tuple[httpx.URL, list[tuple[str, str]]]:
+        """The request's URL as recorded (no user info, personal query values masked) and its query items."""
+        url = request.url.copy_with(userinfo=b"") if request.url.userinfo else request.url
+        query = url.params.multi_items() if url.query else []
+        personal = self.masker.fields
+        if masking is not None and any(name in personal for name, _ in query):
+            query = [(n, masking.value(n, v) if n in personal else v) for n, v in query]
+            url = url.copy_with(params=query)
+        return url, query
+
+    def _append(self, line: str) -> None:
+        """Write one entry's JSON text, secrets redacted, after the entries already in the file."""
         for secret in self._secrets:
             line = line.replace(secret, REDACTED)
         data = line.encode()

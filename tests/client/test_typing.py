@@ -18,6 +18,8 @@ TYPING = ROOT / "tests" / "client" / "typing"
 IGNORE = re.compile(r"  # type: ignore\[([a-z-]+)\]")
 EXPECTED = re.compile(r"  # E: (.*)$")
 REPORTED = re.compile(r"^(?P<file>[^:]+):(?P<line>\d+): error: (?P<message>.*)  \[(?P<code>[a-z-]+)\]$")
+# One mypy run (about 6 s); CI's lint run type-checks the same files anyway.
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")

@@ -43,6 +43,7 @@ def run_generate(checkout: Path, *args: str) -> subprocess.CompletedProcess[str]
     )
 
 
+@pytest.mark.slow
 def test_check_fails_and_names_files_after_a_spec_description_edit(checkout: Path) -> None:
     spec = checkout / "openapi" / "malomo.yaml"
     text = spec.read_text()
@@ -62,6 +63,7 @@ def test_check_fails_on_a_hand_edit_of_generated_code(checkout: Path) -> None:
     assert "generated/malomo_client/client.py" in result.stdout
 
 
+@pytest.mark.slow
 def test_regenerating_makes_check_pass_again(checkout: Path) -> None:
     spec = checkout / "openapi" / "malomo.yaml"
     spec.write_text(spec.read_text().replace("Retrieves one customer by id.", "Fetches one customer."))
