@@ -222,15 +222,14 @@ def _header(target: str, profile: str, seed: int) -> str:
     )
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+def _check_options(args: argparse.Namespace) -> None:
+    """Exit with one line when the extra is missing or an option is wrong, before anything starts."""
     missing = [name for name in EXTRA_MODULES if importlib.util.find_spec(name) is None]
     if missing:
         _fail(
             "the contract suite needs the 'contract' extra: pip install 'malomo-openapi[contract]' "
             f"({missing[0]} is not installed)"
         )
-    from malomo_contract.preflight import CouldNotTest, preflight
     from malomo_contract.profiles import PROFILES
 
     if args.profile not in PROFILES:
@@ -249,6 +248,13 @@ def main(argv: list[str] | None = None) -> int:
     ):
         if path is not None and not Path(path).resolve().parent.is_dir():
             _fail(f"{option}: the folder of {path} does not exist")
+
+
+def _check_target(args: argparse.Namespace) -> None:
+    """Read the target from the options or the environment; exit with one line when `--base-url` has no key
+    or does not answer as the API (preflight). The key travels on in the environment."""
+    from malomo_contract.preflight import CouldNotTest, preflight
+
     args.base_url = args.base_url or os.environ.get("MALOMO_BASE_URL") or None
     api_key = args.api_key or os.environ.get("MALOMO_API_KEY") or None
     if args.base_url:
@@ -263,6 +269,12 @@ def main(argv: list[str] | None = None) -> int:
             _fail(str(problem))
         # The key travels in the environment, never on pytest's command line.
         os.environ["MALOMO_API_KEY"] = api_key
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    _check_options(args)
+    _check_target(args)
     if args.contract_seed is None:
         args.contract_seed = random.SystemRandom().getrandbits(32)
     target = args.base_url or "the embedded reference server"

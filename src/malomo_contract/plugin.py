@@ -17,27 +17,23 @@ import pytest
 from schemathesis.core.result import Ok
 
 from malomo_contract import (
-    coverage_report,
     openapi_schema,
     paging_summary,
     promise_inventory,
     recorded_traffic,
+    suite_options,
 )
 from malomo_contract.coverage.collector import ContractCoverage
+from malomo_contract.coverage.reproductions import reproduction_sections
 from malomo_contract.customer_records import CleanupReport, delete_created_customers
-from malomo_contract.customers_api import CustomersApi, json_or_none
-from malomo_contract.list_cursors import list_key
+from malomo_contract.customers_api import CustomersApi
+from malomo_contract.pool_seeding import seed_pools
 from malomo_contract.profiles import PROFILES, Profile, schemathesis_config
-from malomo_contract.report_masker import FILTERED
+from malomo_contract.report import render_html, render_markdown
 from malomo_contract.run_state import RUN_STATE_KEY, RunState, run_state
-from malomo_contract.spec_contract import Operation, operations
-from malomo_contract.spec_values import valid_body
-from malomo_contract.target import EMBEDDED_PAGE_SIZE, WRITE_METHODS, ContractTarget, seconds_between_requests
+from malomo_contract.target import WRITE_METHODS, ContractTarget, seconds_between_requests
 
-# Customers the generated requests read and update, and customers their DELETEs may consume.
-LIVE_POOL_SIZE = 3
-DISPOSABLE_POOL_SIZE = 3
-REPORTS = {"--report": coverage_report.render_html, "--report-md": coverage_report.render_markdown}
+REPORTS = {"--report": render_html, "--report-md": render_markdown}
 # Fast, targeted tests first, so that `-x` stops at the clearest failure.
 MODULE_ORDER = (
     "test_errors_and_auth",
@@ -62,73 +58,7 @@ REPRODUCTION_KEY = pytest.StashKey[dict[str, str]]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    group = parser.getgroup("malomo-contract", "Malomo contract suite")
-    group.addoption(
-        "--base-url",
-        help="Server to test (env MALOMO_BASE_URL). Default: start the embedded reference server.",
-    )
-    group.addoption(
-        "--api-key",
-        help="Secret API key for --base-url (prefer env MALOMO_API_KEY: shell history keeps options).",
-    )
-    group.addoption(
-        "--allow-writes",
-        action="store_true",
-        help="Allow create/update/delete against a server that is not on this machine.",
-    )
-    group.addoption(
-        "--profile",
-        default="default",
-        choices=sorted(PROFILES),
-        help="How hard to push: " + "; ".join(f"{p.name}: {p.description}" for p in PROFILES.values()),
-    )
-    group.addoption(
-        "--rate-limit", help="At most this many requests, e.g. 10/s or 300/m (default: no limit)."
-    )
-    group.addoption(
-        "--contract-seed",
-        type=int,
-        help="Seed for generated requests; the header of every run shows the one it used.",
-    )
-    group.addoption(
-        "--report",
-        metavar="PATH",
-        help="Write what the run covered (operations, statuses, checks, failures) as one HTML file.",
-    )
-    group.addoption(
-        "--no-mask",
-        action="store_true",
-        help="Show customers' personal data in the reports and reproductions as the server sent it (the key "
-        "is always hidden; the suite's own test data is never masked).",
-    )
-    group.addoption(
-        "--report-md",
-        metavar="PATH",
-        help="The same report in Markdown, for a pull-request comment or a job summary.",
-    )
-    group.addoption(
-        "--embedded-page-size",
-        type=int,
-        default=EMBEDDED_PAGE_SIZE,
-        metavar="N",
-        help=f"Page size of the embedded reference server (default {EMBEDDED_PAGE_SIZE}); the suite learns "
-        "any server's page size from its first page.",
-    )
-    group.addoption(
-        "--recording",
-        action="append",
-        default=[],
-        metavar="HAR_FILE",
-        help="Check the exchanges recorded in this HAR file instead of a server: nothing is started or "
-        "sent (repeatable).",
-    )
-    group.addoption(
-        "--recording-host",
-        action="append",
-        default=[],
-        metavar="HOST",
-        help="With --recording: check only exchanges with this host (repeatable; default: every host).",
-    )
+    suite_options.add_options(parser)
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -278,42 +208,9 @@ def id_pool(
     then the first page of every list reachable with what is known."""
 
     state = run_state(pytestconfig)
-    pool = state.parameters
-
-    def seed(call: Operation, label: str, disposable: bool) -> None:
-        # Tolerant: a server that breaks create still gets its property tests, which say how.
-        response = api.http.post(call.path, json=valid_body(call, label))
-        api.created.add_created_by(response)
-        if response.status_code == 200:
-            pool.learn(call, {}, json_or_none(response), seeded=True, disposable=disposable)
-
-    creates = [call for call in operations() if call.method == "POST" and not call.path_parameters]
-
-    def refill() -> None:
-        for call in creates:
-            seed(call, "disposable", True)
-
-    pool.bind(refill)
-    if contract_target.allows_writes:
-        for call in creates:
-            for _ in range(LIVE_POOL_SIZE):
-                seed(call, "pool", False)
-            for _ in range(DISPOSABLE_POOL_SIZE):
-                seed(call, "disposable", True)
-    lists = sorted(
-        (call for call in operations() if call.is_list), key=lambda call: len(call.path_parameters)
-    )
-    for call in lists:
-        known = pool.parameters(call.operation_id, disposable=False) if call.path_parameters else [{}]
-        for parameters in known[:LIVE_POOL_SIZE]:
-            response = api.http.get(call.url_path(parameters))
-            if response.status_code == 200:
-                pool.learn(call, parameters, json_or_none(response))
-                key = list_key("GET", call.url_path(parameters))
-                if key is not None:
-                    state.cursors.harvest(key, response.headers.get_list("link"))
+    seed_pools(api, state, allows_writes=contract_target.allows_writes)
     yield
-    pool.unbind()
+    state.parameters.unbind()
     state.cursors.clear()
 
 
@@ -339,19 +236,7 @@ def pytest_runtest_makereport(
         state.parameters.withhold(failure.names)
     if failure is not None and failure.curl:
         # In the terminal and the JUnit file, after the traceback.
-        blamed = f" (the failure is blamed on {failure.operation})" if failure.operation else ""
-        sent = (
-            "the failing generated request, as Hypothesis last sent it"
-            if failure.generated
-            else "the test's requests, in order"
-        )
-        requests = (
-            f"{sent} (your key for {FILTERED}; the customers involved were left in place):\n{failure.curl}"
-        )
-        sections = {
-            f"malomo contract reproduction{blamed}": requests,
-            "malomo contract the last answer the test saw, in full": failure.answer,
-        }
+        sections = reproduction_sections(failure)
         item.stash[REPRODUCTION_KEY] = sections
         add = getattr(report.longrepr, "addsection", None)
         for title, text in sections.items():

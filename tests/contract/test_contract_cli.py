@@ -154,6 +154,7 @@ def test_help_lists_exit_codes_and_names_no_checkout_path(
     assert "openapi/" not in text
 
 
+@pytest.mark.slow
 def test_server_lost_mid_run_ends_with_exit_2_and_one_line(tmp_path: Path) -> None:
     dying = subprocess.Popen(
         [sys.executable, "-c", DYING_SERVER, KEY, str(ANSWERED_BEFORE_DYING)],
@@ -209,6 +210,7 @@ def recording(requests: list[tuple[str, str, tuple[str, ...]]]) -> Callable[[Any
     return wrap
 
 
+@pytest.mark.slow
 def test_seed_replays_the_same_requests_in_the_same_order(tmp_path: Path) -> None:
     """Two runs with one seed, each on a fresh server: the same requests (ids aside), in the same order."""
     runs: list[list[tuple[str, str, tuple[str, ...]]]] = []
@@ -240,6 +242,7 @@ def test_seed_replays_the_same_requests_in_the_same_order(tmp_path: Path) -> Non
     assert first == second
 
 
+@pytest.mark.slow
 def test_a_subset_run_counts_the_tests_left_out(tmp_path: Path) -> None:
     env = {name: value for name, value in os.environ.items() if not name.startswith(("MALOMO_", "PYTEST_"))}
     completed = subprocess.run(

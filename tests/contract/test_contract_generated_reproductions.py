@@ -24,6 +24,9 @@ from malomo_mock import running
 from support.broken_servers import BROKEN_VARIANTS
 from support.contract_suite_runs import CANARY_KEY, SuiteRun, run_suite
 
+# Each test runs the contract suite (in a subprocess or in-process against servers): slow.
+pytestmark = pytest.mark.slow
+
 CUSTOMER_ID = re.compile(r"/customers/([0-9a-f-]{36})")
 
 

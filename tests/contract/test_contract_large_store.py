@@ -12,6 +12,9 @@ import pytest
 
 from support.contract_suite_runs import SuiteRun, run_plans
 
+# Each test runs the contract suite (in a subprocess or in-process against servers): slow.
+pytestmark = pytest.mark.slow
+
 CUSTOMERS = 20_000
 PAGE_SIZE = 10
 PROFILES = ("quick", "default")

@@ -15,7 +15,7 @@ PAGING_TESTS = "src/malomo_contract/suite/test_pagination_walks.py"
 TESTS_FAILED = 1
 
 # Under pytest-xdist, on one worker: the runs are made once, by whichever test asks first.
-pytestmark = pytest.mark.xdist_group("paging_runs")
+pytestmark = [pytest.mark.xdist_group("paging_runs"), pytest.mark.slow]
 
 
 @pytest.fixture(scope="module")

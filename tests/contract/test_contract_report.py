@@ -15,8 +15,8 @@ import pytest
 
 from malomo_contract.coverage.collector import ContractCoverage
 from malomo_contract.coverage.records import FailureRecord
-from malomo_contract.coverage_report import render_html, render_markdown
 from malomo_contract.promise_inventory import Promise
+from malomo_contract.report import render_html, render_markdown
 from malomo_contract.report_masker import ReportMasker
 
 GET_ONE = "GET /customers/{id}"

@@ -19,6 +19,9 @@ from malomo_mock import running
 from support.broken_servers import BROKEN_VARIANTS
 from support.contract_suite_runs import CANARY_KEY, SuiteRun, run_suite
 
+# Each test runs the contract suite (in a subprocess or in-process against servers): slow.
+pytestmark = pytest.mark.slow
+
 VARIANT = next(variant for variant in BROKEN_VARIANTS if variant.name == "update_not_applied")
 UPDATE_TEST = "test_update_applies_the_field_keeps_the_others_and_is_logged"
 WRONG_ANSWER = re.compile(

@@ -10,6 +10,9 @@ import pytest
 from support.broken_servers import CORRECT_VARIANTS
 from support.contract_suite_runs import run_plans
 
+# Each test runs the contract suite (in a subprocess or in-process against servers): slow.
+pytestmark = pytest.mark.slow
+
 
 @pytest.mark.parametrize("variant", [variant.name for variant in CORRECT_VARIANTS])
 def test_suite_passes_a_correct_variant(variant: str, tmp_path: Path) -> None:

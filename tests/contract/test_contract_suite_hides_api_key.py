@@ -13,7 +13,7 @@ import pytest
 from support.contract_suite_runs import CANARY_KEY, FULL_REPORT_VARIANT, VariantRun
 
 # Under pytest-xdist, on one worker: the runs are made once, by whichever test asks first.
-pytestmark = pytest.mark.xdist_group("broken_variant_runs")
+pytestmark = [pytest.mark.xdist_group("broken_variant_runs"), pytest.mark.slow]
 
 
 def _full_report(runs: list[VariantRun]) -> VariantRun:

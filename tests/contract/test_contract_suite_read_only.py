@@ -11,11 +11,15 @@ import xml.etree.ElementTree as ElementTree
 from pathlib import Path
 
 import httpx
+import pytest
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from malomo_mock import running
 from support.contract_suite_runs import CANARY_KEY, PAGE_SIZE, run_suite
 from support.customer_bodies import new_customer
+
+# Each test runs the contract suite (in a subprocess or in-process against servers): slow.
+pytestmark = pytest.mark.slow
 
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 # Tests that write: whole modules (their `writes` mark), and tests or parameters in the other modules.

@@ -19,7 +19,7 @@ TESTS_FAILED = 1
 
 
 # Under pytest-xdist, on one worker: the runs are made once, by whichever test asks first.
-pytestmark = pytest.mark.xdist_group("broken_variant_runs")
+pytestmark = [pytest.mark.xdist_group("broken_variant_runs"), pytest.mark.slow]
 
 
 def _table(results: list[VariantRun]) -> str:

@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx
 
+from malomo_contract.coverage.records import FailureRecord
 from malomo_contract.report_masker import FILTERED
 
 # Request headers left out of the suite's own curl lines: httpx sends them by itself.
@@ -101,3 +102,20 @@ def curl_line(request: httpx.Request) -> str:
         parts += ["-d", body]
     parts.append(str(request.url))
     return shlex.join(parts)
+
+
+def reproduction_sections(failure: FailureRecord) -> dict[str, str]:
+    """The report sections (title: text) a failed test shows after its traceback: the requests that reproduce
+    it and the last answer it saw."""
+    blamed = f" (the failure is blamed on {failure.operation})" if failure.operation else ""
+    sent = (
+        "the failing generated request, as Hypothesis last sent it"
+        if failure.generated
+        else "the test's requests, in order"
+    )
+    requests = f"{sent} (your key for {FILTERED}; the customers involved were left in place):\n{failure.curl}"
+    sections = {
+        f"malomo contract reproduction{blamed}": requests,
+        "malomo contract the last answer the test saw, in full": failure.answer,
+    }
+    return sections
