@@ -8,6 +8,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+# Runs the README's snippets as an application's test session in a subprocess.
+pytestmark = pytest.mark.slow
+
 README = Path(__file__).resolve().parents[2] / "README.md"
 SNIPPET = re.compile(r"^```python\n(.*?)^```", re.MULTILINE | re.DOTALL)
 SECTION = re.compile(r"^## Testing your application\n.*?(?=^## )", re.MULTILINE | re.DOTALL)

@@ -16,6 +16,9 @@ from conftest import MALOMO_MOCK, MockProcess
 from support.customer_bodies import new_customer
 from support.spec_document import SPEC
 
+# Each test starts malomo-mock as a subprocess (about a second each).
+pytestmark = pytest.mark.slow
+
 
 def run_failing(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([MALOMO_MOCK, *args], capture_output=True, text=True, timeout=30)

@@ -178,6 +178,7 @@ def test_a_header_trickled_in_small_pieces_is_refused_once_over_the_limit(server
     assert_error_body(parse_answers(answer)[0], 431)
 
 
+@pytest.mark.slow
 def test_a_request_cut_off_by_a_stop_gets_a_500_with_the_id_the_app_gave_it_and_is_logged(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
@@ -208,6 +209,7 @@ def test_a_request_cut_off_by_a_stop_gets_a_500_with_the_id_the_app_gave_it_and_
 # --- limits ----------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_connections_that_send_nothing_do_not_block_others_and_are_closed_by_the_header_timeout(
     spawn: type[MockProcess],
 ) -> None:

@@ -9,10 +9,14 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
+import pytest
 from conftest import MockProcess
 
 from malomo_mock import running
 from support.customer_bodies import new_customer
+
+# Thousands of writes from threads, and a server killed mid-write.
+pytestmark = pytest.mark.slow
 
 
 def test_eight_threads_of_250_creates_make_exactly_2000_retrievable_customers() -> None:

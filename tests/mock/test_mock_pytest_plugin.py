@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from support.customer_bodies import new_customer
 
 # Run in this order in one session (`-p no:randomly`): the first test looks before any test has used a
@@ -115,6 +117,7 @@ def run_pytest(folder: Path, *, python_code: str | None = None) -> subprocess.Co
     )
 
 
+@pytest.mark.slow
 def test_pytest_plugin_serves_fresh_fakes_and_a_resettable_server_only_when_asked(tmp_path: Path) -> None:
     # A valid create body from the spec (its required fields), so the test is about the plugin alone.
     (tmp_path / "test_plugin_user.py").write_text(f"CUSTOMER = {new_customer()!r}\n{PLUGIN_TEST}")
@@ -123,6 +126,7 @@ def test_pytest_plugin_serves_fresh_fakes_and_a_resettable_server_only_when_aske
     assert "7 passed" in result.stdout
 
 
+@pytest.mark.slow
 def test_without_the_mock_extra_a_fixture_fails_in_one_line_naming_it(tmp_path: Path) -> None:
     (tmp_path / "test_app.py").write_text(NO_FIXTURE_TEST)
     result = run_pytest(tmp_path, python_code=WITHOUT_MOCK_EXTRA)

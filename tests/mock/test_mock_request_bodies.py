@@ -117,6 +117,7 @@ def test_email_refuses_non_addresses(api: httpx.Client, email: str) -> None:
     assert_error(api.post("/customers", json=new_customer(email=email)), 400)
 
 
+@pytest.mark.slow
 def test_email_rule_accepts_what_hypothesis_emails_generates() -> None:
     from hypothesis import given, settings
     from hypothesis import strategies as st
@@ -284,6 +285,7 @@ def test_lying_content_length_over_the_limit_is_413(malomo_server: RunningServer
     assert head.startswith("HTTP/1.1 413 ")
 
 
+@pytest.mark.slow
 def test_a_stalled_oversized_body_is_answered_413_without_waiting_forever(
     malomo_server: RunningServer,
 ) -> None:

@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 from conftest import MockProcess
 
 from malomo_mock import create_app
@@ -24,6 +25,7 @@ KEY = "sk_test_store_faults"
 HEADERS = {"Authorization": f"Bearer {KEY}"}
 
 
+@pytest.mark.slow
 def test_a_write_lock_held_elsewhere_is_503_with_retry_after_while_reads_are_answered(tmp_path: Path) -> None:
     db = tmp_path / "locked.sqlite"
     app = create_app(KEY, db=db, lock_timeout=2)
