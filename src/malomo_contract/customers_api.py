@@ -15,7 +15,7 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
-from malomo_contract.customer_records import CUSTOMERS_PATH, CreatedCustomers
+from malomo_contract.customer_records import CreatedCustomers
 from malomo_contract.spec_contract import operation
 from malomo_contract.spec_values import valid_body
 
@@ -93,40 +93,40 @@ class CustomersApi:
     # Raw operations: the response whatever it is, with any created customer recorded.
 
     def create(self, body: Any) -> httpx.Response:
-        response = self.http.post(CUSTOMERS_PATH, json=body)
+        response = self.http.post(operation("createCustomer").path, json=body)
         self.created.add_created_by(response)
         return response
 
     def get(self, customer_id: str) -> httpx.Response:
-        return self.http.get(f"{CUSTOMERS_PATH}/{customer_id}")
+        return self.http.get(customer_path("getCustomer", customer_id))
 
     def update(self, customer_id: str, body: Any) -> httpx.Response:
-        return self.http.put(f"{CUSTOMERS_PATH}/{customer_id}", json=body)
+        return self.http.put(customer_path("updateCustomer", customer_id), json=body)
 
     def delete(self, customer_id: str) -> httpx.Response:
-        response = self.http.delete(f"{CUSTOMERS_PATH}/{customer_id}")
+        response = self.http.delete(customer_path("deleteCustomer", customer_id))
         if response.status_code == 204:
             self.created.discard(customer_id)
         return response
 
     def list_customers(self) -> httpx.Response:
-        return self.http.get(CUSTOMERS_PATH)
+        return self.http.get(operation("listCustomers").path)
 
     def list_events(self, customer_id: str) -> httpx.Response:
-        return self.http.get(f"{CUSTOMERS_PATH}/{customer_id}/events")
+        return self.http.get(customer_path("listCustomerEvents", customer_id))
 
     # Operations that must succeed: the parsed body, or a ContractViolation naming the operation.
 
     def create_customer(self, label: str, **fields: Any) -> JSON:
         """A new customer: the spec's required fields (derived from its schema) plus `fields`."""
         body = {**valid_body(operation("createCustomer"), label), **fields}
-        return self.expect_object(self.create(body), f"POST {CUSTOMERS_PATH}")
+        return self.expect_object(self.create(body), operation("createCustomer").label)
 
     def get_customer(self, customer_id: str) -> JSON:
-        return self.expect_object(self.get(customer_id), f"GET {CUSTOMERS_PATH}/{{id}}")
+        return self.expect_object(self.get(customer_id), operation("getCustomer").label)
 
     def update_customer(self, customer_id: str, body: JSON) -> JSON:
-        return self.expect_object(self.update(customer_id, body), f"PUT {CUSTOMERS_PATH}/{{id}}")
+        return self.expect_object(self.update(customer_id, body), operation("updateCustomer").label)
 
     def expect_object(self, response: httpx.Response, what: str) -> JSON:
         """The body of a 200 answer that must be one JSON object (a customer)."""
@@ -202,3 +202,9 @@ def _origin(url: str) -> str:
     parts = urlsplit(url)
     port = parts.port or {"http": 80, "https": 443}.get(parts.scheme)
     return f"{parts.scheme}://{(parts.hostname or '').lower()}:{port}"
+
+
+def customer_path(operation_id: str, customer_id: str) -> str:
+    """The path of the operation `operation_id` on one customer (its one path parameter)."""
+    called = operation(operation_id)
+    return called.url_path(dict.fromkeys(called.path_parameters, customer_id))

@@ -5,10 +5,7 @@ carry `data-*` attributes for tools and tests."""
 from __future__ import annotations
 
 import functools
-from typing import Any
-
-import jinja2
-from markupsafe import Markup
+from typing import TYPE_CHECKING, Any
 
 from malomo_contract.coverage.collector import ContractCoverage
 from malomo_contract.coverage.records import FailureRecord, OperationCoverage
@@ -35,17 +32,24 @@ from malomo_contract.report.content import (
     undocumented_state,
 )
 
+if TYPE_CHECKING:
+    import jinja2
+
+# HTML entities, put in the page as they are (`| safe` in the template).
 HTML_SYMBOLS = {
-    OBSERVED: Markup("&check;"),
-    NEVER: Markup("&ndash;"),
-    FAILED: Markup("&cross;"),
+    OBSERVED: "&check;",
+    NEVER: "&ndash;",
+    FAILED: "&cross;",
     UNDOCUMENTED: "!",
-    REFUSED: Markup("&empty;"),
+    REFUSED: "&empty;",
 }
 
 
 @functools.cache
 def _template() -> jinja2.Template:
+    # Imported here: a run without `--report` needs no Jinja2.
+    import jinja2
+
     environment = jinja2.Environment(
         loader=jinja2.PackageLoader("malomo_contract", "templates"),
         autoescape=True,

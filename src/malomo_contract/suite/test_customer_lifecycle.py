@@ -21,7 +21,7 @@ from malomo_contract.contract_checks import (
     updated_at_moves_forward,
     updates_are_recorded_in_event_log,
 )
-from malomo_contract.customers_api import CustomersApi
+from malomo_contract.customers_api import CustomersApi, customer_path
 from malomo_contract.profiles import Profile
 from malomo_contract.spec_contract import operation
 from malomo_contract.spec_values import field_value, valid_body
@@ -42,7 +42,9 @@ UPDATE_KINDS = [("set", name) for name in UPDATE_FIELDS] + [
 
 def _count_events(api: CustomersApi, customer_id: str, max_pages: int) -> int:
     return len(
-        api.walk(api.first_page(f"/customers/{customer_id}/events"), rel="next", max_pages=max_pages).items
+        api.walk(
+            api.first_page(customer_path("listCustomerEvents", customer_id)), rel="next", max_pages=max_pages
+        ).items
     )
 
 
