@@ -1,6 +1,7 @@
 """malomo: the hand-written client runtime over the generated malomo_client package.
 
-Malomo / AsyncMalomo are the resource-style clients (``client.customers.create(...)``). The low-level API:
+Malomo / AsyncMalomo are the resource-style clients (``client.customers.create(...)``), thin over
+malomo._base_client; their generated resources run on malomo.resource_runtime. The low-level API:
 connect() builds a configured client; call()/acall() run any generated operation and raise typed
 errors; paginate()/apaginate() iterate every item of a list operation. Errors: see malomo._errors.
 RecordingTransport/AsyncRecordingTransport write traffic to a HAR file (``connect(record_to=PATH)``).

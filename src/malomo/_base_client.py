@@ -19,15 +19,13 @@ from malomo_client.types import UNSET
 
 from ._client_factory import DEFAULT_BASE_URL, MalomoClient, _check_base_url, _check_timeout, connect
 from ._errors import error_from_response, invalid_response, unexpected_status
-from ._operation_calls import with_full_url
+from ._operation_calls import PARSE_ERRORS, with_full_url
 from ._retry_transport import MAX_RETRIES_EXTENSION, RetryPolicy
 
 T = TypeVar("T")
 API_KEY_VARIABLE = "MALOMO_API_KEY"
 BASE_URL_VARIABLE = "MALOMO_BASE_URL"
 OPTION_NAMES = ("timeout", "max_retries", "extra_headers", "extra_query")
-# What a generated model's from_dict raises on a body that does not fit the spec.
-_PARSE_ERRORS = (ValueError, KeyError, TypeError, AttributeError)
 
 
 class RequestOptions(TypedDict, total=False):
@@ -125,7 +123,7 @@ def success_value(operation: OperationDescriptor[T], response: httpx.Response) -
         return None  # type: ignore[return-value]  # T is None: the operation answers no body
     try:
         return operation.parse(response.json())
-    except _PARSE_ERRORS as exc:
+    except PARSE_ERRORS as exc:
         raise invalid_response(response, exc) from exc
 
 

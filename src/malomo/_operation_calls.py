@@ -29,7 +29,7 @@ T = TypeVar("T")
 
 _OPERATION_FUNCTIONS = {"sync", "sync_detailed", "asyncio", "asyncio_detailed"}
 # What a generated model's from_dict raises on a body that does not fit the spec.
-_PARSE_ERRORS = (ValueError, KeyError, TypeError, AttributeError)
+PARSE_ERRORS = (ValueError, KeyError, TypeError, AttributeError)
 
 
 def operation_module(operation: object) -> ModuleType:
@@ -94,7 +94,7 @@ def success_value(module: ModuleType, client: Any, response: httpx.Response) -> 
         parsed = module._parse_response(client=client, response=response)
     except UnexpectedStatus:
         raise unexpected_status(response) from None
-    except _PARSE_ERRORS as exc:
+    except PARSE_ERRORS as exc:
         raise invalid_response(response, exc) from exc
     if parsed is None and response.content and response.status_code != 204:
         raise unexpected_status(response)

@@ -52,7 +52,8 @@ METHOD_NAMES = {
 }
 # The spec's override of the rule, on an operation: `x-malomo-method: customers.events.list`.
 METHOD_EXTENSION = "x-malomo-method"
-# Per-request option names: a spec parameter or field of the same name is renamed (python_name).
+# Per-request option names (malomo._base_client.OPTION_NAMES, not imported: generating must not need the
+# generated package it replaces): a spec parameter or field of the same name is renamed (python_name).
 RESERVED_ARGUMENTS = {"self", "timeout", "max_retries", "extra_headers", "extra_query", "options"}
 
 
