@@ -143,7 +143,10 @@ class Fake:
         """
         path = malomo_spec.operation(default_contract().document, _CREATE_OPERATION).path
         request = httpx.Request(
-            "POST", self.base_url + path, json=fields, headers={"Authorization": f"Bearer {self.api_key}"}
+            "POST",
+            self.base_url + path,
+            json=fields,
+            headers={"Authorization": f"{default_contract().auth_scheme} {self.api_key}"},
         )
         response = self._call_app(request)
         if response.status_code >= 300:

@@ -32,19 +32,13 @@ def default_contract() -> Contract:
     return load_contract()
 
 
-def _auth_scheme() -> str:
-    """The scheme of the spec's HTTP security scheme as `WWW-Authenticate` names it (`bearer` -> `Bearer`)."""
-    schemes = default_contract().document.tree["components"]["securitySchemes"].values()
-    return str(next(s["scheme"] for s in schemes if s.get("type") == "http")).capitalize()
-
-
 def _documented_header(name: str, header: Any, request_id: str) -> str:
     """The value of a required header the spec documents for an answer."""
     header = default_contract().resolve(header)
     if name.lower() == _REQUEST_ID_HEADER:
         return request_id
     if name.lower() == _CHALLENGE_HEADER:
-        return _auth_scheme()
+        return default_contract().auth_scheme
     example = header.get("example", header.get("schema", {}).get("example"))
     if example is None:
         raise ValueError(f"the fake cannot make up the documented header {name}: give it an example")

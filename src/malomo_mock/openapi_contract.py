@@ -214,6 +214,17 @@ class Contract:
             paths.setdefault(operation.path, {})[operation.method] = operation
         return paths
 
+    @property
+    def auth_scheme(self) -> str:
+        """The scheme of the spec's HTTP security scheme as `Authorization` and `WWW-Authenticate` write it
+        (`bearer` -> `Bearer`); SpecError when the spec has none."""
+        schemes = self.document.tree.get("components", {}).get("securitySchemes", {})
+        for node in schemes.values():
+            scheme = self.resolve(node)
+            if scheme.get("type") == "http" and isinstance(scheme.get("scheme"), str):
+                return str(scheme["scheme"]).capitalize()
+        raise SpecError(f"{self.source}: no HTTP security scheme")
+
     def response_schema(self, operation_id: str) -> Any:
         """The schema of the operation's 200 JSON answer (of an item, for a list), `$ref`s followed."""
         where = f"{operation_id} 200 response"

@@ -54,14 +54,17 @@ class PathResource:
         self._key = api_key.encode("utf-8")
         self._version = contract.api_version
         self._media_type = contract.media_type  # lower case
+        self._scheme = contract.auth_scheme
+        self._scheme_lower = self._scheme.lower().encode("latin-1")
         self._operations = operations
         self._allow = ", ".join(operations)
 
     def _authorized(self, headers: Headers) -> bool:
-        """`Authorization: Bearer <the secret key>` (scheme in any case); a `pk_` key never passes."""
+        """`Authorization: <the spec's scheme> <the secret key>` (scheme in any case); a `pk_` key never
+        passes."""
         scheme, _, token = headers.get("authorization", "").encode("latin-1").partition(b" ")
         token = token.strip()
-        if scheme.lower() != b"bearer" or token.startswith(b"pk_"):
+        if scheme.lower() != self._scheme_lower or token.startswith(b"pk_"):
             return False
         return hmac.compare_digest(token, self._key)
 
@@ -73,7 +76,7 @@ class PathResource:
         headers = Headers(scope=scope)
         if not self._authorized(headers):
             message = "A valid secret API key is required."
-            return error_response(scope, 401, "unauthorized", message, {"WWW-Authenticate": "Bearer"})
+            return error_response(scope, 401, "unauthorized", message, {"WWW-Authenticate": self._scheme})
         accept = headers.get("accept", "")
         named = self._media_type in accept.lower()
         asked = _refused_version(accept, self._media_type, self._version) if named else None
