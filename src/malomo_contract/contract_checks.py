@@ -18,10 +18,22 @@ import schemathesis
 from malomo_contract.customers_api import JSON, ContractViolation
 from malomo_contract.promise_marks import about, promise
 from malomo_contract.rfc3339 import parse_rfc3339
-from malomo_contract.spec_contract import error_statuses
+from malomo_contract.spec_contract import error_statuses, operation
 from malomo_spec import Document
 
 __all__ = ["about", "parse_rfc3339", "promise"]
+
+# The operations the customer promises are about, as failure messages name them (`PUT /customers/{id}`).
+CREATE, READ, UPDATE, DELETE, EVENTS = (
+    operation(operation_id).label
+    for operation_id in (
+        "createCustomer",
+        "getCustomer",
+        "updateCustomer",
+        "deleteCustomer",
+        "listCustomerEvents",
+    )
+)
 
 
 def record_timestamp(record: Mapping[str, Any], name: str) -> datetime:
@@ -46,7 +58,7 @@ def created_customer_has_the_sent_fields(
         if created.get(name) != value:
             how = f"sent as {value!r}" if name in sent else "left out (so null)"
             raise ContractViolation(
-                f"POST /customers: `{name}` was {how} but the new customer has {created.get(name)!r}"
+                f"{CREATE}: `{name}` was {how} but the new customer has {created.get(name)!r}"
             )
 
 
@@ -61,7 +73,7 @@ def get_returns_the_customer_as_last_written(written: JSON, fetched: JSON) -> No
     }
     if differences:
         details = ", ".join(f"`{name}`: written {w!r}, read {r!r}" for name, (w, r) in differences.items())
-        raise ContractViolation(f"GET /customers/{{id}} differs from what was written: {details}")
+        raise ContractViolation(f"{READ} differs from what was written: {details}")
 
 
 @promise
@@ -71,8 +83,7 @@ def update_applies_every_sent_field(patch: Mapping[str, Any], fetched: JSON) -> 
     for name, value in patch.items():
         if fetched.get(name) != value:
             raise ContractViolation(
-                f"PUT /customers/{{id}}: `{name}` was updated to {value!r} but the next GET shows "
-                f"{fetched.get(name)!r}"
+                f"{UPDATE}: `{name}` was updated to {value!r} but the next GET shows {fetched.get(name)!r}"
             )
 
 
@@ -85,7 +96,7 @@ def update_keeps_left_out_fields(before: JSON, patch: Mapping[str, Any], fetched
             continue
         if fetched.get(name) != before.get(name):
             raise ContractViolation(
-                f"PUT /customers/{{id}}: `{name}` was left out of the body, so it should have kept "
+                f"{UPDATE}: `{name}` was left out of the body, so it should have kept "
                 f"{before.get(name)!r}, but the next GET shows {fetched.get(name)!r}"
             )
 
@@ -96,7 +107,7 @@ def updated_at_moves_forward(before: JSON, after: JSON) -> None:
     """Every successful update moves `updated_at` forward: strictly later than before the update."""
     if record_timestamp(after, "updated_at") <= record_timestamp(before, "updated_at"):
         raise ContractViolation(
-            f"PUT /customers/{{id}}: `updated_at` did not move forward: {before.get('updated_at')!r} "
+            f"{UPDATE}: `updated_at` did not move forward: {before.get('updated_at')!r} "
             f"before the update, {after.get('updated_at')!r} after it"
         )
 
@@ -119,7 +130,7 @@ def updates_are_recorded_in_event_log(
     """Each update adds an event to the customer's event log."""
     if events_after < events_before + updates:
         raise ContractViolation(
-            f"GET /customers/{{customer_id}}/events: {updates} {kind} should have added at least {updates} "
+            f"{EVENTS}: {updates} {kind} should have added at least {updates} "
             f"events, but the log went from {events_before} to {events_after} events"
         )
 
@@ -130,7 +141,7 @@ def updates_are_recorded_in_event_log(
 @promise
 def deleted_customer_is_not_found(response: httpx.Response, what: str) -> None:
     """After DELETE, every operation on the customer answers 404 with an error body."""
-    request_is_refused_with(404, response, f"{what} after DELETE /customers/{{id}}")
+    request_is_refused_with(404, response, f"{what} after {DELETE}")
 
 
 # Errors and authentication.

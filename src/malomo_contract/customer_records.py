@@ -210,9 +210,12 @@ def delete_created_customers(client: httpx.Client, created: CreatedCustomers) ->
     """Delete every customer the session created; gone already (404) counts as done."""
     ids = created.snapshot()
     report = CleanupReport(attempted=len(ids))
+    delete = operation("deleteCustomer")
     for customer_id in ids:
         try:
-            status = client.delete(f"{CUSTOMERS_PATH}/{customer_id}").status_code
+            status = client.delete(
+                delete.url_path(dict.fromkeys(delete.path_parameters, customer_id))
+            ).status_code
         except httpx.HTTPError:
             status = 0
         if status in (204, 404):

@@ -123,7 +123,7 @@ EMAIL_PROBES = _email_probes()
 def test_email_grammar_is_kept(probe: str, api: CustomersApi) -> None:
     address, allowed = EMAIL_PROBES[probe]
     sent = {**valid_body(CREATE, "email-probe"), "email": address}
-    what = f"POST /customers with an email with {probe} ({address!r})"
+    what = f"{operation('createCustomer').label} with an email with {probe} ({address!r})"
     if allowed:
         _accepted_and_read_back(api, api.create(sent), sent, what)
     else:

@@ -67,7 +67,7 @@ CREATE_CASES = [
 @pytest.mark.parametrize("how,name", CREATE_CASES)
 def test_created_customer_reads_back_exactly_as_sent(how: str, name: str | None, api: CustomersApi) -> None:
     sent = _create_body(how, name)
-    created = api.expect_object(api.create(sent), "POST /customers")
+    created = api.expect_object(api.create(sent), operation("createCustomer").label)
     created_customer_has_the_sent_fields(sent, created, NULLABLE_ON_CREATE)
     updated_at_is_not_before_created_at(created)
     get_returns_the_customer_as_last_written(created, api.get_customer(created["id"]))
@@ -131,8 +131,9 @@ def test_successive_updates_each_stay_visible(api: CustomersApi) -> None:
 def test_deleted_customer_is_not_found_by_any_operation(api: CustomersApi) -> None:
     customer = api.create_customer("delete")
     response = api.delete(customer["id"])
-    assert response.status_code == 204, f"DELETE /customers/{{id}}: expected 204, got {response.status_code}"
-    deleted_customer_is_not_found(api.get(customer["id"]), "GET /customers/{id}")
-    deleted_customer_is_not_found(api.update(customer["id"], {}), "PUT /customers/{id}")
-    deleted_customer_is_not_found(api.list_events(customer["id"]), "GET /customers/{customer_id}/events")
-    deleted_customer_is_not_found(api.delete(customer["id"]), "DELETE /customers/{id} (a second time)")
+    delete = operation("deleteCustomer").label
+    assert response.status_code == 204, f"{delete}: expected 204, got {response.status_code}"
+    deleted_customer_is_not_found(api.get(customer["id"]), operation("getCustomer").label)
+    deleted_customer_is_not_found(api.update(customer["id"], {}), operation("updateCustomer").label)
+    deleted_customer_is_not_found(api.list_events(customer["id"]), operation("listCustomerEvents").label)
+    deleted_customer_is_not_found(api.delete(customer["id"]), f"{delete} (a second time)")

@@ -137,7 +137,7 @@ INVALID_UPDATES = _one_change_bodies(UPDATE, {})
 @pytest.mark.parametrize("case_name", list(INVALID_CREATES))
 def test_create_refuses_invalid_body_with_400(case_name: str, api: CustomersApi) -> None:
     response = api.create(INVALID_CREATES[case_name])
-    request_is_refused_with(400, response, f"POST /customers with {case_name}")
+    request_is_refused_with(400, response, f"{operation('createCustomer').label} with {case_name}")
 
 
 @pytest.mark.writes
@@ -145,7 +145,7 @@ def test_create_refuses_invalid_body_with_400(case_name: str, api: CustomersApi)
 def test_update_refuses_invalid_body_with_400(case_name: str, api: CustomersApi) -> None:
     customer = api.create_customer("invalid-update", **valid_body(CREATE, "invalid-update", every_field=True))
     response = api.update(customer["id"], INVALID_UPDATES[case_name])
-    what = f"PUT /customers/{{id}} with {case_name}"
+    what = f"{operation('updateCustomer').label} with {case_name}"
     request_is_refused_with(400, response, what)
     unchanged = api.get_customer(customer["id"])
     if unchanged != customer:
@@ -228,7 +228,7 @@ def test_request_naming_no_version_is_served_as_the_spec_version(
     else:
         request.headers["Accept"] = accept
     response = http_client.send(request)
-    what = f"GET /customers/{{id}} with {accept_name}"
+    what = f"{operation('getCustomer').label} with {accept_name}"
     if response.status_code != versioned.status_code or json_or_none(response) != json_or_none(versioned):
         raise ContractViolation(
             f"{what}: answered {response.status_code} {response.text[:200]!r}, but with "
