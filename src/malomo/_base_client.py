@@ -14,6 +14,7 @@ from urllib.parse import quote
 
 import httpx
 
+from malomo_client.api_headers import REQUEST_ID_HEADER
 from malomo_client.resource_operations import OperationDescriptor
 from malomo_client.types import UNSET
 
@@ -45,7 +46,7 @@ class RawResponse(Generic[T]):
         self.http_response = response
         self.status_code = response.status_code
         self.headers = response.headers
-        self.request_id: str | None = response.headers.get("x-request-id")
+        self.request_id: str | None = response.headers.get(REQUEST_ID_HEADER)
         self._parsed = parsed
 
     def __repr__(self) -> str:

@@ -12,7 +12,7 @@ from attrs import define, field
 from malomo_client import AuthenticatedClient
 
 # The spec's media type and version (its info), rendered into the generated package by tools/codegen.
-from malomo_client.media_type import ACCEPT as ACCEPT
+from malomo_client.api_headers import ACCEPT as ACCEPT
 
 from ._recording import AsyncRecordingTransport, HarRecorder, RecordingTransport
 from ._retry_transport import AsyncRetryTransport, RetryPolicy, RetryTransport

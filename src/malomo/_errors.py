@@ -25,8 +25,10 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+import attrs
 import httpx
 
+from malomo_client.api_headers import REQUEST_ID_HEADER
 from malomo_client.models.error import Error
 
 from ._retry_transport import parse_retry_after
@@ -156,7 +158,7 @@ def _about(
     response: httpx.Response, code: str, message: str, cls: type[MalomoError] = MalomoError
 ) -> MalomoError:
     """An error about an answer that is not an error answer: its status, request id and headers."""
-    request_id = response.headers.get("x-request-id") or None
+    request_id = response.headers.get(REQUEST_ID_HEADER) or None
     return cls(
         message, status=response.status_code, code=code, request_id=request_id, headers=response.headers
     )
@@ -192,21 +194,24 @@ def pagination_loop(response: httpx.Response, operation: str, pages: int) -> Mal
     return _about(response, "pagination_loop", message, PaginationLoopError)
 
 
-def _error_fields(body: object) -> dict[str, str]:
-    """The code, message and request_id of an error body: read with the spec's Error model, or, from a
-    body that is not quite one (a server breaking the contract), whichever of them it has."""
+# The Error model's text fields, named by the generated model (its attrs fields), read from a body that is
+# not quite an Error (the names are the JSON keys as long as the spec names its fields in snake case).
+_ERROR_FIELDS = attrs.fields(Error)
+_TEXT_FIELDS = (_ERROR_FIELDS.code.name, _ERROR_FIELDS.message.name, _ERROR_FIELDS.request_id.name)
+
+
+def _error_fields(body: object) -> tuple[str | None, str | None, str | None]:
+    """The code, message and request_id of an error body (None where there is no text): read with the spec's
+    Error model, or, from a body that is not quite one (a server breaking the contract), whichever it has."""
     if not isinstance(body, dict):
-        return {}
+        return None, None, None
     try:
         error = Error.from_dict(body)
-        values: dict[str, object] = {
-            "code": error.code,
-            "message": error.message,
-            "request_id": error.request_id,
-        }
+        values: tuple[object, ...] = (error.code, error.message, error.request_id)
     except (KeyError, TypeError, ValueError):
-        values = {key: body.get(key) for key in ("code", "message", "request_id")}
-    return {key: value for key, value in values.items() if isinstance(value, str)}
+        values = tuple(body.get(name) for name in _TEXT_FIELDS)
+    code, message, request_id = (value if isinstance(value, str) else None for value in values)
+    return code, message, request_id
 
 
 def error_from_response(response: httpx.Response) -> MalomoError:
@@ -221,9 +226,8 @@ def error_from_response(response: httpx.Response) -> MalomoError:
         body = json.loads(response.content) if response.content else None
     except (ValueError, UnicodeDecodeError):
         body = None
-    texts = _error_fields(body)
-    code, message = texts.get("code"), texts.get("message")
-    request_id = texts.get("request_id") or response.headers.get("x-request-id") or None
+    code, message, request_id = _error_fields(body)
+    request_id = request_id or response.headers.get(REQUEST_ID_HEADER) or None
 
     if message is None:
         message = response.reason_phrase or "HTTP error"

@@ -18,7 +18,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 
+from malomo_client import resource_operations
 from malomo_client.models.error import Error
+from malomo_client.resource_operations import OperationDescriptor
 from malomo_client.types import Response
 
 from ._errors import invalid_link, pagination_loop
@@ -184,16 +186,24 @@ def _keywords(operation: object, args: tuple[Any, ...], kwargs: dict[str, Any]) 
     return {**dict(zip(names, args, strict=False)), **kwargs}
 
 
+def _spec_cursors(module: ModuleType) -> tuple[str, ...]:
+    """The spec's cursor parameters of a generated list operation, forward first (``("next", "prev")``),
+    from its resource descriptor; empty when it has none."""
+    descriptor = getattr(resource_operations, operation_name(module).upper(), None)
+    return descriptor.cursors if isinstance(descriptor, OperationDescriptor) else ()
+
+
 class _Walk:
     """One walk over the pages: the operation, its arguments with the current cursor, the cursors seen."""
 
     def __init__(self, operation: object, params: dict[str, Any]) -> None:
         self.module = operation_module(operation)
         self._cursor_name = _cursor_parameter(self.module)
-        if params.get("prev") is not None:
-            raise TypeError("paginate() walks forward with `next`; it takes no `prev` cursor")
-        if self._cursor_name != "next" and "next" in params:  # accept the spec's name too
-            params[self._cursor_name] = params.pop("next")
+        forward, *backward = _spec_cursors(self.module) or (self._cursor_name,)
+        if any(params.get(name) is not None for name in backward):
+            raise TypeError(f"paginate() walks forward with `{forward}`; it takes no `{backward[0]}` cursor")
+        if self._cursor_name != forward and forward in params:  # accept the spec's name too
+            params[self._cursor_name] = params.pop(forward)
         self.params = params
         self._loop = LoopDetector()
 

@@ -1,7 +1,7 @@
 """Regenerate generated/malomo_client from openapi/malomo.yaml; `--check` fails on drift.
 
 Besides openapi-python-client's own output, four modules are rendered from our templates
-(tools/codegen/render_context.py): `personal_fields.py`, `media_type.py`, `resource_operations.py` and
+(tools/codegen/render_context.py): `personal_fields.py`, `api_headers.py`, `resource_operations.py` and
 `resources.py`. The spec and this generator's config are read with malomo_spec.
 
 Generation is byte-identical on every machine only with the pinned generator and

@@ -1,7 +1,7 @@
 """The render contexts of our own templates in the generated package, from the spec (read with malomo_spec)
-and the generator's parse: `personal_fields.py` (properties marked `x-personal-data`), `media_type.py` (the
-`Accept` header), and the resource layer, `resources.py` with its `resource_operations.py` (the naming
-rules of resource methods live here, with the context that uses them)."""
+and the generator's parse: `personal_fields.py` (properties marked `x-personal-data`), `api_headers.py`
+(the `Accept` and request id headers), and the resource layer, `resources.py` with its
+`resource_operations.py` (the naming rules of resource methods live here, with the context that uses them)."""
 
 from __future__ import annotations
 
@@ -252,13 +252,32 @@ def _method(endpoint: Any, name: str) -> dict[str, Any]:
     }
 
 
-def media_type_context(document: Document) -> dict[str, str]:
-    """The `Accept` of the API version the spec describes (`info.x-malomo-media-type`, `info.version`)."""
+# The component every response's request id header refers to; the header's name is where it is used.
+REQUEST_ID_REF = "#/components/headers/RequestId"
+
+
+def request_id_header(document: Document) -> str:
+    """The name under which the spec's responses declare the request id header (`X-Request-Id`)."""
+    for _, node in document.walk():
+        headers = node.get("headers") if isinstance(node, Mapping) else None
+        for name, header in (headers or {}).items() if isinstance(headers, Mapping) else ():
+            if isinstance(header, Mapping) and header.get("$ref") == REQUEST_ID_REF:
+                return str(name)
+    raise GenerationError(f"no response declares a header that refers to {REQUEST_ID_REF}")
+
+
+def api_headers_context(document: Document) -> dict[str, str]:
+    """The `Accept` of the API version the spec describes (`info.x-malomo-media-type`, `info.version`), and
+    the request id header's name."""
     media_type = document.extension("x-malomo-media-type")
     if not isinstance(media_type, str) or not document.api_version:
         raise GenerationError("the spec's info needs x-malomo-media-type and version (the client's Accept)")
-    accept = f"{media_type}; version={document.api_version}"
-    return {"media_type": media_type, "api_version": document.api_version, "accept": accept}
+    return {
+        "media_type": media_type,
+        "api_version": document.api_version,
+        "accept": f"{media_type}; version={document.api_version}",
+        "request_id_header": request_id_header(document),
+    }
 
 
 def render_extra_modules(project: Any, document: Document, into: Path) -> None:
@@ -267,8 +286,8 @@ def render_extra_modules(project: Any, document: Document, into: Path) -> None:
     (into / "personal_fields.py").write_text(
         env.get_template("personal_fields.py.jinja").render(fields=personal_fields(document))
     )
-    (into / "media_type.py").write_text(
-        env.get_template("media_type.py.jinja").render(**media_type_context(document))
+    (into / "api_headers.py").write_text(
+        env.get_template("api_headers.py.jinja").render(**api_headers_context(document))
     )
     tree = resource_tree(project.openapi, document)
     methods = [method for node in tree for method in node["methods"]]
