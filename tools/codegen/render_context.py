@@ -270,12 +270,15 @@ def api_headers_context(document: Document) -> dict[str, str]:
     """The `Accept` of the API version the spec describes (`info.x-malomo-media-type`, `info.version`), and
     the request id header's name."""
     media_type = document.extension("x-malomo-media-type")
-    if not isinstance(media_type, str) or not document.api_version:
-        raise GenerationError("the spec's info needs x-malomo-media-type and version (the client's Accept)")
+    if media_type is not None and (not isinstance(media_type, str) or not document.api_version):
+        raise GenerationError("info.x-malomo-media-type needs a text value and info.version (the Accept)")
+    # A spec that names no vendor media type (those before 0.4.0, which spec_diff still generates) has no way
+    # to choose a version: the client then asks for plain JSON, which is served as the spec's own version.
+    accept = "application/json" if media_type is None else f"{media_type}; version={document.api_version}"
     return {
-        "media_type": media_type,
+        "media_type": media_type or "application/json",
         "api_version": document.api_version,
-        "accept": f"{media_type}; version={document.api_version}",
+        "accept": accept,
         "request_id_header": request_id_header(document),
     }
 
