@@ -276,7 +276,7 @@ def run_memory_child(base_url: str, expected: int, trace: bool) -> dict[str, flo
     return result
 
 
-def main() -> int:
+def arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--rounds", type=int, default=40, help="per-call: alternating rounds (default 40)")
     parser.add_argument("--batch", type=int, default=50, help="per-call: calls per batch (default 50)")
@@ -288,8 +288,39 @@ def main() -> int:
     parser.add_argument("--profile", type=int, default=2_000, help="calls to profile; 0 skips the profile")
     parser.add_argument("--memory-child", metavar="BASE_URL", help=argparse.SUPPRESS)
     parser.add_argument("--trace", action="store_true", help=argparse.SUPPRESS)
-    args = parser.parse_args()
+    return parser.parse_args()
 
+
+def report_walks(base_url: str, args: argparse.Namespace) -> None:
+    """The sync and async walks against raw httpx, then the walk's memory in a fresh process."""
+    print(f"\n## paginate over {args.customers} customers, page size {args.page_size}")
+    rates, seconds = pagination_throughput(base_url, args.customers, args.chunk)
+    for name, rate in rates.items():
+        print(f"{name:36} {rate:9.0f} items/s  ({seconds[name]:.1f}s)")
+    for name in ("paginate(list_customers)", "client.customers.list() (Malomo)"):
+        ratio = rates[name] / rates["raw httpx + Link"]
+        print(f"throughput ratio {name} / raw: {ratio:.3f}  (goal >= 0.8)")
+
+    async_rates = asyncio.run(async_pagination_throughput(base_url, args.customers, args.chunk))
+    for name, rate in async_rates.items():
+        print(f"{name:36} {rate:9.0f} items/s")
+    *walked, baseline = async_rates.values()
+    for name, rate in zip(async_rates, walked, strict=False):
+        print(f"throughput ratio {name} / raw async: {rate / baseline:.3f}")
+
+    memory = run_memory_child(base_url, args.customers, trace=False)
+    print(
+        f"memory (fresh process, after the first page): peak RSS growth "
+        f"{memory['peak_rss_growth_mib']:.2f} MiB (peak RSS {memory['peak_rss_mib_before']:.1f} -> "
+        f"{memory['peak_rss_mib_after']:.1f} MiB), RSS growth {memory['rss_growth_mib']:.2f} MiB"
+        "  (goal < 20)"
+    )
+    traced = run_memory_child(base_url, args.customers, trace=True)
+    print(f"tracemalloc peak over the walk: {traced['tracemalloc_peak_mib']:.2f} MiB")
+
+
+def main() -> int:
+    args = arguments()
     if args.memory_child:
         print(json.dumps(memory_child(args.memory_child, args.customers, args.trace)))
         return 0
@@ -307,37 +338,11 @@ def main() -> int:
                     f"{name:36} wall {figures['wall_us']:7.0f} us  x{figures['wall_ratio']:.3f}   "
                     f"client CPU {figures['client_cpu_us']:6.0f} us  x{figures['cpu_ratio']:.3f}"
                 )
-
-            print(f"\n## paginate over {args.customers} customers, page size {args.page_size}")
-            rates, seconds = pagination_throughput(base_url, args.customers, args.chunk)
-            for name, rate in rates.items():
-                print(f"{name:36} {rate:9.0f} items/s  ({seconds[name]:.1f}s)")
-            for name in ("paginate(list_customers)", "client.customers.list() (Malomo)"):
-                ratio = rates[name] / rates["raw httpx + Link"]
-                print(f"throughput ratio {name} / raw: {ratio:.3f}  (goal >= 0.8)")
-
-            async_rates = asyncio.run(async_pagination_throughput(base_url, args.customers, args.chunk))
-            for name, rate in async_rates.items():
-                print(f"{name:36} {rate:9.0f} items/s")
-            *walked, baseline = async_rates.values()
-            for name, rate in zip(async_rates, walked, strict=False):
-                print(f"throughput ratio {name} / raw async: {rate / baseline:.3f}")
-
-            memory = run_memory_child(base_url, args.customers, trace=False)
-            print(
-                f"memory (fresh process, after the first page): peak RSS growth "
-                f"{memory['peak_rss_growth_mib']:.2f} MiB (peak RSS {memory['peak_rss_mib_before']:.1f} -> "
-                f"{memory['peak_rss_mib_after']:.1f} MiB), RSS growth {memory['rss_growth_mib']:.2f} MiB"
-                "  (goal < 20)"
-            )
-            traced = run_memory_child(base_url, args.customers, trace=True)
-            print(f"tracemalloc peak over the walk: {traced['tracemalloc_peak_mib']:.2f} MiB")
-
+            report_walks(base_url, args)
             if args.profile:
                 print(f"\n## cProfile of {args.profile} malomo.call(get_customer), by own time")
                 print(profile_calls(base_url, first_id, args.profile))
     return 0
-
 
 if __name__ == "__main__":
     sys.exit(main())
