@@ -17,6 +17,15 @@ import schemathesis
 
 from malomo_contract.customers_api import JSON, ContractViolation
 from malomo_contract.promise_marks import about, promise
+from malomo_contract.record_fields import (
+    CREATED_AT,
+    ERROR_REQUEST_ID,
+    ERROR_STATUS,
+    ERROR_TEXT_FIELDS,
+    ID_FIELD,
+    REQUEST_ID_HEADER,
+    UPDATED_AT,
+)
 from malomo_contract.rfc3339 import parse_rfc3339
 from malomo_contract.spec_contract import error_statuses, operation
 from malomo_spec import Document
@@ -92,7 +101,7 @@ def update_applies_every_sent_field(patch: Mapping[str, Any], fetched: JSON) -> 
 def update_keeps_left_out_fields(before: JSON, patch: Mapping[str, Any], fetched: JSON) -> None:
     """PUT is partial: a field left out of the body keeps its value."""
     for name in sorted(before.keys() | fetched.keys()):
-        if name in patch or name == "updated_at":
+        if name in patch or name == UPDATED_AT:
             continue
         if fetched.get(name) != before.get(name):
             raise ContractViolation(
@@ -105,20 +114,20 @@ def update_keeps_left_out_fields(before: JSON, patch: Mapping[str, Any], fetched
 @about("PUT")
 def updated_at_moves_forward(before: JSON, after: JSON) -> None:
     """Every successful update moves `updated_at` forward: strictly later than before the update."""
-    if record_timestamp(after, "updated_at") <= record_timestamp(before, "updated_at"):
+    if record_timestamp(after, UPDATED_AT) <= record_timestamp(before, UPDATED_AT):
         raise ContractViolation(
-            f"{UPDATE}: `updated_at` did not move forward: {before.get('updated_at')!r} "
-            f"before the update, {after.get('updated_at')!r} after it"
+            f"{UPDATE}: `{UPDATED_AT}` did not move forward: {before.get(UPDATED_AT)!r} "
+            f"before the update, {after.get(UPDATED_AT)!r} after it"
         )
 
 
 @promise
 def updated_at_is_not_before_created_at(customer: JSON) -> None:
     """A customer's `updated_at` is never earlier than its `created_at`."""
-    if record_timestamp(customer, "updated_at") < record_timestamp(customer, "created_at"):
+    if record_timestamp(customer, UPDATED_AT) < record_timestamp(customer, CREATED_AT):
         raise ContractViolation(
-            f"customer {customer.get('id')}: `updated_at` {customer.get('updated_at')!r} is before "
-            f"`created_at` {customer.get('created_at')!r}"
+            f"customer {customer.get(ID_FIELD)}: `{UPDATED_AT}` {customer.get(UPDATED_AT)!r} is before "
+            f"`{CREATED_AT}` {customer.get(CREATED_AT)!r}"
         )
 
 
@@ -155,7 +164,7 @@ def error_body_names_its_status_and_request_id(response: httpx.Response, what: s
         body = response.json()
     except ValueError:
         raise ContractViolation(f"{what}: the {response.status_code} answer's body is not JSON") from None
-    error_body_matches(body, response.status_code, response.headers.get("x-request-id"), what)
+    error_body_matches(body, response.status_code, response.headers.get(REQUEST_ID_HEADER), what)
 
 
 @promise
@@ -163,17 +172,18 @@ def error_body_matches(body: Any, status: int, request_id_header: str | None, wh
     """The shared core of the error-body promise, for httpx and schemathesis responses alike."""
     if not isinstance(body, dict):
         raise ContractViolation(f"{what}: the {status} answer's body is not an object: {body!r:.200}")
-    for name in ("code", "message", "request_id"):
+    for name in ERROR_TEXT_FIELDS:
         if not isinstance(body.get(name), str) or not body.get(name):
             raise ContractViolation(f"{what}: the {status} error body has no `{name}` string: {body!r:.300}")
-    if body.get("status") != status:
+    if body.get(ERROR_STATUS) != status:
         raise ContractViolation(
-            f"{what}: the error body says status {body.get('status')!r} but the HTTP status is {status}"
+            f"{what}: the error body says {ERROR_STATUS} {body.get(ERROR_STATUS)!r} but the HTTP status is "
+            f"{status}"
         )
-    if request_id_header != body["request_id"]:
+    if request_id_header != body[ERROR_REQUEST_ID]:
         raise ContractViolation(
-            f"{what}: the error body's request_id {body['request_id']!r} differs from the X-Request-Id "
-            f"header {request_id_header!r}"
+            f"{what}: the error body's {ERROR_REQUEST_ID} {body[ERROR_REQUEST_ID]!r} differs from the "
+            f"{REQUEST_ID_HEADER} header {request_id_header!r}"
         )
 
 
@@ -215,7 +225,7 @@ def error_answers_carry_status_and_request_id(ctx: Any, response: Any, case: Any
     except ValueError:
         # content_type_conformance and response_schema_conformance report a body that is not JSON.
         return True
-    header = response.headers.get("x-request-id")
+    header = response.headers.get(REQUEST_ID_HEADER.lower())  # schemathesis' keys are lower case
     error_body_matches(body, response.status_code, header[0] if header else None, case.operation.label)
     return None
 

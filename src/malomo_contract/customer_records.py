@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from malomo_contract.record_fields import ID_FIELD
 from malomo_contract.spec_contract import Operation, evaluate, operation, operations_on_items_of
 
 if TYPE_CHECKING:
@@ -86,9 +87,9 @@ class CreatedCustomers:
             body = answer.json()
         except ValueError:
             return
-        if isinstance(body, dict) and isinstance(body.get("id"), str):
+        if isinstance(body, dict) and isinstance(body.get(ID_FIELD), str):
             with self._lock:
-                self._ids[body["id"]] = None
+                self._ids[body[ID_FIELD]] = None
 
     def discard(self, customer_id: str) -> None:
         with self._lock:
@@ -146,9 +147,9 @@ class PathParameterPool:
         if operation.is_list and isinstance(body, list):
             for item_operation, name in operations_on_items_of(operation):
                 for item in body[:MAX_LEARNT_PER_OPERATION]:
-                    if isinstance(item, dict) and isinstance(item.get("id"), str):
+                    if isinstance(item, dict) and isinstance(item.get(ID_FIELD), str):
                         self._add(
-                            item_operation.operation_id, {**parameters, name: item["id"]}, False, seeded
+                            item_operation.operation_id, {**parameters, name: item[ID_FIELD]}, False, seeded
                         )
 
     def _add(self, operation_id: str, parameters: dict[str, str], disposable: bool, seeded: bool) -> None:
@@ -211,6 +212,8 @@ def delete_created_customers(client: httpx.Client, created: CreatedCustomers) ->
     ids = created.snapshot()
     report = CleanupReport(attempted=len(ids))
     delete = operation("deleteCustomer")
+    # Answers that end a customer: deleted (the documented success) or gone already (the documented 404).
+    done = {*delete.success_statuses, *(delete.error_statuses & {404})}
     for customer_id in ids:
         try:
             status = client.delete(
@@ -218,8 +221,8 @@ def delete_created_customers(client: httpx.Client, created: CreatedCustomers) ->
             ).status_code
         except httpx.HTTPError:
             status = 0
-        if status in (204, 404):
-            report.deleted += status == 204
+        if status in done:
+            report.deleted += status in delete.success_statuses
             created.discard(customer_id)
         else:
             report.left_over.append(customer_id)

@@ -16,6 +16,7 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 
 from malomo_contract.customer_records import CreatedCustomers
+from malomo_contract.record_fields import ID_FIELD
 from malomo_contract.spec_contract import operation
 from malomo_contract.spec_values import valid_body
 
@@ -62,7 +63,7 @@ class Walk:
 
     @property
     def ids(self) -> list[str]:
-        return [str(item.get("id")) for item in self.items]
+        return [str(item.get(ID_FIELD)) for item in self.items]
 
 
 def link_target(response: httpx.Response, rel: str) -> str | None:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from malomo_contract.customer_records import CUSTOMERS_PATH
 from malomo_contract.customers_api import CustomersApi
+from malomo_contract.record_fields import EVENTS_CUSTOMER_PARAMETER, ID_FIELD
 from malomo_contract.spec_contract import Operation, operation
 from malomo_contract.spec_values import field_value
 from malomo_contract.target import ContractTarget
@@ -33,7 +34,7 @@ class ListUnderTest:
 
 def _customers(api: CustomersApi, target: ContractTarget) -> ListUnderTest:
     def grow() -> str:
-        return str(api.create_customer("walk")["id"])
+        return str(api.create_customer("walk")[ID_FIELD])
 
     return ListUnderTest(
         operation("listCustomers"), {}, CUSTOMERS_PATH, grow if target.allows_writes else None
@@ -44,7 +45,7 @@ def _events(api: CustomersApi, target: ContractTarget) -> ListUnderTest | None:
     """A customer's event log; the spec says each update of the customer is recorded in it."""
     list_events = operation("listCustomerEvents")
     if target.allows_writes:
-        customer_id = str(api.create_customer("event-walk")["id"])
+        customer_id = str(api.create_customer("event-walk")[ID_FIELD])
         count = 0
 
         def grow() -> str | None:
@@ -55,12 +56,12 @@ def _events(api: CustomersApi, target: ContractTarget) -> ListUnderTest | None:
             )
             return None
 
-        parent = {"customer_id": customer_id}
+        parent = {EVENTS_CUSTOMER_PARAMETER: customer_id}
         return ListUnderTest(list_events, parent, list_events.url_path(parent), grow)
     listed = api.first_page(CUSTOMERS_PATH).items
     if not listed:
         return None
-    parent = {"customer_id": str(listed[0]["id"])}
+    parent = {EVENTS_CUSTOMER_PARAMETER: str(listed[0][ID_FIELD])}
     return ListUnderTest(list_events, parent, list_events.url_path(parent), None)
 
 

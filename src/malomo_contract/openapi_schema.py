@@ -19,6 +19,7 @@ from malomo_contract import contract_checks  # noqa: F401
 from malomo_contract.customer_records import looks_like_uuid, safe_email
 from malomo_contract.list_cursors import CURSOR_PARAMS, CursorPool, list_key
 from malomo_contract.profiles import PROFILES, schemathesis_config
+from malomo_contract.record_fields import EMAIL_FIELD
 from malomo_contract.run_state import RunState
 from malomo_contract.spec_contract import cursor_parameters, operation
 from malomo_spec import DEFAULT_SPEC
@@ -85,9 +86,9 @@ def _before_call_hook(state: RunState) -> Callable[..., None]:
 def _send_undeliverable_emails(case: schemathesis.Case[Any]) -> None:
     """Move generated addresses (`x@abc.com` could be a real mailbox) under the suite's example.com domain."""
     body = case.body
-    email = body.get("email") if isinstance(body, dict) else None
+    email = body.get(EMAIL_FIELD) if isinstance(body, dict) else None
     if isinstance(body, dict) and isinstance(email, str) and "@" in email:
-        body["email"] = safe_email(email)
+        body[EMAIL_FIELD] = safe_email(email)
 
 
 def _send_issued_cursors(case: schemathesis.Case[Any], cursors: CursorPool) -> None:

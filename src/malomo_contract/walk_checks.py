@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from malomo_contract.contract_checks import record_timestamp
 from malomo_contract.customers_api import ContractViolation, Page, Walk
 from malomo_contract.promise_marks import promise
+from malomo_contract.record_fields import CREATED_AT, ID_FIELD
 
 
 @promise
@@ -65,7 +66,7 @@ def walk_holds_at_least(walk: Walk, count: int, what: str) -> None:
 @promise
 def walk_is_in_ascending_order(walk: Walk, what: str) -> None:
     """Pages list records in ascending (`created_at`, `id`) order, across page boundaries too."""
-    keys = [(record_timestamp(item, "created_at"), str(item.get("id"))) for item in walk.items]
+    keys = [(record_timestamp(item, CREATED_AT), str(item.get(ID_FIELD))) for item in walk.items]
     for index in range(1, len(keys)):
         if keys[index] < keys[index - 1]:
             raise ContractViolation(
@@ -107,7 +108,7 @@ def sub_lists_share_no_record(first: Walk, second: Walk, what: str) -> None:
 def prev_walk_mirrors_next_walk(next_walk: Walk, prev_walk: Walk, what: str) -> None:
     """Walking `prev` back from the last page visits the same records as walking `next` to it."""
     forward = next_walk.ids
-    backward = [str(item.get("id")) for page in reversed(prev_walk.pages) for item in page.items]
+    backward = [str(item.get(ID_FIELD)) for page in reversed(prev_walk.pages) for item in page.items]
     if forward != backward:
         raise ContractViolation(
             f"{what}: walking rel='prev' back from the last page saw {len(backward)} items, "

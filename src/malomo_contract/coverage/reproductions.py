@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 
 from malomo_contract.coverage.records import FailureRecord
+from malomo_contract.record_fields import ID_FIELD
 from malomo_contract.report_masker import FILTERED
 
 # Request headers left out of the suite's own curl lines: httpx sends them by itself.
@@ -37,16 +38,16 @@ def named_by(exchanges: list[httpx.Response]) -> set[str]:
     """What `exchanges` name: their path segments and the `id` of each record they answered with."""
     named = {segment for response in exchanges for segment in response.request.url.path.split("/")}
     named |= {
-        body["id"]
+        body[ID_FIELD]
         for response in exchanges
-        if isinstance(body := json_or_none(response), dict) and isinstance(body.get("id"), str)
+        if isinstance(body := json_or_none(response), dict) and isinstance(body.get(ID_FIELD), str)
     }
     return named - {""}
 
 
 def answered_id(body: Any) -> set[str]:
     """The `id` of the record an answer carries (a create's new customer), if any."""
-    return {body["id"]} if isinstance(body, dict) and isinstance(body.get("id"), str) else set()
+    return {body[ID_FIELD]} if isinstance(body, dict) and isinstance(body.get(ID_FIELD), str) else set()
 
 
 def named_values(case: Any) -> set[str]:

@@ -16,6 +16,7 @@ import pytest
 from malomo_contract.contract_checks import get_returns_the_customer_as_last_written, request_is_refused_with
 from malomo_contract.customer_records import EMAIL_DOMAIN
 from malomo_contract.customers_api import ContractViolation, CustomersApi
+from malomo_contract.record_fields import EMAIL_FIELD, ID_FIELD
 from malomo_contract.spec_contract import Field, Operation, body_size_limit, operation
 from malomo_contract.spec_values import padded_json, string_of_length, valid_body
 
@@ -53,7 +54,7 @@ def _send(api: CustomersApi, call: Operation, body: dict[str, Any]) -> httpx.Res
     if call is CREATE:
         return api.create({**valid_body(CREATE, "boundary"), **body})
     customer = api.create_customer("boundary")
-    return api.update(customer["id"], body)
+    return api.update(customer[ID_FIELD], body)
 
 
 def _accepted_and_read_back(
@@ -65,7 +66,7 @@ def _accepted_and_read_back(
             raise ContractViolation(
                 f"{what}: `{name}` was sent as {value!r:.80} but answered as {written.get(name)!r:.80}"
             )
-    get_returns_the_customer_as_last_written(written, api.get_customer(written["id"]))
+    get_returns_the_customer_as_last_written(written, api.get_customer(written[ID_FIELD]))
 
 
 @pytest.mark.parametrize("call,field,length,allowed", _length_probes())
@@ -83,7 +84,7 @@ def test_length_limit_is_kept_at_its_edge(
 
 def _email_local_part_limit() -> int | None:
     """The local-part limit the `Email` description states ("a dot-atom of at most 64 characters")."""
-    field = CREATE.body_fields().get("email")
+    field = CREATE.body_fields().get(EMAIL_FIELD)
     found = (
         re.search(r"local part[^.]*?at most\s+(\d+)\s+characters", field.schema.get("description", ""))
         if field
@@ -122,7 +123,7 @@ EMAIL_PROBES = _email_probes()
 @pytest.mark.parametrize("probe", list(EMAIL_PROBES))
 def test_email_grammar_is_kept(probe: str, api: CustomersApi) -> None:
     address, allowed = EMAIL_PROBES[probe]
-    sent = {**valid_body(CREATE, "email-probe"), "email": address}
+    sent = {**valid_body(CREATE, "email-probe"), EMAIL_FIELD: address}
     what = f"{operation('createCustomer').label} with an email with {probe} ({address!r})"
     if allowed:
         _accepted_and_read_back(api, api.create(sent), sent, what)
@@ -146,7 +147,9 @@ def test_body_size_limit_is_kept_at_its_edge(
     assert BODY_LIMIT is not None
     body = valid_body(call, "body-limit", every_field=call is UPDATE)
     path = (
-        call.url_path({"id": str(api.create_customer("body-limit")["id"])}) if call is UPDATE else call.path
+        call.url_path(dict.fromkeys(call.path_parameters, str(api.create_customer("body-limit")[ID_FIELD])))
+        if call is UPDATE
+        else call.path
     )
     content = padded_json(body, BODY_LIMIT + over)
     assert len(content) == BODY_LIMIT + over

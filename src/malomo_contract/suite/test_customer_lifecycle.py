@@ -23,6 +23,7 @@ from malomo_contract.contract_checks import (
 )
 from malomo_contract.customers_api import CustomersApi, customer_path
 from malomo_contract.profiles import Profile
+from malomo_contract.record_fields import ID_FIELD
 from malomo_contract.spec_contract import operation
 from malomo_contract.spec_values import field_value, valid_body
 
@@ -70,7 +71,7 @@ def test_created_customer_reads_back_exactly_as_sent(how: str, name: str | None,
     created = api.expect_object(api.create(sent), operation("createCustomer").label)
     created_customer_has_the_sent_fields(sent, created, NULLABLE_ON_CREATE)
     updated_at_is_not_before_created_at(created)
-    get_returns_the_customer_as_last_written(created, api.get_customer(created["id"]))
+    get_returns_the_customer_as_last_written(created, api.get_customer(created[ID_FIELD]))
 
 
 @pytest.mark.parametrize("how,name", [pytest.param(h, n, id=f"{n} {h}") for h, n in UPDATE_KINDS])
@@ -78,10 +79,10 @@ def test_update_applies_the_field_keeps_the_others_and_is_logged(
     how: str, name: str, api: CustomersApi, profile: Profile
 ) -> None:
     before = api.create_customer("update", **valid_body(CREATE, "update", every_field=True))
-    events_before = _count_events(api, before["id"], profile.max_walk_pages)
+    events_before = _count_events(api, before[ID_FIELD], profile.max_walk_pages)
     patch = {name: None if how == "clear" else field_value(UPDATE_FIELDS[name], 2, label="updated")}
-    answered = api.update_customer(before["id"], patch)
-    fetched = api.get_customer(before["id"])
+    answered = api.update_customer(before[ID_FIELD], patch)
+    fetched = api.get_customer(before[ID_FIELD])
     update_applies_every_sent_field(patch, fetched)
     update_keeps_left_out_fields(before, patch, fetched)
     get_returns_the_customer_as_last_written(answered, fetched)
@@ -89,7 +90,7 @@ def test_update_applies_the_field_keeps_the_others_and_is_logged(
     updated_at_is_not_before_created_at(fetched)
     updates_are_recorded_in_event_log(
         events_before,
-        _count_events(api, before["id"], profile.max_walk_pages),
+        _count_events(api, before[ID_FIELD], profile.max_walk_pages),
         1,
         f"update that {'clears' if how == 'clear' else 'sets'} `{name}`",
     )
@@ -98,8 +99,8 @@ def test_update_applies_the_field_keeps_the_others_and_is_logged(
 def test_update_with_every_field_applies_them_all(api: CustomersApi) -> None:
     before = api.create_customer("update-all", **valid_body(CREATE, "update-all", every_field=True))
     patch = valid_body(UPDATE, "updated-all", 3, every_field=True)
-    answered = api.update_customer(before["id"], patch)
-    fetched = api.get_customer(before["id"])
+    answered = api.update_customer(before[ID_FIELD], patch)
+    fetched = api.get_customer(before[ID_FIELD])
     update_applies_every_sent_field(patch, fetched)
     get_returns_the_customer_as_last_written(answered, fetched)
     updated_at_moves_forward(before, fetched)
@@ -107,8 +108,8 @@ def test_update_with_every_field_applies_them_all(api: CustomersApi) -> None:
 
 def test_update_with_an_empty_body_keeps_every_field(api: CustomersApi) -> None:
     before = api.create_customer("update-empty", **valid_body(CREATE, "update-empty", every_field=True))
-    answered = api.update_customer(before["id"], {})
-    fetched = api.get_customer(before["id"])
+    answered = api.update_customer(before[ID_FIELD], {})
+    fetched = api.get_customer(before[ID_FIELD])
     update_keeps_left_out_fields(before, {}, fetched)
     get_returns_the_customer_as_last_written(answered, fetched)
 
@@ -119,8 +120,8 @@ def test_successive_updates_each_stay_visible(api: CustomersApi) -> None:
     for step in range(4):
         name = names[step % len(names)]
         patch = {name: field_value(UPDATE_FIELDS[name], step + 4, label=f"successive-{step}")}
-        answered = api.update_customer(customer["id"], patch)
-        fetched = api.get_customer(customer["id"])
+        answered = api.update_customer(customer[ID_FIELD], patch)
+        fetched = api.get_customer(customer[ID_FIELD])
         update_applies_every_sent_field(patch, fetched)
         update_keeps_left_out_fields(customer, patch, fetched)
         get_returns_the_customer_as_last_written(answered, fetched)
@@ -130,10 +131,10 @@ def test_successive_updates_each_stay_visible(api: CustomersApi) -> None:
 
 def test_deleted_customer_is_not_found_by_any_operation(api: CustomersApi) -> None:
     customer = api.create_customer("delete")
-    response = api.delete(customer["id"])
+    response = api.delete(customer[ID_FIELD])
     delete = operation("deleteCustomer").label
     assert response.status_code == 204, f"{delete}: expected 204, got {response.status_code}"
-    deleted_customer_is_not_found(api.get(customer["id"]), operation("getCustomer").label)
-    deleted_customer_is_not_found(api.update(customer["id"], {}), operation("updateCustomer").label)
-    deleted_customer_is_not_found(api.list_events(customer["id"]), operation("listCustomerEvents").label)
-    deleted_customer_is_not_found(api.delete(customer["id"]), f"{delete} (a second time)")
+    deleted_customer_is_not_found(api.get(customer[ID_FIELD]), operation("getCustomer").label)
+    deleted_customer_is_not_found(api.update(customer[ID_FIELD], {}), operation("updateCustomer").label)
+    deleted_customer_is_not_found(api.list_events(customer[ID_FIELD]), operation("listCustomerEvents").label)
+    deleted_customer_is_not_found(api.delete(customer[ID_FIELD]), f"{delete} (a second time)")

@@ -14,6 +14,7 @@ import pytest
 from malomo_contract.contract_checks import request_is_refused_with, request_without_valid_key_is_refused
 from malomo_contract.customer_records import CreatedCustomers
 from malomo_contract.customers_api import ContractViolation, CustomersApi, json_or_none
+from malomo_contract.record_fields import ID_FIELD
 from malomo_contract.run_state import run_state
 from malomo_contract.spec_contract import (
     Operation,
@@ -69,10 +70,10 @@ def anonymous_client(contract_target: ContractTarget, pytestconfig: pytest.Confi
 def existing_id(api: CustomersApi, contract_target: ContractTarget) -> str:
     """A customer that exists, so that a refusal cannot be a 404 in disguise."""
     if contract_target.allows_writes:
-        return str(api.create_customer("auth-target")["id"])
+        return str(api.create_customer("auth-target")[ID_FIELD])
     listed = json_or_none(api.list_customers())
     first = listed[0] if isinstance(listed, list) and listed else None
-    return str(first["id"]) if isinstance(first, dict) and "id" in first else UNKNOWN_ID
+    return str(first[ID_FIELD]) if isinstance(first, dict) and ID_FIELD in first else UNKNOWN_ID
 
 
 @pytest.mark.parametrize("key_name", list(BAD_KEYS))
@@ -101,12 +102,12 @@ def test_operation_refuses_request_without_valid_key(
         if call.path_parameters
     ],
 )
-@pytest.mark.parametrize("customer_id", [UNKNOWN_ID, "not-a-uuid"], ids=["unknown id", "malformed id"])
-def test_unknown_customer_is_not_found(call: Operation, customer_id: str, http_client: httpx.Client) -> None:
+@pytest.mark.parametrize("absent_id", [UNKNOWN_ID, "not-a-uuid"], ids=["unknown id", "malformed id"])
+def test_unknown_customer_is_not_found(call: Operation, absent_id: str, http_client: httpx.Client) -> None:
     body = valid_body(call, "nobody") if call.body_schema is not None else None
-    path = call.url_path(dict.fromkeys(call.path_parameters, customer_id))
+    path = call.url_path(dict.fromkeys(call.path_parameters, absent_id))
     response = http_client.request(call.method, path, json=body)
-    what = f"{call.label} with an {'unknown' if customer_id == UNKNOWN_ID else 'malformed'} id"
+    what = f"{call.label} with an {'unknown' if absent_id == UNKNOWN_ID else 'malformed'} id"
     request_is_refused_with(404, response, what)
 
 
@@ -144,10 +145,10 @@ def test_create_refuses_invalid_body_with_400(case_name: str, api: CustomersApi)
 @pytest.mark.parametrize("case_name", list(INVALID_UPDATES))
 def test_update_refuses_invalid_body_with_400(case_name: str, api: CustomersApi) -> None:
     customer = api.create_customer("invalid-update", **valid_body(CREATE, "invalid-update", every_field=True))
-    response = api.update(customer["id"], INVALID_UPDATES[case_name])
+    response = api.update(customer[ID_FIELD], INVALID_UPDATES[case_name])
     what = f"{operation('updateCustomer').label} with {case_name}"
     request_is_refused_with(400, response, what)
-    unchanged = api.get_customer(customer["id"])
+    unchanged = api.get_customer(customer[ID_FIELD])
     if unchanged != customer:
         raise ContractViolation(f"{what}: the refused update changed the customer anyway")
 
@@ -158,7 +159,7 @@ def test_update_refuses_invalid_body_with_400(case_name: str, api: CustomersApi)
 )
 def test_body_that_is_not_json_is_refused_with_415(call: Operation, api: CustomersApi) -> None:
     target = api.create_customer("not-json") if call.path_parameters else {}
-    path = call.url_path(dict.fromkeys(call.path_parameters, str(target.get("id"))))
+    path = call.url_path(dict.fromkeys(call.path_parameters, str(target.get(ID_FIELD))))
     response = api.http.request(
         call.method,
         path,
@@ -198,7 +199,7 @@ def test_operation_refuses_another_api_version_with_406(
     accept = accept_header(_other_version())
     # A write that is wrongly carried out must not consume the customer the other tests read.
     target_id = (
-        str(api.create_customer("version")["id"]) if call.writes and call.path_parameters else existing_id
+        str(api.create_customer("version")[ID_FIELD]) if call.writes and call.path_parameters else existing_id
     )
     response = _send(http_client, api.created, call, target_id, None, {"Accept": accept})
     request_is_refused_with(406, response, f"{call.label} with Accept: {accept}")
@@ -219,7 +220,8 @@ def test_request_naming_no_version_is_served_as_the_spec_version(
 ) -> None:
     if existing_id == UNKNOWN_ID:
         pytest.skip("the read-only target has no customer to read")
-    path = operation("getCustomer").url_path({"id": existing_id})
+    get = operation("getCustomer")
+    path = get.url_path(dict.fromkeys(get.path_parameters, existing_id))
     versioned = http_client.get(path)
     request = http_client.build_request("GET", path)
     accept = NO_VERSION_ACCEPTS[accept_name]

@@ -11,6 +11,7 @@ from malomo_contract.contract_checks import request_is_refused_with
 from malomo_contract.customers_api import ContractViolation, CustomersApi
 from malomo_contract.list_growers import LISTS, ListUnderTest
 from malomo_contract.profiles import Profile
+from malomo_contract.record_fields import ID_FIELD
 from malomo_contract.spec_contract import Operation, operations
 from malomo_contract.target import ContractTarget
 from malomo_contract.walk_checks import sub_lists_share_no_record
@@ -63,7 +64,7 @@ def test_nested_items_read_through_another_parent_are_not_found(
         if not items:
             raise ContractViolation(f"{list_op.label}: the list is empty after a record was added to it")
         child_name = item_op.path_parameters[-1]
-        child = str(items[0].get("id"))
+        child = str(items[0].get(ID_FIELD))
         own = api.http.get(item_op.url_path({**owner.parameters, child_name: child}))
         api.expect_object(own, f"{item_op.label} through its own parent")
         through_other = api.http.get(item_op.url_path({**other.parameters, child_name: child}))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from malomo_contract.record_fields import UPDATED_AT
 from malomo_contract.rfc3339 import parse_rfc3339
 from malomo_contract.traffic.exchanges import Exchange
 
@@ -40,6 +41,6 @@ def link_sequences(exchanges: Sequence[Exchange]) -> None:
 def later_write(written: Any, fetched: Any) -> bool:
     """The customer was written again (by someone else) between the update and the get."""
     try:
-        return parse_rfc3339(fetched["updated_at"]) > parse_rfc3339(written["updated_at"])
+        return parse_rfc3339(fetched[UPDATED_AT]) > parse_rfc3339(written[UPDATED_AT])
     except (KeyError, TypeError, ValueError):
         return False
