@@ -10,14 +10,14 @@ from typing import Any
 
 import httpx
 import pytest
-import yaml
 
+import malomo_spec
 from malomo_mock import RunningServer, running
 from malomo_mock.openapi_contract import DEFAULT_SPEC
 from support.customer_bodies import new_customer
 
 PAGE = 5
-SPEC: dict[str, Any] = yaml.safe_load(DEFAULT_SPEC.read_text(encoding="utf-8"))
+SPEC: dict[str, Any] = malomo_spec.parse_yaml(DEFAULT_SPEC.read_text(encoding="utf-8"))
 
 
 @pytest.fixture(scope="module")

@@ -17,13 +17,14 @@ import pytest
 import yaml
 from conftest import MockProcess
 
+import malomo_spec
 from malomo_mock import create_app, running
 from malomo_mock.openapi_contract import DEFAULT_SPEC, SpecError
 from malomo_mock.seed_file import SeedError
 from support.customer_bodies import new_customer
 
 KEY = "sk_test_spec_edits"
-SPEC: dict[str, Any] = yaml.safe_load(DEFAULT_SPEC.read_text(encoding="utf-8"))
+SPEC: dict[str, Any] = malomo_spec.parse_yaml(DEFAULT_SPEC.read_text(encoding="utf-8"))
 SCHEMAS = SPEC["components"]["schemas"]
 OPERATION_IDS = [
     operation["operationId"]

@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 import yaml
 
+import malomo_spec
 from support import ROOT
 from tools.codegen import generate
 
@@ -81,7 +82,7 @@ def test_overrides_cast_a_nullable_name_and_leave_a_nullable_timestamp_to_upstre
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # No union of the spec has a member that needs converting; make one, to exercise that branch.
-    spec = yaml.safe_load(generate.SPEC.read_text())
+    spec = malomo_spec.parse_yaml(generate.SPEC.read_text())
     spec["components"]["schemas"]["Customer"]["properties"]["updated_at"]["nullable"] = True
     spec_file, config = tmp_path / "spec.yaml", tmp_path / "config.yaml"
     spec_file.write_text(yaml.safe_dump(spec))
@@ -115,7 +116,7 @@ def generate_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, spec: dict[st
 def test_an_operation_or_a_field_added_to_the_spec_becomes_a_method_or_an_argument(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    spec = yaml.safe_load(generate.SPEC.read_text())
+    spec = malomo_spec.parse_yaml(generate.SPEC.read_text())
     event_schema = {"$ref": "#/components/schemas/Event"}
     one_event = {
         "operationId": "getCustomerEvent",
@@ -156,7 +157,7 @@ def test_an_operation_or_a_field_added_to_the_spec_becomes_a_method_or_an_argume
 def test_two_operations_with_one_method_name_are_refused_naming_both(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    spec = yaml.safe_load(generate.SPEC.read_text())
+    spec = malomo_spec.parse_yaml(generate.SPEC.read_text())
     spec["paths"]["/customers"]["post"]["x-malomo-method"] = "customers.list"
     with pytest.raises(
         generate.GenerationError, match=r"POST /customers and GET /customers are both customers\.list"
