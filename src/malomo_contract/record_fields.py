@@ -41,16 +41,6 @@ def _only_path_parameter(operation_id: str) -> str:
     return parameters[0]
 
 
-def _request_id_header() -> str:
-    """The name under which the spec's responses declare the request id header (`X-Request-Id`)."""
-    for _, node in spec().walk():
-        headers = node.get("headers") if isinstance(node, Mapping) else None
-        for name, header in headers.items() if isinstance(headers, Mapping) else ():
-            if isinstance(header, Mapping) and header.get("$ref") == REQUEST_ID_REF:
-                return str(name)
-    raise SpecError(f"no response declares a header that refers to {REQUEST_ID_REF}")
-
-
 def _email_field() -> str:
     """The field of a new customer's body whose schema is the `Email` component."""
     properties: Mapping[str, Any] = (operation("createCustomer").body_schema or {}).get("properties", {})
@@ -73,7 +63,7 @@ ID_FIELD: Final = _id_field()
 # The path parameter naming the customer whose event log is listed.
 EVENTS_CUSTOMER_PARAMETER: Final = _only_path_parameter("listCustomerEvents")
 # The response header carrying the request's id (`X-Request-Id`), as the spec's responses name it.
-REQUEST_ID_HEADER: Final = _request_id_header()
+REQUEST_ID_HEADER: Final = spec().header_name(REQUEST_ID_REF)
 # The customer's email address (the Email grammar's field).
 EMAIL_FIELD: Final = _email_field()
 

@@ -86,6 +86,16 @@ class Document:
             raise SpecError(f"{self.source}: no schema {name!r}")
         return self.merged(self.schemas()[name], name)
 
+    def header_name(self, ref: str) -> str:
+        """The name under which the document's responses declare the header component `ref`
+        (`#/components/headers/RequestId` -> `X-Request-Id`); SpecError when none does."""
+        for _, node in self.walk():
+            headers = node.get("headers") if isinstance(node, Mapping) else None
+            for name, header in headers.items() if isinstance(headers, Mapping) else ():
+                if isinstance(header, Mapping) and header.get("$ref") == ref:
+                    return str(name)
+        raise SpecError(f"{self.source}: no response declares a header that refers to {ref}")
+
     def extension(self, name: str, default: Any = None) -> Any:
         """A document-level vendor extension (`info.x-...`, else top-level `x-...`)."""
         info = self.tree.get("info", {})

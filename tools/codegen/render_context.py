@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from malomo_spec import HTTP_METHODS, Document
+from malomo_spec import HTTP_METHODS, Document, SpecError
 
 FACTS_OF_PERSONAL_FIELDS = ("type", "format", "minLength", "maxLength")
 
@@ -258,12 +258,10 @@ REQUEST_ID_REF = "#/components/headers/RequestId"
 
 def request_id_header(document: Document) -> str:
     """The name under which the spec's responses declare the request id header (`X-Request-Id`)."""
-    for _, node in document.walk():
-        headers = node.get("headers") if isinstance(node, Mapping) else None
-        for name, header in (headers or {}).items() if isinstance(headers, Mapping) else ():
-            if isinstance(header, Mapping) and header.get("$ref") == REQUEST_ID_REF:
-                return str(name)
-    raise GenerationError(f"no response declares a header that refers to {REQUEST_ID_REF}")
+    try:
+        return document.header_name(REQUEST_ID_REF)
+    except SpecError as exc:
+        raise GenerationError(str(exc)) from None
 
 
 def api_headers_context(document: Document) -> dict[str, str]:
