@@ -34,6 +34,8 @@ EXIT_CODES = f"""exit codes:
   {CONTRACT_BROKEN}  the contract is broken: a test failed
   {BAD_INPUT}  could not test: bad options, no answer, the key refused, a wrong base URL, a server that is
      not the Malomo API, or the server lost during the run"""
+# Subcommands that check live or recorded traffic instead of running the suite (malomo_contract.live).
+LIVE_COMMANDS = ("proxy", "replay")
 # Words in a failed test's report that mean the server did not answer, rather than answered wrongly.
 CONNECTION_ERRORS = (
     "ConnectionError",
@@ -272,6 +274,11 @@ def _check_target(args: argparse.Namespace) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] in LIVE_COMMANDS:
+        from malomo_contract.live.cli import main as live_main
+
+        return live_main(argv)
     args = _parser().parse_args(argv)
     _check_options(args)
     _check_target(args)

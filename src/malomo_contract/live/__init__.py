@@ -1,0 +1,1 @@
+"""Live and recorded traffic: `malomo-contract proxy` and `malomo-contract replay`."""
