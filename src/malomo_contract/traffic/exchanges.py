@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -12,6 +13,14 @@ import httpx
 import schemathesis
 
 from malomo_contract.spec_contract import Operation
+
+
+def json_or_none(body: bytes | None) -> Any:
+    """The JSON in `body`, or None when there is none."""
+    try:
+        return json.loads(body or b"")
+    except ValueError:
+        return None
 
 
 class RecordingError(Exception):
@@ -40,6 +49,9 @@ class Exchange:
     path_parameters: dict[str, str] = field(default_factory=dict)
     # Promises that span exchanges, attached by `link_sequences`: (earlier exchange, kind).
     follows: list[tuple[Exchange, str]] = field(default_factory=list)
+    # The earlier pages of the list walk this page continues (it was asked with a cursor one of them linked).
+    walk: list[Exchange] = field(default_factory=list)
+    walk_rel: str = ""
 
     @property
     def path(self) -> str:
@@ -70,7 +82,9 @@ class Exchange:
     def addresses_the_record(self) -> bool:
         """The operation's path ends at the record it names (`/customers/{id}`), not below it (its events)."""
         called = self.spec_operation
-        return called is not None and called.path.endswith(f"{{{called.path_parameters[-1]}}}")
+        if called is None or not called.path_parameters:
+            return False
+        return called.path.endswith(f"{{{called.path_parameters[-1]}}}")
 
     def precedes(self, later: Exchange) -> bool:
         """This exchange's answer arrived before `later` was sent (file order when times are missing)."""

@@ -17,8 +17,10 @@ from schemathesis.specs.openapi.schemas import OpenApiSchema
 
 from malomo_contract.rfc3339 import parse_rfc3339
 from malomo_contract.spec_contract import operation_for
-from malomo_contract.traffic.exchanges import Exchange, Recording, RecordingError
+from malomo_contract.traffic.exchanges import Exchange, Recording, RecordingError, json_or_none
 from malomo_contract.traffic.sequences import link_sequences
+
+__all__ = ["json_or_none", "load_recording", "read_entries"]
 
 # Headers that describe the wire form of a body, not the decoded text a HAR file holds.
 WIRE_HEADERS = frozenset({"content-encoding", "content-length", "transfer-encoding"})
@@ -136,14 +138,6 @@ def exchange_from_entry(source: str, index: int, entry: Any, path: Path) -> Exch
         started=started,
         ended=ended,
     )
-
-
-def json_or_none(body: bytes | None) -> Any:
-    """The JSON in `body`, or None when there is none."""
-    try:
-        return json.loads(body or b"")
-    except ValueError:
-        return None
 
 
 def _host_matches(url: str, hosts: Sequence[str]) -> bool:

@@ -1,0 +1,166 @@
+"""`malomo-contract proxy`: start the checks' process, bind the port, check the upstream answers, serve the
+forwarding app on uvicorn until Ctrl-C or SIGTERM, then let the checks write the report and the HAR."""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+import signal
+import socket
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from malomo_contract.live.forwarding import CapturedExchange, ForwardingApp
+from malomo_contract.live.traffic_checker import COULD_NOT_START, CheckerOptions, run_checker
+
+# How long the checks' process may take to import and read the spec before the proxy gives up.
+CHECKER_START_SECONDS = 120.0
+UPSTREAM_CONNECT_SECONDS = 5.0
+
+
+class StartError(Exception):
+    """The proxy could not start; the message is one line."""
+
+
+@dataclass(frozen=True)
+class ProxyOptions:
+    upstream: str
+    host: str
+    port: int
+    record: Path | None
+    report: Path | None
+    api_key: str | None
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """A listening socket on host:port (port 0: a free one)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise StartError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    sock.listen(2048)
+    return sock
+
+
+def check_upstream(upstream: str) -> None:
+    """The upstream accepts connections (nothing is sent)."""
+    url = httpx.URL(upstream)
+    if url.scheme not in ("http", "https") or not url.host:
+        raise StartError(f"--upstream must be an http:// or https:// URL, not {upstream!r}")
+    port = url.port or (443 if url.scheme == "https" else 80)
+    try:
+        socket.create_connection((url.host, port), timeout=UPSTREAM_CONNECT_SECONDS).close()
+    except OSError as exc:
+        raise StartError(f"upstream {upstream} is unreachable: {exc.strerror or exc}") from None
+
+
+def _check_spec() -> None:
+    from malomo_contract.spec_contract import operations
+
+    try:
+        operations()
+    except Exception as exc:
+        raise StartError(f"the spec cannot be read: {exc}") from None
+
+
+def serve(options: ProxyOptions) -> int:
+    """Run the proxy until Ctrl-C or SIGTERM; the exit status: 0 no violation, 1 violations, 2 not started."""
+    _check_spec()
+    check_upstream(options.upstream)
+    sock = bind(options.host, options.port)
+    context = multiprocessing.get_context("spawn")
+    queue = context.Queue()
+    ready = context.Event()
+    secrets = tuple(secret for secret in (options.api_key,) if secret)
+    checker = context.Process(
+        target=run_checker,
+        args=(CheckerOptions(options.upstream, options.record, options.report, secrets), queue, ready),
+        name="malomo-contract-checks",
+    )
+    checker.start()
+    deadline = time.monotonic() + CHECKER_START_SECONDS
+    while not ready.wait(0.1):
+        if not checker.is_alive() or time.monotonic() > deadline:
+            sock.close()
+            if checker.is_alive():
+                checker.terminate()
+                print("malomo-contract: error: the checks did not start in time", file=sys.stderr, flush=True)
+            checker.join()
+            return COULD_NOT_START
+    auth = f"Bearer {options.api_key}".encode() if options.api_key else None
+    app = ForwardingApp(options.upstream, _batching_sink(queue), auth)
+    host, port = sock.getsockname()[:2]
+    shown = f"[{host}]" if ":" in host else host
+    print(f"malomo-contract proxy: listening on http://{shown}:{port} -> {options.upstream}", flush=True)
+    try:
+        _run_uvicorn(app, sock)
+    finally:
+        sock.close()
+        queue.put(None)
+        checker.join()
+    return checker.exitcode if checker.exitcode is not None else COULD_NOT_START
+
+
+def _batching_sink(queue: Any) -> Any:
+    """A sink that hands exchanges to the checks' process in batches, once per turn of the event loop."""
+    pending: list[CapturedExchange] = []
+
+    def flush() -> None:
+        batch = pending[:]
+        pending.clear()
+        queue.put(batch)
+
+    def sink(captured: CapturedExchange) -> None:
+        pending.append(captured)
+        if len(pending) == 1:
+            asyncio.get_running_loop().call_soon(flush)
+
+    return sink
+
+
+def _run_uvicorn(app: ForwardingApp, sock: socket.socket) -> None:
+    import uvicorn
+
+    config = uvicorn.Config(
+        app,
+        loop="uvloop",
+        http="httptools",
+        lifespan="on",
+        access_log=False,
+        log_level="warning",
+        # Nothing of the proxy's own may reach the client: the upstream's Server and Date pass as they are.
+        server_header=False,
+        date_header=False,
+        timeout_keep_alive=75,
+        timeout_graceful_shutdown=10,
+    )
+    server = uvicorn.Server(config)
+    # uvicorn raises the signal that stopped it again once it has shut down (to end the process by it); the
+    # proxy has the report to write first, so the raised signal finds these handlers, which do nothing.
+    previous = {number: signal.signal(number, _ignore) for number in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        server.run(sockets=[sock])
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+
+
+def _ignore(number: int, frame: Any) -> None:
+    """A signal that arrives after the server stopped: the report is being written, it is too late to stop."""
+
+
+def main(options: ProxyOptions) -> int:
+    try:
+        return serve(options)
+    except StartError as exc:
+        print(f"malomo-contract: error: {exc}", file=sys.stderr, flush=True)
+        return COULD_NOT_START
