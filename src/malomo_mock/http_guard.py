@@ -1,12 +1,13 @@
-"""Limits uvicorn's httptools protocol lacks (header timeout and size, body timeout, connection cap, Host
-checks), and the spec's Error body with `X-Request-Id` on every answer the HTTP layer itself sends."""
+"""Limits uvicorn's httptools protocol lacks (header timeout and size, body timeout, connection cap with
+idle connections shed first, Host checks), and the spec's Error body with `X-Request-Id` on every answer
+the HTTP layer itself sends."""
 
 from __future__ import annotations
 
 import asyncio
 import functools
 import logging
-from collections import deque
+from collections import OrderedDict, deque
 from dataclasses import dataclass
 from typing import Any, ClassVar, cast
 
@@ -14,6 +15,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn._types import ASGI3Application, HTTPScope
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol, RequestResponseCycle
 
+from malomo_mock.connection_pool import ConnectionPool
 from malomo_mock.error_answers import RequestIdMiddleware, error_response
 
 _log = logging.getLogger("malomo_mock")
@@ -21,10 +23,13 @@ _log = logging.getLogger("malomo_mock")
 
 @dataclass(frozen=True)
 class HttpLimits:
-    """What clients may hold of the server: seconds to send a request's headers and then its body, bytes
-    of a request line plus headers, open connections in all; and how long a stop waits for answers."""
+    """What clients may hold of the server: seconds to send a request's headers (shorter while more than
+    half of `max_connections` are open) and then its body, bytes of a request line plus headers, open
+    connections in all (idle ones are closed to make room; 503 when all are busy); and how long a stop
+    waits for answers."""
 
     header_timeout: float = 10.0
+    pressed_header_timeout: float = 2.0
     body_timeout: float = 30.0
     max_header_bytes: int = 16 * 1024
     max_connections: int = 1000
@@ -67,9 +72,12 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
     """
 
     limits: ClassVar[HttpLimits] = HttpLimits()
+    pool: ClassVar[ConnectionPool[GuardedHttpToolsProtocol]] = ConnectionPool(HttpLimits.max_connections)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         HttpToolsProtocol.__init__(self, *args, **kwargs)
+        # The pool's order this connection waits in while it holds no request (None while it holds one).
+        self._waiting: OrderedDict[GuardedHttpToolsProtocol, None] | None = None
         # One timer a connection, re-armed only when it fires: a request only moves `_deadline`.
         self._deadline: float | None = None  # when the headers (or then the body) must have arrived
         self._watch: asyncio.TimerHandle | None = None
@@ -80,16 +88,29 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         HttpToolsProtocol.connection_made(self, transport)
-        if len(self.connections) > self.limits.max_connections:
-            message = "The server has too many open connections; try again later."
-            self._refuse(503, "service_unavailable", message, {"Retry-After": "1"})
+        if self.pool.opened(self):
+            self._waiting = self.pool.never_served
+            self._set_deadline(self._header_timeout())
         else:
-            self._set_deadline(self.limits.header_timeout)
+            message = "The server is busy answering as many connections as it holds; try again later."
+            self._refuse(503, "service_unavailable", message, {"Retry-After": "1"})
 
     def connection_lost(self, exc: Exception | None) -> None:
+        self.pool.lost(self)
         if self._watch is not None:
             self._watch.cancel()
         HttpToolsProtocol.connection_lost(self, exc)
+
+    def shed(self) -> None:
+        """Closed by the pool, holding no request, to make room for a new connection."""
+        self._waiting = None
+        self._refused = True
+        self.transport.close()
+
+    def _header_timeout(self) -> float:
+        if self.pool.under_pressure():
+            return min(self.limits.header_timeout, self.limits.pressed_header_timeout)
+        return self.limits.header_timeout
 
     def data_received(self, data: bytes) -> None:
         limit = self.limits.max_header_bytes
@@ -116,9 +137,15 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
     def on_message_begin(self) -> None:
         HttpToolsProtocol.on_message_begin(self)
         if self._deadline is None:  # else the deadline set when the connection opened still holds
-            self._deadline = self.loop.time() + self.limits.header_timeout  # not before the watch fires
+            if self.pool.under_pressure():
+                self._set_deadline(self._header_timeout())
+            else:
+                self._deadline = self.loop.time() + self.limits.header_timeout  # not before the watch fires
 
     def on_headers_complete(self) -> None:
+        if self._waiting is not None:  # it holds a request now: not to be shed
+            self._waiting.pop(self, None)
+            self._waiting = None
         self._reading_headers = False
         self._header_bytes = 0
         self._set_deadline(self.limits.body_timeout)
@@ -138,6 +165,12 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         self._deadline = None
         self._reading_headers = True
         self._header_bytes = 0
+
+    def on_response_complete(self) -> None:
+        answered_all = not self.pipeline
+        HttpToolsProtocol.on_response_complete(self)
+        if answered_all and not self._refused and not self.transport.is_closing():
+            self._waiting = self.pool.idle(self)
 
     def shutdown(self) -> None:
         for cycle in (self.cycle, *(queued for queued, _ in self.pipeline)):
@@ -167,6 +200,7 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
             self._watch_until(ahead if self._deadline is None else min(self._deadline, ahead))
         elif self._reading_headers:  # a client that sends nothing, or never ends its headers, is dropped
             self._refused = True
+            self.pool.closing(self)
             self.transport.close()
         else:
             message = f"The request body did not arrive within {self.limits.body_timeout:g} s."
@@ -175,6 +209,8 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
     def _refuse(self, status: int, code: str, message: str, headers: dict[str, str] | None = None) -> None:
         """Answer `status` and close, after the answers to the complete requests before it (pipelining)."""
         self._refused = True
+        self.pool.closing(self)
+        self._waiting = None
         self._deadline = None
         self.flow.pause_reading()
         answer = cast(ASGI3Application, refusal(status, code, message, headers))
@@ -233,5 +269,7 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
 
 
 def guarded_protocol(limits: HttpLimits) -> type[GuardedHttpToolsProtocol]:
-    """The protocol class to give uvicorn (`Config(http=...)`) for a server with these limits."""
-    return type("GuardedHttpToolsProtocol", (GuardedHttpToolsProtocol,), {"limits": limits})
+    """The protocol class to give uvicorn (`Config(http=...)`) for a server with these limits (and a pool
+    of its own connections)."""
+    pool = ConnectionPool[GuardedHttpToolsProtocol](limits.max_connections)
+    return type("GuardedHttpToolsProtocol", (GuardedHttpToolsProtocol,), {"limits": limits, "pool": pool})

@@ -11,10 +11,8 @@ import selectors
 import socket
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import ExitStack, closing, contextmanager, suppress
+from contextlib import ExitStack, suppress
 from dataclasses import dataclass
-from typing import Any
 
 import httpx
 import pytest
@@ -298,27 +296,3 @@ def test_a_client_gone_mid_body_is_logged_at_debug_level_not_as_a_500(
     [gone] = [record for record in caplog.records if record.name == "malomo_mock"]
     assert gone.levelno == logging.DEBUG and "POST /customers" in gone.getMessage()
     assert gone.exc_info is None
-
-
-@contextmanager
-def open_connections(base_url: str, count: int) -> Iterator[list[socket.socket]]:
-    with ExitStack() as stack:
-        yield [stack.enter_context(socket.create_connection(address(base_url))) for _ in range(count)]
-
-
-def test_connections_over_the_cap_get_503_until_others_close(spawn: type[MockProcess]) -> None:
-    mock = spawn("--api-key", "sk_test_cap", "--max-connections", "10")
-    headers = {"Authorization": "Bearer sk_test_cap"}
-    with open_connections(mock.base_url, 10):
-        with closing(socket.create_connection(address(mock.base_url), timeout=10)) as extra:
-            [answer] = parse_answers(read_until_closed(extra))
-        assert_error_body(answer, 503)
-        assert answer.headers["retry-after"].isdigit()
-    deadline = time.monotonic() + 10
-    statuses: list[Any] = []
-    while time.monotonic() < deadline and 200 not in statuses:
-        try:
-            statuses.append(httpx.get(f"{mock.base_url}/customers", headers=headers, timeout=5).status_code)
-        except httpx.TransportError as exc:
-            statuses.append(exc)
-    assert statuses[-1] == 200, statuses
