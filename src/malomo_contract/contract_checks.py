@@ -210,6 +210,81 @@ def request_without_valid_key_is_refused(
             raise ContractViolation(f"{what}: the 401 answer's {name} header is {value!r}, not /{pattern}/")
 
 
+# HTTP semantics the research fuzzers check (fault_classes.yaml): repeated and refused writes, 405, 204.
+
+
+@promise
+@about("PUT")
+def repeated_update_changes_nothing_more(first: JSON, second: JSON, what: str) -> None:
+    """PUT is idempotent: the same update sent again answers the same customer (only `updated_at` moves)."""
+    names = sorted((first.keys() | second.keys()) - {UPDATED_AT})
+    differences = [name for name in names if first.get(name) != second.get(name)]
+    if differences:
+        details = ", ".join(f"`{n}`: {first.get(n)!r} then {second.get(n)!r}" for n in differences)
+        raise ContractViolation(f"{what}: the same update sent twice answered differently: {details}")
+
+
+@promise
+def refused_request_left_no_trace(before: JSON, after: JSON, events: tuple[int, int], what: str) -> None:
+    """A refused request changes nothing: the customer (its `updated_at` too) and its event log stay."""
+    changed = sorted(name for name in before.keys() | after.keys() if before.get(name) != after.get(name))
+    if changed:
+        details = ", ".join(f"`{n}`: {before.get(n)!r} -> {after.get(n)!r}" for n in changed)
+        raise ContractViolation(f"{what}: the refused request changed the customer anyway: {details}")
+    if events[1] != events[0]:
+        raise ContractViolation(
+            f"{what}: the refused request added to the event log anyway ({events[0]} -> {events[1]} events)"
+        )
+
+
+@promise
+def method_not_allowed_names_the_allowed_methods(
+    response: httpx.Response, declared: Iterable[str], what: str
+) -> None:
+    """A method the spec does not declare on a path is answered 405 with an `Allow` header naming exactly
+    the methods the spec declares there (HEAD and OPTIONS may be added)."""
+    if response.status_code != 405:
+        raise ContractViolation(f"{what}: expected 405, got {response.status_code}: {response.text[:200]!r}")
+    allow = response.headers.get("allow")
+    if allow is None:
+        raise ContractViolation(f"{what}: the 405 answer has no Allow header")
+    named = {method.strip().upper() for method in allow.split(",") if method.strip()}
+    expected = set(declared)
+    if not expected <= named or named - expected - {"HEAD", "OPTIONS"}:
+        raise ContractViolation(
+            f"{what}: the 405 answer's Allow is {allow!r}; the spec declares "
+            f"{', '.join(sorted(expected))} here"
+        )
+
+
+@promise
+def answer_has_no_body(response: httpx.Response, what: str) -> None:
+    """A 204 (or 205) answer carries no content."""
+    if response.content:
+        raise ContractViolation(
+            f"{what}: the {response.status_code} answer carries {len(response.content)} bytes: "
+            f"{response.content[:100]!r}"
+        )
+
+
+# What an answer must never show: a stack trace of the server's code, in any language.
+STACK_TRACE = re.compile(r"Traceback \(most recent call last\)|File \"[^\"]+\", line \d+|\tat [\w$.]+\(")
+
+
+@promise
+def answer_leaks_nothing(response: httpx.Response, secrets: Iterable[str], what: str) -> None:
+    """No answer shows a stack trace, nor echoes the API key (or any key sent) in its headers or body."""
+    text = response.text
+    if STACK_TRACE.search(text):
+        raise ContractViolation(
+            f"{what}: the {response.status_code} answer shows a stack trace: {text[:300]!r}"
+        )
+    shown = "\n".join(f"{name}: {value}" for name, value in response.headers.items()) + "\n" + text
+    for secret in secrets:
+        if secret and secret in shown:
+            raise ContractViolation(f"{what}: the {response.status_code} answer echoes the API key sent")
+
+
 # The statuses each operation documents with the `Error` body, by the schema a case came from and the
 # operation: walking its responses again for every generated answer cost about 80 us an answer. The schema is
 # kept in the value so that a reused id() of a collected schema is never mistaken for it.

@@ -121,14 +121,26 @@ EMAIL_PROBES = _email_probes()
 
 
 @pytest.mark.parametrize("probe", list(EMAIL_PROBES))
-def test_email_grammar_is_kept(probe: str, api: CustomersApi) -> None:
+@pytest.mark.parametrize(
+    "call", [c for c in (CREATE, UPDATE) if EMAIL_FIELD in c.body_fields()], ids=lambda c: c.operation_id
+)
+def test_email_grammar_is_kept(call: Operation, probe: str, api: CustomersApi) -> None:
+    """The grammar on every operation whose body has the field: create and update alike."""
     address, allowed = EMAIL_PROBES[probe]
-    sent = {**valid_body(CREATE, "email-probe"), EMAIL_FIELD: address}
-    what = f"{operation('createCustomer').label} with an email with {probe} ({address!r})"
-    if allowed:
-        _accepted_and_read_back(api, api.create(sent), sent, what)
+    sent = {EMAIL_FIELD: address}
+    what = f"{call.label} with an email with {probe} ({address!r})"
+    if call is CREATE:
+        sent = {**valid_body(CREATE, "email-probe"), **sent}
+        response = api.create(sent)
     else:
-        request_is_refused_with(400, api.create(sent), what)
+        before = api.create_customer("email-probe")
+        response = api.update(before[ID_FIELD], sent)
+    if allowed:
+        _accepted_and_read_back(api, response, sent, what)
+        return
+    request_is_refused_with(400, response, what)
+    if call is UPDATE:
+        get_returns_the_customer_as_last_written(before, api.get_customer(before[ID_FIELD]))
 
 
 BODY_LIMIT = body_size_limit()

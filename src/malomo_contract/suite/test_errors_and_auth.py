@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import secrets
 import uuid
 from collections.abc import Iterator
@@ -111,6 +112,18 @@ def test_unknown_customer_is_not_found(call: Operation, absent_id: str, http_cli
     request_is_refused_with(404, response, what)
 
 
+UNKNOWN_FIELD_VALUES: dict[str, Any] = {
+    "a string": "spelt wrong",
+    "an empty string": "",
+    "null": None,
+    "a number": 0,
+    "true": True,
+    "false": False,
+    "an object": {},
+    "an array": [],
+}
+
+
 def _one_change_bodies(call: Operation, base: dict[str, Any]) -> dict[str, Any]:
     """Invalid bodies for `call`, each `base` (a valid body) with one thing changed, named for that change."""
     fields = call.body_fields()
@@ -123,7 +136,9 @@ def _one_change_bodies(call: Operation, base: dict[str, Any]) -> dict[str, Any]:
             bodies[f"{name} is null"] = {**base, name: None}
         if field.format == "email":
             bodies[f"{name} is not an address"] = {**base, name: "not-an-address"}
-    bodies["an unknown field"] = {**base, unknown_field_name(call.body_schema): "spelt wrong"}
+    # An unknown field with every kind of JSON value: a server that drops only some kinds (null) is caught.
+    for kind, value in UNKNOWN_FIELD_VALUES.items():
+        bodies[f"an unknown field set to {kind}"] = {**base, unknown_field_name(call.body_schema): value}
     bodies["not an object"] = [base]
     return bodies
 
@@ -153,20 +168,55 @@ def test_update_refuses_invalid_body_with_400(case_name: str, api: CustomersApi)
         raise ContractViolation(f"{what}: the refused update changed the customer anyway")
 
 
-@pytest.mark.writes
-@pytest.mark.parametrize(
-    "call", [c for c in operations() if "415" in c.documented_statuses], ids=lambda call: call.operation_id
-)
-def test_body_that_is_not_json_is_refused_with_415(call: Operation, api: CustomersApi) -> None:
+BODY_CALLS = [c for c in operations() if "415" in c.documented_statuses]
+# Bodies in another media type than JSON, some of them JSON text under another label: each refused with 415.
+NOT_JSON_TYPES = {
+    "a form body": "application/x-www-form-urlencoded",
+    "JSON labelled text/plain": "text/plain",
+    "JSON labelled application/xml": "application/xml",
+    "JSON labelled with another +json type": "application/merge-patch+json",
+    "JSON with another charset": "application/json; charset=latin-1",
+}
+# Spellings of the JSON media type that name it all the same (RFC 9110: case-insensitive, charset utf-8).
+JSON_SPELLINGS = ("application/json; charset=utf-8", "Application/JSON", "application/json;charset=UTF-8")
+
+
+def _body_target(call: Operation, api: CustomersApi) -> str:
     target = api.create_customer("not-json") if call.path_parameters else {}
-    path = call.url_path(dict.fromkeys(call.path_parameters, str(target.get(ID_FIELD))))
+    return call.url_path(dict.fromkeys(call.path_parameters, str(target.get(ID_FIELD))))
+
+
+@pytest.mark.writes
+@pytest.mark.parametrize("kind", list(NOT_JSON_TYPES))
+@pytest.mark.parametrize("call", BODY_CALLS, ids=lambda call: call.operation_id)
+def test_body_that_is_not_json_is_refused_with_415(call: Operation, kind: str, api: CustomersApi) -> None:
+    media = NOT_JSON_TYPES[kind]
+    text = b"email=x@example.com" if "form" in media else json.dumps(valid_body(call, "not-json")).encode()
     response = api.http.request(
-        call.method,
-        path,
-        content=b"email=x@example.com",
-        headers={"Content-Type": "application/x-www-form-urlencoded"},
+        call.method, _body_target(call, api), content=text, headers={"Content-Type": media}
     )
-    request_is_refused_with(415, response, f"{call.label} with a form body")
+    if call.method == "POST":
+        api.created.add_created_by(response)
+    request_is_refused_with(415, response, f"{call.label} with {kind} (Content-Type: {media})")
+
+
+@pytest.mark.writes
+@pytest.mark.parametrize("media", JSON_SPELLINGS)
+@pytest.mark.parametrize("call", BODY_CALLS, ids=lambda call: call.operation_id)
+def test_json_body_in_any_spelling_of_its_type_is_accepted(
+    call: Operation, media: str, api: CustomersApi
+) -> None:
+    body = valid_body(call, "json-spelling")
+    text = json.dumps(body).encode()
+    response = api.http.request(
+        call.method, _body_target(call, api), content=text, headers={"Content-Type": media}
+    )
+    if call.method == "POST":
+        api.created.add_created_by(response)
+    written = api.expect_object(response, f"{call.label} with Content-Type: {media}")
+    changed = {name: written.get(name) for name, value in body.items() if written.get(name) != value}
+    if changed:
+        raise ContractViolation(f"{call.label} with Content-Type: {media}: answered {changed} for {body}")
 
 
 @pytest.mark.parametrize("call", [pytest.param(call, id=call.path) for call in operations() if call.is_list])
@@ -181,11 +231,17 @@ def test_list_refuses_a_cursor_it_did_not_issue_with_400(
     request_is_refused_with(400, response, f"GET {call.path}?{cursor}=<a cursor the server never issued>")
 
 
-def _other_version() -> str:
+def _other_versions() -> list[str]:
+    """Versions other than the spec's: either neighbour, far ones, zero and one that is not a number."""
     version = api_version()
-    return str(int(version) - 1 or int(version) + 1) if version.isdigit() else f"{version}0"
+    if not version.isdigit():
+        return [f"{version}0", f"{version}.1", "1", "0"]
+    number = int(version)
+    others = [number - 1, number + 1, number + 10, number * 10, 0]
+    return [*dict.fromkeys(str(other) for other in others if other >= 0 and other != number), "latest"]
 
 
+@pytest.mark.parametrize("version", _other_versions())
 @pytest.mark.parametrize(
     "call",
     [
@@ -194,9 +250,9 @@ def _other_version() -> str:
     ],
 )
 def test_operation_refuses_another_api_version_with_406(
-    call: Operation, http_client: httpx.Client, api: CustomersApi, existing_id: str
+    call: Operation, version: str, http_client: httpx.Client, api: CustomersApi, existing_id: str
 ) -> None:
-    accept = accept_header(_other_version())
+    accept = accept_header(version)
     # A write that is wrongly carried out must not consume the customer the other tests read.
     target_id = (
         str(api.create_customer("version")[ID_FIELD]) if call.writes and call.path_parameters else existing_id
@@ -211,6 +267,9 @@ NO_VERSION_ACCEPTS = {
     "application/json": "application/json",
     "*/*": "*/*",
     "the vendor type without a version": media_type(),
+    # Media types and their parameter names are case-insensitive (RFC 9110): these name the spec's version.
+    "the vendor type in upper case": accept_header().upper(),
+    "the version parameter in upper case": accept_header().replace("version=", "VERSION="),
 }
 
 
