@@ -3,6 +3,7 @@ the operations listed and a request matched to its operation. What the document 
 client code) is read by each part on its own."""
 
 from malomo_spec.document import DEFAULT_SPEC, Document, SpecError, load, parse, parse_yaml
+from malomo_spec.markers import QueryFilter, query_filters, renamed_properties
 from malomo_spec.operations import HTTP_METHODS, Operation, operation, operation_for, operations, path_matches
 
 __all__ = [
@@ -10,6 +11,7 @@ __all__ = [
     "HTTP_METHODS",
     "Document",
     "Operation",
+    "QueryFilter",
     "SpecError",
     "load",
     "operation",
@@ -18,4 +20,6 @@ __all__ = [
     "parse",
     "parse_yaml",
     "path_matches",
+    "query_filters",
+    "renamed_properties",
 ]

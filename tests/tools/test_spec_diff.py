@@ -27,6 +27,7 @@ from tools.spec_diff.client import api_changes as client_api_changes
 from tools.spec_diff.reports import changelog_entry
 from tools.spec_diff.rules import RULES
 from tools.spec_diff.spec_comparison import SpecSource, compare, spec_source
+from tools.spec_diff.wire.operations import wire_changes
 
 SPEC = SPEC_PATH
 RANK = {"none": 0, "docs": 1, "compatible": 2, "breaking": 3}
@@ -195,6 +196,64 @@ def test_changelog_draft_marks_breaking_changes(base: SpecSource, tmp_path: Path
     removed = entry[entry.index("### Removed") :]
     assert "- **Breaking:** `deleteCustomer (DELETE /customers/{id})`: operation removed" in removed
     assert "- **Breaking:** `malomo_client.api.customers.delete_customer`: module removed" in removed
+
+
+def wire_rules(after: dict[str, Any], before: Any = None) -> list[tuple[str, str, str]]:
+    """(rule, where, what) the wire layer finds from the spec (or `before`) to `after` (no client made)."""
+    old = malomo_spec.Document(before or malomo_spec.parse_yaml(SPEC.read_text()), "old")
+    changes, _ = wire_changes(old, malomo_spec.Document(after, "new"))
+    return [(c.rule, c.where, c.what) for c in changes]
+
+
+@pytest.mark.slow  # two generated clients, about 3 s
+def test_a_marked_rename_is_one_rename_in_each_layer_and_the_changelog(
+    base: SpecSource, tmp_path: Path
+) -> None:
+    case = spec_edits.load(ROOT / "tests" / "tools" / "spec_edits" / "property_renamed.yaml")
+    changes = diff_of(base, spec_edits.edited(case, base.document.tree)[1], tmp_path)
+    breaking = [(c.layer, c.rule, c.where) for c in changes if c.level == "breaking"]
+    assert breaking == [
+        ("client", "client-keyword-renamed", "phone_number= → phone="),
+        ("wire", "property-renamed", "phone_number → phone"),
+    ]
+    keyword = next(c.what for c in changes if c.rule == "client-keyword-renamed")
+    assert "client.customers.create" in keyword and "client.customers.update" in keyword
+    entry = changelog_entry("9.0.0", changes)
+    assert entry is not None and "### Added" not in entry and "### Removed" not in entry
+    assert entry.count("renamed") >= 2
+
+
+def test_an_unmarked_rename_is_every_removal_with_a_hint() -> None:
+    document = malomo_spec.parse_yaml(SPEC.read_text())
+    for schema in ("CustomerCreate", "CustomerUpdate"):
+        properties = document["components"]["schemas"][schema]["properties"]
+        properties["phone_x"] = properties.pop("phone_number")
+    found = [(rule, what) for rule, _, what in wire_rules(document) if rule == "request-property-removed"]
+    assert len(found) == 2
+    assert all("`phone_x` was added with the same schema" in what for _, what in found)
+
+
+def test_a_oneof_whose_branches_all_narrow_or_overlap_still_breaks() -> None:
+    """The compatible widening (the corpus) needs one branch that takes every old value, alone for oneOf."""
+    for branches in (
+        [{"type": "string", "maxLength": 10}, {"type": "integer"}],  # narrower than maxLength 64
+        [{"type": "string", "maxLength": 64}, {"type": "string", "pattern": "^[0-9]+$"}],  # "5" matches both
+    ):
+        document = malomo_spec.parse_yaml(SPEC.read_text())
+        document["components"]["schemas"]["PhoneNumber"] = {"nullable": True, "oneOf": branches}
+        rules = {rule for rule, _, _ in wire_rules(document)}
+        assert "combinator-keeps-old-values" not in rules and "schema-combinator-changed" in rules
+
+
+def test_a_header_a_link_reads_is_needed_by_the_flow() -> None:
+    document = malomo_spec.parse_yaml(SPEC.read_text())
+    answer = document["paths"]["/customers"]["post"]["responses"]["200"]
+    answer["headers"] = {"X-Customer-Token": {"schema": {"type": "string"}}}
+    answer["links"]["GetCustomer"]["parameters"]["id"] = "$response.header.X-Customer-Token"
+    after = jsonpatch.apply_patch(
+        document, [{"op": "remove", "path": "/paths/~1customers/post/responses/200/headers"}]
+    )
+    assert [rule for rule, _, _ in wire_rules(after, document)] == ["response-flow-header-removed"]
 
 
 def test_a_changed_method_is_named_once_with_its_class() -> None:

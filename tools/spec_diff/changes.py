@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 Level = Literal["breaking", "compatible", "docs"]
@@ -23,3 +23,12 @@ class Change:
 
 class InputError(Exception):
     """Bad input (an unreadable or invalid spec, an unknown git ref): reported as one line, exit 2."""
+
+
+@dataclass
+class Renames:
+    """What the wire diff found renamed in place, for the client layer: operationIds and properties
+    (old name -> new name, the properties as the spec marks them)."""
+
+    operations: dict[str, str] = field(default_factory=dict)
+    properties: dict[str, str] = field(default_factory=dict)

@@ -129,7 +129,7 @@ def compare(old: SpecSource, new: SpecSource) -> list[Change]:
     if old.text == new.text and same_config and same_templates:
         return []
     try:
-        wire, renamed = wire_changes(old.document, new.document)
+        wire, renames = wire_changes(old.document, new.document)
     except malomo_spec.SpecError as exc:
         raise InputError(str(exc)) from exc
     old_client = generated_client(old.text, old.config, old.templates)
@@ -141,5 +141,5 @@ def compare(old: SpecSource, new: SpecSource) -> list[Change]:
         what = f"openapi-python-client refuses the new spec, so no client can be generated: {new_client}"
         client = [change(GENERATION_FAILED, "malomo_client", what)]
     else:
-        client = client_changes(old_client, new_client, renamed)
+        client = client_changes(old_client, new_client, renames)
     return sorted([*client, *wire], key=lambda c: (LEVELS.index(c.level), c.layer != "client", c.where))

@@ -16,9 +16,10 @@ from pathlib import Path
 import griffe
 from openapi_python_client.strings import snake_case
 
-from tools.spec_diff.changes import Change
+from tools.spec_diff.changes import Change, Renames
 from tools.spec_diff.client.annotation_types import is_subtype
 from tools.spec_diff.client.generated_models import attrs_fields, enum_bases, request_models
+from tools.spec_diff.client.keywords import fold_renames, removed_keywords
 from tools.spec_diff.rules import change, rule
 
 PACKAGE = "malomo_client"
@@ -208,6 +209,7 @@ def _additions(
         fields = attrs_fields(new) or {}
     if isinstance(old, griffe.Function) and isinstance(new, griffe.Function):
         _return_change(out, new.path, old.returns, new.returns, enums)
+        out.extend(removed_keywords(old, new))
         before = {p.name: p.annotation for p in old.parameters}
         for parameter in new.parameters:
             if parameter.name in before:
@@ -250,10 +252,10 @@ def _merge_functions(changes: list[Change]) -> list[Change]:
     return kept
 
 
-def client_changes(old_root: Path, new_root: Path, renamed: dict[str, str]) -> list[Change]:
+def client_changes(old_root: Path, new_root: Path, renames: Renames) -> list[Change]:
     """Changes of the public API from the package below `old_root` to the one below `new_root`."""
     old, new = load(old_root), load(new_root)
-    changes = _breakages(old, new, renamed)
+    changes = _breakages(old, new, renames.operations)
     added: list[Change] = []
     _additions(old, new, added, request_models(old) | request_models(new), enum_bases(new))
-    return changes + _merge_functions(added)
+    return fold_renames(changes + _merge_functions(added), renames)

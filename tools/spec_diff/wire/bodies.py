@@ -3,8 +3,11 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Collection, Mapping
 from typing import Any
 
+from malomo_spec import Document
 from tools.spec_diff.rules import rule
 from tools.spec_diff.wire.context import Direction, WireDiff, strip_docs
 from tools.spec_diff.wire.schemas import compare_schema
@@ -49,6 +52,13 @@ LINK_CHANGED = rule("response-link-changed", "compatible", "wire", "a response l
 REQUIRED_HEADER_REMOVED = rule(
     "response-required-header-removed", "breaking", "wire", "a response header that was always sent removed"
 )
+FLOW_HEADER_REMOVED = rule(
+    "response-flow-header-removed",
+    "breaking",
+    "wire",
+    "a response header removed that a request of the API's flow takes a value from (a cursor's `Link`,"
+    " a link's `$response.header`)",
+)
 OPTIONAL_HEADER_REMOVED = rule(
     "response-optional-header-removed", "compatible", "wire", "a response header that was optional removed"
 )
@@ -90,7 +100,24 @@ def _content(
         diff.others(f"{where} {media}", o, n, {"schema"})
 
 
-def compare_responses(diff: WireDiff, where: str, old: dict[str, Any], new: dict[str, Any]) -> None:
+def flow_headers(document: Document, item: Mapping[str, Any], operation: Mapping[str, Any]) -> frozenset[str]:
+    """The response headers (lower case) of an operation that the API's flow reads: one a link of its
+    answers takes a value from (`$response.header.NAME`), or one its description or a parameter's names
+    (`` `Link` ``, as the cursor parameters say where their value comes from)."""
+    texts = [str(operation.get("description", ""))]
+    for raw in [*(item.get("parameters") or []), *(operation.get("parameters") or [])]:
+        texts.append(str(document.resolve(raw).get("description", "")))
+    named = {name.lower() for text in texts for name in re.findall(r"`([A-Za-z0-9-]+)`", text)}
+    for response in (operation.get("responses") or {}).values():
+        for link in (document.resolve(response).get("links") or {}).values():
+            expressions = re.findall(r"\$response\.header\.([A-Za-z0-9-]+)", repr(document.resolve(link)))
+            named |= {name.lower() for name in expressions}
+    return frozenset(named)
+
+
+def compare_responses(
+    diff: WireDiff, where: str, old: dict[str, Any], new: dict[str, Any], flow: Collection[str] = ()
+) -> None:
     gone, came = sorted(old.keys() - new.keys()), sorted(new.keys() - old.keys())
     gone_ok, came_ok = [c for c in gone if c.startswith("2")], [c for c in came if c.startswith("2")]
     if len(gone_ok) == 1 and len(came_ok) == 1:
@@ -108,12 +135,12 @@ def compare_responses(diff: WireDiff, where: str, old: dict[str, Any], new: dict
         if not code.startswith("2"):
             diff.add(ERROR_STATUS_ADDED, where, f"error status {code} documented")
     for code in sorted(old.keys() & new.keys()):
-        _response(diff, f"{where} response {code}", diff.old_ref(old[code]), diff.new_ref(new[code]))
+        _response(diff, f"{where} response {code}", diff.old_ref(old[code]), diff.new_ref(new[code]), flow)
 
 
-def _response(diff: WireDiff, where: str, old: Any, new: Any) -> None:
+def _response(diff: WireDiff, where: str, old: Any, new: Any, flow: Collection[str]) -> None:
     _content(diff, f"{where} body", old.get("content") or {}, new.get("content") or {}, "response")
-    _headers(diff, where, old.get("headers") or {}, new.get("headers") or {})
+    _headers(diff, where, old.get("headers") or {}, new.get("headers") or {}, flow)
     old_links, new_links = set(old.get("links") or {}), set(new.get("links") or {})
     for name in sorted(old_links - new_links):
         diff.add(LINK_REMOVED, where, f"link {name} removed")
@@ -126,10 +153,18 @@ def _response(diff: WireDiff, where: str, old: Any, new: Any) -> None:
     diff.others(where, old, new, {"content", "headers", "links"})
 
 
-def _headers(diff: WireDiff, where: str, old: dict[str, Any], new: dict[str, Any]) -> None:
+def _headers(
+    diff: WireDiff, where: str, old: dict[str, Any], new: dict[str, Any], flow: Collection[str]
+) -> None:
     old = {k.lower(): diff.old_ref(v) for k, v in old.items()}
     new = {k.lower(): diff.new_ref(v) for k, v in new.items()}
     for name in sorted(old.keys() - new.keys()):
+        if name in flow:
+            what = (
+                f"response header `{name}` removed: the operation's parameters or links take values from it"
+            )
+            diff.add(FLOW_HEADER_REMOVED, where, what)
+            continue
         removed = REQUIRED_HEADER_REMOVED if old[name].get("required") else OPTIONAL_HEADER_REMOVED
         diff.add(removed, where, f"response header `{name}` removed")
     for name in sorted(new.keys() - old.keys()):

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from malomo_spec import Document
-from tools.spec_diff.changes import Change
+from tools.spec_diff.changes import Change, Renames
 from tools.spec_diff.rules import change, rule
 
 Direction = Literal["request", "response"]
@@ -54,8 +54,9 @@ class WireDiff:
     changes: list[Change] = field(default_factory=list)
     # Schema pairs already compared at a place, so that recursive schemas end.
     seen: set[tuple[int, int, str, str]] = field(default_factory=set)
-    # operationId renames at the same method and path, for the client layer's report.
-    renamed_operations: dict[str, str] = field(default_factory=dict)
+    # operationIds renamed at the same method and path, and properties the spec marks renamed, for the
+    # client layer's report.
+    renames: Renames = field(default_factory=Renames)
 
     def old_ref(self, node: Any) -> Any:
         """`node` of the old document with its `$ref`s followed (malomo_spec.SpecError when they do not)."""

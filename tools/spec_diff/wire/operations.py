@@ -14,12 +14,13 @@ import re
 from typing import Any
 
 from malomo_spec import HTTP_METHODS, Document
-from tools.spec_diff.changes import Change
+from tools.spec_diff.changes import Change, Renames
 from tools.spec_diff.rules import rule
-from tools.spec_diff.wire.bodies import compare_request_body, compare_responses
+from tools.spec_diff.wire.bodies import compare_request_body, compare_responses, flow_headers
 from tools.spec_diff.wire.context import WireDiff, label
 from tools.spec_diff.wire.docs import compare_docs
 from tools.spec_diff.wire.parameters import compare_parameters
+from tools.spec_diff.wire.renames import one_line_per_rename
 from tools.spec_diff.wire.security import compare_security
 
 OPENAPI_VERSION_CHANGED = rule(
@@ -63,7 +64,7 @@ def _operation(diff: WireDiff, method: str, old_entry: Any, new_entry: Any) -> N
     where = label(method, new_entry[0], new)
     old_id, new_id = old.get("operationId"), new.get("operationId")
     if old_id != new_id:
-        diff.renamed_operations[str(old_id)] = str(new_id)
+        diff.renames.operations[str(old_id)] = str(new_id)
         what = f"operationId {old_id} → {new_id}; the wire is unchanged (see the client layer)"
         diff.add(OPERATION_ID_CHANGED, where, what)
     if old.get("deprecated", False) != new.get("deprecated", False):
@@ -74,14 +75,15 @@ def _operation(diff: WireDiff, method: str, old_entry: Any, new_entry: Any) -> N
         )
     compare_parameters(diff, where, old_entry, new_entry)
     compare_request_body(diff, where, old.get("requestBody"), new.get("requestBody"))
-    compare_responses(diff, where, old.get("responses") or {}, new.get("responses") or {})
+    flow = flow_headers(diff.old, old_entry[1], old)
+    compare_responses(diff, where, old.get("responses") or {}, new.get("responses") or {}, flow)
     compare_security(diff, where, old, new)
     diff.others(where, old, new, OPERATION_KEYS)
 
 
-def wire_changes(old_document: Document, new_document: Document) -> tuple[list[Change], dict[str, str]]:
-    """The wire and docs changes from `old` to `new`, and the operationIds renamed in place; a `$ref`
-    that does not resolve is a malomo_spec.SpecError."""
+def wire_changes(old_document: Document, new_document: Document) -> tuple[list[Change], Renames]:
+    """The wire and docs changes from `old` to `new`, and what was renamed in place (operationIds, marked
+    properties); a `$ref` that does not resolve is a malomo_spec.SpecError."""
     diff = WireDiff(old_document, new_document)
     old, new = old_document.tree, new_document.tree
     if old.get("openapi") != new.get("openapi"):
@@ -103,4 +105,4 @@ def wire_changes(old_document: Document, new_document: Document) -> tuple[list[C
     for key in sorted(old_ops.keys() & new_ops.keys()):
         _operation(diff, key[0], old_ops[key], new_ops[key])
     compare_docs(diff, old, new, [])
-    return diff.changes, diff.renamed_operations
+    return one_line_per_rename(diff.changes), diff.renames

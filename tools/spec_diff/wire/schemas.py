@@ -6,8 +6,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from malomo_spec.markers import MARKERS
 from tools.spec_diff.rules import rule
 from tools.spec_diff.wire.context import DOC_KEYS, Direction, How, WireDiff, safe_direction, shown, strip_docs
+from tools.spec_diff.wire.renames import PROPERTY_RENAMED, marked_renames, rename_hint
 
 UPPER_BOUNDS = ("maxLength", "maxItems", "maxProperties", "maximum")
 LOWER_BOUNDS = ("minLength", "minItems", "minProperties", "minimum")
@@ -21,6 +23,7 @@ SCHEMA_KEYWORDS = DOC_KEYS | {
     *COMBINATORS,
     *("enum", "items", "properties", "required", "additionalProperties", "default"),
     *("deprecated", "readOnly", "writeOnly"),
+    *MARKERS,
 }
 
 _MORE, _LESS = "requests accept more values", "requests accept fewer (or other) values"
@@ -147,6 +150,13 @@ NEW_RESPONSE_PROPERTY = rule("new-response-property", "compatible", "wire", "a n
 COMBINATOR_CHANGED = rule(
     "schema-combinator-changed", "breaking", "wire", "allOf/anyOf/oneOf/not gained or lost a branch"
 )
+COMBINATOR_KEEPS_VALUES = rule(
+    "combinator-keeps-old-values",
+    "compatible",
+    "wire",
+    "a request value became anyOf/oneOf, one branch of which takes every value it took"
+    " (or a response value narrowed to one branch)",
+)
 
 
 def _how(key: str, old: Any, new: Any) -> How:
@@ -249,9 +259,24 @@ def _object(diff: WireDiff, where: str, old: Any, new: Any, direction: Direction
     old_props, new_props = old.get("properties") or {}, new.get("properties") or {}
     old_req, new_req = set(old.get("required") or []), set(new.get("required") or [])
     removed = REQUEST_PROPERTY_REMOVED if direction == "request" else RESPONSE_PROPERTY_REMOVED
-    for name in sorted(old_props.keys() - new_props.keys()):
-        diff.add(removed, f"{where}.{name}", "property removed")
-    for name in sorted(new_props.keys() - old_props.keys()):
+    renamed = marked_renames(diff, old, new)
+    for old_name, new_name in sorted(renamed.items()):
+        diff.add(PROPERTY_RENAMED, f"{where}.{old_name}", f"{old_name} → {new_name}")
+        diff.renames.properties[old_name] = new_name
+        compare_schema(diff, f"{where}.{new_name}", old_props[old_name], new_props[new_name], direction)
+        if (old_name in old_req) != (new_name in new_req):
+            how_required: How = "narrowed" if new_name in new_req else "widened"
+            became = "required" if new_name in new_req else "optional"
+            diff.add(
+                _value_rule("required", direction, how_required), f"{where}.{new_name}", f"became {became}"
+            )
+    additions = {
+        name: new_props[name] for name in new_props.keys() - old_props.keys() - set(renamed.values())
+    }
+    for name in sorted(old_props.keys() - new_props.keys() - renamed.keys()):
+        hint = rename_hint(diff, old_props[name], additions)
+        diff.add(removed, f"{where}.{name}", "property removed" + hint)
+    for name in sorted(additions):
         kind = "required" if name in new_req else "optional"
         if direction == "request":
             added = NEW_REQUIRED_REQUEST_PROPERTY if name in new_req else NEW_REQUEST_PROPERTY
@@ -284,5 +309,33 @@ def _object(diff: WireDiff, where: str, old: Any, new: Any, direction: Direction
                 compare_schema(diff, f"{where}({key}[{index}])", a, b, direction)
         elif key == "not" and o is not None and n is not None:
             compare_schema(diff, f"{where}(not)", o, n, "response" if direction == "request" else "request")
+        elif _one_branch_keeps_values(diff, where, old, new, key, direction):
+            diff.add(COMBINATOR_KEEPS_VALUES, where, f"`{key}` of {len(new.get(key) or old[key])} branches")
         elif strip_docs(o) != strip_docs(n):
             diff.add(COMBINATOR_CHANGED, where, f"`{key}` changed")
+
+
+def _one_branch_keeps_values(
+    diff: WireDiff, where: str, old: Any, new: Any, key: str, direction: Direction
+) -> bool:
+    """A request schema that became `anyOf`/`oneOf` (a response one that stopped being one) where one
+    branch, with the keywords beside the combinator, allows every value the single schema allowed; for
+    `oneOf` the other branches must take none of them (another type)."""
+    wide, narrow = (new, old) if direction == "request" else (old, new)
+    branches = wide.get(key)
+    if key not in ("anyOf", "oneOf") or not isinstance(branches, list) or narrow.get(key) is not None:
+        return False
+    wide_ref = diff.new_ref if direction == "request" else diff.old_ref
+    beside = {k: v for k, v in wide.items() if k not in COMBINATORS}
+    single = {k: v for k, v in narrow.items() if k not in COMBINATORS}
+    for index, branch in enumerate(branches):
+        effective = {**beside, **wide_ref(branch)}
+        trial = WireDiff(diff.old, diff.new)
+        pair = (single, effective) if direction == "request" else (effective, single)
+        compare_schema(trial, f"{where}({key}[{index}])", *pair, direction)
+        if any(found.level == "breaking" for found in trial.changes):
+            continue
+        others = [wide_ref(b).get("type") for i, b in enumerate(branches) if i != index]
+        if key == "anyOf" or (single.get("type") is not None and single.get("type") not in others):
+            return True
+    return False
