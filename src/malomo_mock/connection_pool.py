@@ -4,16 +4,17 @@ with a request in progress are never closed to make room."""
 
 from __future__ import annotations
 
+import asyncio
 from collections import OrderedDict
 from typing import Generic, Protocol, TypeVar
 
 
-class Sheddable(Protocol):
-    def shed(self) -> None:
-        """Close this connection (it holds no request) to make room."""
+class HeldConnection(Protocol):
+    @property
+    def transport(self) -> asyncio.BaseTransport: ...
 
 
-Connection = TypeVar("Connection", bound=Sheddable)
+Connection = TypeVar("Connection", bound=HeldConnection)
 
 
 class ConnectionPool(Generic[Connection]):
@@ -44,7 +45,7 @@ class ConnectionPool(Generic[Connection]):
                 return False
             victim, _ = waiting.popitem(last=False)
             self._closing.add(victim)
-            victim.shed()
+            victim.transport.close()  # it holds no request: nothing is cut off
         self.never_served[connection] = None
         return True
 

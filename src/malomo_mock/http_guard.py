@@ -76,6 +76,7 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         HttpToolsProtocol.__init__(self, *args, **kwargs)
+        self._pool = type(self).pool
         # The pool's order this connection waits in while it holds no request (None while it holds one).
         self._waiting: OrderedDict[GuardedHttpToolsProtocol, None] | None = None
         # One timer a connection, re-armed only when it fires: a request only moves `_deadline`.
@@ -88,27 +89,21 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         HttpToolsProtocol.connection_made(self, transport)
-        if self.pool.opened(self):
-            self._waiting = self.pool.never_served
+        if self._pool.opened(self):
+            self._waiting = self._pool.never_served
             self._set_deadline(self._header_timeout())
         else:
             message = "The server is busy answering as many connections as it holds; try again later."
             self._refuse(503, "service_unavailable", message, {"Retry-After": "1"})
 
     def connection_lost(self, exc: Exception | None) -> None:
-        self.pool.lost(self)
+        self._pool.lost(self)
         if self._watch is not None:
             self._watch.cancel()
         HttpToolsProtocol.connection_lost(self, exc)
 
-    def shed(self) -> None:
-        """Closed by the pool, holding no request, to make room for a new connection."""
-        self._waiting = None
-        self._refused = True
-        self.transport.close()
-
     def _header_timeout(self) -> float:
-        if self.pool.under_pressure():
+        if self._pool.under_pressure():
             return min(self.limits.header_timeout, self.limits.pressed_header_timeout)
         return self.limits.header_timeout
 
@@ -137,7 +132,7 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
     def on_message_begin(self) -> None:
         HttpToolsProtocol.on_message_begin(self)
         if self._deadline is None:  # else the deadline set when the connection opened still holds
-            if self.pool.under_pressure():
+            if self._pool.under_pressure():
                 self._set_deadline(self._header_timeout())
             else:
                 self._deadline = self.loop.time() + self.limits.header_timeout  # not before the watch fires
@@ -170,7 +165,7 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         answered_all = not self.pipeline
         HttpToolsProtocol.on_response_complete(self)
         if answered_all and not self._refused and not self.transport.is_closing():
-            self._waiting = self.pool.idle(self)
+            self._waiting = self._pool.idle(self)
 
     def shutdown(self) -> None:
         for cycle in (self.cycle, *(queued for queued, _ in self.pipeline)):
@@ -200,7 +195,7 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
             self._watch_until(ahead if self._deadline is None else min(self._deadline, ahead))
         elif self._reading_headers:  # a client that sends nothing, or never ends its headers, is dropped
             self._refused = True
-            self.pool.closing(self)
+            self._pool.closing(self)
             self.transport.close()
         else:
             message = f"The request body did not arrive within {self.limits.body_timeout:g} s."
@@ -209,7 +204,7 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
     def _refuse(self, status: int, code: str, message: str, headers: dict[str, str] | None = None) -> None:
         """Answer `status` and close, after the answers to the complete requests before it (pipelining)."""
         self._refused = True
-        self.pool.closing(self)
+        self._pool.closing(self)
         self._waiting = None
         self._deadline = None
         self.flow.pause_reading()
