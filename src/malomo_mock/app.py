@@ -1,10 +1,12 @@
 """The reference server as a Starlette app: one route per path of the spec, each dispatching to the handlers
 of `customer_handlers.py` through `path_resource.py`. An operation of the spec without a handler answers 501
-and is listed in `app.state.unimplemented`.
+and is listed in `app.state.unimplemented`; a handler whose operation the spec lacks (one removed from it) is
+listed in `app.state.orphaned` and logged as a warning at start-up.
 """
 
 from __future__ import annotations
 
+import logging
 import secrets
 from collections.abc import Mapping
 from pathlib import Path
@@ -20,6 +22,8 @@ from malomo_mock.path_resource import Handler, PathResource, not_found, not_impl
 from malomo_mock.seed_file import read_seed
 from malomo_mock.store_database import LOCK_TIMEOUT_SECONDS
 from malomo_spec import HTTP_METHODS
+
+LOG = logging.getLogger("malomo_mock")
 
 
 def create_app(
@@ -64,7 +68,11 @@ def create_app(
     app.state.unimplemented = [
         op.operation_id for op in contract.operations if op.operation_id not in handlers
     ]
-    app.state.coverage = _coverage(len(contract.operations), app.state.unimplemented)
+    served = {op.operation_id for op in contract.operations}
+    app.state.orphaned = sorted(operation_id for operation_id in handlers if operation_id not in served)
+    app.state.coverage = _coverage(len(contract.operations), app.state.unimplemented, app.state.orphaned)
+    if app.state.orphaned:
+        LOG.warning("malomo-mock: %s", app.state.coverage)
     return app
 
 
@@ -85,9 +93,16 @@ def _routes(contract: Contract, api_key: str, handlers: Mapping[str, Handler]) -
     return routes
 
 
-def _coverage(total: int, unimplemented: list[str]) -> str | None:
-    """The start-up line about operations without a handler; None when there is none."""
-    if not unimplemented:
-        return None
-    served = total - len(unimplemented)
-    return f"serves {served} of {total} operations; not implemented: {', '.join(unimplemented)}"
+def _coverage(total: int, unimplemented: list[str], orphaned: list[str]) -> str | None:
+    """The start-up line about operations without a handler and handlers without an operation; None when
+    every operation has one and every handler serves one."""
+    parts = []
+    if unimplemented:
+        served = total - len(unimplemented)
+        parts.append(f"serves {served} of {total} operations; not implemented: {', '.join(unimplemented)}")
+    if orphaned:
+        parts.append(
+            f"handlers for operations the spec does not have (never called; remove them from"
+            f" customer_handlers.py): {', '.join(orphaned)}"
+        )
+    return "; ".join(parts) or None

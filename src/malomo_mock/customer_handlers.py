@@ -7,6 +7,7 @@ import asyncio
 import re
 from collections.abc import Callable
 from typing import Any, Final, ParamSpec, TypeVar
+from urllib.parse import urlencode
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -50,6 +51,14 @@ class CustomersApi:
             operation.operation_id: operation.operation.path_parameters[-1]
             for operation in contract.operations
             if operation.operation.path_parameters
+        }
+        # The filters of each list (`x-malomo-filter`) with the JSON type of their parameter.
+        self._filters = {
+            operation.operation_id: [
+                (found, next(p.rule.type for p in operation.query if p.name == found.parameter))
+                for found in operation.filters
+            ]
+            for operation in contract.operations
         }
         self._cursor_parameters = {
             operation_id: contract.cursor_parameters(operation_id)
@@ -108,15 +117,30 @@ class CustomersApi:
             raise BodyError(400, "bad_request", "The cursor is not valid for this list.") from exc
         return (position, None) if nexts else (None, position)
 
-    def _page_response(self, request: Request, operation_id: str, list_name: str, page: Page) -> Response:
+    def _matching(self, request: Request, operation_id: str) -> tuple[dict[str, Any], str]:
+        """The fields the list's filter parameters ask for, by field, and those parameters as a query
+        string to keep on the `Link` targets ('' when none is sent)."""
+        matching: dict[str, Any] = {}
+        kept = []
+        for found, kind in self._filters.get(operation_id, ()):
+            value = request.query_params.get(found.parameter)
+            if value is not None:
+                matching[found.field] = _typed(value, kind)
+                kept.append((found.parameter, value))
+        return matching, urlencode(kept)
+
+    def _page_response(
+        self, request: Request, operation_id: str, list_name: str, page: Page, kept: str = ""
+    ) -> Response:
         url, names = _absolute_url(request), self._cursor_parameters[operation_id]
+        also = f"&{kept}" if kept else ""
         links = []
         if page.has_after and page.last is not None:
             cursor = self.cursors.encode(list_name, page.last)
-            links.append(f'<{url}?{names.after}={cursor}>; rel="{AFTER_RELATION}"')
+            links.append(f'<{url}?{names.after}={cursor}{also}>; rel="{AFTER_RELATION}"')
         if page.has_before and page.first is not None:
             cursor = self.cursors.encode(list_name, page.first)
-            links.append(f'<{url}?{names.before}={cursor}>; rel="{BEFORE_RELATION}"')
+            links.append(f'<{url}?{names.before}={cursor}{also}>; rel="{BEFORE_RELATION}"')
         body = f"[{','.join(page.items)}]"
         return Response(body, 200, {"Link": ", ".join(links)} if links else None, "application/json")
 
@@ -126,8 +150,9 @@ class CustomersApi:
 
     async def list_customers(self, request: Request) -> Response:
         after, before = self._positions(request, _LIST_CUSTOMERS, CUSTOMERS_LIST)
-        page = self.store.list_customers(self.page_size, after, before)
-        return self._page_response(request, _LIST_CUSTOMERS, CUSTOMERS_LIST, page)
+        matching, kept = self._matching(request, _LIST_CUSTOMERS)
+        page = self.store.list_customers(self.page_size, after, before, matching)
+        return self._page_response(request, _LIST_CUSTOMERS, CUSTOMERS_LIST, page, kept)
 
     async def get_customer(self, request: Request) -> Response:
         customer_id = self._customer_id(request, _GET_CUSTOMER)
@@ -158,8 +183,20 @@ class CustomersApi:
             return self._not_found(request)
         list_name = f"{_EVENTS_LIST_PREFIX}{customer_id}"
         after, before = self._positions(request, _LIST_EVENTS, list_name)
-        page = self.store.list_events(customer_id, self.page_size, after, before)
-        return self._page_response(request, _LIST_EVENTS, list_name, page)
+        matching, kept = self._matching(request, _LIST_EVENTS)
+        page = self.store.list_events(customer_id, self.page_size, after, before, matching)
+        return self._page_response(request, _LIST_EVENTS, list_name, page, kept)
+
+
+def _typed(value: str, kind: str | None) -> Any:
+    """A filter parameter's text as the JSON value it compares with (its parameter's schema is checked)."""
+    if kind == "integer":
+        return int(value)
+    if kind == "number":
+        return float(value)
+    if kind == "boolean":
+        return value == "true"
+    return value
 
 
 def _absolute_url(request: Request) -> str:

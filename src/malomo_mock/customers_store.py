@@ -180,25 +180,42 @@ class CustomersStore(LegacyRowsInsert):
         return bool(deleted)
 
     @busy_means_store_busy
-    def list_customers(self, page_size: int, after: Position | None, before: Position | None) -> Page:
-        return self._page(self._customers, (), page_size, after, before)
+    def list_customers(
+        self,
+        page_size: int,
+        after: Position | None,
+        before: Position | None,
+        matching: Mapping[str, Any] | None = None,
+    ) -> Page:
+        """One page of customers; with `matching`, only those whose fields equal its values."""
+        return self._page(self._customers, (), page_size, after, before, matching or {})
 
     @busy_means_store_busy
     def list_events(
-        self, customer_id: str, page_size: int, after: Position | None, before: Position | None
+        self,
+        customer_id: str,
+        page_size: int,
+        after: Position | None,
+        before: Position | None,
+        matching: Mapping[str, Any] | None = None,
     ) -> Page:
-        return self._page(self._events, (customer_id,), page_size, after, before)
+        return self._page(self._events, (customer_id,), page_size, after, before, matching or {})
 
     def _page(
         self,
         listing: RecordKind,
-        scope: tuple[str, ...],
+        scope: tuple[Any, ...],
         page_size: int,
         after: Position | None,
         before: Position | None,
+        matching: Mapping[str, Any],
     ) -> Page:
-        """One keyset page after `after`, before `before`, or from the start."""
+        """One keyset page after `after`, before `before`, or from the start, of the records whose fields
+        equal `matching`'s values."""
         where = f"FROM {listing.table} WHERE {listing.scope}"
+        for name, value in matching.items():
+            where += " AND json_extract(doc, ?) IS ?"
+            scope = (*scope, f'$."{name}"', value)
 
         def rows(operator: str, position: Position | None, rest: str, *args: object) -> list[sqlite3.Row]:
             """The list's rows `operator` `position` (all of them when None), then `rest` (order, limit)."""

@@ -91,17 +91,27 @@ def _rule(document: Document, node: Any, where: str) -> ValueRule:
 
 @dataclass(frozen=True, slots=True)
 class ResponseShape:
-    """The fields of a response object in the spec's order, each with what a record lacking it answers."""
+    """The fields of a response object in the spec's order, each with what a record lacking it answers, and
+    the name each field the spec marks renamed had before (a record written before the rename has it)."""
 
     fields: tuple[tuple[str, Any], ...]
+    renamed: tuple[tuple[str, str], ...] = ()
 
     @property
     def names(self) -> frozenset[str]:
         return frozenset(name for name, _ in self.fields)
 
     def render(self, values: Mapping[str, Any]) -> dict[str, Any]:
-        """The response object: each field from `values`, or its default (the schema's, else null)."""
-        return {name: values.get(name, default) for name, default in self.fields}
+        """The response object: each field from `values` (under its old name when it was renamed), or its
+        default (the schema's, else null)."""
+        old_names = dict(self.renamed)
+        rendered = {}
+        for name, default in self.fields:
+            if name not in values and old_names.get(name) in values:
+                rendered[name] = values[old_names[name]]
+            else:
+                rendered[name] = values.get(name, default)
+        return rendered
 
 
 def _shape(document: Document, node: Any, where: str) -> ResponseShape:
@@ -109,7 +119,8 @@ def _shape(document: Document, node: Any, where: str) -> ResponseShape:
     fields = []
     for field_name, child in schema.get("properties", {}).items():
         fields.append((field_name, document.resolve(child, f"{where}.{field_name}").get("default")))
-    return ResponseShape(tuple(fields))
+    renamed = tuple(sorted(malomo_spec.renamed_properties(document, schema).items()))
+    return ResponseShape(tuple(fields), renamed)
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,6 +143,8 @@ class OperationRules:
     query: tuple[QueryParameter, ...]
     body: ValueRule | None
     unservable: str | None = None
+    # The query parameters that filter the list (`x-malomo-filter`), served with no code of their own.
+    filters: tuple[malomo_spec.QueryFilter, ...] = ()
 
     @property
     def operation_id(self) -> str:
@@ -171,9 +184,10 @@ def _operation_rules(document: Document, operation: malomo_spec.Operation) -> Op
             media = request_body.get("content", {}).get("application/json")
             if media is not None:
                 body = _rule(document, media.get("schema", {}), f"{operation_id} request body")
+        filters = malomo_spec.query_filters(document, operation.parameters_in("query"))
     except SpecError as exc:
         return OperationRules(operation, (), None, str(exc))
-    return OperationRules(operation, query, body)
+    return OperationRules(operation, query, body, filters=filters)
 
 
 @dataclass(frozen=True)
