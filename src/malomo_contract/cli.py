@@ -1,7 +1,8 @@
 """The `malomo-contract` command: the contract suite, installed, against any server (no checkout needed).
 
 Exit 0 when the contract holds, 1 when it breaks, 2 when the server could not be tested (bad options, no
-answer, a refused key, a wrong base URL, not the Malomo API, the server lost mid-run), with one line.
+answer, a refused key, a wrong base URL, not the Malomo API, a gateway answering for it, the server lost
+mid-run), with one line.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ EXIT_CODES = f"""exit codes:
   {PASSED}  the contract held (every test that ran passed)
   {CONTRACT_BROKEN}  the contract is broken: a test failed
   {BAD_INPUT}  could not test: bad options, no answer, the key refused, a wrong base URL, a server that is
-     not the Malomo API, or the server lost during the run"""
+     not the Malomo API, a gateway answering in its place, or the server lost during the run"""
 # Subcommands that check live or recorded traffic instead of running the suite (malomo_contract.live).
 LIVE_COMMANDS = ("proxy", "replay")
 # Words in a failed test's report that mean the server did not answer, rather than answered wrongly.
@@ -203,6 +204,13 @@ class RunWatch:
                 # Ends the run here, with pytest's exit status 2: the reports say it did not complete.
                 pytest.exit(self.lost_message, returncode=BAD_INPUT)
 
+    def could_not_test(self) -> str | None:
+        """The line that stopped the run when most answers were not the API's (a gateway's), else None."""
+        if self._session is None:
+            return None
+        stop: str | None = self._state().coverage.origins.could_not_test()
+        return stop
+
     def _state(self) -> Any:
         """The suite's per-run state (run_state.py): its tally of answered requests."""
         from malomo_contract.run_state import run_state
@@ -303,6 +311,9 @@ def main(argv: list[str] | None = None) -> int:
         exit_code = int(pytest.main(pytest_arguments(args), plugins=[watch]))
     if watch.lost_message is not None:
         _fail(watch.lost_message)
+    stopped = watch.could_not_test()
+    if stopped is not None:
+        _fail(stopped)
     if exit_code not in (PASSED, CONTRACT_BROKEN):
         _fail(f"the suite could not run to the end (pytest exit code {exit_code})")
     return exit_code

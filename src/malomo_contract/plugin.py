@@ -222,6 +222,10 @@ def pytest_runtest_protocol(item: pytest.Item) -> Generator[None, object, object
         return (yield)
     finally:
         coverage.end_test()
+        # A gateway answering in the API's place: the rest of the run would test nothing.
+        stop = coverage.origins.could_not_test()
+        if stop is not None:
+            pytest.exit(stop, returncode=pytest.ExitCode.INTERRUPTED)
 
 
 @pytest.hookimpl(wrapper=True)
@@ -267,6 +271,10 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     coverage.summary.exit_status = int(exitstatus)
     for path, render in _reports(session.config):
         path.write_text(render(coverage), encoding="utf-8")
+        # The bodies too long for a curl line, which its `--data-binary @FILE` sends from beside the report.
+        for record in coverage.failure_records():
+            for name, body in record.bodies.items():
+                (path.parent / name).write_text(body, encoding="utf-8")
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:

@@ -13,6 +13,7 @@ import urllib.request
 from email.message import Message
 from typing import Any
 
+from malomo_contract.coverage.answer_origins import foreign_answer
 from malomo_contract.spec_contract import Operation, accept_header, operations, resolve
 
 TIMEOUT_SECONDS = 10.0
@@ -44,7 +45,8 @@ def list_operation() -> Operation:
 def preflight(base_url: str, api_key: str) -> None:
     """Raise CouldNotTest unless `base_url` answers the spec's list operation as the Malomo API would.
 
-    Statuses other than 401, 404 and 405 (a 500, a 429) are the suite's to judge, so they pass.
+    Statuses other than 401, 404 and 405 (a 500, a 429) are the suite's to judge, so they pass; unless a
+    gateway answered in the API's place (an HTML page, a 502, 503 or 504 without the API's error body).
     """
     operation = list_operation()
     url = base_url.rstrip("/") + operation.path
@@ -71,6 +73,10 @@ def preflight(base_url: str, api_key: str) -> None:
             f"the base URL is wrong: {where} answered {status}; the spec's {operation.operation_id} is "
             f"GET {operation.path} under the base URL"
         )
+    content_type = headers.get("content-type", "")
+    foreign = None if status == 200 else foreign_answer(status, content_type, headers.get, body)
+    if foreign is not None:
+        raise CouldNotTest(f"could not test: the answer to {where} was not the API's ({foreign})")
     if status == 200:
         problem = _unlike_spec(operation.success_schema() or {}, headers, body)
         if problem:

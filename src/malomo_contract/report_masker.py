@@ -1,5 +1,6 @@
 """What report text (the coverage report, the terminal's and the JUnit file's reproductions) may show of a
-run's traffic: never the key; the suite's own test data as it is; the server's other personal values masked.
+run's traffic: never the key; the suite's own test data as it is, and the server's renderings of it (the
+evidence of a failure: a trailing space, a change of case); the server's other personal values masked.
 """
 
 from __future__ import annotations
@@ -17,6 +18,9 @@ from malomo.personal_data import PERSONAL_FIELDS, PersonalDataMasker
 FILTERED = "[Filtered]"
 # Shorter personal values are masked only where quoted: bare, they would match inside other words.
 MIN_BARE_LENGTH = 3
+# A server's value shorter than a value the suite sent is shown as that value cut short from this length on:
+# a shorter one could be anyone's name that happens to start a generated string.
+MIN_CUT_LENGTH = 8
 # What comes before a member's value in JSON and in a Python repr.
 MEMBER_COLONS = ('":', '": ', "':", "': ")
 # Numbers that stand for numbers the server sent in a personal field (a type break the report must show).
@@ -26,7 +30,9 @@ NUMBER_PLACEHOLDER_BASE = 9_000_000_000
 class ReportMasker:
     """What report text may show. Never the key. Customers' personal data (the properties the spec marks
     `x-personal-data`) is shown where the suite sent it itself: that is made-up test data, and the evidence
-    of a failure. A personal value that came from the server and that the suite never sent becomes a
+    of a failure. So is what the server made of a value the suite sent in the same field: equal to it but
+    for case and whitespace (`'a@b.co '`, `'JOHNNY'`), or the start of it (a value cut short), which tells
+    nothing the suite did not know. Any other personal value that came from the server becomes a
     placeholder that keeps it apart from every other value and keeps its JSON type (a number stays a
     number, a string a quoted string). With `masking=False` (`--no-mask`) values are shown as they are.
 
@@ -42,7 +48,11 @@ class ReportMasker:
         self._secrets: set[str] = set()
         # Values by their JSON text (`"5550003"` and `5550003` are different values).
         self._sent: set[str] = set()
+        # The strings sent per personal field, as `_folded` spells them.
+        self._sent_folded: dict[str, set[str]] = {}
         self._received: dict[str, str | int] = {}
+        # The field each received string came in, to drop it from `_received` when its sent form comes later.
+        self._received_fields: dict[str, str] = {}
 
     def add_secret(self, secret: str) -> None:
         if secret:
@@ -55,18 +65,41 @@ class ReportMasker:
     def sent(self, text: str) -> None:
         """Remember the personal values in a JSON body the suite sent: they are shown as they are."""
         with self._lock:
-            self._sent.update(json.dumps(value) for _, value in _personal_values(text))
+            new = False
+            for field, value in _personal_values(text):
+                self._sent.add(json.dumps(value))
+                folded = self._sent_folded.setdefault(field, set())
+                if isinstance(value, str) and _folded(value) not in folded:
+                    folded.add(_folded(value))
+                    new = True
+            # A value the server answered before the suite sent what it renders (rare): shown from now on.
+            for key, field in list(self._received_fields.items()) if new else ():
+                if self._renders_sent(field, json.loads(key)):
+                    del self._received[key], self._received_fields[key]
 
     def learn(self, text: str) -> None:
         """Remember the personal values in a JSON body the server sent, to mask them in any later text."""
         for field, value in _personal_values(text):
             key = json.dumps(value)
             with self._lock:
-                if key in self._received:
+                if key in self._received or key in self._sent:
                     continue
+                if isinstance(value, str):
+                    if self._renders_sent(field, value):
+                        continue
+                    self._received_fields[key] = field
                 self._received[key] = (
                     self._strings.placeholder(field, value) if isinstance(value, str) else next(self._numbers)
                 )
+
+    def _renders_sent(self, field: str, value: str) -> bool:
+        """Whether `value`, received in `field`, is what the server made of a string the suite sent there:
+        the same but for case and whitespace, or the start of it (a value cut short)."""
+        sent = self._sent_folded.get(field, set())
+        folded = _folded(value)
+        if folded in sent:
+            return True
+        return len(folded) >= MIN_CUT_LENGTH and any(other.startswith(folded) for other in sent)
 
     def clean(self, text: str) -> str:
         if self.masking:
@@ -102,6 +135,11 @@ class ReportMasker:
         forms.sort(key=lambda form: (not form[2], -len(form[0])))
         pattern = re.compile("|".join(f"({expression})" for _, expression, _, _ in forms))
         return pattern.sub(lambda match: forms[(match.lastindex or 1) - 1][3], text)
+
+
+def _folded(value: str) -> str:
+    """`value` without its whitespace and case: two spellings of one value spell it the same here."""
+    return "".join(value.split()).casefold()
 
 
 def _personal_values(text: str) -> Iterator[tuple[str, str | int | float]]:

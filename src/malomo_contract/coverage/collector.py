@@ -14,19 +14,22 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
+from malomo_contract.coverage.answer_origins import AnswerOrigins
 from malomo_contract.coverage.blame import blamed_exchange, schemathesis_failures
+from malomo_contract.coverage.outcomes import record_outcome
 from malomo_contract.coverage.records import FailureRecord, OperationCoverage, RunSummary
 from malomo_contract.coverage.reproductions import (
     answer_text,
     answered_id,
     body_text,
     curl_line,
+    generated_curl,
     json_or_none,
     json_text,
     named_by,
     named_values,
 )
-from malomo_contract.coverage.traces import CurrentTest, GeneratedFailure
+from malomo_contract.coverage.traces import CurrentTest, ErrorExchanges, GeneratedFailure
 from malomo_contract.customer_records import CreatedCustomers
 from malomo_contract.promise_inventory import Promise
 from malomo_contract.report_masker import ReportMasker
@@ -48,11 +51,14 @@ class ContractCoverage:
         self.unattributed: list[FailureRecord] = []
         self.unmatched_requests = 0
         self.summary = RunSummary()
+        # Whether the answers are the API's (always counted: a gateway's answers stop the run).
+        self.origins = AnswerOrigins()
         self._trace: CurrentTest | None = None
         # The path of the target's base URL, in front of every operation's path.
         self.base_path = ""
         # Every statement of the spec with the tests that enforce it (promise_inventory.py), for the report.
         self.inventory: list[Promise] = []
+        self._error_exchanges = ErrorExchanges()
 
     def start(self, operations: Iterable[tuple[str, str, tuple[str, ...]]]) -> None:
         """Begin collecting for `operations`: (label `METHOD /path/{x}`, operationId, documented statuses)."""
@@ -83,15 +89,18 @@ class ContractCoverage:
         """Count the checks run on a generated request (while collecting); keep a failing one, with its curl
         line, its answer and the records it names, for the current test's reproduction (always)."""
         label = case.operation.label
+        self.origins.count_generated(response)
         results = list(results)
         records: list[FailureRecord] = []
         failed = [result for result in results if result.failure is not None]
         if failed:
             self.redactor.sent(json_text(case.body))
             self.redactor.learn(body_text(response))
-            curl = self.redactor.clean_curl(
-                case.as_curl_command(headers=dict(response.request.headers), verify=response.verify)
-            )
+            files: dict[str, str] = {}
+            curl = self.redactor.clean_curl(generated_curl(response, files))
+            bodies = {name: self.redactor.clean(body) for name, body in files.items()}
+            with self._lock:
+                test = self._trace.nodeid if self._trace is not None else ""
             records = [
                 FailureRecord(
                     check=result.name,
@@ -99,6 +108,8 @@ class ContractCoverage:
                     message=self._clean_message(result.failure.message),
                     curl=curl,
                     status=response.status_code,
+                    bodies=bodies,
+                    test=test,
                 )
                 for result in failed
             ]
@@ -114,6 +125,7 @@ class ContractCoverage:
                 check=failed[0].name,
                 title=failed[0].failure.title,
                 status=response.status_code,
+                bodies=tuple(bodies.items()),
             )
             with self._lock:
                 if self._trace is not None:
@@ -137,6 +149,7 @@ class ContractCoverage:
         self.base_path = urlsplit(base_url).path.rstrip("/")
 
         def observe(response: httpx.Response) -> None:
+            self.origins.count_httpx(response)
             sent = body_text(response.request)
             if sent:
                 self.redactor.sent(sent)
@@ -180,7 +193,7 @@ class ContractCoverage:
 
         Tests of generated requests are counted per check by `record_checks` instead.
         """
-        trace, in_phase = self._close_phase(item, report)
+        trace, in_phase = self._close_phase(item, call, report)
         if report.outcome == "skipped":
             return None
         check = getattr(item, "originalname", item.name)
@@ -197,8 +210,12 @@ class ContractCoverage:
         failing_cases = schemathesis_failures(excinfo.value)
         if failing_cases:
             # Counted for the report, with their curl lines, by `record_checks`.
-            return self._generated_failure(trace.generated, failing_cases, created)
+            generated = self._generated_failure(trace.generated, failing_cases, created)
+            if generated is not None:
+                generated.test = item.nodeid
+            return generated
         record = self._suite_failure(check, generated_label, excinfo, report.when, trace)
+        record.test = item.nodeid
         if created is not None:
             self._keep_records(record.names, created)
         if self.active:
@@ -206,7 +223,7 @@ class ContractCoverage:
         return record
 
     def _close_phase(
-        self, item: pytest.Item, report: pytest.TestReport
+        self, item: pytest.Item, call: pytest.CallInfo[None], report: pytest.TestReport
     ) -> tuple[CurrentTest, list[httpx.Response]]:
         """A copy of the test's trace so far and the exchanges of the phase that ended ; outcome counted."""
         with self._lock:
@@ -221,10 +238,8 @@ class ContractCoverage:
                 set(trace.involved),
             )
             trace.phase_start = len(trace.exchanges)
-            if self.active and report.when == "call":
-                self.summary.outcomes[report.outcome] += 1
-            elif self.active and report.outcome != "passed":
-                self.summary.outcomes["skipped" if report.outcome == "skipped" else "error"] += 1
+            if self.active:
+                record_outcome(self.summary, item, call, report, self._clean_message)
         return snapshot, snapshot.exchanges[snapshot.phase_start :]
 
     def _suite_failure(
@@ -237,6 +252,7 @@ class ContractCoverage:
     ) -> FailureRecord:
         """The failure of one of the suite's own tests: its blame, its message and its reproduction."""
         error, exchanges = excinfo.value, trace.exchanges
+        exchanges = self._error_exchanges.of(error, exchanges)
         blamed = blamed_exchange(error, exchanges)
         label = generated_label or (self._match_request(blamed.request) if blamed is not None else None)
         for response in exchanges:
@@ -246,16 +262,19 @@ class ContractCoverage:
         message = str(error) if isinstance(error, AssertionError) and str(error) else excinfo.exconly()
         # schemathesis adds its `curl` line to errors that are not check failures (a refused connection).
         message = "\n".join([message, *getattr(error, "__notes__", [])])
+        files: dict[str, str] = {}
+        curl = "\n".join(curl_line(response.request, files, filter_secrets=False) for response in shown)
         return FailureRecord(
             check=check,
             title=type(error).__name__ if when == "call" else f"{type(error).__name__} in {when}",
             message=self._clean_message(message),
-            curl=self.redactor.clean_curl("\n".join(curl_line(response.request) for response in shown)),
+            curl=self.redactor.clean_curl(curl),
             status=blamed.status_code if blamed is not None else None,
             promise=getattr(error, "promise", None),
             answer=self.redactor.clean(answer_text(shown[-1])) if shown else "",
             operation=label,
             names=frozenset(named_by(exchanges) | trace.involved),
+            bodies={name: self.redactor.clean(body) for name, body in files.items()},
         )
 
     def _file_failure(self, record: FailureRecord, counted: set[str]) -> None:
@@ -297,6 +316,7 @@ class ContractCoverage:
             operation=last.label,
             generated=True,
             names=names,
+            bodies={name: body for failure in shown for name, body in failure.bodies},
         )
 
     def _keep_records(self, names: Iterable[str], created: CreatedCustomers) -> None:
@@ -308,6 +328,9 @@ class ContractCoverage:
                 with self._lock:
                     if customer_id not in self.kept:
                         self.kept.append(customer_id)
+
+    def failure_records(self) -> list[FailureRecord]:
+        return [record for op in self.operations.values() for record in op.failure_list()] + self.unattributed
 
     def end_test(self) -> None:
         with self._lock:

@@ -31,6 +31,10 @@ class FailureRecord:
     # Every value the failing requests named (path segments, ids in bodies and queries): the records the
     # reproduction needs, which later requests must leave alone.
     names: frozenset[str] = frozenset()
+    # Bodies too long for a curl line, by the file name the curl line sends them from (`@name`).
+    bodies: dict[str, str] = field(default_factory=dict)
+    # The node id of the test that failed.
+    test: str = ""
 
 
 @dataclass
@@ -92,3 +96,9 @@ class RunSummary:
     seed: int | None = None
     outcomes: Counter[str] = field(default_factory=Counter)
     exit_status: int | None = None
+    # Each test that failed (in any phase), by node id, with the first line of its error: one count of them.
+    failed_tests: dict[str, str] = field(default_factory=dict)
+    # Each skipped test, by node id, with the reason it gave.
+    skipped: dict[str, str] = field(default_factory=dict)
+    # The outcomes of each test function (its parametrizations together), by its name.
+    test_outcomes: dict[str, set[str]] = field(default_factory=dict)

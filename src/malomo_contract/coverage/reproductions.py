@@ -3,8 +3,10 @@ and every value its requests name (the records the reproduction needs, left in p
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shlex
+from collections.abc import Iterable
 from typing import Any
 
 import httpx
@@ -16,6 +18,8 @@ from malomo_contract.report_masker import FILTERED
 # Request headers left out of the suite's own curl lines: httpx sends them by itself.
 CURL_SKIPPED_HEADERS = frozenset({"host", "content-length", "connection", "accept-encoding", "user-agent"})
 SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "x-api-key"})
+# A longer body (a probe of the body size limit) is written to a file beside the report, not into the line.
+MAX_INLINE_BODY = 4000
 
 
 def json_or_none(response: httpx.Response) -> Any:
@@ -87,22 +91,52 @@ def body_text(message: Any) -> str:
     return content.decode("utf-8", "replace") if isinstance(content, bytes) else ""
 
 
-def curl_line(request: httpx.Request) -> str:
-    """A `curl` command that sends `request` again, with secret headers shown as `[Filtered]`."""
+def curl_line(
+    request: httpx.Request, files: dict[str, str] | None = None, *, filter_secrets: bool = True
+) -> str:
+    """A `curl` command that sends `request` again. Secret headers show as `[Filtered]` unless
+    `filter_secrets` is off (the collector's masker then filters the one real key, and a made-up key the
+    suite sent shows as sent); a body too long for a line goes in `files` when given."""
+    headers = [(name.decode("latin-1"), value.decode("latin-1")) for name, value in request.headers.raw]
+    return curl_command(request.method, str(request.url), headers, body_text(request), files, filter_secrets)
+
+
+def curl_command(
+    method: str,
+    url: str,
+    headers: Iterable[tuple[str, str]],
+    body: str,
+    files: dict[str, str] | None = None,
+    filter_secrets: bool = False,
+) -> str:
+    """A `curl` command sending `method url` with `headers` and `body`. With `files`, a body longer than
+    `MAX_INLINE_BODY` is put there under a name of its own and sent as `--data-binary @name` (the file is
+    written beside the report)."""
     # -i: the status and headers are part of the evidence; -w: each answer on its own lines.
-    parts = ["curl", "-sS", "-i", "-w", "\\n", "-X", request.method]
-    for raw_name, raw_value in request.headers.raw:
-        name, value = raw_name.decode("latin-1"), raw_value.decode("latin-1")
+    parts = ["curl", "-sS", "-i", "-w", "\\n", "-X", method]
+    for name, value in headers:
         lowered = name.lower()
         if lowered in CURL_SKIPPED_HEADERS or (lowered == "accept" and value == "*/*"):
             continue
-        shown = FILTERED if lowered in SECRET_HEADERS else value
+        shown = FILTERED if filter_secrets and lowered in SECRET_HEADERS else value
         parts += ["-H", f"{name}: {shown}"]
-    body = body_text(request)
-    if body:
+    if body and files is not None and len(body) > MAX_INLINE_BODY:
+        name = f"malomo-contract-body-{hashlib.sha256(body.encode()).hexdigest()[:12]}.txt"
+        files[name] = body
+        parts += ["--data-binary", f"@{name}"]
+    elif body:
         parts += ["-d", body]
-    parts.append(str(request.url))
+    parts.append(url)
     return shlex.join(parts)
+
+
+def generated_curl(response: Any, files: dict[str, str]) -> str:
+    """The `curl` command of a generated request (schemathesis' answer carries it as `requests` prepared
+    it), keys as sent."""
+    request = response.request
+    body = request.body or b""
+    text = body.decode("utf-8", "replace") if isinstance(body, bytes) else str(body)
+    return curl_command(str(request.method), str(request.url), request.headers.items(), text, files)
 
 
 def reproduction_sections(failure: FailureRecord) -> dict[str, str]:
@@ -114,7 +148,15 @@ def reproduction_sections(failure: FailureRecord) -> dict[str, str]:
         if failure.generated
         else "the test's requests, in order"
     )
-    requests = f"{sent} (your key for {FILTERED}; the customers involved were left in place):\n{failure.curl}"
+    files = (
+        "; bodies sent as @FILE are written beside the --report / --report-md file: run it there"
+        if failure.bodies
+        else ""
+    )
+    requests = (
+        f"{sent} (your key for {FILTERED}, other keys as the suite sent them; the customers involved were "
+        f"left in place{files}):\n{failure.curl}"
+    )
     sections = {
         f"malomo contract reproduction{blamed}": requests,
         "malomo contract the last answer the test saw, in full": failure.answer,

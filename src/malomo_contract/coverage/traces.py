@@ -19,6 +19,8 @@ class GeneratedFailure:
     check: str
     title: str
     status: int
+    # Bodies too long for the curl line: (file name, body).
+    bodies: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass
@@ -33,3 +35,20 @@ class CurrentTest:
     generated: list[GeneratedFailure] = field(default_factory=list)
     # Records a shared fixture made for this test (a walk's list growers): kept too if it fails.
     involved: set[str] = field(default_factory=set)
+
+
+class ErrorExchanges:
+    """The exchanges of each error a test raised. A session fixture that failed raises its error again in
+    every later test that needs it, sending nothing: such a test shows the requests of the first."""
+
+    def __init__(self) -> None:
+        # By id, kept with the error itself, so that the id is its own.
+        self._by_id: dict[int, tuple[BaseException, list[httpx.Response]]] = {}
+
+    def of(self, error: BaseException, exchanges: list[httpx.Response]) -> list[httpx.Response]:
+        """`exchanges`, remembered for `error`; or, when empty, those of the test that raised it first."""
+        if exchanges:
+            self._by_id[id(error)] = (error, exchanges)
+            return exchanges
+        first = self._by_id.get(id(error))
+        return first[1] if first is not None and first[0] is error else exchanges

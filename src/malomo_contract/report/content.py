@@ -7,6 +7,7 @@ import re
 from datetime import UTC, datetime
 
 from malomo_contract.coverage.collector import ContractCoverage
+from malomo_contract.coverage.outcomes import failed_count
 from malomo_contract.coverage.records import FailureRecord, OperationCoverage
 from malomo_contract.promise_inventory import Promise
 
@@ -57,15 +58,20 @@ def undocumented_state(operation: OperationCoverage, status: int) -> str:
 
 
 def run_verdict(coverage: ContractCoverage) -> tuple[bool, str]:
-    outcomes = coverage.summary.outcomes
-    failures = outcomes["failed"] + outcomes["error"]
+    failures = failed_count(coverage.summary)
     if coverage.summary.exit_status == 0:
         untested = untested_outcomes(coverage)
         return True, f"Contract held for the tests that ran ({untested})" if untested else "Contract held"
     if coverage.summary.exit_status == 1 and failures:
-        return False, f"Contract broken: {failures} test{'s' * (failures != 1)} failed"
+        return False, f"Contract broken: {tests_failed(coverage)}"
     # Stopped (the server was lost, an interruption): its failures may be the stop's, not the contract's.
     return False, f"The run did not complete (exit status {coverage.summary.exit_status})"
+
+
+def tests_failed(coverage: ContractCoverage) -> str:
+    """'22 tests failed': the one count of failed tests the verdict and the failure list both give."""
+    failures = failed_count(coverage.summary)
+    return f"{failures} test{'s' * (failures != 1)} failed"
 
 
 def untested_outcomes(coverage: ContractCoverage) -> str:
@@ -130,11 +136,38 @@ def numbered_failures(coverage: ContractCoverage) -> dict[int, int]:
 
 
 def failure_kinds(coverage: ContractCoverage) -> dict[str, list[int]]:
-    """One line per kind of failure (check, operation, title, status), with the numbers of its failures."""
+    """One line per failed test (its name, then what its first kept failure says), with the numbers of its
+    failures in the report; then one line per kind of failure (check, operation, title, status) of the
+    failures no failed test of the run claims."""
+    failed = coverage.summary.failed_tests
     lines: dict[str, list[int]] = {}
+    claimed: dict[str, list[tuple[int, str | None, FailureRecord]]] = {test: [] for test in failed}
     for number, label, record in failure_index(coverage):
-        lines.setdefault(failure_summary(label, record), []).append(number)
-    return lines
+        if record.test in claimed:
+            claimed[record.test].append((number, label, record))
+        else:
+            lines.setdefault(failure_summary(label, record), []).append(number)
+    by_test: dict[str, list[int]] = {}
+    for test, records in claimed.items():
+        what = failure_summary(records[0][1], records[0][2]) if records else failed[test]
+        function = test.partition("::")[2].partition("[")[0]
+        what = what.removeprefix(f"{function} on ")
+        by_test[f"{test_name(test)}: {what}"] = [number for number, _, _ in records]
+    return by_test | lines
+
+
+def test_name(nodeid: str) -> str:
+    """A test's node id without the folders of its module (`test_x.py::test_y[case]`)."""
+    module, separator, rest = nodeid.partition("::")
+    return module.rpartition("/")[2] + separator + rest
+
+
+def skipped_tests(coverage: ContractCoverage) -> dict[str, list[str]]:
+    """Each reason a test was skipped for, with the tests it skipped."""
+    reasons: dict[str, list[str]] = {}
+    for test, reason in coverage.summary.skipped.items():
+        reasons.setdefault(reason, []).append(test_name(test))
+    return reasons
 
 
 def failure_summary(label: str | None, record: FailureRecord) -> str:

@@ -8,6 +8,7 @@ import functools
 from typing import TYPE_CHECKING, Any
 
 from malomo_contract.coverage.collector import ContractCoverage
+from malomo_contract.coverage.outcomes import failed_count
 from malomo_contract.coverage.records import FailureRecord, OperationCoverage
 from malomo_contract.report.content import (
     FAILED,
@@ -28,9 +29,12 @@ from malomo_contract.report.content import (
     numbered_failures,
     run_verdict,
     shown_curl,
+    skipped_tests,
     status_rows,
+    tests_failed,
     undocumented_state,
 )
+from malomo_contract.report.fault_table import fault_counts, fault_rows
 
 if TYPE_CHECKING:
     import jinja2
@@ -67,12 +71,19 @@ def render_html(coverage: ContractCoverage) -> str:
     columns = matrix_columns(coverage)
     kinds = failure_kinds(coverage)
     promises, _, counts = inventory_states(coverage)
+    faults = fault_rows(coverage)
+    skipped = skipped_tests(coverage)
     return _template().render(
         held=held,
         verdict=verdict,
         facts=facts(coverage),
         failure_kinds=kinds,
-        failure_count=sum(len(found) for found in kinds.values()),
+        failed_tests=failed_count(coverage.summary),
+        tests_failed=tests_failed(coverage),
+        skipped=skipped,
+        skipped_count=sum(len(tests) for tests in skipped.values()),
+        faults=faults,
+        fault_counts=fault_counts(faults),
         columns=columns,
         matrix=[_matrix_row(operation, columns) for operation in coverage.operations.values()],
         legend=[(state, HTML_SYMBOLS[state], text) for state, text in STATE_TEXT.items()],

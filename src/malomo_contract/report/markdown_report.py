@@ -21,9 +21,12 @@ from malomo_contract.report.content import (
     numbered_failures,
     run_verdict,
     shown_curl,
+    skipped_tests,
     status_rows,
+    tests_failed,
     undocumented_state,
 )
+from malomo_contract.report.fault_table import fault_counts, fault_rows
 
 MARKDOWN_SYMBOLS = {OBSERVED: "✅", NEVER: "⬜", FAILED: "❌", UNDOCUMENTED: "⚠️", REFUSED: "🔘"}
 
@@ -37,14 +40,7 @@ def render_markdown(coverage: ContractCoverage) -> str:
         "",
         *(f"- **{name}**: {_md_text(value)}" for name, value in facts(coverage)),
     ]
-    failure_lines = failure_kinds(coverage)
-    if failure_lines:
-        count = sum(len(numbers) for numbers in failure_lines.values())
-        lines += ["", f"### ❌ Failures ({count})", ""]
-        lines += [
-            f"- {_md_text(summary)} ({', '.join(f'#{number}' for number in numbers)})"
-            for summary, numbers in failure_lines.items()
-        ]
+    lines += _index_markdown(coverage)
     lines += [
         "",
         "| operation | " + " | ".join(columns) + " | undocumented |",
@@ -74,7 +70,45 @@ def render_markdown(coverage: ContractCoverage) -> str:
         for record in coverage.unattributed:
             lines += ["", *_failure_markdown(record, numbers[id(record)])]
     lines += _inventory_markdown(coverage)
+    lines += _faults_markdown(coverage)
     return "\n".join(lines) + "\n"
+
+
+def _index_markdown(coverage: ContractCoverage) -> list[str]:
+    """The failed tests, each linked to its failures' numbers, then every reason a test was skipped for."""
+    lines: list[str] = []
+    failure_lines = failure_kinds(coverage)
+    if failure_lines:
+        lines += ["", f"### ❌ Failures: {tests_failed(coverage)}", ""]
+        for summary, numbers in failure_lines.items():
+            links = f" ({', '.join(f'#{number}' for number in numbers)})" if numbers else ""
+            lines.append(f"- {_md_text(summary)}{links}")
+    skipped = skipped_tests(coverage)
+    if skipped:
+        lines += ["", f"### Skipped ({sum(len(tests) for tests in skipped.values())})", ""]
+        for reason, tests in skipped.items():
+            names = ", ".join(tests[:10]) + ", ..." * (len(tests) > 10)
+            lines.append(f"- {_md_text(reason)} ({len(tests)}: {_md_text(names)})")
+    return lines
+
+
+def _faults_markdown(coverage: ContractCoverage) -> list[str]:
+    """The fault-class table, folded (it is long): each class with its tests' outcomes, or why it does not
+    apply."""
+    rows = fault_rows(coverage)
+    if not rows:
+        return []
+    lines = ["", f"### Fault classes ({len(rows)})", "", f"<details><summary>{fault_counts(rows)}</summary>"]
+    lines += ["", "| source | class | caught by | planted bug |", "| --- | --- | --- | --- |"]
+    for row in rows:
+        caught = (
+            ", ".join(f"`{test.rpartition('::')[2]}` {outcome}" for test, outcome in row.tests)
+            if row.applies
+            else f"does not apply: {_md_text(row.reason)}"
+        )
+        planted = f"`{row.planted}`" if row.planted else ""
+        lines.append(f"| {row.source} | `{row.id}` {_md_text(row.title)} | {caught} | {planted} |")
+    return [*lines, "", "</details>"]
 
 
 def _inventory_markdown(coverage: ContractCoverage) -> list[str]:
@@ -129,7 +163,9 @@ def _failure_markdown(record: FailureRecord, number: int) -> list[str]:
         lines += [f"Broken promise: `{record.promise}`", ""]
     lines += _fenced(record.message, "text")
     if record.curl:
-        lines += ["", "Reproduce with:", "", *_fenced(shown_curl(record.curl), "sh")]
+        files = " (the bodies sent as @FILE are in files beside this report: run it in its folder)"
+        lines += ["", f"Reproduce with{files * bool(record.bodies)}:", ""]
+        lines += _fenced(shown_curl(record.curl), "sh")
     if record.answer:
         lines += ["", "The last answer the test saw:", "", *_fenced(record.answer, "text")]
     return lines
