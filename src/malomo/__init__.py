@@ -2,12 +2,14 @@
 
 Malomo / AsyncMalomo are the resource-style clients (``client.customers.create(...)``), thin over
 malomo._base_client; their generated resources run on malomo.resource_runtime. The low-level API:
-connect() builds a configured client; call()/acall() run any generated operation and raise typed
+connect() builds a configured client; request_id_of(result) the request id of any result;
+MALOMO_LOG=info|debug logs each request (malomo._logs);
+call()/acall() run any generated operation and raise typed
 errors; paginate()/apaginate() iterate every item of a list operation. Errors: see malomo._errors.
 RecordingTransport/AsyncRecordingTransport write traffic to a HAR file (``connect(record_to=PATH)``).
 """
 
-from ._base_client import RawResponse, RequestOptions
+from ._base_client import RawResponse, RequestOptions, request_id_of
 from ._client import AsyncMalomo, Malomo
 from ._client_factory import MalomoClient, connect
 from ._errors import (
@@ -15,6 +17,8 @@ from ._errors import (
     APITimeoutError,
     AuthenticationError,
     BadRequestError,
+    BaseURLError,
+    ClientClosedError,
     MalomoError,
     NotAcceptableError,
     NotFoundError,
@@ -38,6 +42,8 @@ __all__ = [
     "AsyncRetryTransport",
     "AuthenticationError",
     "BadRequestError",
+    "BaseURLError",
+    "ClientClosedError",
     "HarRecorder",
     "Malomo",
     "MalomoClient",
@@ -59,4 +65,5 @@ __all__ = [
     "call",
     "connect",
     "paginate",
+    "request_id_of",
 ]

@@ -18,14 +18,15 @@ from malomo_client.api_headers import REQUEST_ID_HEADER
 from malomo_client.resource_operations import OperationDescriptor
 from malomo_client.types import UNSET
 
-from ._client_factory import DEFAULT_BASE_URL, MalomoClient, _check_base_url, _check_timeout, connect
+from ._client_factory import BASE_URL_VARIABLE as BASE_URL_VARIABLE
+from ._client_factory import MalomoClient, _check_base_url, _check_timeout, connect
 from ._errors import error_from_response, invalid_response, unexpected_status
 from ._operation_calls import PARSE_ERRORS, with_full_url
+from ._request_ids import with_request_id
 from ._retry_transport import MAX_RETRIES_EXTENSION, RetryPolicy
 
 T = TypeVar("T")
 API_KEY_VARIABLE = "MALOMO_API_KEY"
-BASE_URL_VARIABLE = "MALOMO_BASE_URL"
 OPTION_NAMES = ("timeout", "max_retries", "extra_headers", "extra_query")
 
 
@@ -123,9 +124,19 @@ def success_value(operation: OperationDescriptor[T], response: httpx.Response) -
     if operation.parse is None:
         return None  # type: ignore[return-value]  # T is None: the operation answers no body
     try:
-        return operation.parse(response.json())
+        value = operation.parse(response.json())
     except PARSE_ERRORS as exc:
         raise invalid_response(response, exc) from exc
+    return with_request_id(value, response)
+
+
+def request_id_of(result: object) -> str | None:
+    """The id of the request that produced ``result``: a model, a page or a raw response of any call; None
+    for anything else (or when the server sent no ``X-Request-Id``)."""
+    if isinstance(result, RawResponse):
+        return result.request_id
+    request_id = getattr(result, "_request_id", None)
+    return request_id if isinstance(request_id, str) else None
 
 
 @dataclass(frozen=True)
@@ -147,6 +158,12 @@ class ClientDefaults:
                 f"{operation.name}(): unexpected keyword argument {unknown[0]!r}: neither a field or"
                 f" parameter of the operation nor a request option ({', '.join(OPTION_NAMES)})"
             )
+        for cursor in operation.cursors:
+            if arguments.get(cursor, UNSET) is None:
+                raise TypeError(
+                    f"{operation.name}(): {cursor}=None: the page had no {cursor} page, so there is nothing"
+                    f" to resume from (leave {cursor} out for the first page)"
+                )
         request = operation_request(operation, arguments)
         headers = {**self.headers, **request.get("headers", {}), **options.get("extra_headers", {})}
         request["headers"] = headers
@@ -214,12 +231,11 @@ def build_connection(
 ) -> tuple[MalomoClient, ClientDefaults]:
     """The connection pool of a new client and its defaults, from the client's constructor arguments."""
     key = resolve_api_key(api_key)
-    url = base_url if base_url is not None else os.environ.get(BASE_URL_VARIABLE) or DEFAULT_BASE_URL
     # The pool's client sends the key, Accept and User-Agent; timeout and retries are set per request
     # (the retry transport is always there), so that with_options() copies can share the pool.
     client = connect(
         key,
-        base_url=url,
+        base_url=base_url,
         timeout=timeout,
         max_retries=max(check_max_retries(max_retries), 1),
         headers=default_headers,

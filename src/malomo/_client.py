@@ -13,11 +13,44 @@ import httpx
 
 from malomo_client.resources import AsyncMalomoResources, MalomoResources
 
-from ._base_client import build_connection
+from ._base_client import ClientDefaults, build_connection
 from .resource_runtime import AsyncRequester, SyncRequester
 
 
-class Malomo(MalomoResources):
+class _Settings:
+    """What Malomo and AsyncMalomo show of their settings: read back, and in the repr (never the key)."""
+
+    _defaults: ClientDefaults
+    _owns_pool: bool
+    _requester: SyncRequester | AsyncRequester
+
+    @property
+    def base_url(self) -> str:
+        """The URL the API's paths are joined to."""
+        return str(self._defaults.base_url)
+
+    @property
+    def timeout(self) -> httpx.Timeout:
+        """Each call's timeout unless it sets its own (``timeout=``)."""
+        return self._defaults.timeout
+
+    @property
+    def max_retries(self) -> int:
+        """Each call's retries unless it sets its own (``max_retries=``)."""
+        return self._defaults.max_retries
+
+    def __repr__(self) -> str:
+        closed = " closed" if self._requester.closed else ""
+        copy = "" if self._owns_pool else " (a with_options copy)"
+        timeout = self.timeout
+        shown = timeout.read if len(set(timeout.as_dict().values())) == 1 else timeout
+        return (
+            f"<{type(self).__name__}{closed} base_url={self.base_url!r} timeout={shown!r}"
+            f" max_retries={self.max_retries}{copy}>"
+        )
+
+
+class Malomo(_Settings, MalomoResources):
     """The Malomo API, sync: ``client.customers.create(email=...)``, ``client.customers.list()``, ...
 
     ``api_key`` defaults to ``$MALOMO_API_KEY`` and ``base_url`` to ``$MALOMO_BASE_URL``, then to the
@@ -43,10 +76,9 @@ class Malomo(MalomoResources):
     ) -> None:
         options = (default_headers, transport, None, record_to, record_personal_data)
         self._client, self._defaults = build_connection(api_key, base_url, timeout, max_retries, *options)
-        super().__init__(SyncRequester(self._client, self._defaults))
-
-    def __repr__(self) -> str:
-        return f"<Malomo base_url={str(self._defaults.base_url)!r}>"
+        self._owns_pool = True
+        self._requester = SyncRequester(self._client, self._defaults)
+        super().__init__(self._requester)
 
     def with_options(
         self,
@@ -64,12 +96,18 @@ class Malomo(MalomoResources):
         copy._defaults = self._defaults.copy(api_key, base_url, timeout, max_retries, default_headers, secret)
         if api_key is not None and self._client.recorder is not None:
             self._client.recorder.add_secret(api_key)
-        MalomoResources.__init__(copy, SyncRequester(copy._client, copy._defaults))
+        copy._owns_pool = False
+        copy._requester = SyncRequester(copy._client, copy._defaults)
+        MalomoResources.__init__(copy, copy._requester)
         return copy
 
     def close(self) -> None:
-        """Close the connection pool (shared with this client's with_options copies)."""
-        self._client.get_httpx_client().close()
+        """Close this client: its requests then raise ClientClosedError. The client that opened the
+        connection pool closes it (its with_options copies can then send nothing either); a copy's close()
+        closes only the copy and leaves the pool to its original."""
+        self._requester.closed = True
+        if self._owns_pool:
+            self._client.get_httpx_client().close()
 
     def __enter__(self) -> Self:
         return self
@@ -80,7 +118,7 @@ class Malomo(MalomoResources):
         self.close()
 
 
-class AsyncMalomo(AsyncMalomoResources):
+class AsyncMalomo(_Settings, AsyncMalomoResources):
     """The Malomo API, async: ``await client.customers.create(email=...)``; ``async for c in
     client.customers.list()``. The same arguments as Malomo; ``transport`` is an ``httpx.AsyncBaseTransport``
     (an in-process ``httpx.ASGITransport`` over an app, for instance)."""
@@ -99,10 +137,9 @@ class AsyncMalomo(AsyncMalomoResources):
     ) -> None:
         options = (default_headers, None, transport, record_to, record_personal_data)
         self._client, self._defaults = build_connection(api_key, base_url, timeout, max_retries, *options)
-        super().__init__(AsyncRequester(self._client, self._defaults))
-
-    def __repr__(self) -> str:
-        return f"<AsyncMalomo base_url={str(self._defaults.base_url)!r}>"
+        self._owns_pool = True
+        self._requester = AsyncRequester(self._client, self._defaults)
+        super().__init__(self._requester)
 
     def with_options(
         self,
@@ -120,12 +157,16 @@ class AsyncMalomo(AsyncMalomoResources):
         copy._defaults = self._defaults.copy(api_key, base_url, timeout, max_retries, default_headers, secret)
         if api_key is not None and self._client.recorder is not None:
             self._client.recorder.add_secret(api_key)
-        AsyncMalomoResources.__init__(copy, AsyncRequester(copy._client, copy._defaults))
+        copy._owns_pool = False
+        copy._requester = AsyncRequester(copy._client, copy._defaults)
+        AsyncMalomoResources.__init__(copy, copy._requester)
         return copy
 
     async def close(self) -> None:
-        """Close the connection pool (shared with this client's with_options copies)."""
-        await self._client.get_async_httpx_client().aclose()
+        """Close this client, as Malomo.close() does: the pool only if this client opened it (not a copy)."""
+        self._requester.closed = True
+        if self._owns_pool:
+            await self._client.get_async_httpx_client().aclose()
 
     async def __aenter__(self) -> Self:
         return self

@@ -14,11 +14,13 @@ from malomo_client import AuthenticatedClient
 # The spec's media type and version (its info), rendered into the generated package by tools/codegen.
 from malomo_client.api_headers import ACCEPT as ACCEPT
 
+from ._logs import AsyncLoggingTransport, LoggingTransport, setup_from_environment
 from ._recording import AsyncRecordingTransport, HarRecorder, RecordingTransport
 from ._retry_transport import AsyncRetryTransport, RetryPolicy, RetryTransport
 from ._version import USER_AGENT
 
 DEFAULT_BASE_URL = "https://api.gomalomo.com"
+BASE_URL_VARIABLE = "MALOMO_BASE_URL"
 
 
 def _check_api_key(api_key: object) -> str:
@@ -91,7 +93,7 @@ class MalomoClient(AuthenticatedClient):
                 transport = RecordingTransport(transport, recorder=self.recorder)
             if self.retry_policy.max_retries:
                 transport = RetryTransport(transport, policy=self.retry_policy)
-            self._client = httpx.Client(transport=transport, **self._settings())
+            self._client = httpx.Client(transport=LoggingTransport(transport), **self._settings())
         return self._client
 
     def get_async_httpx_client(self) -> httpx.AsyncClient:
@@ -103,14 +105,15 @@ class MalomoClient(AuthenticatedClient):
                 transport = AsyncRecordingTransport(transport, recorder=self.recorder)
             if self.retry_policy.max_retries:
                 transport = AsyncRetryTransport(transport, policy=self.retry_policy)
-            self._async_client = httpx.AsyncClient(transport=transport, **self._settings())
+            logged = AsyncLoggingTransport(transport)
+            self._async_client = httpx.AsyncClient(transport=logged, **self._settings())
         return self._async_client
 
 
 def connect(
     api_key: str,
     *,
-    base_url: str = DEFAULT_BASE_URL,
+    base_url: str | None = None,
     timeout: float | httpx.Timeout = 30.0,
     max_retries: int = 3,
     backoff: float = 0.5,
@@ -124,6 +127,7 @@ def connect(
 ) -> MalomoClient:
     """A ``MalomoClient`` (a generated ``AuthenticatedClient``) for the Malomo API, sync and async.
 
+    ``base_url`` defaults to ``$MALOMO_BASE_URL``, then to the spec's server (as ``malomo.Malomo``).
     It sends ``Authorization: Bearer <api_key>``, the API version ``Accept`` header and a
     ``malomo-openapi/<version>`` User-Agent, gives up on a request after ``timeout`` seconds (per
     attempt; an ``httpx.Timeout`` sets each phase) and retries as RetryPolicy describes
@@ -138,6 +142,9 @@ def connect(
     Close it with ``with client:`` / ``async with client:``.
     """
     api_key = _check_api_key(api_key)
+    setup_from_environment()
+    if base_url is None:
+        base_url = os.environ.get(BASE_URL_VARIABLE) or DEFAULT_BASE_URL
     policy = RetryPolicy(
         max_retries=max_retries, backoff=backoff, max_backoff=max_backoff, max_retry_after=max_retry_after
     )

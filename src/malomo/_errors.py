@@ -8,10 +8,12 @@ One shallow tree, every class documented here::
     ├── BadRequestError          400, 413, 415, 422: the request was refused as written
     ├── AuthenticationError      401: missing, unknown or publishable (pk_) key
     ├── NotFoundError            404: no such resource (also a malformed id)
+    ├── BaseURLError             404 from no operation of the API, or without its Error body: a wrong base URL
     ├── NotAcceptableError       406: the server does not speak the API version the client asks for
     ├── RateLimitError           429 (after retries ran out); retry_after = the server's advice
     ├── ServerError              any 5xx, whatever its body (an HTML 502 from a proxy too)
-    └── PaginationLoopError      a list endpoint handed back a cursor it had already handed out
+    ├── PaginationLoopError      a list endpoint handed back a cursor it had already handed out
+    └── ClientClosedError        a request on a client after its close() (or its pool's); status None
 
 Any other non-2xx status, and a 2xx answer whose body does not fit the spec, raise
 ``MalomoError`` itself. No message ever holds the API key: the key sent with the request is
@@ -31,6 +33,7 @@ import httpx
 from malomo_client.api_headers import REQUEST_ID_HEADER
 from malomo_client.models.error import Error
 
+from ._api_paths import is_api_path
 from ._retry_transport import parse_retry_after
 
 _MAX_MESSAGE_CHARS = 300
@@ -97,6 +100,21 @@ class AuthenticationError(MalomoError):
 
 class NotFoundError(MalomoError):
     """404: no resource has this id (a malformed id is answered the same way)."""
+
+
+class BaseURLError(MalomoError):
+    """404 for a path that is no operation of the API (a base URL with a path too many, such as ``/v2``), or a
+    404 whose body is not the API's Error (another server): the base URL looks wrong. Not a NotFoundError, so
+    that an ``except NotFoundError`` meant for a missing record does not hide it. ``url``: the URL asked."""
+
+    def __init__(self, message: str, *, url: str = "", **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.url = url
+
+
+class ClientClosedError(MalomoError):
+    """A request on a client that was closed (``close()``, or the end of its ``with`` block), or on a copy
+    whose original closed the connection pool they share."""
 
 
 class NotAcceptableError(MalomoError):
@@ -240,11 +258,49 @@ def error_from_response(response: httpx.Response) -> MalomoError:
     code = _scrub(code, secret) if code else f"http_{status}"
     request_id = _scrub(request_id, secret) if request_id else None
 
+    if status == 404 and _from_elsewhere(response, body):
+        return wrong_base_url(response, request_id)
     cls = _STATUS_CLASSES.get(status) or (ServerError if 500 <= status <= 599 else MalomoError)
     error = cls(message, status=status, code=code, request_id=request_id, headers=response.headers)
     if isinstance(error, RateLimitError):
         error.retry_after = parse_retry_after(response.headers.get("retry-after"))
     return error
+
+
+def _from_elsewhere(response: httpx.Response, body: object) -> bool:
+    """Whether a 404 came from no operation of the API: its path is none, or its body is not the spec's Error
+    (every 404 of the API carries one)."""
+    try:
+        path = response.request.url.path
+    except RuntimeError:  # a response built by hand, without a request
+        return False
+    if not is_api_path(path) or not isinstance(body, dict):
+        return True
+    try:
+        Error.from_dict(body)
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return True
+    return False
+
+
+def wrong_base_url(response: httpx.Response, request_id: str | None) -> BaseURLError:
+    """The error of a 404 that did not come from an operation of the API."""
+    url = str(response.request.url.copy_with(query=None, userinfo=b""))
+    message = (
+        f"404 from {response.request.method} {url}, which is no operation of the Malomo API (or the answer is"
+        " not its error body): the base URL looks wrong; the API's paths (/customers...) follow it directly"
+    )
+    return BaseURLError(
+        message, url=url, status=404, code="wrong_base_url", request_id=request_id, headers=response.headers
+    )
+
+
+def client_closed(target: str) -> ClientClosedError:
+    """The error of a request on a closed client."""
+    return ClientClosedError(
+        f"{target}: the client was closed (close() or the end of its `with` block); build a new one",
+        code="client_closed",
+    )
 
 
 def error_from_transport_error(exc: httpx.TransportError) -> APIConnectionError:

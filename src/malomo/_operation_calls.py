@@ -22,7 +22,14 @@ from malomo_client.errors import UnexpectedStatus
 from malomo_client.models.error import Error
 from malomo_client.types import Response
 
-from ._errors import error_from_response, error_from_transport_error, invalid_response, unexpected_status
+from ._errors import (
+    client_closed,
+    error_from_response,
+    error_from_transport_error,
+    invalid_response,
+    unexpected_status,
+)
+from ._request_ids import with_request_id
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -98,7 +105,7 @@ def success_value(module: ModuleType, client: Any, response: httpx.Response) -> 
         raise invalid_response(response, exc) from exc
     if parsed is None and response.content and response.status_code != 204:
         raise unexpected_status(response)
-    return parsed
+    return with_request_id(parsed, response)
 
 
 def with_full_url(base_url: httpx.URL, request: dict[str, Any]) -> dict[str, Any]:
@@ -121,6 +128,8 @@ def send(module: ModuleType, args: tuple[Any, ...], kwargs: dict[str, Any]) -> t
     """Run the operation once: (parsed success value, raw answer), or raise the typed error."""
     client, request = _request(module, args, kwargs)
     httpx_client = client.get_httpx_client()
+    if httpx_client.is_closed:
+        raise client_closed(operation_name(module))
     try:
         response = httpx_client.request(**with_full_url(httpx_client.base_url, request))
     except httpx.TransportError as exc:
@@ -134,6 +143,8 @@ async def asend(
     """Async twin of send()."""
     client, request = _request(module, args, kwargs)
     httpx_client = client.get_async_httpx_client()
+    if httpx_client.is_closed:
+        raise client_closed(operation_name(module))
     try:
         response = await httpx_client.request(**with_full_url(httpx_client.base_url, request))
     except httpx.TransportError as exc:

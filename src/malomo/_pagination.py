@@ -19,6 +19,7 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 
 from malomo_client import resource_operations
+from malomo_client.api_headers import REQUEST_ID_HEADER
 from malomo_client.models.error import Error
 from malomo_client.resource_operations import OperationDescriptor
 from malomo_client.types import Response
@@ -74,14 +75,16 @@ class LoopDetector:
 
 
 class SyncPage(Generic[T]):
-    """One page of a list: ``.items``, ``.next_cursor`` / ``.prev_cursor`` (pass one back as
-    ``list(next=...)`` to resume). Iterating it yields every item from this page to the last, fetching
-    pages lazily and holding one at a time; ``.iter_pages()`` yields the pages; ``.response`` is the
-    page's httpx answer."""
+    """One page of a list: ``.items``, ``.next_cursor`` / ``.prev_cursor`` (None on the last / first page;
+    a cursor passed back as ``list(next=...)`` resumes there; ``next=None`` is refused, not read as the first
+    page); ``malomo.request_id_of(page)``: the request id of its answer. Iterating it yields every item from
+    this page to the last, fetching pages lazily and holding one at a time; ``.iter_pages()`` yields the
+    pages; ``.response`` is the page's httpx answer."""
 
     def __init__(self, items: list[T], response: httpx.Response, fetch: Callable[[str], SyncPage[T]]) -> None:
         self.items = items
         self.response = response
+        self._request_id: str | None = response.headers.get(REQUEST_ID_HEADER)
         links = response.links
         self.next_cursor = next_cursor(response, "next", links)
         self.prev_cursor = next_cursor(response, "prev", links)
@@ -120,6 +123,7 @@ class AsyncPage(Generic[T]):
     ) -> None:
         self.items = items
         self.response = response
+        self._request_id: str | None = response.headers.get(REQUEST_ID_HEADER)
         links = response.links
         self.next_cursor = next_cursor(response, "next", links)
         self.prev_cursor = next_cursor(response, "prev", links)

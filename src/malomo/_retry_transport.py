@@ -114,6 +114,8 @@ class RetryPolicy:
 
 # A request extension that sets max_retries for one request (Malomo's per-request `max_retries=`).
 MAX_RETRIES_EXTENSION = "malomo.max_retries"
+# Set on the request at each retry, for the request's log line (malomo._logs).
+RETRIES_MADE_EXTENSION = "malomo.retries_made"
 
 
 def policy_for(request: httpx.Request, policy: RetryPolicy) -> RetryPolicy:
@@ -173,6 +175,7 @@ class RetryTransport(httpx.BaseTransport):
                 reason = f"HTTP {response.status_code}"
                 _discard(response)
             retries += 1
+            request.extensions[RETRIES_MADE_EXTENSION] = retries
             _log_retry(request, reason, delay, retries, policy)
             self._sleep(delay)
 
@@ -214,6 +217,7 @@ class AsyncRetryTransport(httpx.AsyncBaseTransport):
                 reason = f"HTTP {response.status_code}"
                 await _adiscard(response)
             retries += 1
+            request.extensions[RETRIES_MADE_EXTENSION] = retries
             _log_retry(request, reason, delay, retries, policy)
             await self._sleep(delay)
 

@@ -13,7 +13,7 @@ from malomo_client.resource_operations import OperationDescriptor
 
 from ._base_client import ClientDefaults, RawResponse, RequestOptions, path_id, success_value
 from ._client_factory import MalomoClient
-from ._errors import error_from_transport_error
+from ._errors import client_closed, error_from_transport_error
 from ._pagination import AsyncPage, AsyncPaginator, SyncPage
 
 T = TypeVar("T")
@@ -45,6 +45,7 @@ class _Requester:
     def __init__(self, client: MalomoClient, defaults: ClientDefaults) -> None:
         self._client = client
         self._defaults = defaults
+        self.closed = False  # set by the client's close(): a copy may be closed while its pool is not
 
 
 class SyncRequester(_Requester):
@@ -54,8 +55,11 @@ class SyncRequester(_Requester):
         self, operation: OperationDescriptor[T], arguments: Arguments, options: RequestOptions
     ) -> tuple[T, httpx.Response]:
         request = self._defaults.request(operation, arguments, options)
+        http = self._client.get_httpx_client()
+        if self.closed or http.is_closed:
+            raise client_closed(f"{operation.method} {operation.path}")
         try:
-            response = self._client.get_httpx_client().request(**request)
+            response = http.request(**request)
         except httpx.TransportError as exc:
             raise error_from_transport_error(exc) from exc
         return success_value(operation, response), response
@@ -91,8 +95,11 @@ class AsyncRequester(_Requester):
         self, operation: OperationDescriptor[T], arguments: Arguments, options: RequestOptions
     ) -> tuple[T, httpx.Response]:
         request = self._defaults.request(operation, arguments, options)
+        http = self._client.get_async_httpx_client()
+        if self.closed or http.is_closed:
+            raise client_closed(f"{operation.method} {operation.path}")
         try:
-            response = await self._client.get_async_httpx_client().request(**request)
+            response = await http.request(**request)
         except httpx.TransportError as exc:
             raise error_from_transport_error(exc) from exc
         return success_value(operation, response), response

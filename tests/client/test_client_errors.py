@@ -97,10 +97,10 @@ def test_html_502_gives_a_server_error_with_a_short_one_line_message() -> None:
 
 
 def test_json_body_that_is_not_an_error_object_still_maps_by_status() -> None:
-    error = error_from_response(answer(404, ["not", "an", "object"]))
-    assert isinstance(error, malomo.NotFoundError)
-    assert error.code == "http_404"
-    assert error.message == "Not Found"
+    error = error_from_response(answer(400, ["not", "an", "object"]))
+    assert isinstance(error, malomo.BadRequestError)
+    assert error.code == "http_400"
+    assert error.message == "Bad Request"
 
 
 def test_rate_limit_error_carries_the_retry_after_advice() -> None:

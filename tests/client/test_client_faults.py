@@ -48,13 +48,15 @@ def test_html_502_raises_server_error() -> None:
     assert len(server.received) == 2
 
 
-def test_declared_404_with_an_html_body_raises_not_found() -> None:
+def test_a_404_with_an_html_body_is_not_the_apis_and_says_the_base_url_looks_wrong() -> None:
     html = Answer(
         404, b"<html><body>Not here</body></html>", {"Content-Type": "text/html", "X-Request-Id": "r4"}
     )
-    with FaultServer(html) as server, pytest.raises(malomo.NotFoundError) as caught:
+    with FaultServer(html) as server, pytest.raises(malomo.BaseURLError) as caught:
         malomo.call(get_customer, uuid.UUID(CUSTOMER_ID), client=fast_client(server))
     assert caught.value.request_id == "r4"
+    assert caught.value.url == f"{server.base_url}/customers/{CUSTOMER_ID}"
+    assert caught.value.url in str(caught.value) and "base URL looks wrong" in str(caught.value)
     assert not isinstance(caught.value.__context__, json.JSONDecodeError)
 
 

@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 import malomo
+from malomo._logs import LoggingTransport
 from malomo_client import AuthenticatedClient
 from malomo_client.api.customers import (
     create_customer,
@@ -332,9 +333,10 @@ def test_a_custom_transport_is_wrapped_by_the_retries() -> None:
     assert malomo.call(list_customers, client=client) == []
 
 
-def test_max_retries_0_leaves_the_transport_unwrapped() -> None:
+def test_max_retries_0_leaves_the_transport_without_retries() -> None:
     inner = httpx.MockTransport(lambda request: httpx.Response(503))
     client = malomo.connect("sk_test_x", transport=inner, max_retries=0)
-    assert client.get_httpx_client()._transport is inner
+    logging_transport = client.get_httpx_client()._transport
+    assert isinstance(logging_transport, LoggingTransport) and logging_transport._transport is inner
     with pytest.raises(malomo.ServerError):
         malomo.call(list_customers, client=client)

@@ -28,7 +28,7 @@ import malomo_spec
 
 # GenerationError is re-exported: callers of generate() catch generate.GenerationError.
 from tools.codegen.render_context import GenerationError as GenerationError
-from tools.codegen.render_context import render_extra_modules
+from tools.codegen.render_context import personal_fields, render_extra_modules
 
 ROOT = Path(__file__).resolve().parents[2]
 SPEC = ROOT / "openapi" / "malomo.yaml"
@@ -101,12 +101,15 @@ def generate(
             problems = [project]
         else:
             project.env.bytecode_cache = COMPILED_TEMPLATES
+            document = malomo_spec.load(spec)
+            # The models' repr masks these (openapi/templates/model.py.jinja).
+            project.env.globals["personal_fields"] = sorted(personal_fields(document))
             # Our template overrides import the generator's own templates as "upstream/...".
             upstream = PrefixLoader({"upstream": PackageLoader("openapi_python_client")})
             project.env.loader = ChoiceLoader([project.env.loader, upstream])  # type: ignore[list-item]
             problems = project.build()
             if not problems:
-                render_extra_modules(project, malomo_spec.load(spec), into)
+                render_extra_modules(project, document, into)
                 if formatted:  # the hooks again, over our modules too (a second pass changes nothing else)
                     project._run_post_hooks()
                     problems = project._get_errors()

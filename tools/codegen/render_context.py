@@ -9,8 +9,10 @@ import keyword
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from malomo_spec import HTTP_METHODS, Document, SpecError
+from tools.codegen.argument_types import plain_argument, typed_dicts
 
 FACTS_OF_PERSONAL_FIELDS = ("type", "format", "minLength", "maxLength")
 
@@ -169,7 +171,7 @@ def _arguments(endpoint: Any) -> tuple[list[dict[str, Any]], list[dict[str, str]
         prop = endpoint.bodies[0].prop
         if isinstance(prop, ModelProperty):
             properties = [*(prop.required_properties or ()), *(prop.optional_properties or ())]
-            fields = [_argument(field) for field in properties]
+            fields = [plain_argument(field, _argument(field)) for field in properties]
             keywords += fields
             body = {"class_name": prop.class_info.name, "fields": fields}
         else:  # not an object: one `body` argument
@@ -264,7 +266,7 @@ def request_id_header(document: Document) -> str:
         raise GenerationError(str(exc)) from None
 
 
-def api_headers_context(document: Document) -> dict[str, str]:
+def api_headers_context(document: Document) -> dict[str, Any]:
     """The `Accept` of the API version the spec describes (`info.x-malomo-media-type`, `info.version`), and
     the request id header's name."""
     media_type = document.extension("x-malomo-media-type")
@@ -272,12 +274,15 @@ def api_headers_context(document: Document) -> dict[str, str]:
         raise GenerationError("info.x-malomo-media-type needs a text value and info.version (the Accept)")
     # A spec that names no vendor media type (those before 0.4.0, which spec_diff still generates) has no way
     # to choose a version: the client then asks for plain JSON, which is served as the spec's own version.
+    servers = document.tree.get("servers") or []
     accept = "application/json" if media_type is None else f"{media_type}; version={document.api_version}"
     return {
         "media_type": media_type or "application/json",
         "api_version": document.api_version,
         "accept": accept,
         "request_id_header": request_id_header(document),
+        # The path each server of the spec serves the API under ("" for `https://api.gomalomo.com`).
+        "server_paths": sorted({urlsplit(str(s.get("url", ""))).path.rstrip("/") for s in servers} or {""}),
     }
 
 
@@ -296,9 +301,16 @@ def render_extra_modules(project: Any, document: Document, into: Path) -> None:
     (into / "resource_operations.py").write_text(
         env.get_template("resource_operations.py.jinja").render(operations=methods, imports=imports)
     )
-    constants = ", ".join(sorted(method["constant"] for method in methods))
+    params = typed_dicts(methods, project.openapi.models)
+    (into / "params.py").write_text(env.get_template("params.py.jinja").render(params=params))
+    # The resources also name the arguments' enums and nested models, and the TypedDicts of params.py.
+    extra = {line for method in methods for a in method["keywords"] for line in a.get("imports", ())}
+    extra |= {f"from .models.{p['module']} import {p['model']}" for p in params}
+    extra.add(
+        f"from .resource_operations import {', '.join(sorted(method['constant'] for method in methods))}"
+    )
     (into / "resources.py").write_text(
         env.get_template("resources.py.jinja").render(
-            resources=tree, imports=[*imports, f"from .resource_operations import {constants}"]
+            resources=tree, imports=sorted({*imports, *extra}), params=[p["name"] for p in params]
         )
     )

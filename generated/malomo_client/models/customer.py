@@ -1,12 +1,15 @@
 from __future__ import annotations
 
 import datetime
+import json
 from collections.abc import Mapping
 from typing import Any, Self, TypeVar, cast
 from uuid import UUID
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
+
+from ..types import Uuid, masked
 
 T = TypeVar("T", bound="Customer")
 
@@ -33,6 +36,7 @@ class Customer:
     phone_number: None | str
     updated_at: datetime.datetime
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _request_id: str | None = _attrs_field(init=False, default=None, eq=False, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
         created_at = self.created_at.isoformat().replace("+00:00", "Z")
@@ -77,7 +81,7 @@ class Customer:
 
         first_name = cast(None | str, d.pop("first_name"))
 
-        id = UUID(d.pop("id"))
+        id = Uuid(d.pop("id"))
 
         last_name = cast(None | str, d.pop("last_name"))
 
@@ -98,18 +102,23 @@ class Customer:
         customer.additional_properties = d
         return customer
 
+    def to_json(self) -> str:
+        """The JSON text of `to_dict()` (malomo)."""
+        return json.dumps(self.to_dict())
+
+    def __repr__(self) -> str:
+        return (
+            f"Customer("
+            f"created_at={self.created_at!r}, "
+            f"email={masked(self.email)}, "
+            f"first_name={masked(self.first_name)}, "
+            f"id={self.id!r}, "
+            f"last_name={masked(self.last_name)}, "
+            f"phone_number={masked(self.phone_number)}, "
+            f"updated_at={self.updated_at!r}, "
+            f"additional_keys={sorted(self.additional_properties)!r})"
+        )
+
     @property
     def additional_keys(self) -> list[str]:
         return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

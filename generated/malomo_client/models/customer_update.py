@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any, Self, TypeVar, cast
 
 from attrs import define as _attrs_define
+from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
+from ..types import UNSET, Unset, masked
 
 T = TypeVar("T", bound="CustomerUpdate")
 
@@ -28,6 +30,7 @@ class CustomerUpdate:
     first_name: None | str | Unset = UNSET
     last_name: None | str | Unset = UNSET
     phone_number: None | str | Unset = UNSET
+    _request_id: str | None = _attrs_field(init=False, default=None, eq=False, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
         email = self.email
@@ -83,3 +86,16 @@ class CustomerUpdate:
         )
 
         return customer_update
+
+    def to_json(self) -> str:
+        """The JSON text of `to_dict()` (malomo)."""
+        return json.dumps(self.to_dict())
+
+    def __repr__(self) -> str:
+        return (
+            f"CustomerUpdate("
+            f"email={masked(self.email)}, "
+            f"first_name={masked(self.first_name)}, "
+            f"last_name={masked(self.last_name)}, "
+            f"phone_number={masked(self.phone_number)})"
+        )

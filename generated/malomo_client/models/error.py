@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any, Self, TypeVar
 
@@ -25,6 +26,7 @@ class Error:
     request_id: str
     status: int
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _request_id: str | None = _attrs_field(init=False, default=None, eq=False, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
         code = self.code
@@ -69,18 +71,20 @@ class Error:
         error.additional_properties = d
         return error
 
+    def to_json(self) -> str:
+        """The JSON text of `to_dict()` (malomo)."""
+        return json.dumps(self.to_dict())
+
+    def __repr__(self) -> str:
+        return (
+            f"Error("
+            f"code={self.code!r}, "
+            f"message={self.message!r}, "
+            f"request_id={self.request_id!r}, "
+            f"status={self.status!r}, "
+            f"additional_keys={sorted(self.additional_properties)!r})"
+        )
+
     @property
     def additional_keys(self) -> list[str]:
         return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -1,12 +1,15 @@
 from __future__ import annotations
 
 import datetime
+import json
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 from uuid import UUID
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
+
+from ..types import Uuid
 
 if TYPE_CHECKING:
     from ..models.event_properties import EventProperties
@@ -18,6 +21,8 @@ T = TypeVar("T", bound="Event")
 @_attrs_define
 class Event:
     """One entry in a customer's event log.
+
+    `type_` is the JSON field `type` (renamed: a Python keyword or builtin).
 
     Attributes:
         id (UUID): Unique identifier for the event.
@@ -39,6 +44,7 @@ class Event:
     created_at: datetime.datetime
     updated_at: datetime.datetime
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _request_id: str | None = _attrs_field(init=False, default=None, eq=False, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
         id = str(self.id)
@@ -80,7 +86,7 @@ class Event:
         from ..models.event_properties import EventProperties
 
         d = dict(src_dict)
-        id = UUID(d.pop("id"))
+        id = Uuid(d.pop("id"))
 
         label = d.pop("label")
 
@@ -110,18 +116,24 @@ class Event:
         event.additional_properties = d
         return event
 
+    def to_json(self) -> str:
+        """The JSON text of `to_dict()` (malomo)."""
+        return json.dumps(self.to_dict())
+
+    def __repr__(self) -> str:
+        return (
+            f"Event("
+            f"id={self.id!r}, "
+            f"label={self.label!r}, "
+            f"link_back_url={self.link_back_url!r}, "
+            f"properties={self.properties!r}, "
+            f"timestamp={self.timestamp!r}, "
+            f"type_={self.type_!r}, "
+            f"created_at={self.created_at!r}, "
+            f"updated_at={self.updated_at!r}, "
+            f"additional_keys={sorted(self.additional_properties)!r})"
+        )
+
     @property
     def additional_keys(self) -> list[str]:
         return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any, Self, TypeVar
 
@@ -14,6 +15,7 @@ class EventProperties:
     """Free-form details of the event."""
 
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _request_id: str | None = _attrs_field(init=False, default=None, eq=False, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
 
@@ -29,6 +31,13 @@ class EventProperties:
 
         event_properties.additional_properties = d
         return event_properties
+
+    def to_json(self) -> str:
+        """The JSON text of `to_dict()` (malomo)."""
+        return json.dumps(self.to_dict())
+
+    def __repr__(self) -> str:
+        return f"EventProperties(additional_keys={sorted(self.additional_properties)!r})"
 
     @property
     def additional_keys(self) -> list[str]:
