@@ -15,8 +15,8 @@ from typing import Any
 
 import httpx
 
+from malomo_contract.live.checker_process import COULD_NOT_START, CheckerOptions, run_checker
 from malomo_contract.live.forwarding import CapturedExchange, ForwardingApp
-from malomo_contract.live.traffic_checker import COULD_NOT_START, CheckerOptions, run_checker
 
 # How long the checks' process may take to import and read the spec before the proxy gives up.
 CHECKER_START_SECONDS = 120.0

@@ -60,6 +60,8 @@ class ReplayRun:
     skipped: list[str] = field(default_factory=list)
     unmatched: list[str] = field(default_factory=list)
     differences: list[Difference] = field(default_factory=list)
+    # Recorded id or cursor -> the new run's.
+    mapped: dict[str, str] = field(default_factory=dict)
     seconds: float = 0.0
 
 
@@ -177,6 +179,7 @@ def replay(options: ReplayOptions, out: Any = sys.stdout) -> ReplayRun:
                 run.differences.append(Difference(exchange.label, operation.label, what, recorded, new))
                 print(f"DIFFERENCE {exchange.label} ({operation.label}): {'; '.join(what)}", file=out)
     run.seconds = time.perf_counter() - clock
+    run.mapped = dict(ids.values)
     return run
 
 

@@ -5,15 +5,11 @@ report. At the end (the None sentinel) the report and the HAR are written and th
 
 from __future__ import annotations
 
-import signal
-import sys
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
-from typing import Any
 
 import httpx
 
+from malomo_contract.live.checker_process import NO_VIOLATION, VIOLATION_SEEN, CheckerOptions
 from malomo_contract.live.forwarding import CapturedExchange
 from malomo_contract.record_fields import REQUEST_ID_HEADER
 from malomo_contract.traffic.exchange_checks import RESPONSE_CHECKS, Violation, server_violations
@@ -21,16 +17,6 @@ from malomo_contract.traffic.exchanges import Exchange
 from malomo_contract.traffic.har_files import WIRE_HEADERS
 from malomo_contract.traffic.request_checks import request_violations
 from malomo_contract.traffic.sequences import SequenceLinker
-
-NO_VIOLATION, VIOLATION_SEEN, COULD_NOT_START = 0, 1, 2
-
-
-@dataclass(frozen=True)
-class CheckerOptions:
-    upstream: str
-    record: Path | None
-    report: Path | None
-    secrets: tuple[str, ...]
 
 
 class TrafficChecker:
@@ -150,21 +136,3 @@ def _exchange(captured: CapturedExchange, index: int, decoded: bytes) -> Exchang
         started=started,
         ended=started + timedelta(seconds=captured.seconds),
     )
-
-
-def run_checker(options: CheckerOptions, queue: Any, ready: Any) -> None:
-    """The checker process: ignore Ctrl-C (the proxy stops first, then sends None), check until None."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    try:
-        checker = TrafficChecker(options)
-    except Exception as exc:
-        print(f"malomo-contract: error: the checks could not start: {exc}", file=sys.stderr, flush=True)
-        sys.exit(COULD_NOT_START)
-    ready.set()
-    while True:
-        batch = queue.get()
-        if batch is None:
-            break
-        for captured in batch:
-            checker.check(captured)
-    sys.exit(checker.finish())

@@ -1,0 +1,119 @@
+"""`malomo-contract replay`: recordings (the client recorder's, and a masked mitmproxy export in fixtures/)
+replayed against fresh reference servers and a broken variant on loopback."""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+import malomo
+from malomo_contract.live.cli import main
+from malomo_contract.live.replay import ReplayOptions, ReplayRun, replay
+from malomo_mock.serving import running
+from support.broken_servers.broken_state import UPDATE_NOT_APPLIED
+
+KEY = "sk_test_replaycontract012345678"
+MITMPROXY_HAR = Path(__file__).parent / "fixtures" / "mitmproxy_session.har"
+
+
+@pytest.fixture(scope="module")
+def recording(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A client session against the reference server, recorded by malomo's recorder: creates, an update and
+    the reads after it, a list walk over pages of 2, an event log, a delete and the 404 after it."""
+    path = tmp_path_factory.mktemp("replay") / "session.har"
+    with (
+        running(KEY, page_size=2) as server,
+        malomo.Malomo(KEY, base_url=server.base_url, max_retries=0, record_to=path) as client,
+    ):
+        first = client.customers.create(email="one@example.com", first_name="One")
+        second = client.customers.create(email="two@example.com")
+        client.customers.create(email="three@example.com")
+        client.customers.update(first.id, last_name="Changed")
+        client.customers.retrieve(first.id)
+        list(client.customers.list())
+        list(client.customers.events.list(first.id))
+        client.customers.delete(second.id)
+        with pytest.raises(malomo.NotFoundError):
+            client.customers.retrieve(second.id)
+    yield path
+
+
+def _replay(har: Path, base_url: str, *, read_only: bool = False) -> ReplayRun:
+    return replay(ReplayOptions(har, base_url, KEY, read_only, None), out=io.StringIO())
+
+
+def test_replay_against_a_fresh_server_maps_the_new_ids_and_finds_no_difference(recording: Path) -> None:
+    recorded_ids = {entry["response"]["content"].get("text", "") for entry in _entries(recording)}
+    with running(KEY, page_size=2) as fresh:
+        run = _replay(recording, fresh.base_url)
+        now = httpx.get(f"{fresh.base_url}/customers", headers={"Authorization": f"Bearer {KEY}"}).json()
+    assert run.differences == []
+    assert run.replayed == len(_entries(recording))
+    # The replayed customers have ids of their own, and the reads, the update and the delete found them.
+    assert len(now) == 2 and not any(customer["id"] in text for customer in now for text in recorded_ids)
+    assert len(run.mapped) >= 3
+
+
+def test_replay_against_a_broken_server_shows_the_difference_side_by_side(
+    recording: Path, tmp_path: Path
+) -> None:
+    report = tmp_path / "replay.html"
+    with running(KEY, page_size=2, wrap_app=lambda app: UPDATE_NOT_APPLIED.wrap(app, KEY)) as broken:
+        status = main(
+            [
+                "replay",
+                str(recording),
+                "--base-url",
+                broken.base_url,
+                "--api-key",
+                KEY,
+                "--report",
+                str(report),
+            ]
+        )
+    assert status == 1
+    text = report.read_text()
+    assert 'data-operation="GET /customers/{id}"' in text
+    assert "field /last_name" in text
+    # Both answers: the recorded one with the update (its value masked in the recording), the new one without.
+    assert "&quot;last_name&quot;: &quot;" in text and "&quot;last_name&quot;: null" in text
+
+
+def test_read_only_replay_sends_no_write_and_names_the_skipped_ones(recording: Path) -> None:
+    out = io.StringIO()
+    with running(KEY, page_size=2) as fresh:
+        run = replay(ReplayOptions(recording, fresh.base_url, KEY, True, None), out=out)
+        now = httpx.get(f"{fresh.base_url}/customers", headers={"Authorization": f"Bearer {KEY}"}).json()
+    writes = [e["request"]["method"] for e in _entries(recording) if e["request"]["method"] != "GET"]
+    assert now == []
+    assert len(run.skipped) == len(writes) == 5
+    assert out.getvalue().count("skipped (--read-only): ") == 5
+    assert run.replayed == len(_entries(recording)) - 5
+
+
+def test_a_mitmproxy_export_replays_without_difference() -> None:
+    with running(KEY, page_size=2) as fresh:
+        run = _replay(MITMPROXY_HAR, fresh.base_url)
+    assert run.differences == []
+    assert run.unmatched == ["#0 GET /favicon.ico"]
+    assert run.replayed == len(_entries(MITMPROXY_HAR)) - 1
+
+
+def test_a_file_that_is_not_a_recording_is_one_line_and_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = tmp_path / "notes.har"
+    bad.write_text("hello")
+    assert main(["replay", str(bad), "--base-url", "http://127.0.0.1:9"]) == 2
+    assert capsys.readouterr().err.count("\n") == 1
+
+
+def _entries(path: Path) -> list[Any]:
+    entries: list[Any] = json.loads(path.read_text())["log"]["entries"]
+    return entries
