@@ -259,7 +259,10 @@ def method_not_allowed_names_the_allowed_methods(
 
 @promise
 def answer_has_no_body(response: httpx.Response, what: str) -> None:
-    """A 204 (or 205) answer carries no content."""
+    """A 204 (or 205) answer carries no content, nor announces any (RFC 9110: no Content-Length on a 204)."""
+    length = response.headers.get("content-length", "0").strip()
+    if length != "0":
+        raise ContractViolation(f"{what}: the {response.status_code} answer has Content-Length: {length}")
     if response.content:
         raise ContractViolation(
             f"{what}: the {response.status_code} answer carries {len(response.content)} bytes: "

@@ -27,7 +27,14 @@ from typing import Any
 
 from malomo_mock import running
 from support import ROOT
-from support.broken_servers import BROKEN_VARIANTS, CORRECT_VARIANTS, BrokenVariant
+from support.broken_servers import (
+    BROKEN_VARIANTS,
+    OTHER_STORE_KEY,
+    TWO_KEY_VARIANTS,
+    BrokenVariant,
+    variant_named,
+)
+from support.broken_servers.switchboard import Switchboard, VariantSchedule, switchboard_over
 
 # The suite's tests, as `pytest` is given them from the checkout's root.
 SUITE_PATHS = ("src/malomo_contract/suite",)
@@ -219,18 +226,10 @@ def run_plans(workdir: Path, plans: list[dict[str, Any]]) -> dict[str, SuiteRun]
 def fill_store(store: Any, count: int) -> None:
     """Put `count` customers straight into a reference server's store (not over HTTP), created a
     microsecond apart in the past; they are made-up test data."""
-    start_us = 1_700_000_000_000_000
+    at = 1_700_000_000_000_000
     store.bulk_insert_customers(
-        (
-            str(uuid.UUID(int=index + 1)),
-            f"stored-{index}@example.com",
-            "Stored",
-            f"Customer{index}",
-            None,
-            start_us + index,
-            start_us + index,
-        )
-        for index in range(count)
+        (str(uuid.UUID(int=i + 1)), f"stored-{i}@example.com", "Stored", f"Customer{i}", None, at + i, at + i)
+        for i in range(count)
     )
 
 
@@ -240,33 +239,41 @@ def _write_output_to(workdir: Path, name: str) -> None:
         os.dup2(os.open(workdir / f"{name}.{suffix}", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), fd)
 
 
-def _variant_named(name: str | None) -> BrokenVariant | None:
-    """The broken or correct variant `name`; None (the reference server as it is) for no name."""
-    variants = (*BROKEN_VARIANTS, *CORRECT_VARIANTS)
-    return next((variant for variant in variants if variant.name == name), None)
+def _served_app(plan: dict[str, Any], api_key: str, boards: list[Switchboard]) -> Any:
+    """`wrap_app` for `running`: the store filled as the plan says, then the plan's variant, or for a plan
+    with a `schedule` (variant -> tests) a switchboard over every variant it names (kept in `boards`)."""
+    variant = variant_named(plan.get("variant"))
+    customers = plan.get("customers", 0)
+
+    def wrap(app: Any) -> Any:
+        if customers:
+            fill_store(app.state.store, customers)
+        if "schedule" in plan:
+            boards.append(switchboard_over(app, api_key, plan["schedule"]))
+            return boards[-1]
+        return app if variant is None else variant.wrap(app, api_key)
+
+    return wrap
 
 
 def _run_in_child(plan: dict[str, Any], workdir: Path, api_key: str) -> int:
     """One run in a forked child: serve the variant (or the correct server), point stdout and stderr at
-    files, run pytest."""
+    files, run pytest. A run with a `schedule` writes what each variant did to NAME.outcome.json."""
     import pytest
 
     name = plan["name"]
     signal.alarm(SUITE_TIMEOUT)  # a hung run dies (exit -14, a survivor in the table) instead of hanging all
     try:
         _write_output_to(workdir, name)
-        variant = _variant_named(plan.get("variant"))
         key_on_command_line = plan.get("key_on_command_line", False)
         os.environ.update(_suite_env(api_key, key_on_command_line))
+        if plan.get("variant") in TWO_KEY_VARIANTS or "schedule" in plan:
+            os.environ["MALOMO_OTHER_API_KEY"] = OTHER_STORE_KEY
         extra_args = [*VERBOSE_ARGS, "-o", f"junit_family={plan.get('junit_family', 'xunit2')}"]
+        extra_args = ["--tb=short"] if "schedule" in plan else extra_args
         extra_args += ["-x"] if plan.get("stops_at_first_failure", False) else []
-        customers = plan.get("customers", 0)
-
-        def wrap(app: Any) -> Any:
-            if customers:
-                fill_store(app.state.store, customers)
-            return app if variant is None else variant.wrap(app, api_key)
-
+        boards: list[Switchboard] = []
+        wrap = _served_app(plan, api_key, boards)
         with running(api_key=api_key, page_size=plan.get("page_size", PAGE_SIZE), wrap_app=wrap) as server:
             args = _suite_args(
                 server.base_url,
@@ -280,7 +287,11 @@ def _run_in_child(plan: dict[str, Any], workdir: Path, api_key: str) -> int:
             # The plugins were imported before pytest could mark them for assert rewriting; it says so.
             args += ["-W", "ignore::pytest.PytestAssertRewriteWarning"]
             sys.argv = ["pytest", *args]  # as a `pytest ...` command line would leave it
-            return int(pytest.main(args))
+            schedule = [VariantSchedule(boards[0], plan["schedule"])] if boards else []
+            code = int(pytest.main(args, plugins=schedule))
+            if schedule:
+                (workdir / f"{name}.outcome.json").write_text(json.dumps(schedule[0].outcome()))
+            return code
     except BaseException:
         traceback.print_exc()
         return 99
