@@ -15,6 +15,7 @@ from starlette.types import ASGIApp
 
 from malomo_mock.app import create_app
 from malomo_mock.http_guard import DEFAULT_LIMITS, HttpLimits, guarded_protocol
+from malomo_mock.store_database import LOCK_TIMEOUT_SECONDS
 
 
 @dataclass(frozen=True)
@@ -107,15 +108,22 @@ def running(
     spec: Path | None = None,
     wrap_app: Callable[[ASGIApp], ASGIApp] | None = None,
     limits: HttpLimits = DEFAULT_LIMITS,
+    lock_timeout: float = LOCK_TIMEOUT_SECONDS,
 ) -> Iterator[RunningServer]:
     """Serve a fresh reference server on a free loopback port for the duration of the block.
 
     `spec` is the OpenAPI document to serve (the packaged one by default). `wrap_app` (tests only) wraps
     the app in an ASGI middleware before it is served; `limits` are the HTTP layer's (timeouts, header
-    size, connections: `http_guard.HttpLimits`).
+    size, connections: `http_guard.HttpLimits`). A write waits at most `lock_timeout` seconds from its
+    arrival for a lock another process holds on `db`, then is answered 503.
     """
     app = create_app(
-        api_key, db=db if db is not None else ":memory:", page_size=page_size, seed=seed, spec=spec
+        api_key,
+        db=db if db is not None else ":memory:",
+        page_size=page_size,
+        seed=seed,
+        spec=spec,
+        lock_timeout=lock_timeout,
     )
     sock = bind_socket("127.0.0.1", 0)
     thread = ServerThread(wrap_app(app) if wrap_app is not None else app, sock, limits)

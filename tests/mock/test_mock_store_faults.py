@@ -1,9 +1,11 @@
-"""Reference server over a `--db` file that misbehaves: a write lock held by another process answers 503 with
-`Retry-After` while reads go on, and a failure inside the store is a logged 500 with its request id.
+"""Reference server over a `--db` file that misbehaves: writes behind a lock held by another process are each
+answered 503 with `Retry-After` within their lock wait while reads go on, and a failure inside the store is a
+logged 500 with its request id.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import sqlite3
@@ -11,55 +13,95 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
+from contextlib import closing
 from pathlib import Path
 
 import httpx
 import pytest
 from conftest import MockProcess
 
-from malomo_mock import create_app
-from malomo_mock.serving import ServerThread, base_url_of, bind_socket
+from malomo_mock import running
+from malomo_mock.store_database import StoreBusy
 from support.customer_bodies import new_customer
 
 KEY = "sk_test_store_faults"
 HEADERS = {"Authorization": f"Bearer {KEY}"}
 
 
-@pytest.mark.slow
-def test_a_write_lock_held_elsewhere_is_503_with_retry_after_while_reads_are_answered(tmp_path: Path) -> None:
+# The 50 writes' lock wait, and the most the lock is held for them: half the 50 lock waits the writes would
+# take if each waited a whole one after the write before it (the fault this guards against), and 25 lock
+# waits more than each write may take from its arrival.
+LOCK_WAIT = 0.2
+HELD_AT_MOST = 25 * LOCK_WAIT
+
+
+@pytest.mark.xfail(strict=True, reason="needs customers_store.py to queue writes in WriteQueue (H6's report)")
+def test_50_writes_behind_a_held_lock_each_get_503_before_it_is_released(tmp_path: Path) -> None:
     db = tmp_path / "locked.sqlite"
-    app = create_app(KEY, db=db, lock_timeout=2)
-    sock = bind_socket("127.0.0.1", 0)
-    server = ServerThread(app, sock)
-    server.start()
-    holder = sqlite3.connect(db, isolation_level=None)
-    try:
-        with httpx.Client(base_url=base_url_of(sock), headers=HEADERS, timeout=30) as api:
-            existing = api.post("/customers", json=new_customer(email="before@lock.test")).json()
-            holder.execute("BEGIN IMMEDIATE")  # another process's write lock on the file
-            answers: list[httpx.Response] = []
-            writer = threading.Thread(
-                target=lambda: answers.append(
-                    api.post("/customers", json=new_customer(email="during@lock.test"))
-                )
-            )
-            writer.start()
-            time.sleep(0.3)  # lets the POST reach the lock; the assertions below do not depend on it
-            reads = [api.get(f"/customers/{existing['id']}") for _ in range(5)] + [api.get("/customers")]
-            write_still_waiting = writer.is_alive()
-            writer.join()
-        assert [read.status_code for read in reads] == [200] * len(reads)
-        assert write_still_waiting, "the reads were answered only after the write gave up"
-        [answer] = answers
-        assert answer.status_code == 503
-        assert answer.headers["retry-after"].isdigit()
-        body = answer.json()
-        assert set(body) == {"code", "message", "request_id", "status"} and body["status"] == 503
-        assert body["request_id"] == answer.headers["x-request-id"]
-    finally:
-        holder.close()
-        server.stop()
-        app.state.store.close()
+    with running(KEY, db=db, lock_timeout=LOCK_WAIT) as server, closing(sqlite3.connect(db)) as holder:
+        holder.isolation_level = None
+        holder.execute("BEGIN EXCLUSIVE")  # another process's lock on the file
+        held = [True]
+
+        def release() -> None:
+            held[0] = False
+            holder.execute("ROLLBACK")
+
+        answers = asyncio.run(writes_behind_the_lock(server.base_url, 50, release, held))
+        assert all(lock_held for _, _, lock_held in answers), (
+            "answered only once the lock was released, seconds from each send: "
+            + str([round(seconds, 2) for _, seconds, _ in answers])
+        )
+        for answer, _, _ in answers:
+            assert answer.status_code == 503 and answer.headers["retry-after"].isdigit()
+            body = answer.json()
+            assert set(body) == {"code", "message", "request_id", "status"} and body["status"] == 503
+            assert body["code"] == StoreBusy.code and body["request_id"] == answer.headers["x-request-id"]
+        with httpx.Client(base_url=server.base_url, headers=HEADERS) as api:
+            assert api.post("/customers", json=new_customer(email="after@lock.test")).status_code == 200
+
+
+async def writes_behind_the_lock(
+    base_url: str, count: int, release: Callable[[], None], held: list[bool]
+) -> list[tuple[httpx.Response, float, bool]]:
+    """Send `count` creates at once, release the lock when all are answered (or `HELD_AT_MOST` after they
+    were sent); each answer with the seconds since its own send and whether the lock was still held."""
+    limits = httpx.Limits(max_connections=count)
+    async with httpx.AsyncClient(base_url=base_url, headers=HEADERS, timeout=60, limits=limits) as api:
+
+        async def create(n: int) -> tuple[httpx.Response, float, bool]:
+            sent = time.monotonic()
+            answer = await api.post("/customers", json=new_customer(email=f"w{n}@lock.test"))
+            return answer, time.monotonic() - sent, held[0]
+
+        writes = [asyncio.create_task(create(n)) for n in range(count)]
+        await asyncio.wait(writes, timeout=HELD_AT_MOST)
+        release()
+        return list(await asyncio.gather(*writes))
+
+
+def test_reads_are_answered_while_a_write_waits_for_a_lock_held_elsewhere(tmp_path: Path) -> None:
+    db = tmp_path / "locked.sqlite"
+    with (
+        running(KEY, db=db, lock_timeout=60) as server,
+        httpx.Client(base_url=server.base_url, headers=HEADERS, timeout=60) as api,
+        closing(sqlite3.connect(db)) as holder,
+    ):
+        existing = api.post("/customers", json=new_customer(email="before@lock.test")).json()
+        holder.isolation_level = None
+        holder.execute("BEGIN IMMEDIATE")  # another process's write lock on the file
+        answers: list[httpx.Response] = []
+        create = new_customer(email="during@lock.test")
+        writer = threading.Thread(target=lambda: answers.append(api.post("/customers", json=create)))
+        writer.start()
+        reads = [api.get(f"/customers/{existing['id']}") for _ in range(5)] + [api.get("/customers")]
+        write_still_waiting = writer.is_alive()
+        holder.execute("ROLLBACK")
+        writer.join()
+    assert [read.status_code for read in reads] == [200] * len(reads)
+    assert write_still_waiting, "the write gave up within the 60 s lock wait"
+    assert [answer.status_code for answer in answers] == [200]
 
 
 def test_a_500_is_logged_on_stderr_with_its_request_id_and_traceback_without_the_body_or_key(
