@@ -93,7 +93,7 @@ class ForwardingApp:
             await _bad_gateway(send, f"malomo-contract proxy: upstream did not answer: {exc}")
             return
         kept = [(k, v) for k, v in response.headers.raw if k.lower() not in HOP_BY_HOP]
-        await send({"type": "http.response.start", "status": response.status_code, "headers": kept})
+        await send(_start(response.status_code, kept))
         received: list[bytes] = []
         try:
             async for chunk in response.stream:  # type: ignore[union-attr]
@@ -144,5 +144,10 @@ async def _request_stream(receive: Any, sent: list[bytes]) -> AsyncIterator[byte
 async def _bad_gateway(send: Any, text: str) -> None:
     body = text.encode()
     headers = [(b"content-type", b"text/plain; charset=utf-8"), (b"content-length", str(len(body)).encode())]
-    await send({"type": "http.response.start", "status": BAD_GATEWAY, "headers": headers})
+    await send(_start(BAD_GATEWAY, headers))
     await send({"type": "http.response.body", "body": body})
+
+
+def _start(status: int, headers: Headers) -> dict[str, Any]:
+    """ASGI's `http.response.start` message."""
+    return dict(type="http.response.start", status=status, headers=headers)

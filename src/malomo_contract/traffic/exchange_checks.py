@@ -118,7 +118,7 @@ def server_violations(exchange: Exchange) -> list[Violation]:
         written = json_or_none(earlier.response_body)
         if kind == "delete":
             keep(deleted_customer_is_not_found, response, what)
-        elif kind == "updated_at" and isinstance(written, dict) and isinstance(received, dict):
+        elif kind == "rewrite" and isinstance(written, dict) and isinstance(received, dict):
             keep(updated_at_moves_forward, written, received, prefix=f"{what}: ")
         elif (
             kind == "update"

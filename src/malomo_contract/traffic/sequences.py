@@ -66,7 +66,7 @@ class SequenceLinker:
             exchange.follows.append((update, "update"))
         elif exchange.method == "PUT" and exchange.status == 200:
             if seen is not None and seen.precedes(exchange):
-                exchange.follows.append((seen, "updated_at"))
+                exchange.follows.append((seen, "rewrite"))
             self.last_update[customer_id] = exchange
         elif exchange.method == "DELETE" and 200 <= exchange.status < 300:
             self.deleted[customer_id] = exchange
