@@ -5,12 +5,16 @@ path, query and body, and to the recorded answers before they are compared."""
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit
 
 import httpx
 
 from malomo_contract.spec_contract import CURSOR_RELS
+
+# Shorter values are mapped only where they are the whole string: inside text they could be anything.
+MIN_INSIDE = 8
 
 
 class IdMap:
@@ -19,6 +23,8 @@ class IdMap:
     def __init__(self, id_fields: frozenset[str]) -> None:
         self.id_fields = id_fields
         self.values: dict[str, str] = {}
+        # Every mapped value of 8 characters or more, to find them inside longer strings; None: to be made.
+        self._inside: re.Pattern[str] | None = None
 
     def learn(self, recorded: Any, new: Any) -> None:
         """Map the server-made ids of a recorded JSON answer to those at the same place in the new one."""
@@ -26,8 +32,8 @@ class IdMap:
             for name, old in recorded.items():
                 now = new.get(name)
                 if name in self.id_fields and isinstance(old, str) and isinstance(now, str) and old != now:
-                    self.values[old] = now
-                    self.values.setdefault(old.lower(), now)
+                    self._map(old, now)
+                    self._map(old.lower(), now)
                 elif isinstance(old, dict | list):
                     self.learn(old, now)
         elif isinstance(recorded, list) and isinstance(new, list):
@@ -39,7 +45,12 @@ class IdMap:
         for rel in CURSOR_RELS:
             old, now = _cursor(recorded, rel), _cursor(new, rel)
             if old and now and old != now:
-                self.values[old] = now
+                self._map(old, now)
+
+    def _map(self, old: str, now: str) -> None:
+        if self.values.get(old) != now:
+            self.values[old] = now
+            self._inside = None
 
     def path(self, path: str) -> str:
         return "/".join(quote(self.values.get(segment, segment), safe="@:") for segment in _segments(path))
@@ -69,15 +80,20 @@ class IdMap:
             exact = self.values.get(document)
             if exact is not None:
                 return exact
-            for old, now in self.values.items():
-                if len(old) >= 8 and old in document:
-                    document = document.replace(old, now)
-            return document
+            return self._inside_pattern().sub(lambda match: self.values[match.group()], document)
         if isinstance(document, dict):
             return {name: self.mapped(value) for name, value in document.items()}
         if isinstance(document, list):
             return [self.mapped(value) for value in document]
         return document
+
+    def _inside_pattern(self) -> re.Pattern[str]:
+        if self._inside is None:
+            longest_first = sorted(
+                (old for old in self.values if len(old) >= MIN_INSIDE), key=len, reverse=True
+            )
+            self._inside = re.compile("|".join(map(re.escape, longest_first)) or r"(?!)")
+        return self._inside
 
 
 def _segments(path: str) -> list[str]:
