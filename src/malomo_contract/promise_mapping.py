@@ -120,15 +120,23 @@ INFORMATIVE = (
     "Machine-readable error code",
 )
 # A schema's own description shaped `<what the field is>; <clause>.` (e.g. "Customer's first name; null
-# when unknown."): the first part names the field, the clause restates a keyword of the same schema, so the
+# when unknown."; each clause below is a regular expression): the first part names the field, the clause
+# restates a keyword of the same schema, so the
 # sentence is enforced by the tests of that keyword's constraints where an operation's body uses the schema
 # (the every-field tests read each property from the spec). Clause -> (keyword, the places where the clause
 # means that keyword). Another clause, or a keyword the schema does not state, leaves the sentence to
 # SENTENCES and INFORMATIVE, so a new field described like the others needs no entry here.
 FIELD_CLAUSES: dict[str, tuple[str, tuple[str, ...]]] = {
-    "null when unknown": ("nullable", ("request", "response")),
-    "null clears it": ("nullable", ("request",)),
+    r"null (?:when|if) [^;]+": ("nullable", ("request", "response")),
+    r"null clears it": ("nullable", ("request",)),
 }
+# Words by which a field's own description says what a server does (and so promises something a test must
+# exercise); a field description without one only says what the field holds, and informs.
+SERVER_ACTION = re.compile(
+    r"\b(?:server|refused?|refuses|answer(?:s|ed)?|returns?|rejects?|must|never|always|cannot|ignored?"
+    r"|sets?|moves?|generated?|assigned?|unique|sorted|kept|keeps|at most|at least)\b",
+    re.IGNORECASE,
+)
 FIELD_SENTENCE = re.compile(r"[^;.]+; (?P<clause>[^;]+)\.")
 # Schema constraints by where they stand: request bodies, responses, parameters and headers.
 CONSTRAINT_TESTS: dict[tuple[str, str], tuple[str, ...]] = {

@@ -1,13 +1,15 @@
 """The promise inventory (src/malomo_contract/promise_inventory.py): every normative statement of the spec
-has a test of the contract suite, and the hand-kept mapping names only statements and tests that exist."""
+has a test of the contract suite, the hand-kept mapping names only statements and tests that exist, and a
+keyword, or one inside array items, is credited only to a test that declares it (promise_claims.py)."""
 
 from __future__ import annotations
 
 import copy
 from typing import Any
 
-from malomo_contract import promise_inventory
+from malomo_contract import promise_claims, promise_inventory, promise_mapping
 from malomo_contract.spec_contract import document, operations, resolve
+from support import spec_edits
 
 
 def test_every_normative_statement_of_the_spec_has_a_test() -> None:
@@ -82,3 +84,43 @@ def test_a_field_sentence_that_restates_no_keyword_of_its_field_is_an_untested_s
             "The customer's name; the server uppercases it.",
         ]
     )
+
+
+def _tagged() -> dict[str, Any]:
+    spec = copy.deepcopy(document())
+    spec_edits.add_tags(spec)
+    return spec
+
+
+def test_a_keyword_is_credited_only_to_a_test_that_declares_it_where_it_stands() -> None:
+    """Array items' `maxLength` is not the boundary test's (which never probes items), but the item test's."""
+    promises = promise_inventory.inventory(_tagged())
+    (item_limit,) = [
+        p for p in promises if p.where == "createCustomer request body/tags[]" and "maxLength" in p.text
+    ]
+    assert item_limit.tests == promise_claims.claimants("request items maxLength")
+    assert item_limit.tests and promise_mapping.LENGTHS not in item_limit.tests
+    (max_items,) = [
+        p for p in promises if p.where == "createCustomer request body/tags" and "maxItems" in p.text
+    ]
+    assert max_items.tests == promise_claims.claimants("request maxItems")
+
+
+def test_a_keyword_no_test_declares_is_an_untested_statement() -> None:
+    spec = _tagged()
+    spec["components"]["schemas"]["CustomerCreate"]["properties"]["tags"]["minItems"] = 1
+    assert _untested(spec) == [*_untested(document()), "minItems: 1"]
+
+
+def test_every_claim_a_test_of_the_suite_declares_is_well_formed() -> None:
+    assert promise_claims.malformed_claims() == []
+
+
+def test_an_ordinary_field_description_informs_unless_it_says_what_a_server_does() -> None:
+    spec = copy.deepcopy(document())
+    spec_edits.add_favourite_colour(spec)
+    properties = spec["components"]["schemas"]["Customer"]["properties"]
+    properties["favourite_colour"]["description"] = "The colour the customer likes best, as they wrote it."
+    assert _untested(spec) == _untested(document())
+    properties["favourite_colour"]["description"] = "The colour; the server lowercases it."
+    assert _untested(spec) == [*_untested(document()), "The colour; the server lowercases it."]

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import jsonpatch
+import yaml
 
 import malomo_spec
 from support import ROOT
@@ -74,3 +75,73 @@ def edited(case: dict[str, Any], document: Mapping[str, Any]) -> tuple[dict[str,
     before = jsonpatch.apply_patch(document, _filled(case.get("base_patch", []), document, chosen))
     after = jsonpatch.apply_patch(before, _filled(case["patch"], document, chosen))
     return before, after
+
+
+# The edits of a spec maintainer that the kit must take with no hand edit outside the spec (issue 28's table),
+# each a function of the parsed spec, applied to a copy. `edited_copy` writes one out.
+TAGS_MAX_ITEMS, TAG_MAX_LENGTH = 20, 40
+TIERS, DEFAULT_TIER = ["standard", "gold", "platinum"], "standard"
+WRITTEN_SCHEMAS = ("CustomerCreate", "CustomerUpdate", "Customer")
+
+
+def add_tags(spec: dict[str, Any]) -> None:
+    """A nullable array of short strings, at most 20 of them."""
+    field = {
+        "type": "array",
+        "nullable": True,
+        "maxItems": TAGS_MAX_ITEMS,
+        "items": {"type": "string", "maxLength": TAG_MAX_LENGTH},
+        "description": "Labels of the customer, in the order given; null when none.",
+    }
+    for schema in WRITTEN_SCHEMAS:
+        spec["components"]["schemas"][schema]["properties"]["tags"] = copy.deepcopy(field)
+
+
+def add_tier(spec: dict[str, Any]) -> None:
+    """An enum with a default, not nullable: create takes it (or the default), update may change it."""
+    field = {"type": "string", "enum": list(TIERS), "description": "The customer's loyalty tier."}
+    for schema in WRITTEN_SCHEMAS:
+        with_default = {**field, "default": DEFAULT_TIER} if schema != "CustomerUpdate" else dict(field)
+        spec["components"]["schemas"][schema]["properties"]["tier"] = copy.deepcopy(with_default)
+
+
+def add_email_filter(spec: dict[str, Any]) -> None:
+    """An exact-match `email` filter on the customer list."""
+    parameter = {
+        "name": "email",
+        "in": "query",
+        "required": False,
+        "description": "Only the customers whose email address is exactly this one.",
+        "schema": {"type": "string"},
+        "x-malomo-filter": {"field": "email", "match": "exact"},
+    }
+    spec["paths"]["/customers"]["get"].setdefault("parameters", []).append(parameter)
+
+
+def add_favourite_colour(spec: dict[str, Any]) -> None:
+    """An optional field described the way a maintainer naturally would."""
+    field = {
+        "type": "string",
+        "nullable": True,
+        "maxLength": 30,
+        "description": "The customer's favourite colour; null when none.",
+    }
+    for schema in WRITTEN_SCHEMAS:
+        spec["components"]["schemas"][schema]["properties"]["favourite_colour"] = dict(field)
+
+
+ROW_EDITS = {
+    "tags": add_tags,
+    "tier": add_tier,
+    "email_filter": add_email_filter,
+    "favourite_colour": add_favourite_colour,
+}
+
+
+def edited_copy(edit: Any, into: Path) -> Path:
+    """The shipped spec with `edit` applied, written to `into`/edit name.yaml."""
+    spec = copy.deepcopy(malomo_spec.load(ROOT / "openapi" / "malomo.yaml").tree)
+    edit(spec)
+    path = into / f"{edit.__name__}.yaml"
+    path.write_text(yaml.safe_dump(spec, sort_keys=False), encoding="utf-8")
+    return path
