@@ -108,7 +108,9 @@ def test_the_reproduction_is_in_the_terminal_the_junit_file_and_the_report(
 ) -> None:
     operation = generated_failure.case.operation
     junit_curls = _reproduction(generated_failure.failure_text, operation)
-    assert len(junit_curls) == 1 and "'Authorization: [Filtered]'" in junit_curls[0]
+    assert len(junit_curls) == 1 and "'Authorization: Bearer [Filtered]'" in junit_curls[0]
+    # The status line and headers are evidence too.
+    assert junit_curls[0].startswith("curl -sS -i ")
     assert _reproduction(generated_failure.run.stdout, operation) == junit_curls
     assert junit_curls[0] in generated_failure.markdown
     assert CANARY_KEY not in generated_failure.run.stdout + generated_failure.run.junit_xml
@@ -137,14 +139,15 @@ def test_the_reproduction_run_after_the_suite_gets_the_same_wrong_answer(
     generated_failure: GeneratedFailureRun,
 ) -> None:
     (curl,) = _reproduction(generated_failure.failure_text, generated_failure.case.operation)
-    keyed = curl.replace("[Filtered]", f"Bearer {CANARY_KEY}").replace(
-        "curl ", "curl -sS -w '\\n%{http_code}' ", 1
-    )
     replayed = subprocess.run(
-        ["bash", "-e", "-c", keyed], capture_output=True, text=True, timeout=60, check=True
+        ["bash", "-e", "-c", curl.replace("[Filtered]", CANARY_KEY)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
     ).stdout
-    body, status = replayed.rstrip().rsplit("\n", 1)
-    assert status == "200", replayed
+    head, _, body = replayed.replace("\r\n", "\n").partition("\n\n")
+    assert head.startswith("HTTP/1.1 200"), replayed
     customer = json.loads(body)
     assert generated_failure.case.wrong(customer), customer
     assert customer["id"] in curl

@@ -88,7 +88,7 @@ def test_failing_run_report_names_the_failed_check(suite_runs: dict[str, Contrac
     anchors = {link.removeprefix("#") for link in report.links if link.startswith("#failure-")}
     assert anchors and anchors <= report.failure_ids
     assert report.curl_lines and all(line.startswith("curl ") for line in report.curl_lines)
-    assert any("Authorization: [Filtered]" in line for line in report.curl_lines)
+    assert any("Authorization: Bearer [Filtered]" in line for line in report.curl_lines)
     assert "| `response_schema_conformance` |" in run.markdown
     assert "❌" in run.markdown
 

@@ -59,7 +59,9 @@ def broken_put_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BrokenP
 
 def test_a_broken_put_is_blamed_on_put(broken_put_run: BrokenPutRun) -> None:
     failures = broken_put_run.markdown[broken_put_run.markdown.index("### ❌ Failures") :].split("\n\n")[1]
-    assert UPDATE_TEST.replace("_", "\\_") + " on PUT /customers/{id}" in failures
+    # The failed test, then the operation its failure is blamed on.
+    test = re.escape(UPDATE_TEST.replace("_", "\\_"))
+    assert re.search(test + r"\\\[[^\]]*\]: PUT /customers/\{id\}: ", failures), failures
     rows = {
         line.split("|")[1].strip(" `"): line
         for line in broken_put_run.markdown.splitlines()
@@ -78,10 +80,10 @@ def test_the_reproduction_run_after_the_suite_shows_the_same_wrong_answer(
     script = text[text.index("malomo contract reproduction (the failure is blamed on PUT /customers/{id})") :]
     curls = [line for line in script.splitlines() if line.startswith("curl ")]
     assert [line.split(" -X ")[1].split()[0] for line in curls][-2:] == ["PUT", "GET"]
-    assert all("'Authorization: [Filtered]'" in line for line in curls)
+    assert all("'Authorization: Bearer [Filtered]'" in line and " -i " in line for line in curls)
     assert CANARY_KEY not in broken_put_run.run.stdout + broken_put_run.run.junit_xml
     assert "left 1 customers the failing tests used in place" in broken_put_run.run.stdout
-    keyed = "\n".join(curls).replace("[Filtered]", f"Bearer {CANARY_KEY}")
+    keyed = "\n".join(curls).replace("[Filtered]", CANARY_KEY)
     replayed = subprocess.run(
         ["bash", "-e", "-c", keyed], capture_output=True, text=True, timeout=60, check=True
     ).stdout

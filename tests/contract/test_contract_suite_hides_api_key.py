@@ -8,6 +8,8 @@ runs the whole suite, so its reports hold schemathesis failures with their curl 
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from support.contract_suite_runs import CANARY_KEY, FULL_REPORT_VARIANT, VariantRun
@@ -36,12 +38,12 @@ def test_failing_suite_runs_never_show_the_key(broken_variant_runs: list[Variant
 
 def test_failure_reports_show_curl_lines_with_the_key_masked(broken_variant_runs: list[VariantRun]) -> None:
     run = _full_report(broken_variant_runs).run
-    assert "curl -X" in run.stdout
-    assert "Authorization: [Filtered]" in run.stdout
+    assert "curl -sS -i -w '\\n' -X" in run.stdout
+    assert "Authorization: Bearer [Filtered]" in run.stdout
 
 
 def test_junit_report_names_operation_check_and_curl_line(broken_variant_runs: list[VariantRun]) -> None:
     junit_xml = _full_report(broken_variant_runs).run.junit_xml
     assert "test_operation_keeps_the_contract[GET /customers/{id}]" in junit_xml
     assert "Response violates schema" in junit_xml
-    assert "curl -X GET -H 'Authorization: [Filtered]'" in junit_xml
+    assert re.search(r"curl -sS -i -w '\\n' -X GET .*-H 'Authorization: Bearer \[Filtered\]'", junit_xml)

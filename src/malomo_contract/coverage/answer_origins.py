@@ -22,8 +22,11 @@ from malomo_contract.record_fields import ERROR_REQUEST_ID
 GATEWAY_STATUSES = frozenset({502, 503, 504})
 # The API answers JSON, never a page.
 PAGE_TYPE = "text/html"
-# Answers seen before the run may be judged, and how many of the last ones all foreign also stop it.
+# Answers seen before the run may be judged by most of them; when every one so far was foreign (a gateway
+# from the start: the run would be one error per test), one will do; and how many of the last ones all
+# foreign also stop it (an upstream lost mid-run).
 MIN_ANSWERS = 10
+MIN_ALL_FOREIGN = 1
 RECENT_ANSWERS = 50
 TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
 
@@ -84,7 +87,8 @@ class AnswerOrigins:
         """The one line that ends the run when most answers (or all the recent ones) were not the API's."""
         with self._lock:
             most = self.total >= MIN_ANSWERS and self.foreign * 2 > self.total
-            if not (most or self.recent_foreign >= RECENT_ANSWERS):
+            every = self.total >= MIN_ALL_FOREIGN and self.foreign == self.total
+            if not (most or every or self.recent_foreign >= RECENT_ANSWERS):
                 return None
             return f"could not test: {self.foreign} of {self.total} answers were not the API's ({self.first})"
 
