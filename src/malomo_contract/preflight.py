@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from email.message import Message
 from typing import Any
 
@@ -74,13 +75,18 @@ def preflight(base_url: str, api_key: str) -> None:
             f"GET {operation.path} under the base URL"
         )
     content_type = headers.get("content-type", "")
-    foreign = None if status == 200 else foreign_answer(status, content_type, headers.get, body)
+    foreign = None if status == 200 else foreign_answer(status, content_type, _joined(headers), body)
     if foreign is not None:
         raise CouldNotTest(f"could not test: the answer to {where} was not the API's ({foreign})")
     if status == 200:
         problem = _unlike_spec(operation.success_schema() or {}, headers, body)
         if problem:
             raise CouldNotTest(f"this does not look like the Malomo API: {where} answered 200 with {problem}")
+
+
+def _joined(headers: Message) -> Callable[[str], str | None]:
+    """A header's values joined as httpx joins them (`uvicorn, nginx`), None when absent."""
+    return lambda name: ", ".join(headers.get_all(name, [])) or None
 
 
 def _unlike_spec(schema: Any, headers: Message, body: bytes) -> str | None:
