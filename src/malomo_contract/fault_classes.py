@@ -39,6 +39,7 @@ class PromiseSpace:
     space: str
     covered_by: str
     tests: tuple[str, ...]
+    planted: tuple[str, ...]  # variants that keep the promise for one example and break it elsewhere
 
 
 def _data() -> dict[str, Any]:
@@ -76,6 +77,7 @@ def promise_spaces() -> tuple[PromiseSpace, ...]:
             space=str(entry["space"]),
             covered_by=str(entry["covered_by"]),
             tests=tuple(str(test) for test in entry.get("tests", ())),
+            planted=tuple(str(name) for name in entry.get("planted", ())),
         )
         for entry in _data().get("promise_spaces", ())
     )

@@ -32,6 +32,7 @@ from support.broken_servers import (
     OTHER_STORE_KEY,
     TWO_KEY_VARIANTS,
     BrokenVariant,
+    switchboard,
     variant_named,
 )
 from support.broken_servers.switchboard import Switchboard, VariantSchedule, switchboard_over
@@ -181,7 +182,9 @@ def run_every_broken_variant(workdir: Path) -> list[VariantRun]:
     """Run the suite (`--profile quick`, `VERBOSE_ARGS`, `CANARY_KEY`) once against each broken variant,
     in `BROKEN_VARIANTS` order."""
     plans = [_variant_plan(index) for index in range(len(BROKEN_VARIANTS))]
-    runs = run_plans(workdir, plans)
+    # The fault-class run rides along, one more child of the same subprocess (see `switchboard`).
+    runs = run_plans(workdir, [*plans, switchboard.class_run_plan(SUITE_PATHS[0])])
+    switchboard.keep_class_run(runs[switchboard.CLASS_RUN], workdir)
     return [
         VariantRun(variant, runs[plan["name"]], **{key: plan[key] for key in VARIANT_RUN_OPTIONS})
         for variant, plan in zip(BROKEN_VARIANTS, plans, strict=True)
@@ -287,7 +290,7 @@ def _run_in_child(plan: dict[str, Any], workdir: Path, api_key: str) -> int:
             # The plugins were imported before pytest could mark them for assert rewriting; it says so.
             args += ["-W", "ignore::pytest.PytestAssertRewriteWarning"]
             sys.argv = ["pytest", *args]  # as a `pytest ...` command line would leave it
-            schedule = [VariantSchedule(boards[0], plan["schedule"])] if boards else []
+            schedule = [VariantSchedule(boards[0], plan["schedule"], plan.get("reference"))] if boards else []
             code = int(pytest.main(args, plugins=schedule))
             if schedule:
                 (workdir / f"{name}.outcome.json").write_text(json.dumps(schedule[0].outcome()))
