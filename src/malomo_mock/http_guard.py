@@ -103,7 +103,7 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         HttpToolsProtocol.connection_lost(self, exc)
 
     def _header_timeout(self) -> float:
-        if self._pool.under_pressure():
+        if self._pool.pressed:
             return min(self.limits.header_timeout, self.limits.pressed_header_timeout)
         return self.limits.header_timeout
 
@@ -132,7 +132,7 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
     def on_message_begin(self) -> None:
         HttpToolsProtocol.on_message_begin(self)
         if self._deadline is None:  # else the deadline set when the connection opened still holds
-            if self._pool.under_pressure():
+            if self._pool.pressed:
                 self._set_deadline(self._header_timeout())
             else:
                 self._deadline = self.loop.time() + self.limits.header_timeout  # not before the watch fires
@@ -164,8 +164,9 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
     def on_response_complete(self) -> None:
         answered_all = not self.pipeline
         HttpToolsProtocol.on_response_complete(self)
-        if answered_all and not self._refused and not self.transport.is_closing():
-            self._waiting = self._pool.idle(self)
+        if answered_all and not self._refused and not self.transport.is_closing():  # an idle keep-alive
+            self._waiting = self._pool.idle_keep_alives
+            self._waiting[self] = None
 
     def shutdown(self) -> None:
         for cycle in (self.cycle, *(queued for queued, _ in self.pipeline)):

@@ -75,7 +75,7 @@ def test_every_acknowledged_create_survives_a_sigkill_during_writes(
     for thread in writers:
         thread.start()
     try:
-        deadline = time.monotonic() + 10
+        deadline = time.monotonic() + 60  # a generous bound: 200 writes take about a second
         while len(acknowledged) < 200 and time.monotonic() < deadline:
             time.sleep(0.05)
         mock.stop(signal.SIGKILL)
