@@ -18,7 +18,8 @@ import httpx
 
 import malomo_spec
 from malomo_contract.customer_records import tagged_email
-from malomo_contract.customers_api import ContractViolation
+from malomo_contract.customers_api import ContractViolation, link_target
+from malomo_contract.record_fields import ID_FIELD
 from malomo_spec import Document, Operation, QueryFilter
 
 # How many items an array probe sends when the schema states no `maxItems`; and the most it sends.
@@ -147,7 +148,7 @@ class Requests:
         if probe.operation is self.writes.create:
             return self._create({**self.writes.valid_body(label), probe.name: value}), what
         record = self.created(self.writes.valid_body(label), f"{label} (the record to update)")
-        path = probe.operation.url_path(dict.fromkeys(probe.operation.path_parameters, record["id"]))
+        path = probe.operation.url_path(dict.fromkeys(probe.operation.path_parameters, record[ID_FIELD]))
         return self.http.request(probe.operation.method, path, json={probe.name: value}), what
 
     def created(self, body: dict[str, Any], what: str) -> dict[str, Any]:
@@ -165,8 +166,10 @@ class Requests:
     def read_back(self, written: dict[str, Any], name: str, value: Any, what: str) -> None:
         """The answer, and a read of the record, hold `value` as `name` exactly (a list in its order)."""
         answers = [("the answer", written)]
-        if self.writes.read is not None and "id" in written:
-            path = self.writes.read.url_path(dict.fromkeys(self.writes.read.path_parameters, written["id"]))
+        if self.writes.read is not None and ID_FIELD in written:
+            path = self.writes.read.url_path(
+                dict.fromkeys(self.writes.read.path_parameters, written[ID_FIELD])
+            )
             answers.append((f"GET {path}", self.answer(self.http.get(path), f"{what}, read back")))
         for where, record in answers:
             if record.get(name) != value:
@@ -276,17 +279,18 @@ def a_filter_keeps_only_matching_items_on_every_page(requests: Requests, probe: 
             raise ContractViolation(
                 f"{what}: the list holds items whose `{field}` is not {wanted!r}: {strays[:3]!r:.200}"
             )
-        seen += [item.get("id") for item in response.json()]
+        seen += [item.get(ID_FIELD) for item in response.json()]
         for rel, link in response.links.items():
             kept = parse_qs(urlsplit(link.get("url", "")).query).get(parameter)
             if kept != [str(wanted)]:
                 raise ContractViolation(
                     f"{what}: the `Link` rel={rel!r} target drops `{parameter}`: {link.get('url')}"
                 )
-        if "next" not in response.links:
+        following = link_target(response, "next")
+        if following is None:
             break
-        url = response.links["next"]["url"]
-    missing = [record["id"] for record in (made[0], made[2]) if record["id"] not in seen]
+        url = following
+    missing = [record[ID_FIELD] for record in (made[0], made[2]) if record[ID_FIELD] not in seen]
     if missing:
         raise ContractViolation(
             f"GET {probe.operation.path}?{parameter}=...: created matching records missing: {missing}"
