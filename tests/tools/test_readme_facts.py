@@ -1,5 +1,6 @@
-"""The README's statements of spec facts ("What the contract decides", the seed-file format) are what
-openapi/malomo.yaml says. Each test reads one statement out of the README and checks it against the spec."""
+"""The documentation's statements of spec facts (docs/contract.md, "What the contract decides"; the seed-file
+format in docs/reference-server.md) are what openapi/malomo.yaml says. Each test reads one statement out of
+the README or a page of docs/ and checks it against the spec."""
 
 from __future__ import annotations
 
@@ -9,14 +10,15 @@ from typing import Any
 from support import ROOT
 from support.spec_document import SPEC, operations, resolve
 
-README = (ROOT / "README.md").read_text(encoding="utf-8")
+PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+README = "\n".join(page.read_text(encoding="utf-8") for page in PAGES)
 SCHEMAS = SPEC["components"]["schemas"]
 
 
 def statement(pattern: str) -> re.Match[str]:
-    """The README's statement matching `pattern` (whitespace matches line breaks too)."""
+    """The documentation's statement matching `pattern` (whitespace matches line breaks too)."""
     found = re.search(pattern.replace(" ", r"\s+"), README, re.DOTALL)
-    assert found, f"the README no longer says {pattern!r}: update this test with it"
+    assert found, f"neither README.md nor docs/ says {pattern!r} any more: update this test with it"
     return found
 
 

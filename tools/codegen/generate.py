@@ -20,6 +20,7 @@ import sys
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from jinja2 import BytecodeCache, ChoiceLoader, PackageLoader, PrefixLoader
 from jinja2.bccache import Bucket
@@ -122,6 +123,25 @@ def generate(
     for leftover in IGNORED:
         for path in into.rglob(leftover):
             shutil.rmtree(path)
+
+
+def parsed_spec(spec: Path = SPEC, config: Path = CONFIG) -> Any:
+    """The generator's parse of `spec` (its `openapi`: endpoints and models) with our config, nothing written:
+    for tools that describe the client without generating it (tools/docs/api_reference.py)."""
+    from openapi_python_client import _get_project_for_url_or_path
+    from openapi_python_client.config import Config, ConfigFile, MetaType
+    from openapi_python_client.parser.errors import GeneratorError
+
+    settings = malomo_spec.parse_yaml(config.read_text(), str(config))
+    with tempfile.TemporaryDirectory() as tmp:
+        generator_config = Config.from_sources(
+            ConfigFile(**settings), MetaType.NONE, spec, "utf-8", overwrite=True, output_path=Path(tmp)
+        )
+        with contextlib.redirect_stdout(io.StringIO()):
+            project = _get_project_for_url_or_path(config=generator_config, custom_template_path=TEMPLATES)
+    if isinstance(project, GeneratorError):
+        raise GenerationError(f"{project.header}: {project.detail or ''}".strip(" :"))
+    return project.openapi
 
 
 def files_under(root: Path) -> dict[str, bytes]:
