@@ -71,6 +71,8 @@ class ContractCoverage:
     # Generated requests (schemathesis hooks in openapi_schema.py).
 
     def record_generated(self, case: Any, status: int) -> None:
+        # What it sent is the suite's test data: shown where a later failure shows the record it made.
+        self.redactor.sent(json_text(case.body))
         if not self.active:
             return
         meta = case.meta

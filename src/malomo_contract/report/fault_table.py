@@ -36,7 +36,12 @@ class FaultRow:
 
 
 def fault_rows(coverage: ContractCoverage) -> list[FaultRow]:
-    """A row per fault class, its tests' outcomes read from the run."""
+    """A row per fault class, its tests' outcomes read from the run; none when an installation lacks the
+    inventory's data file (the report is written without the table rather than not at all)."""
+    try:
+        classes = fault_classes()
+    except OSError:
+        return []
     return [
         FaultRow(
             fault.source,
@@ -47,7 +52,7 @@ def fault_rows(coverage: ContractCoverage) -> list[FaultRow]:
             tuple((name, function_outcome(coverage.summary, _function(name))) for name in fault.tests),
             fault.planted,
         )
-        for fault in fault_classes()
+        for fault in classes
     ]
 
 
