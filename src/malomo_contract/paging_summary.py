@@ -10,6 +10,8 @@ import pytest
 
 # Pages a walk must span for the paging promises to be checked past the first page.
 PAGES_NEEDED = 3
+# How the terminal's summary lines begin.
+PREFIX = "malomo contract paging: "
 PAGING_NOTES_KEY = pytest.StashKey[list["PagingNote"]]()
 
 
@@ -52,4 +54,4 @@ def paging_notes(config: pytest.Config) -> list[PagingNote]:
 
 
 def summary_lines(config: pytest.Config) -> list[str]:
-    return [f"malomo contract paging: {note.label}: {note.describe()}" for note in paging_notes(config)]
+    return [f"{PREFIX}{note.label}: {note.describe()}" for note in paging_notes(config)]

@@ -269,6 +269,9 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if not coverage.active:
         return
     coverage.summary.exit_status = int(exitstatus)
+    coverage.summary.paging = [
+        note.removeprefix(paging_summary.PREFIX) for note in paging_summary.summary_lines(session.config)
+    ]
     for path, render in _reports(session.config):
         path.write_text(render(coverage), encoding="utf-8")
         # The bodies too long for a curl line, which its `--data-binary @FILE` sends from beside the report.

@@ -102,3 +102,5 @@ class RunSummary:
     skipped: dict[str, str] = field(default_factory=dict)
     # The outcomes of each test function (its parametrizations together), by its name.
     test_outcomes: dict[str, set[str]] = field(default_factory=dict)
+    # What the paging tests walked, per list, as the terminal's summary says it.
+    paging: list[str] = field(default_factory=list)

@@ -101,6 +101,7 @@ def facts(coverage: ContractCoverage) -> list[tuple[str, str]]:
                 f"reproductions reproduce: {', '.join(coverage.kept)}",
             )
         )
+    facts += [("paging", note) for note in coverage.summary.paging]
     if coverage.unmatched_requests:
         facts.append(("other requests", f"{coverage.unmatched_requests} matched no operation of the spec"))
     return facts
