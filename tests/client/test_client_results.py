@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import pydoc
 from collections.abc import Iterator
 
 import pytest
@@ -16,6 +17,7 @@ from fault_server import KEY, Answer, FaultServer, customer_json
 import malomo
 from malomo import _logs
 from malomo_client.api.customers import get_customer
+from malomo_client.models import Event
 from malomo_client.personal_fields import PERSONAL_FIELDS
 from malomo_mock import RunningServer
 from support.customer_bodies import new_customer
@@ -67,6 +69,14 @@ def test_repr_masks_the_personal_fields_and_ids_equal_their_text(client: malomo.
             assert f"{name}='***'" in shown
     assert str(customer.id) in shown and customer.id == str(customer.id).upper()
     assert customer.to_json() == json.dumps(customer.to_dict())
+
+
+def test_help_shows_unset_defaults_and_the_renamed_json_field() -> None:
+    text = pydoc.render_doc(malomo.Malomo.with_options) + pydoc.render_doc(
+        type(malomo.Malomo("sk_test_x").customers).update
+    )
+    assert "= UNSET" in text and "object at 0x" not in text
+    assert "`type_` is the JSON field `type`" in (Event.__doc__ or "")
 
 
 def test_malomo_log_info_tells_a_request_a_retry_and_a_failure_without_key_or_personal_data(

@@ -27,6 +27,9 @@ def resource_mistakes(client: malomo.Malomo, customer_id: uuid.UUID) -> None:
     client.customers.retrieve(customer_id).emial  # type: ignore[attr-defined]  # E: "Customer" has no attribute "emial"
     [c.emial for c in client.customers.list()]  # type: ignore[attr-defined]  # E: "Customer" has no attribute "emial"
     client.customers.events.list()  # type: ignore[call-arg]  # E: Missing positional argument "customer_id"
+    client.customers.retrieve(customer_id)["email"]  # type: ignore[index]  # E: Value of type "Customer" is not indexable
+    first = client.customers.list()
+    client.customers.list(next=first.next_cursor)  # type: ignore[arg-type]  # E: "str | None"; expected "str | Unset"
 
 
 async def async_mistakes(client: malomo.AsyncMalomo, customer_id: uuid.UUID) -> None:
