@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 import pytest
 from conftest import MALOMO_MOCK, MockProcess
+from openapi_schema_validator import OAS30Validator
 
 from support.customer_bodies import new_customer
 from support.spec_document import SPEC
@@ -174,19 +175,32 @@ def test_a_port_in_use_is_one_line_and_a_non_zero_exit() -> None:
     assert "Traceback" not in result.stderr
 
 
+def _as_the_example_and_the_schema(served: Any, example: Any, schema: dict[str, Any]) -> None:
+    """`served` has each field of `example` as the example has it, and is valid by `schema` as a whole (the
+    fields the spec added after the example was written, or that the example leaves out, too)."""
+    for served_item, example_item in (
+        zip(served, example, strict=True) if isinstance(example, list) else [(served, example)]
+    ):
+        assert {name: served_item.get(name) for name in example_item} == example_item
+    OAS30Validator({**schema, "components": SPEC["components"]}).validate(served)
+
+
 def test_sample_seed_serves_the_spec_examples(spawn: type[MockProcess]) -> None:
     sample = Path(__file__).resolve().parents[2] / "src" / "malomo_mock" / "sample_seed.json"
     mock = spawn("--api-key", "sk_test_seed", "--seed", str(sample))
 
     johnny = SPEC["components"]["examples"]["Johnny"]["value"]
-    events_example = SPEC["paths"]["/customers/{customer_id}/events"]["get"]["responses"]["200"]["content"][
+    events_media = SPEC["paths"]["/customers/{customer_id}/events"]["get"]["responses"]["200"]["content"][
         "application/json"
-    ]["example"]
+    ]
+    customer = {"$ref": "#/components/schemas/Customer"}
     headers = {"Authorization": "Bearer sk_test_seed"}
-    assert httpx.get(f"{mock.base_url}/customers/{johnny['id']}", headers=headers).json() == johnny
-    assert httpx.get(f"{mock.base_url}/customers", headers=headers).json() == [johnny]
+    served = httpx.get(f"{mock.base_url}/customers/{johnny['id']}", headers=headers).json()
+    _as_the_example_and_the_schema(served, johnny, customer)
+    listed = httpx.get(f"{mock.base_url}/customers", headers=headers).json()
+    _as_the_example_and_the_schema(listed, [johnny], {"type": "array", "items": customer})
     events = httpx.get(f"{mock.base_url}/customers/{johnny['id']}/events", headers=headers).json()
-    assert events == events_example
+    _as_the_example_and_the_schema(events, events_media["example"], events_media["schema"])
 
 
 def test_sample_seed_is_shipped_as_package_data() -> None:

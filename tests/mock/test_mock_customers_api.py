@@ -7,7 +7,7 @@ import uuid
 
 import httpx
 import pytest
-from mock_api_calls import CREATE_FIELDS, SPEC, assert_error, create
+from mock_api_calls import CREATE_FIELDS, SPEC, assert_error, create, properties
 
 from malomo_mock import create_app
 from support.customer_bodies import REQUIRED_ON_CREATE, new_customer
@@ -35,14 +35,13 @@ def test_create_then_get_returns_exactly_the_same_json(api: httpx.Client) -> Non
     assert fetched.content == response.content
 
 
-def test_optional_fields_default_to_null(api: httpx.Client) -> None:
+def test_optional_fields_left_out_read_back_as_their_default_else_null(api: httpx.Client) -> None:
     customer = create(api)
-    optional = [
-        name
-        for name, field in CREATE_FIELDS.items()
-        if name not in REQUIRED_ON_CREATE and field.get("nullable")
-    ]
-    assert optional and all(customer[name] is None for name in optional)
+    answered = properties("Customer")
+    optional = {
+        name: answered[name].get("default") for name in CREATE_FIELDS if name not in REQUIRED_ON_CREATE
+    }
+    assert optional and {name: customer[name] for name in optional} == optional
 
 
 def test_update_keeps_fields_left_out_and_clears_explicit_nulls(api: httpx.Client) -> None:
