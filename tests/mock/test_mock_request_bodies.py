@@ -43,7 +43,9 @@ def without(name: str, **changes: Any) -> dict[str, Any]:
 
 
 # Each body is a valid one with one rule of one field broken.
-UNKNOWN_FIELD = "unknown_" + "_".join(CREATE_FIELDS)
+# A short name no field of the spec has (one built from the fields' names outgrows the 64 characters an
+# error message quotes of a name once the spec gains a field or two).
+UNKNOWN_FIELD = next(name for n in range(100) if (name := f"unknown_field_{n}") not in CREATE_FIELDS)
 BROKEN_BODIES = [
     ("email", without("email")),
     ("email", without("email", first_name="No email")),
