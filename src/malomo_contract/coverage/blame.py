@@ -14,6 +14,8 @@ from malomo_contract.target import WRITE_METHODS
 
 # How a message names the status of the answer it is about (`expected 200, got 500`).
 NAMED_STATUS = re.compile(r"\b(?:got|answered) (\d{3})\b")
+# How a field a record leaves out is told apart from every JSON value.
+ABSENT = "(absent)"
 
 
 def blamed_exchange(error: BaseException, exchanges: list[httpx.Response]) -> httpx.Response | None:
@@ -41,7 +43,8 @@ def blamed_exchange(error: BaseException, exchanges: list[httpx.Response]) -> ht
 
 def read_that_made_it_up(write: httpx.Response, exchanges: list[httpx.Response]) -> httpx.Response | None:
     """The first read after `write` of the record `write` answered with whose value of some field differs
-    from the write's answer and from every value of that field the test sent or was answered before."""
+    from the write's answer and from every value of that field the test sent or was answered before (a
+    field it leaves out that the write answered counts as such a value)."""
     written = json_or_none(write) if write.request.method in WRITE_METHODS else None
     if not isinstance(written, dict) or not isinstance(written.get(ID_FIELD), str) or write not in exchanges:
         return None
@@ -56,8 +59,10 @@ def read_that_made_it_up(write: httpx.Response, exchanges: list[httpx.Response])
         read = json_or_none(later) if later.request.method == "GET" else None
         if not isinstance(read, dict) or read.get(ID_FIELD) != written.get(ID_FIELD):
             continue
-        for name, value in read.items():
-            if value != written.get(name) and json.dumps(value) not in seen.get(name, set()):
+        for name in written.keys() | read.keys():
+            # A field the write answered and the read left out is the read's doing too.
+            value = json.dumps(read[name]) if name in read else ABSENT
+            if read.get(name) != written.get(name) and value not in seen.get(name, set()):
                 return later
     return None
 
