@@ -27,14 +27,19 @@ from malomo_contract.record_fields import (
     UPDATED_AT,
 )
 from malomo_contract.rfc3339 import parse_rfc3339
-from malomo_contract.spec_contract import error_statuses, operation
+from malomo_contract.spec_contract import error_statuses, operations
 from malomo_spec import Document
 
 __all__ = ["about", "parse_rfc3339", "promise"]
 
 # The operations the customer promises are about, as failure messages name them (`PUT /customers/{id}`).
+def _label(operation_id: str) -> str:
+    """The label of `operation_id`, or the id itself when the spec has no such operation (a removed one)."""
+    return next((op.label for op in operations() if op.operation_id == operation_id), operation_id)
+
+
 CREATE, READ, UPDATE, DELETE, EVENTS = (
-    operation(operation_id).label
+    _label(operation_id)
     for operation_id in (
         "createCustomer",
         "getCustomer",

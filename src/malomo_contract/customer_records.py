@@ -6,14 +6,21 @@ from __future__ import annotations
 
 import threading
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 import httpx
 
 from malomo_contract.record_fields import ID_FIELD
-from malomo_contract.spec_contract import Operation, evaluate, operation, operations_on_items_of
+from malomo_contract.spec_contract import (
+    Operation,
+    evaluate,
+    operation,
+    operations,
+    operations_on_items_of,
+)
 
 if TYPE_CHECKING:
     import schemathesis
@@ -71,33 +78,99 @@ def looks_like_uuid(value: object) -> bool:
     return True
 
 
-class CreatedCustomers:
-    """Ids of every customer created during the session, by any test or generated request."""
+@dataclass(frozen=True)
+class CreatedRecord:
+    """A record a create operation of the spec answered: its id, the operation that made it, and the path
+    parameters that reach it (`creator`'s delete operation's, when the spec has one)."""
 
-    def __init__(self) -> None:
+    id: str
+    creator: str
+    parameters: tuple[tuple[str, str], ...]
+
+
+def _path_of(answer: httpx.Response | schemathesis.Response) -> tuple[str, str]:
+    request = answer.request
+    return str(request.method).upper(), urlsplit(str(request.url)).path
+
+
+def creator_of(
+    method: str, url_path: str, every: Sequence[Operation]
+) -> tuple[Operation, dict[str, str]] | None:
+    """The operation of `every` that `method url_path` called (whatever path the base URL has), with its path
+    parameters."""
+    segments = url_path.split("/")
+    for start in range(1, len(segments)):
+        path = "/" + "/".join(segments[start:])
+        matches = [(op, found) for op in every if (found := op.match(method, path)) is not None]
+        if matches:
+            # A literal segment beats a parameter, as in OpenAPI's own matching (malomo_spec's rule).
+            return min(matches, key=lambda match: len(match[1]))
+    return None
+
+
+def delete_operation_for(creator: Operation, every: Sequence[Operation]) -> tuple[Operation, str] | None:
+    """The operation that deletes what `creator` creates, with the path parameter naming the record: the
+    DELETE a link of `creator` targets, else the DELETE on one item of the list `creator` posts to; None
+    when the spec has none."""
+    by_id = {op.operation_id: op for op in every}
+    for link in creator.links():
+        target = by_id.get(link.target)
+        if target is not None and target.method == "DELETE" and target.path_parameters:
+            return target, target.path_parameters[-1]
+    for op in every:
+        item = op.path.rpartition("/{")[0]
+        if op.method == "DELETE" and op.path_parameters and item == creator.path.rstrip("/"):
+            return op, op.path_parameters[-1]
+    return None
+
+
+class CreatedCustomers:
+    """Every record the session created, by any test or generated request, with the operation that created
+    it: a create operation's success answer with an id (a broken server may answer 201: any success
+    counts, and whatever was created gets cleaned up)."""
+
+    def __init__(self, every: Sequence[Operation] | None = None) -> None:
         self._lock = threading.Lock()
-        self._ids: dict[str, None] = {}
+        self._records: dict[str, CreatedRecord] = {}
+        self._every = tuple(every) if every is not None else None
+
+    @property
+    def operations(self) -> tuple[Operation, ...]:
+        return self._every if self._every is not None else operations()
 
     def add_created_by(self, answer: httpx.Response | schemathesis.Response) -> None:
-        """Record the customer a create answered with. Any success counts (a broken server may answer 201):
-        whatever was created gets deleted."""
+        """Record what a create answered, under the operation its request called (a POST of the spec)."""
         if not 200 <= answer.status_code < 300:
+            return
+        called = creator_of(*_path_of(answer), self.operations)
+        if called is None or called[0].method != "POST":
             return
         try:
             body = answer.json()
         except ValueError:
             return
-        if isinstance(body, dict) and isinstance(body.get(ID_FIELD), str):
-            with self._lock:
-                self._ids[body[ID_FIELD]] = None
-
-    def discard(self, customer_id: str) -> None:
+        creator, parameters = called
+        deletion = delete_operation_for(creator, self.operations)
+        if not isinstance(body, dict) or not isinstance(body.get(ID_FIELD), str):
+            return
+        reached = {**parameters, (deletion[1] if deletion else ID_FIELD): body[ID_FIELD]}
         with self._lock:
-            self._ids.pop(customer_id, None)
+            self._records[body[ID_FIELD]] = CreatedRecord(
+                body[ID_FIELD], creator.operation_id, tuple(sorted(reached.items()))
+            )
+
+    def discard(self, record_id: str) -> None:
+        with self._lock:
+            self._records.pop(record_id, None)
 
     def snapshot(self) -> list[str]:
+        """The ids of every record created and not deleted."""
         with self._lock:
-            return list(self._ids)
+            return list(self._records)
+
+    def records(self) -> list[CreatedRecord]:
+        with self._lock:
+            return list(self._records.values())
 
 
 class PathParameterPool:
@@ -205,25 +278,45 @@ class CleanupReport:
     attempted: int = 0
     deleted: int = 0
     left_over: list[str] = field(default_factory=list)
+    # Records left in place because the spec has no operation that deletes them, by the operation that made
+    # them.
+    undeletable: dict[str, list[str]] = field(default_factory=dict)
+
+    def left_behind(self) -> list[str]:
+        """One line per kind of record the cleanup could not delete because the spec cannot."""
+        return [
+            f"left {len(ids)} records created by {creator} (the spec has no operation that deletes them): "
+            f"{', '.join(ids[:20])}"
+            for creator, ids in self.undeletable.items()
+        ]
 
 
 def delete_created_customers(client: httpx.Client, created: CreatedCustomers) -> CleanupReport:
-    """Delete every customer the session created; gone already (404) counts as done."""
-    ids = created.snapshot()
-    report = CleanupReport(attempted=len(ids))
-    delete = operation("deleteCustomer")
-    # Answers that end a customer: deleted (the documented success) or gone already (the documented 404).
-    done = {*delete.success_statuses, *(delete.error_statuses & {404})}
-    for customer_id in ids:
+    """Delete every record the session created with the spec's delete operation for it (gone already, a
+    404, counts as done); a record the spec cannot delete is left and listed."""
+    report = CleanupReport()
+    for record in created.records():
+        deletion = delete_operation_for(
+            operation_by_id(record.creator, created.operations), created.operations
+        )
+        if deletion is None:
+            report.undeletable.setdefault(record.creator, []).append(record.id)
+            continue
+        delete = deletion[0]
+        report.attempted += 1
+        # Answers that end a record: deleted (the documented success) or gone already (the documented 404).
+        done = {*delete.success_statuses, *(delete.error_statuses & {404})}
         try:
-            status = client.delete(
-                delete.url_path(dict.fromkeys(delete.path_parameters, customer_id))
-            ).status_code
-        except httpx.HTTPError:
+            status = client.delete(delete.url_path(dict(record.parameters))).status_code
+        except (httpx.HTTPError, KeyError):
             status = 0
         if status in done:
             report.deleted += status in delete.success_statuses
-            created.discard(customer_id)
+            created.discard(record.id)
         else:
-            report.left_over.append(customer_id)
+            report.left_over.append(record.id)
     return report
+
+
+def operation_by_id(operation_id: str, every: Sequence[Operation]) -> Operation:
+    return next(op for op in every if op.operation_id == operation_id)

@@ -12,6 +12,7 @@ from typing import Any
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from support.broken_servers.asgi_rewrites import (
+    Headers,
     answer,
     json_or_none,
     read_body,
@@ -42,14 +43,14 @@ _EXAMPLE = dict(
 _JSON = [(b"content-type", b"application/json")]
 
 
-async def ask(app: ASGIApp, scope: Scope, method: str, body: bytes = b"") -> tuple[int, bytes]:
+async def ask(app: ASGIApp, scope: Scope, method: str, body: bytes = b"") -> tuple[int, Headers, bytes]:
     """The app's answer to `method` on `scope`'s path with `body`, taken aside (never sent)."""
-    status: list[int] = []
+    start: list[Message] = []
     chunks: list[bytes] = []
 
     async def capture(message: Message) -> None:
         if message["type"] == "http.response.start":
-            status.append(message["status"])
+            start.append(message)
         elif message["type"] == "http.response.body":
             chunks.append(message.get("body", b""))
 
@@ -58,7 +59,9 @@ async def ask(app: ASGIApp, scope: Scope, method: str, body: bytes = b"") -> tup
 
     headers = set_header(list(scope["headers"]), b"content-length", str(len(body)).encode())
     await app({**scope, "method": method, "headers": headers}, receive, capture)
-    return (status[0] if status else 0), b"".join(chunks)
+    if not start:
+        return 0, [], b""
+    return start[0]["status"], list(start[0]["headers"]), b"".join(chunks)
 
 
 def _unknown_fields(document: Any, known: Any) -> bool:
@@ -95,7 +98,7 @@ def _not_idempotent(app: ASGIApp, key: str) -> ASGIApp:
             return
         body = await read_body(receive)
         patch = json_or_none(body)
-        _, current = await ask(app, scope, "GET")
+        _, _, current = await ask(app, scope, "GET")
         stored = json_or_none(current)
         if isinstance(patch, dict) and isinstance(stored, dict):
             for name, value in patch.items():
@@ -124,11 +127,13 @@ def _server_set_fields_assigned(app: ASGIApp, key: str) -> ASGIApp:
             if isinstance(document, dict)
             else document
         )
-        status, answered = await ask(app, scope, scope["method"], json.dumps(kept).encode())
+        status, headers, answered = await ask(app, scope, scope["method"], json.dumps(kept).encode())
         written = json_or_none(answered)
         if isinstance(written, dict) and 200 <= status < 300:
             answered = json.dumps({**written, **assigned}).encode()
-        await answer(send, status, _JSON, answered)
+        await answer(
+            send, status, set_header(headers, b"content-length", str(len(answered)).encode()), answered
+        )
 
     return middleware
 
