@@ -3,6 +3,7 @@ and what the proxy tells it. Light to import: the proxy itself never loads the c
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 from dataclasses import dataclass
@@ -10,6 +11,10 @@ from pathlib import Path
 from typing import Any
 
 NO_VIOLATION, VIOLATION_SEEN, COULD_NOT_START = 0, 1, 2
+CHECKS_NICENESS = 10
+# Exchanges the checks may fall behind the traffic by; beyond it, exchanges are forwarded but not checked
+# (and counted), so that a long burst cannot fill the memory.
+MAX_BACKLOG = 20_000
 
 
 @dataclass(frozen=True)
@@ -20,9 +25,12 @@ class CheckerOptions:
     secrets: tuple[str, ...]
 
 
-def run_checker(options: CheckerOptions, queue: Any, ready: Any) -> None:
-    """The checker process: ignore Ctrl-C (the proxy stops first, then sends None), check until None."""
+def run_checker(options: CheckerOptions, queue: Any, ready: Any, checked: Any) -> None:
+    """The checker process: ignore Ctrl-C (the proxy stops first, then sends its count of exchanges it did not
+    hand over), check each batch, counting them in `checked`, until that count arrives."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # The forwarding comes first: the checks take the CPU it leaves.
+    os.nice(CHECKS_NICENESS)
     try:
         from malomo_contract.live.traffic_checker import TrafficChecker
 
@@ -33,8 +41,9 @@ def run_checker(options: CheckerOptions, queue: Any, ready: Any) -> None:
     ready.set()
     while True:
         batch = queue.get()
-        if batch is None:
+        if isinstance(batch, int):
             break
         for captured in batch:
             checker.check(captured)
-    sys.exit(checker.finish())
+        checked.value += len(batch)
+    sys.exit(checker.finish(unchecked=batch))

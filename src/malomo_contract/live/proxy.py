@@ -15,12 +15,14 @@ from typing import Any
 
 import httpx
 
-from malomo_contract.live.checker_process import COULD_NOT_START, CheckerOptions, run_checker
-from malomo_contract.live.forwarding import CapturedExchange, ForwardingApp
+from malomo_contract.live.checker_process import COULD_NOT_START, MAX_BACKLOG, CheckerOptions, run_checker
+from malomo_contract.live.forwarding import CapturedExchange, ClientConnection, Upstream
 
 # How long the checks' process may take to import and read the spec before the proxy gives up.
 CHECKER_START_SECONDS = 120.0
 UPSTREAM_CONNECT_SECONDS = 5.0
+# After Ctrl-C or SIGTERM, how long answers under way get to reach their clients.
+SHUTDOWN_GRACE_SECONDS = 5.0
 
 
 class StartError(Exception):
@@ -80,10 +82,16 @@ def serve(options: ProxyOptions) -> int:
     context = multiprocessing.get_context("spawn")
     queue = context.Queue()
     ready = context.Event()
+    checked = context.Value("q", 0, lock=False)
     secrets = tuple(secret for secret in (options.api_key,) if secret)
     checker = context.Process(
         target=run_checker,
-        args=(CheckerOptions(options.upstream, options.record, options.report, secrets), queue, ready),
+        args=(
+            CheckerOptions(options.upstream, options.record, options.report, secrets),
+            queue,
+            ready,
+            checked,
+        ),
         name="malomo-contract-checks",
     )
     checker.start()
@@ -97,65 +105,67 @@ def serve(options: ProxyOptions) -> int:
             checker.join()
             return COULD_NOT_START
     auth = f"Bearer {options.api_key}".encode() if options.api_key else None
-    app = ForwardingApp(options.upstream, _batching_sink(queue), auth)
+    sink = BatchingSink(queue, checked)
+    upstream = Upstream(options.upstream, sink, auth)
     host, port = sock.getsockname()[:2]
     shown = f"[{host}]" if ":" in host else host
     print(f"malomo-contract proxy: listening on http://{shown}:{port} -> {options.upstream}", flush=True)
     try:
-        _run_uvicorn(app, sock)
+        _forward_until_stopped(upstream, sock)
     finally:
         sock.close()
-        queue.put(None)
+        queue.put(sink.unchecked)
         checker.join()
     return checker.exitcode if checker.exitcode is not None else COULD_NOT_START
 
 
-def _batching_sink(queue: Any) -> Any:
-    """A sink that hands exchanges to the checks' process in batches, once per turn of the event loop."""
-    pending: list[CapturedExchange] = []
+class BatchingSink:
+    """Hands exchanges to the checks' process in batches, once per turn of the event loop; counts those it
+    keeps back when the checks are MAX_BACKLOG exchanges behind."""
 
-    def flush() -> None:
-        batch = pending[:]
-        pending.clear()
-        queue.put(batch)
+    def __init__(self, queue: Any, checked: Any) -> None:
+        self.queue = queue
+        self.checked = checked
+        self.pending: list[CapturedExchange] = []
+        self.sent = 0
+        self.unchecked = 0
 
-    def sink(captured: CapturedExchange) -> None:
-        pending.append(captured)
-        if len(pending) == 1:
-            asyncio.get_running_loop().call_soon(flush)
+    def __call__(self, captured: CapturedExchange) -> None:
+        if self.sent - self.checked.value >= MAX_BACKLOG:
+            self.unchecked += 1
+            return
+        self.pending.append(captured)
+        self.sent += 1
+        if len(self.pending) == 1:
+            asyncio.get_running_loop().call_soon(self._flush)
 
-    return sink
-
-
-def _run_uvicorn(app: ForwardingApp, sock: socket.socket) -> None:
-    import uvicorn
-
-    config = uvicorn.Config(
-        app,
-        loop="uvloop",
-        http="httptools",
-        lifespan="on",
-        access_log=False,
-        log_level="warning",
-        # Nothing of the proxy's own may reach the client: the upstream's Server and Date pass as they are.
-        server_header=False,
-        date_header=False,
-        timeout_keep_alive=75,
-        timeout_graceful_shutdown=10,
-    )
-    server = uvicorn.Server(config)
-    # uvicorn raises the signal that stopped it again once it has shut down (to end the process by it); the
-    # proxy has the report to write first, so the raised signal finds these handlers, which do nothing.
-    previous = {number: signal.signal(number, _ignore) for number in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        server.run(sockets=[sock])
-    finally:
-        for number, handler in previous.items():
-            signal.signal(number, handler)
+    def _flush(self) -> None:
+        batch, self.pending = self.pending, []
+        self.queue.put(batch)
 
 
-def _ignore(number: int, frame: Any) -> None:
-    """A signal that arrives after the server stopped: the report is being written, it is too late to stop."""
+def _forward_until_stopped(upstream: Upstream, sock: socket.socket) -> None:
+    """Serve on `sock` until SIGINT or SIGTERM, then give the exchanges under way a moment to finish."""
+    import uvloop
+
+    async def forward() -> None:
+        loop = asyncio.get_running_loop()
+        stop = asyncio.Event()
+        for number in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(number, stop.set)
+        server = await loop.create_server(lambda: ClientConnection(upstream), sock=sock, backlog=2048)
+        await stop.wait()
+        server.close()
+        # Answers under way still reach their clients (within a bound); then every connection is closed.
+        deadline = loop.time() + SHUTDOWN_GRACE_SECONDS
+        while any(connection.busy for connection in upstream.connections) and loop.time() < deadline:
+            await asyncio.sleep(0.01)
+        for connection in list(upstream.connections):
+            connection.close()
+        for number in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(number)
+
+    uvloop.run(forward())
 
 
 def main(options: ProxyOptions) -> int:

@@ -87,14 +87,19 @@ class TrafficChecker:
         started = datetime.fromtimestamp(captured.started, UTC)
         self.recorder.record(request, captured.request_body, response, decoded, started, captured.seconds)
 
-    def finish(self) -> int:
-        """Write the report and close the HAR; the exit status."""
+    def finish(self, unchecked: int = 0) -> int:
+        """Write the report and close the HAR; the exit status. `unchecked` exchanges were forwarded while
+        the checks were too far behind."""
+        if unchecked:
+            self.report.coverage.summary.outcomes["not checked (the checks fell behind)"] += unchecked
         status = VIOLATION_SEEN if self.violations else NO_VIOLATION
         if self.recorder is not None:
             self.recorder.close()
         if self.options.report is not None:
             self.report.write(self.options.report, status)
-        seen = f"{self.exchanges} exchanges, {self.violations} violations"
+        seen = f"{self.exchanges} exchanges checked, {self.violations} violations"
+        if unchecked:
+            seen += f", {unchecked} exchanges forwarded but not checked (the checks fell behind)"
         written = [str(path) for path in (self.options.report, self.options.record) if path is not None]
         print(
             f"malomo-contract proxy: {seen}" + (f"; wrote {', '.join(written)}" if written else ""),

@@ -11,7 +11,7 @@ from urllib.parse import parse_qs, urlsplit
 import jsonschema  # type: ignore[import-untyped]
 from schemathesis.specs.openapi.converter import to_json_schema
 
-from malomo_contract.spec_contract import Operation, document, operations, spec
+from malomo_contract.spec_contract import Operation, operations, spec
 from malomo_contract.traffic.exchange_checks import APP, Violation
 from malomo_contract.traffic.exchanges import Exchange, json_or_none
 
@@ -31,10 +31,17 @@ def _validator(operation_id: str, location: str, name: str) -> Any | None:
         schema = spec().resolve(found[0].get("schema")) if found else None
     if not isinstance(schema, Mapping):
         return None
-    # The `$ref`s inside point at the document's components: validate with them at hand.
-    root = to_json_schema({**schema, "components": document().get("components", {})}, "nullable")
+    # The `$ref`s inside point at the document's component schemas: validate with them at hand, each
+    # converted from OpenAPI 3.0 (`nullable`) to JSON Schema as the schema itself is.
+    root = {**to_json_schema(dict(schema), "nullable"), "components": {"schemas": _component_schemas()}}
     validator_class = jsonschema.validators.validator_for(root, default=jsonschema.Draft4Validator)
-    return validator_class(root, format_checker=validator_class.FORMAT_CHECKER)
+    # Every format jsonschema knows (uuid too, which the draft-4 checker leaves out).
+    return validator_class(root, format_checker=jsonschema.FormatChecker())
+
+
+@functools.cache
+def _component_schemas() -> dict[str, Any]:
+    return {name: to_json_schema(dict(node), "nullable") for name, node in spec().schemas().items()}
 
 
 def _scalar(value: str, validator: Any) -> Any:
@@ -57,7 +64,7 @@ def request_violations(exchange: Exchange) -> list[Violation]:
         return []
     found: list[Violation] = []
     what = exchange.label
-    names = {name.lower() for name, _ in exchange.request_headers}
+    names = {name.lower() for name, value in exchange.request_headers if value.strip()}
     if called.node.get("security", spec().tree.get("security")) and "authorization" not in names:
         found.append(Violation(APP, AUTH_PROMISE, f"{what}: the request carries no Authorization header"))
     query = parse_qs(urlsplit(exchange.url).query, keep_blank_values=True)
