@@ -13,8 +13,9 @@ import httpx
 
 from malomo_contract.spec_contract import CURSOR_RELS
 
-# Shorter values are mapped only where they are the whole string: inside text they could be anything.
-MIN_INSIDE = 8
+# A word that may be an id or a cursor inside a longer string (an error message naming the customer);
+# shorter values are mapped only where they are the whole string: inside text they could be anything.
+_TOKEN = re.compile(r"[A-Za-z0-9_.~=-]{8,}")
 
 
 class IdMap:
@@ -23,8 +24,6 @@ class IdMap:
     def __init__(self, id_fields: frozenset[str]) -> None:
         self.id_fields = id_fields
         self.values: dict[str, str] = {}
-        # Every mapped value of 8 characters or more, to find them inside longer strings; None: to be made.
-        self._inside: re.Pattern[str] | None = None
 
     def learn(self, recorded: Any, new: Any) -> None:
         """Map the server-made ids of a recorded JSON answer to those at the same place in the new one."""
@@ -48,9 +47,7 @@ class IdMap:
                 self._map(old, now)
 
     def _map(self, old: str, now: str) -> None:
-        if self.values.get(old) != now:
-            self.values[old] = now
-            self._inside = None
+        self.values[old] = now
 
     def path(self, path: str) -> str:
         return "/".join(quote(self.values.get(segment, segment), safe="@:") for segment in _segments(path))
@@ -80,20 +77,12 @@ class IdMap:
             exact = self.values.get(document)
             if exact is not None:
                 return exact
-            return self._inside_pattern().sub(lambda match: self.values[match.group()], document)
+            return _TOKEN.sub(lambda match: self.values.get(match.group(), match.group()), document)
         if isinstance(document, dict):
             return {name: self.mapped(value) for name, value in document.items()}
         if isinstance(document, list):
             return [self.mapped(value) for value in document]
         return document
-
-    def _inside_pattern(self) -> re.Pattern[str]:
-        if self._inside is None:
-            longest_first = sorted(
-                (old for old in self.values if len(old) >= MIN_INSIDE), key=len, reverse=True
-            )
-            self._inside = re.compile("|".join(map(re.escape, longest_first)) or r"(?!)")
-        return self._inside
 
 
 def _segments(path: str) -> list[str]:
