@@ -63,7 +63,8 @@ class TrafficChecker:
         for violation in violations:
             self.violations += 1
             where = matched[0].label if matched is not None else exchange.path
-            message = " ".join(violation.message.split())
+            # Masked as in the report: the app's values are its customers' data.
+            message = self.report.coverage.redactor.clean(" ".join(violation.message.split()))
             print(
                 f"VIOLATION [{violation.side.upper()}] {where} {violation.promise} "
                 f"request-id={request_id}: {message}",
