@@ -4,6 +4,7 @@ passes through, what it reports, what it records, and how it stops."""
 from __future__ import annotations
 
 import io
+import signal
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -135,7 +136,7 @@ def test_broken_server_and_invalid_app_requests_are_reported_each_as_whose_they_
             stale = proxy.wait_for("update_applies_every_sent_field")
             raw.post("/customers", json={"email": 5})
             invalid = proxy.wait_for("[APP]")
-        assert proxy.stop() == 1
+        assert proxy.stop(signal.SIGINT) == 1  # Ctrl-C, as SIGTERM in the test above
     assert stale.startswith("VIOLATION [SERVER] GET /customers/{id} ")
     assert "request_body_matches_the_spec" in invalid and "POST /customers" in invalid
     assert any("[SERVER]" in line and "X-Request-Id" in line for line in proxy.lines), proxy.lines

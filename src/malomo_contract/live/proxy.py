@@ -93,6 +93,8 @@ def serve(options: ProxyOptions) -> int:
             checked,
         ),
         name="malomo-contract-checks",
+        # Ended with the proxy if the proxy ends early (Ctrl-C while it starts); else joined after the report.
+        daemon=True,
     )
     checker.start()
     deadline = time.monotonic() + CHECKER_START_SECONDS
@@ -173,4 +175,6 @@ def main(options: ProxyOptions) -> int:
         return serve(options)
     except StartError as exc:
         print(f"malomo-contract: error: {exc}", file=sys.stderr, flush=True)
-        return COULD_NOT_START
+    except KeyboardInterrupt:
+        print("malomo-contract: error: stopped before the proxy started", file=sys.stderr, flush=True)
+    return COULD_NOT_START
