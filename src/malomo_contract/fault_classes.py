@@ -32,10 +32,10 @@ class FaultClass:
 
 @dataclass(frozen=True)
 class PromiseSpace:
-    """One normative sentence of the spec (by a phrase it contains): the space it covers and how the
-    suite's tests cover that space."""
+    """One promise of the spec, in the normative sentences that state it (by a phrase each contains): the
+    space it covers and how the suite's tests cover that space."""
 
-    phrase: str
+    phrases: tuple[str, ...]
     space: str
     covered_by: str
     tests: tuple[str, ...]
@@ -73,7 +73,7 @@ def promise_spaces() -> tuple[PromiseSpace, ...]:
     """The space of each normative sentence and how the tests cover it (issue 27, item 3)."""
     return tuple(
         PromiseSpace(
-            phrase=str(entry["phrase"]),
+            phrases=tuple(str(phrase) for phrase in entry["phrases"]),
             space=str(entry["space"]),
             covered_by=str(entry["covered_by"]),
             tests=tuple(str(test) for test in entry.get("tests", ())),

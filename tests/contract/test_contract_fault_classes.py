@@ -70,10 +70,15 @@ def test_every_test_and_variant_the_inventory_names_exists() -> None:
     assert sorted({variant.name for variant in CLASS_VARIANTS} - planted) == []
 
 
-def test_every_promise_space_is_of_a_normative_sentence_of_the_spec() -> None:
-    sentences = [p.text for p in promise_inventory.inventory() if p.kind == "sentence" and p.normative]
-    assert [s.phrase for s in promise_spaces() if not any(s.phrase in text for text in sentences)] == []
-    assert [s.phrase for s in promise_spaces() if not (s.space and s.covered_by and s.tests)] == []
+def test_every_promise_space_is_of_normative_sentences_of_the_spec() -> None:
+    sentences = [p.text for p in promise_inventory.normative() if p.kind == "sentence"]
+    phrases = [phrase for space in promise_spaces() for phrase in space.phrases]
+    assert [phrase for phrase in phrases if not any(phrase in text for text in sentences)] == []
+    assert [
+        space.phrases for space in promise_spaces() if not (space.space and space.covered_by and space.tests)
+    ] == []
+    spaced = [text for text in sentences if any(phrase in text for phrase in phrases)]
+    print(f"\n{len(spaced)} of {len(sentences)} normative sentences have their space written down")
 
 
 def _table(killed: dict[str, str | None]) -> str:
