@@ -40,6 +40,8 @@ def proxied_by_us(upstream: str) -> Iterator[tuple[str, int]]:
         yield line.split("listening on ")[1].split(" ")[0], process.pid
     finally:
         process.send_signal(signal.SIGTERM)
+        # The checks work through the exchanges they are behind by (at most 5,000) before the summary.
+        print(f"our proxy at exit: {process.stdout.read().strip().splitlines()[-1]}")
         process.wait(60)
         process.stdout.close()
 

@@ -14,7 +14,7 @@ NO_VIOLATION, VIOLATION_SEEN, COULD_NOT_START = 0, 1, 2
 CHECKS_NICENESS = 10
 # Exchanges the checks may fall behind the traffic by; beyond it, exchanges are forwarded but not checked
 # (and counted), so that a long burst cannot fill the memory.
-MAX_BACKLOG = 20_000
+MAX_BACKLOG = 5_000
 
 
 @dataclass(frozen=True)
