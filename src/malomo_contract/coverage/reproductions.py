@@ -108,12 +108,13 @@ def curl_command(
     body: str,
     files: dict[str, str] | None = None,
     filter_secrets: bool = False,
+    insecure: bool = False,
 ) -> str:
     """A `curl` command sending `method url` with `headers` and `body`. With `files`, a body longer than
     `MAX_INLINE_BODY` is put there under a name of its own and sent as `--data-binary @name` (the file is
     written beside the report)."""
     # -i: the status and headers are part of the evidence; -w: each answer on its own lines.
-    parts = ["curl", "-sS", "-i", "-w", "\\n", "-X", method]
+    parts = ["curl", "-sS", "-i", "-w", "\\n", *(["--insecure"] if insecure else []), "-X", method]
     for name, value in headers:
         lowered = name.lower()
         if lowered in CURL_SKIPPED_HEADERS or (lowered == "accept" and value == "*/*"):
@@ -136,7 +137,10 @@ def generated_curl(response: Any, files: dict[str, str]) -> str:
     request = response.request
     body = request.body or b""
     text = body.decode("utf-8", "replace") if isinstance(body, bytes) else str(body)
-    return curl_command(str(request.method), str(request.url), request.headers.items(), text, files)
+    insecure = getattr(response, "verify", True) is False
+    return curl_command(
+        str(request.method), str(request.url), request.headers.items(), text, files, insecure=insecure
+    )
 
 
 def reproduction_sections(failure: FailureRecord) -> dict[str, str]:
