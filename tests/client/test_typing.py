@@ -1,6 +1,6 @@
-"""Typing tests: `mypy --strict` types every result of tests/client/typing/resource_types.py exactly, and
-rejects every deliberate mistake of tests/client/typing/mistakes.py with the error code and message written
-beside it."""
+"""Typing tests: `mypy --strict` types every result of tests/client/typing/resource_types.py exactly, rejects
+every deliberate mistake of tests/client/typing/mistakes.py with the error code and message written beside
+it, and passes every python example of README.md and docs/ as written (one mypy run for all)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from docs_examples import module_name, pages, script
 from mypy import api
 
 from support import ROOT
@@ -29,6 +30,9 @@ def mypy_errors(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, int
     folder = tmp_path_factory.mktemp("typing")
     shutil.copy(TYPING / "resource_types.py", folder / "resource_types.py")
     (folder / "mistakes.py").write_text(IGNORE.sub("", (TYPING / "mistakes.py").read_text()))
+    examples = [folder / module_name(page) for page in pages() if script(page)]
+    for path, page in zip(examples, [page for page in pages() if script(page)], strict=True):
+        path.write_text(script(page), encoding="utf-8")
     os.environ["MYPYPATH"] = f"{ROOT / 'src'}{os.pathsep}{ROOT / 'generated'}"
     try:
         out, err, _ = api.run(
@@ -41,6 +45,7 @@ def mypy_errors(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, int
                 str(folder / ".mypy_cache"),
                 str(folder / "resource_types.py"),
                 str(folder / "mistakes.py"),
+                *map(str, examples),
             ]
         )
     finally:
@@ -56,6 +61,12 @@ def mypy_errors(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, int
 
 def test_every_result_is_typed_exactly(mypy_errors: dict[tuple[str, int], tuple[str, str]]) -> None:
     assert [where for where in mypy_errors if where[0] == "resource_types.py"] == []
+
+
+def test_every_example_of_the_documentation_passes_as_written(
+    mypy_errors: dict[tuple[str, int], tuple[str, str]],
+) -> None:
+    assert {where: found for where, found in mypy_errors.items() if where[0].startswith("docs_")} == {}
 
 
 def test_every_deliberate_mistake_is_rejected_as_written(

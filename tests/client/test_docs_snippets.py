@@ -1,37 +1,26 @@
 """Every python example of README.md and docs/ runs as written against a reference server, with the
-environment the pages tell the reader to set, and passes `mypy --strict`. docs/testing.md's examples are one
-application's test module: pytest runs it in a subprocess with the installed plugin."""
+environment the pages tell the reader to set (`mypy --strict` checks them in test_typing.py's mypy run).
+docs/testing.md's examples are one application's test module: pytest runs it in a subprocess with the
+installed plugin."""
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from mypy import api
+from docs_examples import DOCS, pages, script
 
 from malomo_mock import running
 from support import ROOT
 
-# A reference server, a pytest subprocess and one mypy run: about 15 s.
+# A reference server and a pytest subprocess: about 5 s.
 pytestmark = pytest.mark.slow
 
-DOCS = ROOT / "docs"
-SNIPPET = re.compile(r"^```python\n(.*?)^```", re.MULTILINE | re.DOTALL)
 EXPORT = re.compile(r"^export ((?:\w+=\S+ ?)+)", re.MULTILINE)
 APP_TESTS = DOCS / "testing.md"  # an application's tests, not a script
-
-
-def pages() -> list[Path]:
-    return [ROOT / "README.md", *sorted(DOCS.glob("*.md"))]
-
-
-def script(page: Path) -> str:
-    """A page's python examples, in order, as one module (later examples use what earlier ones made)."""
-    return "\n\n".join(SNIPPET.findall(page.read_text(encoding="utf-8")))
 
 
 def told_environment() -> set[str]:
@@ -79,19 +68,3 @@ def test_the_testing_page_is_an_applications_passing_test_module(tmp_path: Path)
     assert result.returncode == 0, result.stdout + result.stderr
     assert f"{len(tests)} passed" in result.stdout and len(tests) >= 6
     assert "[]" in result.stdout.splitlines()  # the example without pytest printed the empty list
-
-
-def test_every_example_passes_mypy_strict(tmp_path: Path) -> None:
-    files = []
-    for page in pages():
-        if script(page):
-            files.append(tmp_path / f"docs_{page.stem.replace('-', '_').lower()}.py")
-            files[-1].write_text(script(page), encoding="utf-8")
-    os.environ["MYPYPATH"] = os.pathsep.join(str(ROOT / name) for name in ("src", "generated"))
-    try:
-        out, err, status = api.run(
-            ["--strict", "--no-error-summary", "--cache-dir", str(tmp_path / ".mypy_cache"), *map(str, files)]
-        )
-    finally:
-        del os.environ["MYPYPATH"]
-    assert status == 0 and not err, out + err
