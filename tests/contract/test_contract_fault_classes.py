@@ -91,6 +91,11 @@ def _table(killed: dict[str, str | None]) -> str:
         by = killed.get(fault.planted)
         rates[(fault.source, by is not None)] += 1
         lines.append(f"{fault.source:<13} {fault.id:<42} {fault.planted:<36} {by or 'SURVIVED'}")
+    in_classes = {fault.planted for fault in fault_classes()}
+    for variant in sorted({v for space in promise_spaces() for v in space.planted} - in_classes):
+        lines.append(
+            f"{'space':<13} {'(a promise over its space)':<42} {variant:<36} {killed.get(variant) or '-'}"
+        )
     for source in SOURCES:
         caught, applicable = rates[(source, True)], rates[(source, True)] + rates[(source, False)]
         lines.append(f"{source}: {caught}/{applicable} classes that apply killed by their planted bug")
