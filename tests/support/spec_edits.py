@@ -130,6 +130,49 @@ def add_favourite_colour(spec: dict[str, Any]) -> None:
         spec["components"]["schemas"][schema]["properties"]["favourite_colour"] = dict(field)
 
 
+def rename_phone(spec: dict[str, Any]) -> None:
+    """`phone_number` renamed `phone`, marked (the corpus edit property_renamed.yaml)."""
+    renamed = edited(load(ROOT / "tests" / "tools" / "spec_edits" / "property_renamed.yaml"), spec)[1]
+    spec.clear()
+    spec.update(renamed)
+
+
+def add_event_create(spec: dict[str, Any]) -> None:
+    """A new operation: create an event in a customer's log."""
+    events = spec["paths"]["/customers/{customer_id}/events"]
+    listing = events["get"]
+    body = {"type": "object", "required": ["label", "type"], "additionalProperties": False}
+    body["properties"] = {
+        "label": {"type": "string", "maxLength": 255},
+        "type": {"type": "string", "maxLength": 64},
+        "link_back_url": {"type": "string", "nullable": True, "maxLength": 2048},
+    }
+    spec["components"]["schemas"]["EventCreate"] = body
+    events["post"] = {
+        "operationId": "createCustomerEvent",
+        "summary": "Create an event",
+        "tags": listing["tags"],
+        "parameters": [listing["parameters"][0]],
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/EventCreate"}}},
+        },
+        "responses": {
+            "200": {
+                "description": "The event that was created.",
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Event"}}},
+            },
+            **{status: listing["responses"][status] for status in ("400", "401", "404", "406")},
+        },
+    }
+
+
+def remove_delete(spec: dict[str, Any]) -> None:
+    """deleteCustomer removed, and the link to it."""
+    del spec["paths"]["/customers/{id}"]["delete"]
+    del spec["paths"]["/customers"]["post"]["responses"]["200"]["links"]["DeleteCustomer"]
+
+
 ROW_EDITS = {
     "tags": add_tags,
     "tier": add_tier,
