@@ -241,7 +241,7 @@ class ContractCoverage:
             )
             trace.phase_start = len(trace.exchanges)
             if self.active:
-                record_outcome(self.summary, item, call, report, self._clean_message)
+                record_outcome(self.summary, item, call, report)
         return snapshot, snapshot.exchanges[snapshot.phase_start :]
 
     def _suite_failure(

@@ -150,7 +150,11 @@ def failure_kinds(coverage: ContractCoverage) -> dict[str, list[int]]:
             lines.setdefault(failure_summary(label, record), []).append(number)
     by_test: dict[str, list[int]] = {}
     for test, records in claimed.items():
-        what = failure_summary(records[0][1], records[0][2]) if records else failed[test]
+        what = (
+            failure_summary(records[0][1], records[0][2])
+            if records
+            else coverage.redactor.clean(failed[test])
+        )
         function = test.partition("::")[2].partition("[")[0]
         what = what.removeprefix(f"{function} on ")
         by_test[f"{test_name(test)}: {what}"] = [number for number, _, _ in records]
@@ -167,7 +171,7 @@ def skipped_tests(coverage: ContractCoverage) -> dict[str, list[str]]:
     """Each reason a test was skipped for, with the tests it skipped."""
     reasons: dict[str, list[str]] = {}
     for test, reason in coverage.summary.skipped.items():
-        reasons.setdefault(reason, []).append(test_name(test))
+        reasons.setdefault(coverage.redactor.clean(reason), []).append(test_name(test))
     return reasons
 
 
