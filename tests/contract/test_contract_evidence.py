@@ -208,6 +208,8 @@ def test_every_count_of_failed_tests_agrees(runs: EvidenceRuns) -> None:
         assert markdown.splitlines()[0].endswith(f"Contract broken: {failed} tests failed")
         index = markdown[markdown.index(f"### ❌ Failures: {failed} tests failed") :].split("\n\n")[1]
         assert len(index.splitlines()) == failed
+        # Each failed test links to a reproduction of its own.
+        assert all(re.search(r" \(#\d+", line) for line in index.splitlines()), index
         assert f'data-failed-tests="{failed}"' in run.html
         assert f"{failed} failed" in run.run.stdout
     # A title shows the status of the answer it is about.

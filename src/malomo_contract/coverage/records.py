@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-# Reproductions kept per operation and check; the latest one wins (Hypothesis' shrunk example comes last).
+# Reproductions kept per operation, check and test; the latest win (Hypothesis' shrunk example comes last).
 MAX_FAILURES_PER_CHECK = 3
 
 
@@ -51,7 +51,8 @@ class OperationCoverage:
     check_runs: Counter[str] = field(default_factory=Counter)
     check_failures: Counter[str] = field(default_factory=Counter)
     failed_statuses: set[int] = field(default_factory=set)
-    failures: dict[tuple[str, str], list[FailureRecord]] = field(default_factory=dict)
+    # By check, title and failed test: every failed test keeps a reproduction.
+    failures: dict[tuple[str, str, str], list[FailureRecord]] = field(default_factory=dict)
 
     def observed(self, documented_key: str) -> int:
         return sum(count for status, count in self.statuses.items() if status_matches(documented_key, status))
@@ -67,11 +68,11 @@ class OperationCoverage:
         }
 
     def add_failure(self, record: FailureRecord) -> None:
-        """Count `record`, and keep it under its check and title: the latest few, the newest last."""
+        """Count `record`, and keep it under its check, title and test: the latest few, the newest last."""
         self.check_failures[record.check] += 1
         if record.status is not None:
             self.failed_statuses.add(record.status)
-        kept = self.failures.setdefault((record.check, record.title), [])
+        kept = self.failures.setdefault((record.check, record.title, record.test), [])
         kept.append(record)
         del kept[:-MAX_FAILURES_PER_CHECK]
 
