@@ -107,5 +107,6 @@ def main(argv: list[str]) -> int:
         args.read_only,
         args.report,
         tuple(args.ignore_field),
+        parallel_checks=True,
     )
     return replay_main(options)

@@ -4,10 +4,12 @@ checks on the new answer, every field but those expected to differ)."""
 
 from __future__ import annotations
 
-import functools
 import json
+import multiprocessing
 import sys
 import time
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,10 +17,10 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from malomo_contract.live.replay_checks import NewAnswer, contract_messages
 from malomo_contract.live.replay_fields import differences, server_made_ids, spec_volatile_fields
 from malomo_contract.live.replay_ids import IdMap
-from malomo_contract.spec_contract import SPEC_PATH, Operation, operation_for
-from malomo_contract.traffic.exchange_checks import server_violations
+from malomo_contract.spec_contract import Operation, operation_for
 from malomo_contract.traffic.exchanges import Exchange, RecordingError, json_or_none
 from malomo_contract.traffic.har_files import WIRE_HEADERS, exchange_from_entry, read_entries
 
@@ -37,6 +39,8 @@ class ReplayOptions:
     read_only: bool
     report: Path | None
     ignored: tuple[str, ...] = ()
+    # Run the contract's checks on the new answers in a worker process while sending (the command does).
+    parallel_checks: bool = False
 
 
 @dataclass
@@ -63,13 +67,6 @@ class ReplayRun:
     # Recorded id or cursor -> the new run's.
     mapped: dict[str, str] = field(default_factory=dict)
     seconds: float = 0.0
-
-
-@functools.cache
-def _schema() -> Any:
-    import schemathesis
-
-    return schemathesis.openapi.from_path(SPEC_PATH)
 
 
 def matched(exchange: Exchange) -> tuple[Operation, str] | None:
@@ -102,35 +99,9 @@ def _shown(status: int, body: Any, raw: bytes | None) -> str:
     return f"HTTP {status}\n{(raw or b'').decode('utf-8', 'replace')}"
 
 
-def _new_exchange(recorded: Exchange, operation: Operation, path: str, response: httpx.Response) -> Exchange:
-    """The new answer as an exchange of the spec's operation, for the contract's own checks."""
-    request = response.request
-    again = Exchange(
-        source="replay",
-        index=recorded.index,
-        method=request.method,
-        url=str(request.url),
-        request_headers=list(request.headers.items()),
-        request_body=request.content,
-        status=response.status_code,
-        response_headers=[(k, v) for k, v in response.headers.items() if k.lower() not in WIRE_HEADERS],
-        response_body=response.content,
-    )
-    again.spec_operation = operation
-    again.path_parameters = operation.match(operation.method, path) or {}
-    again.operation = _schema()[operation.path][operation.method]
-    return again
-
-
-def compare(
-    exchange: Exchange,
-    operation: Operation,
-    path: str,
-    response: httpx.Response,
-    ids: IdMap,
-    ignored: frozenset[str],
-) -> list[str]:
-    """What differs between the recorded answer and the new one (the ids it shows learnt, then mapped)."""
+def compare(exchange: Exchange, response: httpx.Response, ids: IdMap, ignored: frozenset[str]) -> list[str]:
+    """What differs between the recorded answer and the new one, but the contract's checks on the new one
+    (`replay_checks`): the status and the fields (the ids the answers show learnt first, then mapped)."""
     recorded_body = json_or_none(exchange.response_body)
     new_body = json_or_none(response.content)
     ids.learn(recorded_body, new_body)
@@ -138,11 +109,59 @@ def compare(
     found: list[str] = []
     if exchange.status != response.status_code:
         found.append(f"status: {exchange.status} recorded, {response.status_code} now")
-    again = _new_exchange(exchange, operation, path, response)
-    found += [f"contract: {' '.join(violation.message.split())}" for violation in server_violations(again)]
     if exchange.response_body is not None and exchange.status == response.status_code:
         found += [f"field {where}" for where in differences(ids.mapped(recorded_body), new_body, ignored)]
     return found
+
+
+def _new_answer(
+    exchange: Exchange, operation: Operation, path: str, request: httpx.Request, response: httpx.Response
+) -> NewAnswer:
+    headers = [(k, v) for k, v in response.headers.items() if k.lower() not in WIRE_HEADERS]
+    return NewAnswer(
+        exchange.index,
+        operation.operation_id,
+        path,
+        request.method,
+        str(request.url),
+        list(request.headers.items()),
+        request.content,
+        response.status_code,
+        headers,
+        response.content,
+    )
+
+
+def _difference(
+    exchange: Exchange, operation: Operation, what: list[str], ids: IdMap, response: httpx.Response
+) -> Difference:
+    recorded = _shown(
+        exchange.status, ids.mapped(json_or_none(exchange.response_body)), exchange.response_body
+    )
+    new = _shown(response.status_code, json_or_none(response.content), response.content)
+    return Difference(exchange.label, operation.label, what, recorded, new)
+
+
+class ContractChecks:
+    """The contract's checks on the new answers: in a worker process while the replay sends (`parallel`),
+    else one by one at the end."""
+
+    def __init__(self, parallel: bool) -> None:
+        self.pool: ProcessPoolExecutor | None = None
+        if parallel:
+            self.pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+        self.pending: list[tuple[Any, NewAnswer]] = []
+
+    def submit(self, answer: NewAnswer) -> None:
+        self.pending.append((self.pool.submit(contract_messages, answer) if self.pool else None, answer))
+
+    def results(self) -> Iterator[tuple[NewAnswer, list[str]]]:
+        for future, answer in self.pending:
+            yield answer, future.result() if future is not None else contract_messages(answer)
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(cancel_futures=True)
 
 
 def replay(options: ReplayOptions, out: Any = sys.stdout) -> ReplayRun:
@@ -153,34 +172,57 @@ def replay(options: ReplayOptions, out: Any = sys.stdout) -> ReplayRun:
     ids = IdMap(server_made_ids())
     ignored = spec_volatile_fields() | frozenset(options.ignored)
     clock = time.perf_counter()
-    with httpx.Client(timeout=TIMEOUT_SECONDS, follow_redirects=False) as client:
-        for index, entry in enumerate(entries):
-            exchange = exchange_from_entry(options.har.name, index, entry, options.har)
-            if exchange is None:
-                continue
-            found = matched(exchange)
-            if found is None:
-                run.unmatched.append(exchange.label)
-                continue
-            operation, below = found
-            if options.read_only and operation.writes:
-                run.skipped.append(exchange.label)
-                print(f"skipped (--read-only): {exchange.label} ({operation.label})", file=out)
-                continue
-            request = _request(exchange, below, ids, options)
-            response = client.send(request)
-            run.replayed += 1
-            what = compare(exchange, operation, ids.path(below), response, ids, ignored)
-            if what:
-                recorded = _shown(
-                    exchange.status, ids.mapped(json_or_none(exchange.response_body)), exchange.response_body
-                )
-                new = _shown(response.status_code, json_or_none(response.content), response.content)
-                run.differences.append(Difference(exchange.label, operation.label, what, recorded, new))
-                print(f"DIFFERENCE {exchange.label} ({operation.label}): {'; '.join(what)}", file=out)
+    checks = ContractChecks(options.parallel_checks)
+    sent: dict[int, tuple[Exchange, Operation, httpx.Response]] = {}
+    try:
+        with httpx.Client(timeout=TIMEOUT_SECONDS, follow_redirects=False) as client:
+            for index, entry in enumerate(entries):
+                exchange = exchange_from_entry(options.har.name, index, entry, options.har)
+                found = matched(exchange) if exchange is not None else None
+                if exchange is None or found is None:
+                    run.unmatched += [exchange.label] if exchange is not None else []
+                    continue
+                operation, below = found
+                if options.read_only and operation.writes:
+                    run.skipped.append(exchange.label)
+                    print(f"skipped (--read-only): {exchange.label} ({operation.label})", file=out)
+                    continue
+                request = _request(exchange, below, ids, options)
+                response = client.send(request)
+                run.replayed += 1
+                sent[exchange.index] = (exchange, operation, response)
+                checks.submit(_new_answer(exchange, operation, ids.path(below), request, response))
+                what = compare(exchange, response, ids, ignored)
+                if what:
+                    run.differences.append(_difference(exchange, operation, what, ids, response))
+                    print(f"DIFFERENCE {exchange.label} ({operation.label}): {'; '.join(what)}", file=out)
+        _add_contract_differences(run, checks, sent, ids, out)
+    finally:
+        checks.close()
     run.seconds = time.perf_counter() - clock
     run.mapped = dict(ids.values)
     return run
+
+
+def _add_contract_differences(
+    run: ReplayRun,
+    checks: ContractChecks,
+    sent: dict[int, tuple[Exchange, Operation, httpx.Response]],
+    ids: IdMap,
+    out: Any,
+) -> None:
+    """Each new answer that breaks the contract is a difference too (with the others of its exchange)."""
+    by_label = {difference.label: difference for difference in run.differences}
+    for answer, messages in checks.results():
+        if not messages:
+            continue
+        exchange, operation, response = sent[answer.index]
+        known = by_label.get(exchange.label)
+        if known is None:
+            known = by_label[exchange.label] = _difference(exchange, operation, [], ids, response)
+            run.differences.append(known)
+        known.what += messages
+        print(f"DIFFERENCE {exchange.label} ({operation.label}): {'; '.join(messages)}", file=out)
 
 
 def main(options: ReplayOptions) -> int:

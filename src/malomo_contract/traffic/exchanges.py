@@ -6,13 +6,15 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import httpx
-import schemathesis
 
 from malomo_contract.spec_contract import Operation
+
+if TYPE_CHECKING:  # reading recordings (the replay) does not load schemathesis
+    import schemathesis
 
 
 def json_or_none(body: bytes | None) -> Any:

@@ -10,15 +10,16 @@ import re
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
-
-from schemathesis.specs.openapi.schemas import OpenApiSchema
 
 from malomo_contract.rfc3339 import parse_rfc3339
 from malomo_contract.spec_contract import operation_for
 from malomo_contract.traffic.exchanges import Exchange, Recording, RecordingError, json_or_none
 from malomo_contract.traffic.sequences import link_sequences
+
+if TYPE_CHECKING:  # the replay reads HAR files without loading schemathesis
+    from schemathesis.specs.openapi.schemas import OpenApiSchema
 
 __all__ = ["json_or_none", "load_recording", "read_entries"]
 
