@@ -29,6 +29,8 @@ REDACTED_VALUES = frozenset({"[redacted]", "[Filtered]", "[filtered]"})
 # Request headers that belong to the recorded connection or its secrets, not to the request.
 CONNECTION_HEADERS = frozenset({"host", "connection", "keep-alive", "authorization", "cookie", *WIRE_HEADERS})
 TIMEOUT_SECONDS = 30.0
+# Recordings this long or longer get their checks in a worker process: it takes about 2 s to start.
+PARALLEL_FROM = 200
 
 
 @dataclass(frozen=True)
@@ -172,7 +174,7 @@ def replay(options: ReplayOptions, out: Any = sys.stdout) -> ReplayRun:
     ids = IdMap(server_made_ids())
     ignored = spec_volatile_fields() | frozenset(options.ignored)
     clock = time.perf_counter()
-    checks = ContractChecks(options.parallel_checks)
+    checks = ContractChecks(options.parallel_checks and len(entries) >= PARALLEL_FROM)
     sent: dict[int, tuple[Exchange, Operation, httpx.Response]] = {}
     try:
         with httpx.Client(timeout=TIMEOUT_SECONDS, follow_redirects=False) as client:
