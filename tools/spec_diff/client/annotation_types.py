@@ -1,5 +1,6 @@
 """Subtyping of the generated client's type annotations, as far as the spec diff needs it: unions,
-generics (`list[X]`, `Response[X]`) and classes by name, a generated `str` enum counting as a `str`.
+generics (`list[X]`, `Response[X]`) and classes by name, a generated `str` enum counting as a `str`, and
+`Literal` values (a `Literal` of fewer values is a subtype; of strings, of `str`).
 
 Classes are compared by name only: a class that another of the same fields replaces is another type
 to code that imports it or checks `isinstance`."""
@@ -39,6 +40,8 @@ def _node(node: ast.expr) -> Type:
     if isinstance(node, ast.Subscript):
         name = _name(node.value)
         parts = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
+        if name == "Literal":  # its arguments are values, not annotations
+            return Generic(name, tuple(ast.unparse(part) for part in parts))
         args = [_node(part) for part in parts]
         if name in _UNIONS:
             return _union([*args, "None"] if name == "Optional" else args)
@@ -59,13 +62,28 @@ def _union(members: list[Type]) -> Type:
     return next(iter(flat)) if len(flat) == 1 else frozenset(flat)
 
 
+def _literal_le(sub: Generic, sup: Type) -> bool:
+    """A `Literal` is a subtype of a `Literal` holding its values, and of the type all its values have."""
+    if isinstance(sup, Generic) and sup.name == "Literal":
+        return set(sub.args) <= set(sup.args)
+    values = [str(arg) for arg in sub.args]
+    kinds = {"str" if v[:1] in "'\"" else "bool" if v in ("True", "False") else "int" for v in values}
+    return isinstance(sup, str) and kinds == {sup}
+
+
 def _le(sub: Type, sup: Type, enums: dict[str, str]) -> bool:
     if sup == "Any":
         return True
+    if isinstance(sub, str) and sub in enums and enums[sub].startswith("Literal["):
+        sub = parse(enums[sub])
+    if isinstance(sup, str) and sup in enums and enums[sup].startswith("Literal["):
+        sup = parse(enums[sup])
     if isinstance(sub, frozenset):
         return all(_le(member, sup, enums) for member in sub)
     if isinstance(sup, frozenset):
         return any(_le(sub, member, enums) for member in sup)
+    if isinstance(sub, Generic) and sub.name == "Literal":
+        return _literal_le(sub, sup)
     if isinstance(sub, Generic) and isinstance(sup, Generic):
         return (
             sub.name == sup.name
@@ -81,3 +99,11 @@ def is_subtype(sub: str, sup: str, enums: dict[str, str]) -> bool:
     """Whether every value of the annotation `sub` is a value of `sup`; `enums` maps a generated enum
     class to the type of its values (`ErrorCode` → `str`)."""
     return _le(parse(sub), parse(sup), enums)
+
+
+def literal_values(annotation: str) -> frozenset[str] | None:
+    """The values of a `Literal[...]` annotation as written, or None for another annotation."""
+    parsed = parse(annotation)
+    if isinstance(parsed, Generic) and parsed.name == "Literal":
+        return frozenset(str(arg) for arg in parsed.args)
+    return None

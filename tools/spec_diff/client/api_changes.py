@@ -17,7 +17,7 @@ import griffe
 from openapi_python_client.strings import snake_case
 
 from tools.spec_diff.changes import Change, Renames
-from tools.spec_diff.client.annotation_types import is_subtype
+from tools.spec_diff.client.annotation_types import is_subtype, literal_values
 from tools.spec_diff.client.generated_models import attrs_fields, enum_bases, request_models
 from tools.spec_diff.client.keywords import fold_renames, removed_keywords
 from tools.spec_diff.rules import change, rule
@@ -80,6 +80,15 @@ MODEL_ARGUMENT_BECAME_OPTIONAL = rule(
     "compatible",
     "client",
     "a model constructor argument became optional",
+)
+LITERAL_VALUE_ADDED = rule(
+    "client-literal-value-added", "compatible", "client", "a generated `Literal` enum type gained a value"
+)
+LITERAL_VALUE_REMOVED = rule(
+    "client-literal-value-removed",
+    "breaking",
+    "client",
+    "a generated `Literal` enum type lost a value: code passing or matching it fails type checks",
 )
 PARAMETER_ADDED = rule(
     "client-parameter-added", "compatible", "client", "a function takes a new optional parameter"
@@ -154,6 +163,7 @@ def _type_change(
         return
     if given and not is_subtype(str(old), str(new), enums):
         out.append(change(ARGUMENT_TYPE_CHANGED, where, f"type of the argument changed: {old} → {new}"))
+
     elif not given and not is_subtype(str(new), str(old), enums):
         out.append(change(FIELD_TYPE_CHANGED, where, f"type of the field changed: {old} → {new}"))
 
@@ -225,10 +235,25 @@ def _additions(
         if name not in old.members or old.members[name].is_alias:
             what = f"{member.kind.value} added"
             out.append(change(OBJECT_ADDED, member.path, what))
+        elif isinstance(member, griffe.Attribute):
+            _literal_change(out, member.path, old.members[name], member)
         else:
             previous = old.members[name]
             assert isinstance(previous, griffe.Object)
             _additions(previous, member, out, built, enums)
+
+
+def _literal_change(out: list[Change], where: str, old: object, new: griffe.Attribute) -> None:
+    """The values a generated `Literal` alias (`ErrorCode = Literal[...]`) gained or lost."""
+    before = literal_values(str(getattr(old, "value", "") or ""))
+    after = literal_values(str(new.value or ""))
+    if before is None or after is None:
+        return
+    if after - before:
+        out.append(change(LITERAL_VALUE_ADDED, where, f"values added: {', '.join(sorted(after - before))}"))
+    if before - after:
+        what = f"values removed: {', '.join(sorted(before - after))}"
+        out.append(change(LITERAL_VALUE_REMOVED, where, what))
 
 
 OPERATION_FUNCTIONS = ("sync", "sync_detailed", "asyncio", "asyncio_detailed")

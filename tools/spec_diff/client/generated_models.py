@@ -1,5 +1,6 @@
 """What the generated package's models are, read with griffe: an attrs model's constructor arguments,
-the models that calling code builds (request bodies) and the type of each generated enum's values."""
+the models that calling code builds (request bodies) and the type of each generated enum's values (an enum
+class, or a `Literal` alias with `literal_enums`)."""
 
 from __future__ import annotations
 
@@ -52,7 +53,8 @@ def request_models(package: griffe.Module) -> set[str]:
 
 
 def enum_bases(package: griffe.Module) -> dict[str, str]:
-    """Generated enum classes and the type their values are (`class ErrorCode(StrEnum)` → `str`)."""
+    """Generated enums and the type of their values: an enum class by its base (`class ErrorCode(StrEnum)`
+    -> `str`), a `Literal` alias by its values (`ErrorCode = Literal['a', 'b']` -> that `Literal`)."""
     kinds = {"StrEnum": "str", "IntEnum": "int"}
     found = {}
     for name, cls in _model_classes(package).items():
@@ -60,4 +62,9 @@ def enum_bases(package: griffe.Module) -> dict[str, str]:
         value_types = [kinds[b] for b in bases if b in kinds] + [b for b in bases if b in ("str", "int")]
         if value_types and any(b.endswith("Enum") for b in bases):
             found[name] = value_types[0]
+    for module in package["models"].modules.values():
+        for name, member in module.members.items():
+            value = str(getattr(member, "value", "") or "") if isinstance(member, griffe.Attribute) else ""
+            if value.startswith("Literal["):
+                found[name] = value
     return found
