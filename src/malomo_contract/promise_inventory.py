@@ -269,6 +269,13 @@ def inventory(spec: Mapping[str, Any] | None = None) -> list[Promise]:
     return [promise for _, _, promise in placed] + sentences
 
 
+def stale_phrases(spec: Mapping[str, Any] | None = None) -> list[str]:
+    """The phrases of the mapping (SENTENCES, INFORMATIVE) that match no sentence of the spec: a typo, or a
+    sentence that went with what the spec removed. They credit nothing; the list says what to tidy."""
+    sentences = [p.text for p in inventory(spec) if p.kind == "sentence"]
+    return [phrase for phrase in [*SENTENCES, *INFORMATIVE] if not any(phrase in text for text in sentences)]
+
+
 def normative(promises: list[Promise] | None = None) -> list[Promise]:
     return [promise for promise in (promises if promises is not None else inventory()) if promise.normative]
 

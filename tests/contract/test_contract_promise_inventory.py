@@ -7,6 +7,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+import malomo_spec
 from malomo_contract import promise_claims, promise_inventory, promise_mapping
 from malomo_contract.spec_contract import document, operations, resolve
 from support import spec_edits
@@ -17,10 +18,17 @@ def test_every_normative_statement_of_the_spec_has_a_test() -> None:
     assert untested == []
 
 
-def test_every_phrase_of_the_mapping_matches_a_sentence_of_the_spec() -> None:
-    sentences = [p.text for p in promise_inventory.inventory() if p.kind == "sentence"]
-    phrases = [*promise_inventory.SENTENCES, *promise_inventory.INFORMATIVE]
-    assert [phrase for phrase in phrases if not any(phrase in sentence for sentence in sentences)] == []
+def test_the_phrases_of_the_mapping_that_match_no_sentence_are_listed_and_credit_nothing() -> None:
+    """A phrase matching no sentence is a typo, or its sentence went with what the spec removed: removing an
+    operation needs no edit of the mapping (the phrase credits nothing), and `stale_phrases` lists it."""
+    spec = copy.deepcopy(document())
+    phrase = next(iter(promise_inventory.SENTENCES))
+    for _, node in malomo_spec.Document(spec).walk():
+        if isinstance(node, dict) and phrase in str(node.get("description", "")):
+            node["description"] = node["description"].replace(phrase, "worded otherwise")
+    stale = promise_inventory.stale_phrases(spec)
+    assert phrase in stale and set(stale) - {phrase} == set(promise_inventory.stale_phrases())
+    assert not any(phrase in p.text for p in promise_inventory.inventory(spec))
 
 
 def test_every_test_the_mapping_names_exists() -> None:
@@ -109,7 +117,7 @@ def test_a_keyword_is_credited_only_to_a_test_that_declares_it_where_it_stands()
 def test_a_keyword_no_test_declares_is_an_untested_statement() -> None:
     spec = _tagged()
     spec["components"]["schemas"]["CustomerCreate"]["properties"]["tags"]["minItems"] = 1
-    assert _untested(spec) == [*_untested(document()), "minItems: 1"]
+    assert sorted(_untested(spec)) == sorted([*_untested(document()), "minItems: 1"])
 
 
 def test_every_claim_a_test_of_the_suite_declares_is_well_formed() -> None:
@@ -123,4 +131,6 @@ def test_an_ordinary_field_description_informs_unless_it_says_what_a_server_does
     properties["favourite_colour"]["description"] = "The colour the customer likes best, as they wrote it."
     assert _untested(spec) == _untested(document())
     properties["favourite_colour"]["description"] = "The colour; the server lowercases it."
-    assert _untested(spec) == [*_untested(document()), "The colour; the server lowercases it."]
+    assert sorted(_untested(spec)) == sorted(
+        [*_untested(document()), "The colour; the server lowercases it."]
+    )

@@ -18,14 +18,30 @@ from support import SPEC_PATH
 from support.spec_document import SPEC
 
 
-def without_delete(spec: dict[str, Any]) -> None:
-    del spec["paths"]["/customers/{id}"]["delete"]
+def _linked(spec: dict[str, Any]) -> tuple[str, str, str]:
+    """(path, method, operationId) of an operation some link of the spec names."""
+    walk = malomo_spec.Document(spec).walk()
+    named = {str(node.get("operationId")) for at, node in walk if len(at) > 1 and at[-2] == "links"}
+    for path, item in spec["paths"].items():
+        for method, operation in item.items():
+            if isinstance(operation, dict) and operation.get("operationId") in named:
+                return path, method, operation["operationId"]
+    raise AssertionError("no link names an operation")
+
+
+def without_a_linked_operation(spec: dict[str, Any]) -> None:
+    path, method, _ = _linked(spec)
+    del spec["paths"][path][method]
 
 
 def renamed_with_example_left(spec: dict[str, Any]) -> None:
-    properties = spec["components"]["schemas"]["Customer"]["properties"]
-    properties["phone"] = properties.pop("phone_number")
-    spec["components"]["schemas"]["Customer"]["required"].remove("phone_number")
+    """A property of the first schema with an example renamed, the example left as it was."""
+    example = spec["components"]["examples"]["Johnny"]["value"]
+    schema = spec["components"]["schemas"]["Customer"]
+    name = next(name for name in example if name in schema["properties"])
+    schema["properties"][f"{name}_renamed"] = schema["properties"].pop(name)
+    schema["required"] = [f"{n}_renamed" if n == name else n for n in schema.get("required", [])]
+    spec["x-test-renamed"] = name
 
 
 def link_reading_a_missing_field(spec: dict[str, Any]) -> None:
@@ -46,17 +62,26 @@ def test_the_shipped_spec_names_only_what_it_has() -> None:
 @pytest.mark.parametrize(
     ("edit", "reported"),
     [
-        (without_delete, "createCustomer 200 link DeleteCustomer: names operation 'deleteCustomer'"),
-        (renamed_with_example_left, "example field 'phone_number', which the schema does not have"),
+        (without_a_linked_operation, "names operation {operation!r}, which the document lacks"),
+        (renamed_with_example_left, "example field {field!r}, which the schema does not have"),
         (link_reading_a_missing_field, "reads field 'customer_id', which the answer does not have"),
         (one_method_twice, "x-malomo-method 'customers.all' is listCustomers's already"),
+    ],
+    ids=[
+        "operation removed, link left",
+        "field renamed, example left",
+        "link reads no field",
+        "one method twice",
     ],
 )
 def test_what_names_a_missing_operation_field_or_method_is_reported(
     edit: Callable[[dict[str, Any]], None], reported: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     spec = copy.deepcopy(SPEC)
+    operation = _linked(spec)[2]
     edit(spec)
+    field = spec.pop("x-test-renamed", None)
+    reported = reported.format(operation=operation, field=field)
     path = tmp_path / "edited.yaml"
     path.write_text(yaml.safe_dump(spec, sort_keys=False), encoding="utf-8")
     assert main([str(path)]) == 1
