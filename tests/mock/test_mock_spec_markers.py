@@ -45,18 +45,31 @@ def email_filter(spec: dict[str, Any]) -> None:
     spec["paths"]["/customers"]["get"]["parameters"].append(parameter)
 
 
-def phone_renamed(spec: dict[str, Any]) -> None:
-    """`phone_number` renamed `phone` in every schema, marked as the spec says."""
+def _renamed_field() -> str:
+    """An optional field of create, update and the customer: the one the rename edit renames."""
+    schemas = SPEC["components"]["schemas"]
+    create = schemas["CustomerCreate"]
+    shared = [name for name in create["properties"] if name in schemas["CustomerUpdate"]["properties"]]
+    return next(
+        name
+        for name in shared
+        if name not in create.get("required", []) and name in schemas["Customer"]["properties"]
+    )
+
+
+OLD_NAME = _renamed_field()
+NEW_NAME = f"{OLD_NAME}_renamed"
+
+
+def field_renamed(spec: dict[str, Any]) -> None:
+    """That field renamed in every schema, marked as the spec says."""
     schemas = spec["components"]["schemas"]
     for name in ("CustomerCreate", "CustomerUpdate"):
-        schemas[name]["properties"]["phone"] = schemas[name]["properties"].pop("phone_number")
-        schemas[name]["x-renamed-properties"] = {"phone": "phone_number"}
+        schemas[name]["properties"][NEW_NAME] = schemas[name]["properties"].pop(OLD_NAME)
+        schemas[name]["x-renamed-properties"] = {NEW_NAME: OLD_NAME}
     customer = schemas["Customer"]
-    customer["properties"]["phone"] = {
-        **customer["properties"].pop("phone_number"),
-        "x-renamed-from": "phone_number",
-    }
-    customer["required"] = ["phone" if name == "phone_number" else name for name in customer["required"]]
+    customer["properties"][NEW_NAME] = {**customer["properties"].pop(OLD_NAME), "x-renamed-from": OLD_NAME}
+    customer["required"] = [NEW_NAME if name == OLD_NAME else name for name in customer.get("required", [])]
 
 
 def delete_removed(spec: dict[str, Any]) -> None:
@@ -90,17 +103,17 @@ def test_a_marked_rename_answers_the_old_fields_data_from_an_old_db_file(tmp_pat
     db = tmp_path / "store.sqlite"
     headers = {"Authorization": f"Bearer {KEY}"}
     with running(KEY, db=db) as server:
-        sent = new_customer(email="renamed@field.test", phone_number="555-0100")
+        sent = new_customer(**{"email": "renamed@field.test", OLD_NAME: "Kept"})
         customer = httpx.post(f"{server.base_url}/customers", json=sent, headers=headers).json()
     with (
-        running(KEY, db=db, spec=edited(tmp_path, phone_renamed)) as server,
+        running(KEY, db=db, spec=edited(tmp_path, field_renamed)) as server,
         httpx.Client(base_url=server.base_url, headers=headers, timeout=10) as api,
     ):
         read = api.get(f"/customers/{customer['id']}").json()
-        assert read["phone"] == "555-0100" and "phone_number" not in read
-        assert [c.get("phone") for c in api.get("/customers").json()] == ["555-0100"]
-        updated = api.put(f"/customers/{customer['id']}", json={"first_name": "Kept"}).json()
-        assert updated["phone"] == "555-0100"
+        assert read[NEW_NAME] == "Kept" and OLD_NAME not in read
+        assert [c.get(NEW_NAME) for c in api.get("/customers").json()] == ["Kept"]
+        updated = api.put(f"/customers/{customer['id']}", json={"email": "still@field.test"}).json()
+        assert updated[NEW_NAME] == "Kept"
 
 
 def test_a_handler_whose_operation_was_removed_is_named_at_start_up(
