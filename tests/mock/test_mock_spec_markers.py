@@ -50,11 +50,8 @@ def _renamed_field() -> str:
     schemas = SPEC["components"]["schemas"]
     create = schemas["CustomerCreate"]
     shared = [name for name in create["properties"] if name in schemas["CustomerUpdate"]["properties"]]
-    return next(
-        name
-        for name in shared
-        if name not in create.get("required", []) and name in schemas["Customer"]["properties"]
-    )
+    customer = schemas["Customer"]["properties"]
+    return str(next(name for name in shared if name not in create.get("required", []) and name in customer))
 
 
 OLD_NAME = _renamed_field()
