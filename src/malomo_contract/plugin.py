@@ -39,6 +39,9 @@ MODULE_ORDER = (
     "test_errors_and_auth",
     "test_customer_lifecycle",
     "test_boundaries",
+    "test_http_semantics",
+    "test_promise_spaces",
+    "test_spec_edit_promises",
     "test_pagination_walks",
     "test_generated_requests",
     "test_stateful_links",
@@ -297,6 +300,8 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: p
             yellow=True,
         )
     report = config.stash.get(CLEANUP_KEY, None)
+    for line in report.left_behind() if report is not None else ():
+        terminalreporter.write_line(f"malomo contract cleanup: {line}", yellow=True)
     if report is None or report.attempted == 0:
         return
     line = (

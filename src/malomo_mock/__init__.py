@@ -1,7 +1,7 @@
 """Stateful reference server for the Malomo customer API: `create_app` for ASGI, `running` for tests,
 `Fake` (the app in process, per test) for an application's tests.
 
-The repository README documents the CLI (`malomo-mock`); `seed_file.py` the `--seed` file format.
+docs/reference-server.md documents the CLI (`malomo-mock`); `seed_file.py` the `--seed` file format.
 The server needs the `mock` extra (Starlette, uvicorn); a plain install of the client does not
 have it, so the names below are imported on first use and a missing extra is named in one line.
 """

@@ -85,7 +85,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--max-connections",
         type=_whole_number(1, 1_000_000),
-        help="open connections beyond which new ones are answered 503 (default 1000)",
+        help="open connections at which the longest-idle one is closed for a new one; when all are busy, "
+        "new ones are answered 503 (default 1000)",
     )
     return parser
 

@@ -15,7 +15,6 @@ import sqlite3
 import time
 import uuid
 from collections.abc import Iterable, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Final
 
 from malomo_mock.legacy_store_rows import LegacyRowsInsert
@@ -23,6 +22,7 @@ from malomo_mock.openapi_contract import Contract, load_contract
 from malomo_mock.store_database import (
     LOCK_TIMEOUT_SECONDS,
     StoreBusy,
+    WriteQueue,
     busy_means_store_busy,
     connect,
     create_or_upgrade,
@@ -66,7 +66,7 @@ class CustomersStore(LegacyRowsInsert):
         # sqlite3 opens a `BEGIN IMMEDIATE` before the first write; `with self._db:` commits or rolls back.
         self._db = connect(path, lock_timeout, isolation_level="IMMEDIATE")
         self._reader = self._db
-        self.writer: ThreadPoolExecutor | None = None
+        self.writer: WriteQueue | None = None
         self._last_us = 0
         try:
             if path != ":memory:":
@@ -78,7 +78,7 @@ class CustomersStore(LegacyRowsInsert):
             if path != ":memory:":
                 # In WAL mode a read waits for no lock (only a crash recovery could make it): no timeout.
                 self._reader = connect(path, 0.0, isolation_level=None)
-                self.writer = ThreadPoolExecutor(1, thread_name_prefix="malomo-mock-writer")
+                self.writer = WriteQueue(self._db, lock_timeout)
         except BaseException:
             self.close()
             raise

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import hmac
 from collections.abc import Awaitable, Callable
-from typing import Final
 
 from starlette.datastructures import Headers
 from starlette.requests import Request
@@ -20,7 +19,6 @@ from malomo_mock.store_database import StoreBusy
 from malomo_mock.value_rules import InvalidValue
 
 Handler = Callable[[Request], Awaitable[Response]]
-_RETRY_AFTER_SECONDS: Final = "1"
 
 
 def _refused_version(accept: str, media_type: str, served: str) -> str | None:
@@ -96,10 +94,9 @@ class PathResource:
             return error_response(scope, 400, "bad_request", str(exc))
         except BodyError as exc:
             return error_response(scope, exc.status, exc.code, exc.message)
-        except StoreBusy:
-            message = "The store is locked by another writer; retry shortly."
-            headers_out = {"Retry-After": _RETRY_AFTER_SECONDS}
-            return error_response(scope, 503, "service_unavailable", message, headers_out)
+        except StoreBusy as exc:  # a lock held elsewhere, or full storage (StorageFull)
+            headers_out = {"Retry-After": str(exc.retry_after)}
+            return error_response(scope, 503, exc.code, exc.message, headers_out)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         response = await self._answer(scope, receive)

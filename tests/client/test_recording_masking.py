@@ -65,7 +65,7 @@ def test_record_personal_data_keeps_the_values_but_never_the_key(
     path = tmp_path / "personal.har"
     options: dict[str, Any] = {"base_url": canary_server.base_url, "record_to": path}
     with malomo.connect(canary_server.api_key, record_personal_data=True, **options) as client:
-        malomo.call(create_customer, client=client, body=CustomerCreate(**CANARY))
+        malomo.call(create_customer, client=client, body=CustomerCreate.from_dict(CANARY))
     data = path.read_text()
     assert CANARY["email"] in data and CANARY["last_name"] in data
     assert CANARY_KEY not in data

@@ -7,6 +7,7 @@ reference server on this machine, which notes every method it is sent.
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ElementTree
 from pathlib import Path
 
@@ -14,6 +15,7 @@ import httpx
 import pytest
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+import malomo_contract
 from malomo_mock import running
 from support.contract_suite_runs import CANARY_KEY, PAGE_SIZE, run_suite
 from support.customer_bodies import new_customer
@@ -22,8 +24,14 @@ from support.customer_bodies import new_customer
 pytestmark = pytest.mark.slow
 
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
-# Tests that write: whole modules (their `writes` mark), and tests or parameters in the other modules.
-WRITING_MODULES = {"test_customer_lifecycle", "test_boundaries", "test_sub_resources", "test_stateful_links"}
+# Tests that write: whole modules (a module-level `writes` mark, read from the suite's source below), and
+# tests or parameters in the other modules.
+SUITE_DIR = Path(malomo_contract.__file__).parent / "suite"
+WRITING_MODULES = {
+    path.stem
+    for path in SUITE_DIR.glob("test_*.py")
+    if re.search(r"^pytestmark = pytest\.mark\.writes$", path.read_text(encoding="utf-8"), re.MULTILINE)
+}
 WRITING_TESTS = ("test_create_refuses", "test_update_refuses")
 WRITING_PARAMETERS = (
     "[POST ",

@@ -93,7 +93,6 @@ def test_a_full_disk_is_a_503_and_reads_go_on_until_writes_resume_with_nothing_l
     assert "full" in logged[0].getMessage()
 
 
-@pytest.mark.xfail(strict=True, reason="needs path_resource.py to answer StoreBusy's code (H6's report)")
 def test_the_answer_to_a_write_on_full_storage_says_storage_full(
     store_connections: list[sqlite3.Connection],
 ) -> None:

@@ -18,7 +18,6 @@ from contextlib import closing
 from pathlib import Path
 
 import httpx
-import pytest
 from conftest import MockProcess
 
 from malomo_mock import running
@@ -36,7 +35,6 @@ LOCK_WAIT = 0.2
 HELD_AT_MOST = 25 * LOCK_WAIT
 
 
-@pytest.mark.xfail(strict=True, reason="needs customers_store.py to queue writes in WriteQueue (H6's report)")
 def test_50_writes_behind_a_held_lock_each_get_503_before_it_is_released(tmp_path: Path) -> None:
     db = tmp_path / "locked.sqlite"
     with running(KEY, db=db, lock_timeout=LOCK_WAIT) as server, closing(sqlite3.connect(db)) as holder:
