@@ -15,6 +15,7 @@ import pytest
 import malomo
 from malomo_contract.live.cli import main
 from malomo_contract.live.replay import ReplayOptions, ReplayRun, replay
+from malomo_contract.live.replay_fields import differences, documented_fields, spec_volatile_fields
 from malomo_mock.serving import running
 from support.broken_servers.broken_state import UPDATE_NOT_APPLIED
 
@@ -103,6 +104,13 @@ def test_a_mitmproxy_export_replays_without_difference() -> None:
     assert run.differences == []
     assert run.unmatched == ["#0 GET /favicon.ico"]
     assert run.replayed == len(_entries(MITMPROXY_HAR)) - 1
+
+
+def test_a_field_the_spec_gained_after_the_recording_is_no_difference_but_a_lost_one_is() -> None:
+    gained = sorted(documented_fields() - spec_volatile_fields())[0]
+    assert differences({}, {gained: "new"}, ()) == []
+    assert differences({gained: "old"}, {}, ()) == [f"/{gained} (only recorded)"]
+    assert differences({}, {"undocumented": 1}, ()) == ["/undocumented (only now)"]
 
 
 def test_a_file_that_is_not_a_recording_is_one_line_and_exit_2(
