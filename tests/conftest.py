@@ -25,11 +25,17 @@ MALOMO_MOCK = str(Path(sys.executable).parent / "malomo-mock")
 SUITE_RUNNING_FIXTURES = frozenset({"broken_variant_runs"})
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist's own hook reads the `xdist_group` marks
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark `slow` every test that uses a fixture running the suite against every broken variant."""
+    """Mark `slow` every test that uses a fixture running the suite against every broken variant, and put
+    every test without an `xdist_group` in its module's group: `--dist loadgroup` then runs a module on one
+    worker, so a module-scoped fixture (a suite run, a filled store, a built wheel) is made once, not once
+    per worker that happens to get one of its tests."""
     for item in items:
         if SUITE_RUNNING_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.slow)
+        if item.get_closest_marker("xdist_group") is None:
+            item.add_marker(pytest.mark.xdist_group(item.nodeid.partition("::")[0]))
 
 
 @pytest.fixture
