@@ -69,7 +69,8 @@ class FaultServer:
         self._respond = respond
         self.received: list[Received] = []
         self._stop = threading.Event()
-        self._lock = threading.Lock()
+        # Held to record a request; notified after each, for `wait_for`.
+        self._lock = threading.Condition()
         self._port = port
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -79,9 +80,17 @@ class FaultServer:
         assert self._server is not None
         return f"http://127.0.0.1:{self._server.server_address[1]}"
 
+    def wait_for(self, count: int, timeout: float = 30.0) -> list[Received]:
+        """The requests received, once there are at least `count`: the server thread may still be reading
+        one when the client has already given up on it (a busy machine)."""
+        with self._lock:
+            self._lock.wait_for(lambda: len(self.received) >= count, timeout)
+            return list(self.received)
+
     def _next_action(self, request: Received) -> Action:
         with self._lock:
             self.received.append(request)
+            self._lock.notify_all()
             if self._respond is not None:
                 return self._respond(request)
             return self._script.pop(0) if self._script else Answer(200, [])
