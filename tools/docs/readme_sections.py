@@ -105,7 +105,7 @@ def example_edit(
         *document.schema(targets.item_schema)["properties"],
         *document.schema(targets.create_schema)["properties"],
     }
-    field = unused_name("favourite_colour", taken)
+    field = unused_name("example_colour", taken)
     parameter = unused_name("colour", {str(p.get("name")) for p in targets.listing.parameters})
     schemas, paths = "/components/schemas", "/paths"
     list_at = f"{paths}/{_escaped(targets.listing.path)}/get"
@@ -163,8 +163,8 @@ def example_report() -> str:
         targets.item_schema.lower(),
     )
     intro = (
-        f"A real report: {names} limited to 100 characters, a `{field}` added to {items}, a `{parameter}`\n"
-        f"query parameter for the {item} list, and a reworded summary (exit code 1):\n\n"
+        f"A real report: {names} limited to 100 characters, the field `{field}` added to {items}, a\n"
+        f"`{parameter}` query parameter for the {item} list, and a reworded summary (exit code 1):\n\n"
     )
     return intro + "```markdown\n" + markdown_report(SPEC_IN_REPO, "edited.yaml", changes) + "```\n"
 

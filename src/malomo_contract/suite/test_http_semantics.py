@@ -215,8 +215,11 @@ HOSTILE_TEXT = ("O'Brien\"; DROP TABLE customers; --", "<script>alert(1)</script
 
 @pytest.mark.parametrize("text", HOSTILE_TEXT, ids=["query", "markup"])
 def test_text_with_query_and_markup_characters_reads_back_exactly(text: str, api: CustomersApi) -> None:
+    # Free text only: a string with no format, enum or pattern takes any characters.
     names = [
-        name for name, field in CREATE.body_fields().items() if field.type == "string" and not field.format
+        name
+        for name, field in CREATE.body_fields().items()
+        if field.type == "string" and not field.format and not {"enum", "pattern"} & field.schema.keys()
     ]
     fields = {name: text[: CREATE.body_fields()[name].max_length or len(text)] for name in names}
     created = api.expect_object(api.create({**valid_body(CREATE, "hostile"), **fields}), CREATE.label)
