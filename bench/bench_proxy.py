@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import argparse
 import http.client
-import os
 import resource
 import signal
 import statistics
@@ -19,8 +18,7 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import httpx
-from bench_server import API_KEY, BIN, PRISM, SPEC, create_johnny, customer_url, mock_command, served, wrk
+from bench_server import API_KEY, BIN, PRISM, create_johnny, customer_url, mock_command, prism, served, wrk
 
 import malomo
 
@@ -49,33 +47,8 @@ def proxied_by_us(upstream: str) -> Iterator[tuple[str, int]]:
 @contextmanager
 def proxied_by_prism(upstream: str) -> Iterator[str]:
     """Prism's proxy mode (`prism proxy SPEC UPSTREAM`, it validates both ways), its log at errors only."""
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    command = ["npx", "--yes", PRISM, "proxy", "-h", "127.0.0.1", "-p", str(port), "--verboseLevel", "error"]
-    process = subprocess.Popen(
-        [*command, str(SPEC), upstream],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    base_url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 180  # the first npx run downloads Prism
-        while True:
-            try:
-                httpx.get(f"{base_url}/customers", headers=AUTH, timeout=2)
-                break
-            except httpx.TransportError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("Prism did not start") from None
-                time.sleep(0.5)
+    with prism("proxy", upstream, headers=AUTH) as base_url:
         yield base_url
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(30)
 
 
 def latencies(url: str, requests: int) -> list[float]:
@@ -100,12 +73,12 @@ def compare(seconds: int, rounds: int, requests: int) -> None:
     with ExitStack() as stack:
         mock, _ = stack.enter_context(served(mock_command()))
         ours, ours_pid = stack.enter_context(proxied_by_us(mock))
-        prism = stack.enter_context(proxied_by_prism(mock))
+        prism_url = stack.enter_context(proxied_by_prism(mock))
         customer_id = create_johnny(mock)
         urls = {
             "direct": customer_url(mock, customer_id),
             "malomo-contract proxy": customer_url(ours, customer_id),
-            f"Prism {PRISM.rsplit('@', 1)[1]} proxy": customer_url(prism, customer_id),
+            f"Prism {PRISM.rsplit('@', 1)[1]} proxy": customer_url(prism_url, customer_id),
         }
         names = list(urls)
         medians: dict[str, list[float]] = {name: [] for name in names}

@@ -108,20 +108,31 @@ def served(command: list[str]) -> Iterator[tuple[str, int]]:
 @contextmanager
 def served_by_prism() -> Iterator[str]:
     """Prism mocking the same spec (static examples), its request log off; yield its URL once it answers."""
+    with prism("mock") as base_url:
+        yield base_url
+
+
+@contextmanager
+def prism(mode: str, *after_spec: str, headers: dict[str, str] | None = None) -> Iterator[str]:
+    """`prism MODE ... SPEC *after_spec` (`mock`, or `proxy` with the upstream after the spec), its log at
+    errors only; yield its URL once a GET of the list (with `headers`) gets an answer."""
     sock = bind_socket("127.0.0.1", 0)
     port = sock.getsockname()[1]
     sock.close()
-    command = ["npx", "--yes", PRISM, "mock", "-h", "127.0.0.1", "-p", str(port), "--verboseLevel", "error"]
+    command = ["npx", "--yes", PRISM, mode, "-h", "127.0.0.1", "-p", str(port), "--verboseLevel", "error"]
     # Its own session: npx starts Prism as a child, and the whole group must stop at the end.
     process = subprocess.Popen(
-        [*command, str(SPEC)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+        [*command, str(SPEC), *after_spec],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
     )
     base_url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 180  # the first npx run downloads Prism
         while True:
             try:
-                httpx.get(f"{base_url}{CUSTOMERS_PATH}", timeout=2)
+                httpx.get(f"{base_url}{CUSTOMERS_PATH}", headers=headers, timeout=2)
                 break
             except httpx.TransportError:
                 if process.poll() is not None or time.monotonic() > deadline:
