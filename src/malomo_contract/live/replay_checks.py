@@ -52,7 +52,5 @@ def contract_messages(answer: NewAnswer) -> list[str]:
         response_headers=answer.response_headers,
         response_body=answer.response_body,
     )
-    again.spec_operation = called
-    again.path_parameters = called.match(called.method, answer.path) or {}
-    again.operation = _schema()[called.path][called.method]
+    again.attach(called, called.match(called.method, answer.path) or {}, _schema())
     return [f"contract: {' '.join(violation.message.split())}" for violation in server_violations(again)]

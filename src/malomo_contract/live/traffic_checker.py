@@ -51,8 +51,7 @@ class TrafficChecker:
         violations: list[Violation] = []
         checks: list[str] = []
         if matched is not None:
-            exchange.spec_operation, exchange.path_parameters = matched
-            exchange.operation = self.schema[matched[0].path][matched[0].method]
+            exchange.attach(*matched, self.schema)
             self.linker.add(exchange)
             violations = request_violations(exchange) + server_violations(exchange)
             checks = [check.__name__ for check in RESPONSE_CHECKS]

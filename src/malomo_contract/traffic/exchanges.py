@@ -59,6 +59,14 @@ class Exchange:
     def path(self) -> str:
         return urlsplit(self.url).path or "/"
 
+    def attach(
+        self, spec_operation: Operation, path_parameters: dict[str, str], schema: schemathesis.BaseSchema
+    ) -> None:
+        """Record the operation of the spec the exchange matched, the path parameters it sent, and
+        schemathesis' operation for it (what the suite's checks take)."""
+        self.spec_operation, self.path_parameters = spec_operation, path_parameters
+        self.operation = schema[spec_operation.path][spec_operation.method]
+
     @property
     def label(self) -> str:
         return f"#{self.index} {self.method} {self.path}"

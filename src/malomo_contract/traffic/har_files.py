@@ -165,8 +165,7 @@ def load_recording(path: Path, schema: OpenApiSchema, hosts: Sequence[str]) -> R
         else:
             matched = operation_for(exchange.method, exchange.path)
             if matched is not None:
-                exchange.spec_operation, exchange.path_parameters = matched
-                exchange.operation = schema[matched[0].path][matched[0].method]
+                exchange.attach(*matched, schema)
             (recording.checked if exchange.operation is not None else recording.unmatched).append(exchange)
     link_sequences(recording.checked)
     return recording
