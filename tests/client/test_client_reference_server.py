@@ -15,7 +15,6 @@ from malomo._logs import LoggingTransport
 from malomo_client import AuthenticatedClient
 from malomo_client.api.customers import (
     create_customer,
-    delete_customer,
     get_customer,
     list_customer_events,
     list_customers,
@@ -23,7 +22,9 @@ from malomo_client.api.customers import (
 )
 from malomo_client.models import Customer, CustomerCreate, CustomerUpdate, Event
 from malomo_mock import RunningServer, running
+from malomo_spec import Operation
 from support.customer_bodies import new_customer as customer_body
+from support.spec_deletes import customer_delete_params, generated_module
 
 PAGE_SIZE = 3
 CUSTOMERS = 40  # 14 pages of 3
@@ -89,7 +90,13 @@ def test_crud_and_events_round_trip(client: AuthenticatedClient) -> None:
     assert all(isinstance(event, Event) for event in events)
     assert [event.type_ for event in events] == ["CustomerCreated", "CustomerUpdated"]
 
-    assert malomo.call(delete_customer, created.id, client=client) is None
+
+@pytest.mark.parametrize("delete", customer_delete_params())
+def test_a_deleted_customer_is_not_found_with_a_typed_error(
+    client: AuthenticatedClient, delete: Operation
+) -> None:
+    created = new_customer(client)
+    assert malomo.call(generated_module(delete), created.id, client=client) is None
     with pytest.raises(malomo.NotFoundError) as caught:
         malomo.call(get_customer, created.id, client=client)
     assert caught.value.status == 404 and caught.value.code == "not_found"
@@ -107,12 +114,22 @@ def test_async_crud_and_events_round_trip(server: RunningServer) -> None:
                 e.type_
                 async for e in malomo.apaginate(list_customer_events, client=client, customer_id=created.id)
             ]
-            assert await malomo.acall(delete_customer, created.id, client=client) is None
-            with pytest.raises(malomo.NotFoundError):
-                await malomo.acall(get_customer, created.id, client=client)
             return events
 
     assert asyncio.run(scenario()) == ["CustomerCreated", "CustomerUpdated"]
+
+
+@pytest.mark.parametrize("delete", customer_delete_params())
+def test_async_delete(server: RunningServer, delete: Operation) -> None:
+    async def scenario() -> None:
+        async with malomo.connect(server.api_key, base_url=server.base_url) as client:
+            body = CustomerCreate.from_dict(customer_body(email="async-delete@example.com"))
+            created = await malomo.acall(create_customer, client=client, body=body)
+            assert await malomo.acall(generated_module(delete), created.id, client=client) is None
+            with pytest.raises(malomo.NotFoundError):
+                await malomo.acall(get_customer, created.id, client=client)
+
+    asyncio.run(scenario())
 
 
 def test_call_accepts_the_module_or_any_of_its_functions(client: AuthenticatedClient) -> None:

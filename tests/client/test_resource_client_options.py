@@ -15,7 +15,9 @@ from resource_wire import ACCEPT, PAGE_SIZE, AsyncWire, Wire, malomo_over_wire, 
 
 import malomo
 from malomo_mock import RunningServer, running
+from malomo_spec import Operation
 from support.customer_bodies import new_customer
+from support.spec_deletes import bound_method, customer_delete_params
 
 # Fixtures, from functions shared with the other module of this behaviour.
 wire = pytest.fixture(new_wire)
@@ -40,7 +42,16 @@ def test_raw_responses_of_every_method(client: malomo.Malomo) -> None:
     events = client.customers.events.with_raw_response.list(customer.id)
     assert events.headers["content-type"].startswith("application/json")
     assert len(events.parse().items) == 2
-    deleted = raw.delete(customer.id)
+    with pytest.raises(malomo.NotFoundError) as raised:
+        raw.retrieve(uuid.uuid4())  # an error answer still raises its typed error
+    assert raised.value.request_id
+
+
+@pytest.mark.parametrize("delete", customer_delete_params())
+def test_raw_response_of_a_delete(client: malomo.Malomo, delete: Operation) -> None:
+    raw = client.customers.with_raw_response
+    customer = raw.create(**new_customer(email="raw-delete@example.com")).parse()
+    deleted = bound_method(client, delete, raw=True)(customer.id)
     assert (deleted.status_code, deleted.parse()) == (204, None)
     with pytest.raises(malomo.NotFoundError) as raised:
         raw.retrieve(customer.id)  # an error answer still raises its typed error
@@ -58,7 +69,16 @@ def test_raw_responses_async(server: RunningServer) -> None:
             page = (await raw.list()).parse()
             assert isinstance(page, malomo.AsyncPage)
             assert len((await client.customers.events.with_raw_response.list(customer.id)).parse().items) == 2
-            assert (await raw.delete(customer.id)).status_code == 204
+
+    asyncio.run(scenario())
+
+
+@pytest.mark.parametrize("delete", customer_delete_params())
+def test_raw_response_of_a_delete_async(server: RunningServer, delete: Operation) -> None:
+    async def scenario() -> None:
+        async with malomo.AsyncMalomo(server.api_key, base_url=server.base_url) as client:
+            customer = await client.customers.create(**new_customer(email="rawasync-delete@example.com"))
+            assert (await bound_method(client, delete, raw=True)(customer.id)).status_code == 204
 
     asyncio.run(scenario())
 

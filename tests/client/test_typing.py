@@ -1,4 +1,5 @@
-"""Typing tests: `mypy --strict` types every result of tests/client/typing/resource_types.py exactly, rejects
+"""Typing tests: `mypy --strict` types every result of tests/client/typing/resource_types.py, and of every
+resource method as the spec names it (lines written by resource_typing_lines.py), exactly; rejects
 every deliberate mistake of tests/client/typing/mistakes.py with the error code and message written beside
 it, and passes every python example of README.md and docs/ as written (one mypy run for all)."""
 
@@ -12,8 +13,11 @@ from pathlib import Path
 import pytest
 from docs_examples import module_name, pages, script
 from mypy import api
+from resource_typing_lines import typing_module
 
+import malomo_spec
 from support import ROOT
+from support.spec_document import DOCUMENT
 
 TYPING = ROOT / "tests" / "client" / "typing"
 IGNORE = re.compile(r"  # type: ignore\[([a-z-]+)\]")
@@ -25,10 +29,12 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def mypy_errors(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, int], tuple[str, str]]:
-    """One mypy run over both files, the mistakes without their `type: ignore`s:
-    (file name, line) -> (message, code)."""
+    """One mypy run over the typing files, the spec's resource results (right, and all wrong) and the
+    mistakes without their `type: ignore`s: (file name, line) -> (message, code)."""
     folder = tmp_path_factory.mktemp("typing")
     shutil.copy(TYPING / "resource_types.py", folder / "resource_types.py")
+    (folder / "resource_results.py").write_text(typing_module(DOCUMENT))
+    (folder / "wrong_results.py").write_text(typing_module(DOCUMENT, wrong=True))
     (folder / "mistakes.py").write_text(IGNORE.sub("", (TYPING / "mistakes.py").read_text()))
     examples = [folder / module_name(page) for page in pages() if script(page)]
     for path, page in zip(examples, [page for page in pages() if script(page)], strict=True):
@@ -42,8 +48,11 @@ def mypy_errors(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, int
                 "--show-error-codes",
                 "--hide-error-context",
                 "--cache-dir",
-                str(folder / ".mypy_cache"),
+                # The lint env's cache (tox runs it first): only these files are checked afresh.
+                str(ROOT / ".mypy_cache"),
                 str(folder / "resource_types.py"),
+                str(folder / "resource_results.py"),
+                str(folder / "wrong_results.py"),
                 str(folder / "mistakes.py"),
                 *map(str, examples),
             ]
@@ -60,7 +69,19 @@ def mypy_errors(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, int
 
 
 def test_every_result_is_typed_exactly(mypy_errors: dict[tuple[str, int], tuple[str, str]]) -> None:
-    assert [where for where in mypy_errors if where[0] == "resource_types.py"] == []
+    assert [where for where in mypy_errors if where[0] in ("resource_types.py", "resource_results.py")] == []
+
+
+def test_every_resource_methods_result_type_is_checked_and_a_wrong_one_is_caught(
+    mypy_errors: dict[tuple[str, int], tuple[str, str]],
+) -> None:
+    # Four lines an operation (sync, async, each plain and raw); the same lines, wrongly typed, all fail.
+    written = typing_module(DOCUMENT, wrong=True).splitlines()
+    checks = [number for number, line in enumerate(written, start=1) if line.startswith("    assert_type(")]
+    assert len(checks) == 4 * len(list(malomo_spec.operations(DOCUMENT)))
+    wrong = {line: found for (name, line), found in mypy_errors.items() if name == "wrong_results.py"}
+    assert sorted(wrong) == checks
+    assert {code for _, code in wrong.values()} == {"assert-type"}
 
 
 def test_every_example_of_the_documentation_passes_as_written(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import signal
 import socket
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ from malomo_contract.traffic.har_files import load_recording
 from malomo_mock.serving import running
 from support.broken_servers.broken_answers import NO_REQUEST_ID_HEADER
 from support.broken_servers.broken_state import UPDATE_NOT_APPLIED
+from support.spec_deletes import CUSTOMER_DELETE, delete_customer
 
 KEY = "sk_test_proxycontract0123456789"
 # Answer headers whose values differ from one answer to the next, whoever sends them.
@@ -96,9 +98,9 @@ def test_correct_traffic_passes_unchanged_is_recorded_and_shows_no_violation(
         assert client.customers.retrieve(customer_id).first_name == "Bo"
         assert len(list(client.customers.list())) == 4
         assert len(list(client.customers.events.list(customer_id))) >= 1
-        client.customers.delete(customer_id)
+        delete_customer(client, customer_id)
         with pytest.raises(malomo.NotFoundError):
-            client.customers.retrieve(customer_id)
+            client.customers.retrieve(customer_id if CUSTOMER_DELETE else uuid.uuid4())
     assert proxy.stop() == 0, proxy.lines
     assert not [line for line in proxy.lines if "VIOLATION" in line]
     recording = load_recording(har, _schema(), [])

@@ -3,14 +3,25 @@ that create a customer or post a raw body."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import httpx
 
+import malomo_spec
 from support.customer_bodies import new_customer
 from support.spec_document import DOCUMENT, SPEC
 
-__all__ = ["CREATE_FIELDS", "SPEC", "assert_error", "create", "post_raw", "properties", "resolved"]
+__all__ = [
+    "CREATE_FIELDS",
+    "SPEC",
+    "assert_error",
+    "create",
+    "every_route",
+    "post_raw",
+    "properties",
+    "resolved",
+]
 
 ERROR_KEYS = set(DOCUMENT.schema("Error")["properties"])
 
@@ -47,3 +58,17 @@ def create(api: httpx.Client, **fields: Any) -> dict[str, Any]:
 
 def post_raw(api: httpx.Client, content: bytes, content_type: str = "application/json") -> httpx.Response:
     return api.post("/customers", content=content, headers={"Content-Type": content_type})
+
+
+def every_route(api: httpx.Client, **options: Any) -> list[httpx.Response]:
+    """One request to each operation of the spec (a path parameter an unknown id, a body when it takes
+    one: a valid create on a collection, `{}` on an item), each with `options` (headers...)."""
+    some_id = uuid.uuid4()
+    answers = []
+    for operation in malomo_spec.operations(DOCUMENT):
+        url = operation.url_path(dict.fromkeys(operation.path_parameters, some_id))
+        if "requestBody" in operation.node:
+            options["json"] = {} if operation.path_parameters else new_customer(email="a@b.com")
+        answers.append(api.request(operation.method, url, **options))
+        options.pop("json", None)
+    return answers

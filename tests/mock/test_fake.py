@@ -134,9 +134,9 @@ def test_any_status_answers_the_error_shape_with_a_request_id(fake: Fake) -> Non
 
 
 def test_an_injected_401_raises_authentication_error(fake: Fake) -> None:
-    fake.fail("deleteCustomer", status=401)
+    fake.fail("getCustomer", status=401)
     with fake.client() as client, pytest.raises(malomo.AuthenticationError) as raised:
-        client.customers.delete(MISSING_ID)
+        client.customers.retrieve(MISSING_ID)
     assert raised.value.code == "unauthorized"
 
 

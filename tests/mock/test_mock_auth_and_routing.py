@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 import pytest
-from mock_api_calls import SPEC, assert_error
+from mock_api_calls import SPEC, assert_error, every_route
 
 from malomo_mock import RunningServer, create_app, running
 from malomo_spec import HTTP_METHODS
@@ -38,16 +38,8 @@ def test_missing_wrong_or_publishable_keys_are_401_on_every_route(
     headers = (
         {} if authorization is None else {"Authorization": authorization.format(key=malomo_server.api_key)}
     )
-    some_id = uuid.uuid4()
     with httpx.Client(base_url=malomo_server.base_url, headers=headers, timeout=10) as client:
-        for response in (
-            client.get("/customers"),
-            client.post("/customers", json=new_customer(email="a@b.com")),
-            client.get(f"/customers/{some_id}"),
-            client.put(f"/customers/{some_id}", json={}),
-            client.delete(f"/customers/{some_id}"),
-            client.get(f"/customers/{some_id}/events"),
-        ):
+        for response in every_route(client):
             body = assert_error(response, 401)
             assert body["code"] == "unauthorized"
             assert re.match(WWW_AUTHENTICATE, response.headers["www-authenticate"])
@@ -69,16 +61,7 @@ OTHER_VERSIONS = [str(int(VERSION) - 1), str(int(VERSION) + 1), "two"]
     ],
 )
 def test_another_api_version_is_406_on_every_route(api: httpx.Client, accept: str) -> None:
-    some_id = uuid.uuid4()
-    headers = {"Accept": accept}
-    for response in (
-        api.get("/customers", headers=headers),
-        api.post("/customers", json=new_customer(email="a@b.com"), headers=headers),
-        api.get(f"/customers/{some_id}", headers=headers),
-        api.put(f"/customers/{some_id}", json={}, headers=headers),
-        api.delete(f"/customers/{some_id}", headers=headers),
-        api.get(f"/customers/{some_id}/events", headers=headers),
-    ):
+    for response in every_route(api, headers={"Accept": accept}):
         assert assert_error(response, 406)["code"] == "not_acceptable"
 
 

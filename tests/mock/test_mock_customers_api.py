@@ -9,8 +9,12 @@ import httpx
 import pytest
 from mock_api_calls import CREATE_FIELDS, SPEC, assert_error, create, properties
 
+import malomo_spec
 from malomo_mock import create_app
+from malomo_spec import Operation
 from support.customer_bodies import REQUIRED_ON_CREATE, new_customer
+from support.spec_deletes import customer_delete_params, send_delete
+from support.spec_document import DOCUMENT
 
 # Create, retrieve, update, delete
 
@@ -71,19 +75,21 @@ def test_update_refuses_null_email(api: httpx.Client) -> None:
     assert api.get(f"/customers/{customer['id']}").json()["email"] == customer["email"]
 
 
-def test_delete_answers_204_and_the_customer_is_gone(api: httpx.Client) -> None:
+@pytest.mark.parametrize("delete", customer_delete_params())
+def test_delete_answers_204_and_the_customer_is_gone(api: httpx.Client, delete: Operation) -> None:
     customer = create(api)
-    response = api.delete(f"/customers/{customer['id']}")
+    response = send_delete(api, delete, customer["id"])
     assert response.status_code == 204 and response.content == b""
     assert_error(api.get(f"/customers/{customer['id']}"), 404)
-    assert_error(api.delete(f"/customers/{customer['id']}"), 404)
+    assert_error(send_delete(api, delete, customer["id"]), 404)
     assert_error(api.put(f"/customers/{customer['id']}", json={}), 404)
 
 
-def test_delete_removes_events(api: httpx.Client) -> None:
+@pytest.mark.parametrize("delete", customer_delete_params())
+def test_delete_removes_events(api: httpx.Client, delete: Operation) -> None:
     customer = create(api)
     assert api.get(f"/customers/{customer['id']}/events").status_code == 200
-    api.delete(f"/customers/{customer['id']}")
+    send_delete(api, delete, customer["id"])
     assert_error(api.get(f"/customers/{customer['id']}/events"), 404)
 
 
@@ -117,10 +123,13 @@ def test_delete_removes_the_rows_from_the_store() -> None:
     ],
 )
 def test_malformed_ids_are_404_for_every_operation(api: httpx.Client, bad_id: str) -> None:
-    assert_error(api.get(f"/customers/{bad_id}"), 404)
-    assert_error(api.put(f"/customers/{bad_id}", json={}), 404)
-    assert_error(api.delete(f"/customers/{bad_id}"), 404)
-    assert_error(api.get(f"/customers/{bad_id}/events"), 404)
+    with_an_id = [op for op in malomo_spec.operations(DOCUMENT) if op.path_parameters]
+    assert with_an_id
+    for operation in with_an_id:
+        url = operation.url_path(dict.fromkeys(operation.path_parameters, bad_id))
+        assert_error(
+            api.request(operation.method, url, json={} if "requestBody" in operation.node else None), 404
+        )
 
 
 def test_unknown_id_is_404(api: httpx.Client) -> None:

@@ -66,6 +66,7 @@ def test_a_full_disk_is_a_503_and_reads_go_on_until_writes_resume_with_nothing_l
         running(KEY, db=tmp_path / "full.sqlite") as server,
         httpx.Client(base_url=server.base_url, headers=HEADERS, timeout=30) as api,
     ):
+        caplog.clear()  # what the requests log, not the start-up's report on the spec
         writer = writer_of(store_connections)
         saved, answer = fill(api, writer)
         refused = [answer] + [api.post("/customers", json=a_customer(-n)) for n in range(1, 4)]
