@@ -1,7 +1,8 @@
 """The fault-class inventory: every class of REST API bug that EvoMaster (Web Fuzzing Commons), RESTler and
 schemathesis name, mapped to the suite's tests that catch it and the broken variant that proves it, or to the
 reason it does not apply to this API. The data is `fault_classes.yaml` beside this module; the coverage
-report renders it and tests/contract/test_contract_fault_classes.py holds it to the suite.
+report renders it and tests/contract/test_contract_fault_classes.py holds it to the suite. A class or promise
+space whose proof `needs` operations the spec lacks (a removed delete) does not apply to this spec.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from importlib import resources
 from typing import Any
 
 import yaml
+
+from malomo_contract.spec_contract import operations
 
 DATA_FILE = "fault_classes.yaml"
 SOURCES = ("EvoMaster", "RESTler", "schemathesis")
@@ -49,15 +52,25 @@ def _data() -> dict[str, Any]:
     return data
 
 
+def _missing(entry: dict[str, Any]) -> list[str]:
+    """The operations an entry `needs` that the spec lacks."""
+    have = {operation.operation_id for operation in operations()}
+    return [str(name) for name in entry.get("needs", ()) if name not in have]
+
+
 def _fault_class(entry: dict[str, Any]) -> FaultClass:
-    applies = bool(entry.get("applies", True))
+    missing = _missing(entry)
+    applies = bool(entry.get("applies", True)) and not missing
+    reason = (
+        f"not applicable to this spec: it has no {', '.join(missing)}" if missing else entry.get("reason")
+    )
     return FaultClass(
         source=str(entry["source"]),
         id=str(entry["id"]),
         title=str(entry["title"]),
         applies=applies,
-        reason="" if applies else str(entry["reason"]),
-        tests=tuple(str(test) for test in entry.get("tests", ())),
+        reason="" if applies else str(reason),
+        tests=tuple(str(test) for test in entry.get("tests", ())) if applies else (),
         planted=str(entry.get("planted", "")) if applies else "",
     )
 
@@ -70,7 +83,8 @@ def fault_classes() -> tuple[FaultClass, ...]:
 
 @functools.cache
 def promise_spaces() -> tuple[PromiseSpace, ...]:
-    """The space of each normative sentence and how the tests cover it (issue 27, item 3)."""
+    """The space of each normative sentence and how the tests cover it (issue 27, item 3); a space whose
+    operations the spec lacks is left out (its sentences went with them)."""
     return tuple(
         PromiseSpace(
             phrases=tuple(str(phrase) for phrase in entry["phrases"]),
@@ -80,4 +94,5 @@ def promise_spaces() -> tuple[PromiseSpace, ...]:
             planted=tuple(str(name) for name in entry.get("planted", ())),
         )
         for entry in _data().get("promise_spaces", ())
+        if not _missing(entry)
     )

@@ -16,7 +16,8 @@ import pytest
 import schemathesis.specs.openapi.checks  # noqa: F401 - registers schemathesis' OpenAPI checks
 from schemathesis.checks import CHECKS
 
-from malomo_contract import promise_inventory
+from malomo_contract import fault_classes as inventory
+from malomo_contract import promise_inventory, spec_contract
 from malomo_contract.fault_classes import SOURCES, fault_classes, promise_spaces
 from support.broken_servers import CLASS_VARIANTS, variant_named
 from support.broken_servers.switchboard import CLASS_RUNS, REFERENCE, class_schedule
@@ -60,6 +61,33 @@ def test_every_class_is_mapped_to_tests_and_a_planted_bug_or_to_a_reason() -> No
         or (not fault.applies and (not fault.reason or fault.tests))
     ]
     assert unmapped == []
+
+
+def test_a_class_whose_proof_needs_an_operation_the_spec_lacks_does_not_apply_to_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    needing = {(entry["source"], entry["id"]) for entry in inventory._data()["classes"] if entry.get("needs")}
+    spaces = len(inventory._data()["promise_spaces"])
+    spaces_needing = sum(bool(entry.get("needs")) for entry in inventory._data()["promise_spaces"])
+    assert needing and spaces_needing  # the delete's classes and space say so
+    without_deletes = tuple(op for op in spec_contract.operations() if op.method != "DELETE")
+    monkeypatch.setattr(inventory, "operations", lambda: without_deletes)
+    fault_classes.cache_clear()
+    promise_spaces.cache_clear()
+    try:
+        lacking = {
+            (fault.source, fault.id): fault
+            for fault in fault_classes()
+            if (fault.source, fault.id) in needing
+        }
+        assert sorted(lacking) == sorted(needing)
+        for fault in lacking.values():
+            assert (fault.applies, fault.tests, fault.planted) == (False, (), "")
+            assert fault.reason.startswith("not applicable to this spec: it has no ")
+        assert len(promise_spaces()) == spaces - spaces_needing
+    finally:
+        fault_classes.cache_clear()
+        promise_spaces.cache_clear()
 
 
 def test_every_test_and_variant_the_inventory_names_exists() -> None:

@@ -197,7 +197,10 @@ UNKNOWN_ID_ANSWERS_200 = BrokenVariant(
     response_rewrite(_unknown_id_answers_200),
 )
 DELETE_DOES_NOT_DELETE = BrokenVariant(
-    "delete_does_not_delete", "DELETE answers 204 but the customer stays", _delete_does_not_delete
+    "delete_does_not_delete",
+    "DELETE answers 204 but the customer stays",
+    _delete_does_not_delete,
+    ("deleteCustomer",),
 )
 UPDATE_NOT_APPLIED = BrokenVariant(
     "update_not_applied", "PUT answers the updated customer but stores nothing", _update_not_applied
@@ -221,4 +224,5 @@ DELETE_ALWAYS_404 = BrokenVariant(
     "delete_always_404",
     "an operation with no handler, answered 404 (a documented status) to every request",
     _always_404("deleteCustomer"),
+    ("deleteCustomer",),
 )

@@ -14,3 +14,5 @@ class BrokenVariant:
     name: str
     breaks: str
     wrap: Wrap
+    # The spec's operations the bug is planted in: a spec without one of them has no place for it.
+    operations: tuple[str, ...] = ()

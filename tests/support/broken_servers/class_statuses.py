@@ -32,7 +32,8 @@ def _status_variant(
     name: str, operation_answered: str, status: int, body: bytes | None = None
 ) -> BrokenVariant:
     breaks = f"{operation_answered} answers {status} instead of its success status"
-    return BrokenVariant(name, breaks, response_rewrite(_answers(operation_answered, status, body)))
+    rewrite = response_rewrite(_answers(operation_answered, status, body))
+    return BrokenVariant(name, breaks, rewrite, (operation_answered,))
 
 
 def _without_header(status: int, name: bytes) -> StatusRewrite:

@@ -13,6 +13,7 @@ import malomo_spec
 from malomo_contract.spec_contract import Field, operation
 
 DOCUMENT: Final = malomo_spec.load()
+OPERATION_IDS: Final = frozenset(op.operation_id for op in malomo_spec.operations(DOCUMENT))
 
 CREATE_FIELDS: Final = operation("createCustomer").body_fields()
 UPDATE_FIELDS: Final = operation("updateCustomer").body_fields()
