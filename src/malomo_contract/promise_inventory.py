@@ -119,6 +119,26 @@ def _is_field_description(spec: Mapping[str, Any], where: str) -> bool:
     return spec.get("components", {}).get("schemas", {}).get(parts[3], {}).get("type") not in ("object", None)
 
 
+# A success answer's description that only names its body: "The event that was created.", "One page of the
+# customer's events." ({noun}: the name, in words, of the schema the body is or is an array of).
+BODY_NAME: Final = r"(?:The|A|An|One)(?: page of(?: the \w+'s)?)? {noun}s?(?: that (?:was|were|is) \w+ed)?\."
+
+
+def _names_the_body(where: str, described: Mapping[str, Any], sentence: str) -> bool:
+    """Whether `sentence`, the description of a 2xx response, only names what its body is: it says nothing a
+    server does beyond the body's schema (which the schema's own promises cover)."""
+    if not re.search(r"/responses/2\d\d$", where):
+        return False
+    for media in (described.get("content") or {}).values():
+        schema = (media or {}).get("schema") or {}
+        ref = schema.get("$ref") or (schema.get("items") or {}).get("$ref")
+        words = re.findall(r"[A-Z][a-z0-9]*|[a-z0-9]+", str(ref or "").rsplit("/", 1)[-1])
+        noun = " ".join(word.lower() for word in words)
+        if noun and re.fullmatch(BODY_NAME.format(noun=re.escape(noun)), sentence):
+            return True
+    return False
+
+
 def _normative(spec: Mapping[str, Any], where: str, sentence: str, tests: tuple[str, ...]) -> bool:
     """A sentence is normative unless a phrase of INFORMATIVE says otherwise; a field's description is
     informative unless its clause restates a keyword (FIELD_CLAUSES) or it says what a server does."""
@@ -140,9 +160,10 @@ def _sentence_promises(spec: Mapping[str, Any], keyword_tests: KeywordTests) -> 
             tests = tuple(test for phrase, tests in SENTENCES.items() if phrase in sentence for test in tests)
             tests += _field_sentence_tests(sentence, where, keyword_tests) + marked
             tests = tuple(dict.fromkeys(tests))
-            promises.append(
-                Promise("sentence", where, sentence, tests, _normative(spec, where, sentence, tests))
-            )
+            normative = _normative(spec, where, sentence, tests)
+            if normative and not tests and _names_the_body(where, described, sentence):
+                normative = False
+            promises.append(Promise("sentence", where, sentence, tests, normative))
     return promises
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import malomo_spec
 from malomo_contract import promise_claims, promise_inventory, promise_mapping
-from malomo_contract.spec_contract import document, operations, resolve
+from malomo_contract.spec_contract import document, operation, operations, resolve
 from support import spec_edits
 
 
@@ -134,3 +134,20 @@ def test_an_ordinary_field_description_informs_unless_it_says_what_a_server_does
     assert sorted(_untested(spec)) == sorted(
         [*_untested(document()), "The colour; the server lowercases it."]
     )
+
+
+def test_a_success_answers_description_that_only_names_its_body_is_informative() -> None:
+    spec = copy.deepcopy(document())
+    spec_edits.add_event_create(spec)
+    sentences = {p.text: p for p in promise_inventory.inventory(spec) if p.kind == "sentence"}
+    assert not sentences["The event that was created."].normative
+    assert _untested(spec) == _untested(document())
+    # The same place saying what a server does is still a promise, and the mapped ones keep their tests.
+    answer = spec["paths"][operation("listCustomerEvents").path]["post"]
+    answer["responses"]["200"]["description"] = "The event that was created, which the server sorts first."
+    assert "The event that was created, which the server sorts first." in _untested(spec)
+    assert all(p.normative and p.tests for p in promise_inventory.inventory(spec) if p.text in KEPT)
+
+
+# Success answers' descriptions the mapping credits to tests: naming the body does not make them informative.
+KEPT = ("The customer that was created.", "The customer as it is after the update.")
