@@ -22,9 +22,7 @@ from malomo_client.api.customers import (
 )
 from malomo_client.models import Customer, CustomerCreate, CustomerUpdate, Event
 from malomo_mock import RunningServer, running
-from malomo_spec import Operation
 from support.customer_bodies import new_customer as customer_body
-from support.spec_deletes import customer_delete_params, generated_module
 
 PAGE_SIZE = 3
 CUSTOMERS = 40  # 14 pages of 3
@@ -91,18 +89,6 @@ def test_crud_and_events_round_trip(client: AuthenticatedClient) -> None:
     assert [event.type_ for event in events] == ["CustomerCreated", "CustomerUpdated"]
 
 
-@pytest.mark.parametrize("delete", customer_delete_params())
-def test_a_deleted_customer_is_not_found_with_a_typed_error(
-    client: AuthenticatedClient, delete: Operation
-) -> None:
-    created = new_customer(client)
-    assert malomo.call(generated_module(delete), created.id, client=client) is None
-    with pytest.raises(malomo.NotFoundError) as caught:
-        malomo.call(get_customer, created.id, client=client)
-    assert caught.value.status == 404 and caught.value.code == "not_found"
-    assert caught.value.request_id and caught.value.request_id == caught.value.headers["x-request-id"]
-
-
 def test_async_crud_and_events_round_trip(server: RunningServer) -> None:
     async def scenario() -> list[str]:
         async with malomo.connect(server.api_key, base_url=server.base_url) as client:
@@ -117,19 +103,6 @@ def test_async_crud_and_events_round_trip(server: RunningServer) -> None:
             return events
 
     assert asyncio.run(scenario()) == ["CustomerCreated", "CustomerUpdated"]
-
-
-@pytest.mark.parametrize("delete", customer_delete_params())
-def test_async_delete(server: RunningServer, delete: Operation) -> None:
-    async def scenario() -> None:
-        async with malomo.connect(server.api_key, base_url=server.base_url) as client:
-            body = CustomerCreate.from_dict(customer_body(email="async-delete@example.com"))
-            created = await malomo.acall(create_customer, client=client, body=body)
-            assert await malomo.acall(generated_module(delete), created.id, client=client) is None
-            with pytest.raises(malomo.NotFoundError):
-                await malomo.acall(get_customer, created.id, client=client)
-
-    asyncio.run(scenario())
 
 
 def test_call_accepts_the_module_or_any_of_its_functions(client: AuthenticatedClient) -> None:
