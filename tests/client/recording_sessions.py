@@ -99,10 +99,14 @@ def record_session(server: RunningServer, path: Path, *, record_personal_data: b
                 list(walk)
         except malomo.MalomoError:
             pass
-        if other_id is not None and CUSTOMER_DELETE is not None:
-            _attempt(generated_module(CUSTOMER_DELETE), other_id, client=client)
-            _attempt(get_customer, other_id, client=client)  # 404
-            _attempt(list_customer_events, other_id, client=client)  # 404
+        if other_id is not None:
+            gone = other_id
+            if CUSTOMER_DELETE is not None:
+                _attempt(generated_module(CUSTOMER_DELETE), other_id, client=client)
+            else:
+                gone = str(uuid.uuid4())  # no delete in the spec: an id no customer has
+            _attempt(get_customer, gone, client=client)  # 404
+            _attempt(list_customer_events, gone, client=client)  # 404
     with malomo.connect("sk_test_wrong_key", **options) as client:
         _attempt(list_customers, client=client)  # 401
 
