@@ -115,8 +115,9 @@ def record_session(path: Path, base_url: str, exchanges: int) -> int:
             list(client.customers.events.list(created.id))
             client.customers.with_raw_response.list()
             sent += 6
-            if sent % 60 == 0:
-                client.customers.delete(created.id)
+            delete = getattr(client.customers, "delete", None)  # the spec may have none
+            if sent % 60 == 0 and delete is not None:
+                delete(created.id)
                 sent += 1
     return sent
 

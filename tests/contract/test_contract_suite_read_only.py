@@ -86,6 +86,12 @@ def test_read_only_run_sends_no_write_and_skips_every_test_that_writes(tmp_path:
         if (skipped := case.find("skipped")) is not None
         and "need --allow-writes" in skipped.get("message", "")
     }
-    writing = {case.get("name") for case in cases if _writes(case.get("classname", ""), case.get("name", ""))}
+    # A test with no case for this spec (an empty parameter set: no operation answers 204) writes nothing.
+    writing = {
+        case.get("name")
+        for case in cases
+        if _writes(case.get("classname", ""), case.get("name", ""))
+        and not case.get("name", "").endswith("[NOTSET]")
+    }
     assert skipped_for_writes == writing
     assert len(writing) > 50 and len(cases) - len(writing) > 20

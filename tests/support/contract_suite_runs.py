@@ -7,14 +7,10 @@ by their exit codes, the second by their output and reports. `run_plans` makes a
 
 from __future__ import annotations
 
-import importlib
-import importlib.metadata
 import json
 import os
-import pkgutil
 import secrets
 import signal
-import subprocess
 import sys
 import time
 import traceback
@@ -36,6 +32,7 @@ from support.broken_servers import (
     variant_named,
 )
 from support.broken_servers.switchboard import Switchboard, VariantSchedule, switchboard_over
+from support.suite_forker import forker, write_output_to
 
 # The suite's tests, as `pytest` is given them from the checkout's root.
 SUITE_PATHS = ("src/malomo_contract/suite",)
@@ -127,26 +124,30 @@ def run_suite(
     key_on_command_line: bool = False,
     paths: Sequence[str] = SUITE_PATHS,
 ) -> SuiteRun:
-    """Run the suite against `base_url` in a subprocess; the key goes in the environment, as the README
-    recommends, or with `key_on_command_line` in `--api-key` (with a wrong key in the environment)."""
-    command = [
-        sys.executable,
-        "-m",
-        "pytest",
-        *_suite_args(base_url, api_key, junit_path, extra_args, profile, key_on_command_line, paths),
-    ]
+    """Run the suite against `base_url` as `python -m pytest` would, in a child of this test process's
+    forking process (`suite_forker`); the key goes in the environment, as the README recommends, or with
+    `key_on_command_line` in `--api-key` (with a wrong key in the environment). Its output goes to files
+    beside `junit_path`."""
+    name = f"{junit_path.stem}-{uuid.uuid4().hex[:8]}"
     started = time.monotonic()
-    completed = subprocess.run(
-        command,
-        cwd=ROOT,
-        env=_suite_env(api_key, key_on_command_line),
-        capture_output=True,
-        text=True,
-        timeout=SUITE_TIMEOUT,
-        check=False,
+    args = _suite_args(base_url, api_key, junit_path, extra_args, profile, key_on_command_line, paths)
+    exit_code = forker().call(
+        {
+            "kind": "pytest",
+            "args": args,
+            "env": _suite_env(api_key, key_on_command_line),
+            "workdir": str(junit_path.parent),
+            "name": name,
+            "timeout": SUITE_TIMEOUT,
+        }
     )
+    stdout, stderr = (junit_path.parent / f"{name}.{suffix}" for suffix in ("stdout", "stderr"))
     return _suite_run(
-        completed.returncode, time.monotonic() - started, completed.stdout, completed.stderr, junit_path
+        exit_code,
+        time.monotonic() - started,
+        stdout.read_text(errors="replace"),
+        stderr.read_text(errors="replace"),
+        junit_path,
     )
 
 
@@ -197,21 +198,14 @@ def run_plans(workdir: Path, plans: list[dict[str, Any]]) -> dict[str, SuiteRun]
     (default `PAGE_SIZE`), `customers` (a store filled with that many beforehand, default none), `profile`
     (default quick), `paths` (default the whole suite), and the options of `_variant_plan`.
 
-    The runs are made by one subprocess (`_fork_every_run`) that imports pytest, schemathesis, the suite's
-    modules and the reference server once and forks a child per run, `PARALLEL_RUNS` at a time: a child
-    starts where a fresh `python -m pytest` would be after two seconds of imports.
+    The runs are made by a child of this test process's forking process (`suite_forker`), which forks a
+    child per run, `PARALLEL_RUNS` at a time.
     """
     (workdir / "plans.json").write_text(json.dumps(plans))
     env = _suite_env(CANARY_KEY, key_on_command_line=False)
-    # This module runs as `-m support.contract_suite_runs`: tests/ holds the `support` package.
-    env["PYTHONPATH"] = os.pathsep.join([str(ROOT / "tests"), env["PYTHONPATH"]])
-    subprocess.run(
-        [sys.executable, "-m", "support.contract_suite_runs", str(workdir)],
-        cwd=ROOT,
-        env=env,
-        timeout=SUITE_TIMEOUT * 2,
-        check=True,
-    )
+    request = {"kind": "plans", "env": env, "workdir": str(workdir), "timeout": SUITE_TIMEOUT * 2}
+    if forker().call(request) != 0:
+        raise RuntimeError(f"the runs of {workdir} did not all end (see the test's stderr)")
     seconds = json.loads((workdir / "seconds.json").read_text())
     exit_codes = json.loads((workdir / "exit_codes.json").read_text())
     return {
@@ -234,12 +228,6 @@ def fill_store(store: Any, count: int) -> None:
         (str(uuid.UUID(int=i + 1)), f"stored-{i}@example.com", "Stored", f"Customer{i}", None, at + i, at + i)
         for i in range(count)
     )
-
-
-def _write_output_to(workdir: Path, name: str) -> None:
-    """Point this process's stdout and stderr at `workdir/NAME.stdout` and `workdir/NAME.stderr`."""
-    for fd, suffix in ((1, "stdout"), (2, "stderr")):
-        os.dup2(os.open(workdir / f"{name}.{suffix}", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), fd)
 
 
 def _served_app(plan: dict[str, Any], api_key: str, boards: list[Switchboard]) -> Any:
@@ -267,7 +255,7 @@ def _run_in_child(plan: dict[str, Any], workdir: Path, api_key: str) -> int:
     name = plan["name"]
     signal.alarm(SUITE_TIMEOUT)  # a hung run dies (exit -14, a survivor in the table) instead of hanging all
     try:
-        _write_output_to(workdir, name)
+        write_output_to(workdir, name)
         key_on_command_line = plan.get("key_on_command_line", False)
         os.environ.update(_suite_env(api_key, key_on_command_line))
         if plan.get("variant") in TWO_KEY_VARIANTS or "schedule" in plan:
@@ -303,26 +291,8 @@ def _run_in_child(plan: dict[str, Any], workdir: Path, api_key: str) -> int:
         sys.stderr.flush()
 
 
-def _import_what_every_run_imports() -> None:
-    """pytest's plugins, schemathesis' and the suite's modules (not its conftest and tests, which pytest
-    imports itself to rewrite their asserts) and the server's protocol modules: about a second a run."""
-    sys.path.insert(0, str(ROOT))
-    for plugin in importlib.metadata.entry_points(group="pytest11"):
-        plugin.load()
-    for module in pkgutil.iter_modules([str(ROOT / "src" / "malomo_contract")]):
-        if not module.ispkg:
-            importlib.import_module(f"malomo_contract.{module.name}")
-    for name in (
-        "schemathesis.pytest.plugin",
-        "uvicorn.loops.uvloop",
-        "uvicorn.protocols.http.httptools_impl",
-    ):
-        importlib.import_module(name)
-
-
-def _fork_every_run(workdir: Path, api_key: str) -> None:
+def fork_every_run(workdir: Path, api_key: str) -> None:
     """Make the runs of `workdir/plans.json` with `api_key`; write their exit codes and durations."""
-    _import_what_every_run_imports()
     plans = json.loads((workdir / "plans.json").read_text())
     # The longest run starts first, so that it does not finish alone at the end.
     waiting = sorted(plans, key=lambda plan: plan.get("stops_at_first_failure", False))
@@ -342,8 +312,3 @@ def _fork_every_run(workdir: Path, api_key: str) -> None:
         seconds[name] = time.monotonic() - since
     (workdir / "exit_codes.json").write_text(json.dumps(exit_codes))
     (workdir / "seconds.json").write_text(json.dumps(seconds))
-
-
-if __name__ == "__main__":
-    # The parent hands its CANARY_KEY over in the environment: this process would draw another one.
-    _fork_every_run(Path(sys.argv[1]), os.environ["MALOMO_API_KEY"])

@@ -17,6 +17,7 @@ import griffe
 import jsonpatch
 import pytest
 import yaml
+from openapi_python_client.strings import snake_case
 
 import malomo_spec
 from support import ROOT, SPEC_PATH, spec_edits
@@ -188,14 +189,16 @@ def test_git_ref_reads_the_spec_at_that_commit(cli: Callable[..., CliRun]) -> No
 
 
 def test_changelog_draft_marks_breaking_changes(base: SpecSource, tmp_path: Path) -> None:
-    removal = [{"op": "remove", "path": "/paths/~1customers~1{id}/delete"}]
-    edited = jsonpatch.apply_patch(base.document.tree, removal)
+    removed = malomo_spec.operations(base.document)[-1]  # any operation: its removal is breaking
+    pointer = "/paths/" + removed.path.replace("~", "~0").replace("/", "~1") + "/" + removed.method.lower()
+    edited = jsonpatch.apply_patch(base.document.tree, [{"op": "remove", "path": pointer}])
     entry = changelog_entry("0.3.0", diff_of(base, edited, tmp_path))
     assert entry is not None
     assert entry.startswith("## [0.3.0] - ")
-    removed = entry[entry.index("### Removed") :]
-    assert "- **Breaking:** `deleteCustomer (DELETE /customers/{id})`: operation removed" in removed
-    assert "- **Breaking:** `malomo_client.api.customers.delete_customer`: module removed" in removed
+    module = f"malomo_client.api.{snake_case(removed.node['tags'][0])}.{snake_case(removed.operation_id)}"
+    removed_lines = entry[entry.index("### Removed") :]
+    assert f"- **Breaking:** `{removed.operation_id} ({removed.label})`: operation removed" in removed_lines
+    assert f"- **Breaking:** `{module}`: module removed" in removed_lines
 
 
 def wire_rules(after: dict[str, Any], before: Any = None) -> list[tuple[str, str, str]]:
