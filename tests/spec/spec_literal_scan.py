@@ -202,7 +202,8 @@ def _collection_fact(node: ast.AST, facts: SpecFacts) -> str | None:
 
 def _limit_sites(tree: ast.AST) -> dict[int, str]:
     """The ids of the expressions used as a limit, each with the text around it (lower case): compared (the
-    comparison), or the value of a constant named for a limit (the constant's name)."""
+    comparison), or the value of a constant named for a limit (the constant's name). The value of a constant
+    whose name says it is something else (`LISTEN_BACKLOG = 2048`) is there with no text: not a limit."""
     sites: dict[int, str] = {}
     for node in ast.walk(tree):
         if isinstance(node, ast.Compare):
@@ -211,8 +212,9 @@ def _limit_sites(tree: ast.AST) -> dict[int, str]:
             )
         elif isinstance(node, ast.Assign | ast.AnnAssign) and node.value is not None:
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-            names = [t.id for t in targets if isinstance(t, ast.Name) and LIMIT_NAME.search(t.id)]
-            if names:
+            named = [t.id for t in targets if isinstance(t, ast.Name)]
+            names = [name for name in named if LIMIT_NAME.search(name)]
+            if named:
                 sites[id(node.value)] = " ".join(names).lower()
     return sites
 
@@ -222,9 +224,9 @@ def _limit_fact(node: ast.AST, facts: SpecFacts, sites: Mapping[int, str]) -> st
     if value is None or value not in facts.limits:
         return None
     fact, words = facts.limits[value]
-    if value >= DISTINCT_LIMIT:
-        return fact
     around = sites.get(id(node))
+    if value >= DISTINCT_LIMIT:
+        return None if around == "" else fact
     return fact if around is not None and any(word in around for word in words) else None
 
 

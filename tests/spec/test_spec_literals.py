@@ -11,7 +11,8 @@ What the scan (`ast`, docstrings left out) reports, every fact read from the spe
   they are every loop's bounds; one below 1000 (20, 64, 255: cache sizes, bit masks, truncations) only where
   it is compared or is the value of a constant named for a limit, and that comparison or name also names what
   the spec limits (`MAX_NAME_LENGTH = 255` for `Name`, `len(tags) > 20` for `tags`): a spec edit adding
-  `maxItems: 20` must not turn every unrelated 20 into a finding;
+  `maxItems: 20` must not turn every unrelated 20 into a finding; one of 1000 or more anywhere, but in the
+  value of a constant whose name says it is something else (`LISTEN_BACKLOG = 2048`);
 - a set, tuple or list literal holding two or more different statuses the spec documents (one status alone
   is HTTP, which every server speaks; `(204, 204)` is a range of one), or two or more operationIds (one
   operationId alone is how code asks the spec for an operation: `operation("createCustomer")`; a list of
@@ -159,3 +160,16 @@ def test_a_small_limit_is_reported_only_where_it_names_what_the_spec_limits() ->
         for finding in literals_in(source, spec_facts(malomo_spec.Document(spec)))
     ]
     assert found == [(3, "20"), (4, "20")]
+
+
+def test_a_large_limit_is_reported_anywhere_but_in_a_constant_named_for_something_else() -> None:
+    """After an edit adding a field of `maxLength: 2048`, a backlog of 2048 named as such is no fact."""
+    spec = copy.deepcopy(dict(malomo_spec.load(SPEC_PATH).tree))
+    note = {"type": "string", "maxLength": 2048}
+    spec["components"]["schemas"]["CustomerCreate"]["properties"]["note"] = note
+    source = "LISTEN_BACKLOG = 2048\nMAX_NOTE = 2048\nsock.listen(2048)\nok = len(text) < 2048\n"
+    found = [
+        (finding.line, finding.literal)
+        for finding in literals_in(source, spec_facts(malomo_spec.Document(spec)))
+    ]
+    assert found == [(2, "2048"), (3, "2048"), (4, "2048")]

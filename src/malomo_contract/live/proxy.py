@@ -23,6 +23,8 @@ CHECKER_START_SECONDS = 120.0
 UPSTREAM_CONNECT_SECONDS = 5.0
 # After Ctrl-C or SIGTERM, how long answers under way get to reach their clients.
 SHUTDOWN_GRACE_SECONDS = 5.0
+# Connections the kernel queues before the proxy accepts them.
+LISTEN_BACKLOG = 2048
 
 
 class StartError(Exception):
@@ -49,7 +51,7 @@ def bind(host: str, port: int) -> socket.socket:
     except OSError as exc:
         sock.close()
         raise StartError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
-    sock.listen(2048)
+    sock.listen(LISTEN_BACKLOG)
     return sock
 
 
@@ -155,7 +157,9 @@ def _forward_until_stopped(upstream: Upstream, sock: socket.socket) -> None:
         stop = asyncio.Event()
         for number in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(number, stop.set)
-        server = await loop.create_server(lambda: ClientConnection(upstream), sock=sock, backlog=2048)
+        server = await loop.create_server(
+            lambda: ClientConnection(upstream), sock=sock, backlog=LISTEN_BACKLOG
+        )
         await stop.wait()
         server.close()
         # Answers under way still reach their clients (within a bound); then every connection is closed.
