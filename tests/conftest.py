@@ -36,9 +36,17 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.slow)
         if item.get_closest_marker("xdist_group") is None:
             item.add_marker(pytest.mark.xdist_group(item.nodeid.partition("::")[0]))
-    # Slow groups first: xdist hands out groups in this order, so the long ones start at once and the
-    # run does not end with one worker finishing a long group while the other has nothing left to do.
-    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+    # Groups holding a slow test first (each group's tests kept together, so a module-scoped fixture is still
+    # made once): xdist hands out groups in this order, so the long ones start at once and the run does not
+    # end with one worker finishing a long group while the other has nothing left to do.
+    slow_groups = {_group(item) for item in items if item.get_closest_marker("slow") is not None}
+    items.sort(key=lambda item: _group(item) not in slow_groups)
+
+
+def _group(item: pytest.Item) -> str:
+    mark = item.get_closest_marker("xdist_group")
+    assert mark is not None
+    return str(mark.args[0] if mark.args else mark.kwargs["name"])
 
 
 @pytest.fixture
