@@ -9,6 +9,7 @@ import signal
 import socket
 import subprocess
 import sys
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -36,11 +37,18 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.slow)
         if item.get_closest_marker("xdist_group") is None:
             item.add_marker(pytest.mark.xdist_group(item.nodeid.partition("::")[0]))
-    # Groups holding a slow test first (each group's tests kept together, so a module-scoped fixture is still
-    # made once): xdist hands out groups in this order, so the long ones start at once and the run does not
-    # end with one worker finishing a long group while the other has nothing left to do.
+    # Groups holding a slow test first, as collected, then the others largest first, each group's tests kept
+    # together (a module-scoped fixture is still made once): xdist hands out groups in this order, so the long
+    # ones start at once and the run does not end with one worker finishing a long group while the other has
+    # nothing left to do.
     slow_groups = {_group(item) for item in items if item.get_closest_marker("slow") is not None}
-    items.sort(key=lambda item: _group(item) not in slow_groups)
+    sizes = Counter(_group(item) for item in items)
+
+    def rank(item: pytest.Item) -> tuple[bool, int, str]:
+        group = _group(item)
+        return (False, 0, "") if group in slow_groups else (True, -sizes[group], group)
+
+    items.sort(key=rank)
 
 
 def _group(item: pytest.Item) -> str:
