@@ -49,12 +49,17 @@ def bound_method(client: Any, operation: Operation, *, raw: bool = False) -> Cal
     return method
 
 
-def generated_module(operation: Operation) -> ModuleType:
-    """The generated module of `operation` (`malomo_client.api.customers.delete_customer`)."""
+def generated_module_name(operation: Operation) -> str:
+    """The name of `operation`'s generated module: `malomo_client.api.customers.delete_customer`."""
     from openapi_python_client.strings import snake_case
 
     tag = snake_case(operation.node["tags"][0])
-    return importlib.import_module(f"malomo_client.api.{tag}.{snake_case(operation.operation_id)}")
+    return f"malomo_client.api.{tag}.{snake_case(operation.operation_id)}"
+
+
+def generated_module(operation: Operation) -> ModuleType:
+    """The generated module of `operation`, imported."""
+    return importlib.import_module(generated_module_name(operation))
 
 
 def delete_customer(client: Any, customer_id: Any) -> None:

@@ -17,10 +17,10 @@ import griffe
 import jsonpatch
 import pytest
 import yaml
-from openapi_python_client.strings import snake_case
 
 import malomo_spec
 from support import ROOT, SPEC_PATH, spec_edits
+from support.spec_deletes import generated_module_name
 from tools.docs import readme_sections
 from tools.spec_diff import cli as spec_diff
 from tools.spec_diff.changes import Change
@@ -195,7 +195,7 @@ def test_changelog_draft_marks_breaking_changes(base: SpecSource, tmp_path: Path
     entry = changelog_entry("0.3.0", diff_of(base, edited, tmp_path))
     assert entry is not None
     assert entry.startswith("## [0.3.0] - ")
-    module = f"malomo_client.api.{snake_case(removed.node['tags'][0])}.{snake_case(removed.operation_id)}"
+    module = generated_module_name(removed)
     removed_lines = entry[entry.index("### Removed") :]
     assert f"- **Breaking:** `{removed.operation_id} ({removed.label})`: operation removed" in removed_lines
     assert f"- **Breaking:** `{module}`: module removed" in removed_lines
