@@ -7,6 +7,7 @@ files), or a set of runs (`contract_suite_runs.fork_every_run`).
 
 from __future__ import annotations
 
+import gc
 import importlib
 import importlib.metadata
 import json
@@ -109,6 +110,7 @@ def _child(request: dict[str, Any]) -> int:
 def _serve(answers: IO[str]) -> None:
     """Read requests (a JSON a line) from stdin, fork a child for each, write its exit code to `answers`."""
     import_what_every_run_imports()
+    gc.freeze()
     for line in sys.stdin:
         request = json.loads(line)
         pid = os.fork()
