@@ -2,7 +2,7 @@
 the operations listed and a request matched to its operation. What the document *means* (rules, checks,
 client code) is read by each part on its own."""
 
-from malomo_spec.document import DEFAULT_SPEC, Document, SpecError, load, parse, parse_yaml
+from malomo_spec.document import DEFAULT_SPEC, Document, SpecError, dump_yaml, load, parse, parse_yaml
 from malomo_spec.markers import QueryFilter, query_filters, renamed_properties
 from malomo_spec.operations import HTTP_METHODS, Operation, operation, operation_for, operations, path_matches
 
@@ -13,6 +13,7 @@ __all__ = [
     "Operation",
     "QueryFilter",
     "SpecError",
+    "dump_yaml",
     "load",
     "operation",
     "operation_for",

@@ -13,6 +13,7 @@ import yaml
 # The spec shipped inside the package (a symlink to openapi/malomo.yaml in the checkout, a copy in the wheel).
 DEFAULT_SPEC: Final = Path(__file__).resolve().with_name("malomo.yaml")
 _YAML_LOADER: Final = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's when it is there
+_YAML_DUMPER: Final = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 
 class SpecError(ValueError):
@@ -25,6 +26,11 @@ def parse_yaml(text: str, source: str = "the spec") -> Any:
         return yaml.load(text, Loader=_YAML_LOADER)
     except yaml.YAMLError as exc:
         raise SpecError(f"{source} is not valid YAML: {str(exc).splitlines()[0]}") from None
+
+
+def dump_yaml(tree: Any) -> str:
+    """`tree` as YAML, its keys in their order: the one YAML writer (of edited specs, by tools and tests)."""
+    return yaml.dump(tree, Dumper=_YAML_DUMPER, sort_keys=False)
 
 
 class Document:

@@ -12,7 +12,6 @@ import sys
 from pathlib import Path
 
 import pytest
-import yaml
 from mypy import api
 
 import malomo_spec
@@ -79,7 +78,7 @@ def edited_client(tmp_path_factory: pytest.TempPathFactory) -> Path:
     for name in ("Customer", "CustomerCreate", "CustomerUpdate"):
         schemas[name]["properties"]["marketing_consent"] = {"$ref": "#/components/schemas/Consent"}
         schemas[name]["properties"]["address"] = {"$ref": "#/components/schemas/Address"}
-    (folder / "edited.yaml").write_text(yaml.safe_dump(spec, sort_keys=False), encoding="utf-8")
+    (folder / "edited.yaml").write_text(malomo_spec.dump_yaml(spec), encoding="utf-8")
     generate.generate(folder / "malomo_client", folder / "edited.yaml", formatted=False)
     (folder / "app.py").write_text(APP, encoding="utf-8")
     return folder

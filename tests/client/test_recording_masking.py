@@ -15,7 +15,6 @@ from typing import Any
 
 import httpx
 import pytest
-import yaml
 from recording_sessions import (
     CANARY,
     CANARY_KEY,
@@ -176,7 +175,7 @@ def test_a_field_marked_personal_in_a_copy_of_the_spec_is_masked(
     assert "x-personal-data" not in label, "pick another field: this one is personal already"
     label["x-personal-data"] = True
     spec_file, config = tmp_path / "spec.yaml", tmp_path / "config.yaml"
-    spec_file.write_text(yaml.safe_dump(spec))
+    spec_file.write_text(malomo_spec.dump_yaml(spec))
     config.write_text("package_name_override: marked_client\nproject_name_override: marked\n")
     generate.generate(tmp_path / "marked_client", spec_file, config, formatted=False)
     monkeypatch.syspath_prepend(str(tmp_path))

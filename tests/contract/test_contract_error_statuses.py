@@ -12,13 +12,12 @@ from typing import Any
 
 import pytest
 import schemathesis
-import yaml
 from schemathesis.core.failures import FailureGroup
 
 from malomo_contract.contract_checks import error_answers_carry_status_and_request_id
 from malomo_contract.spec_contract import ERROR_SCHEMA, SPEC_PATH, error_statuses, operation, spec
 from malomo_mock import RunningServer, running
-from malomo_spec import parse
+from malomo_spec import dump_yaml, parse
 
 # A status no operation of the packaged spec documents, added to one operation of the edited copy.
 ADDED_STATUS = 409
@@ -57,7 +56,7 @@ def _answer_with_a_malformed_error(app: Any) -> Any:
 @pytest.fixture(scope="module")
 def edited_spec_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("edited-spec") / "malomo.yaml"
-    path.write_text(yaml.safe_dump(_edited_spec(), sort_keys=False), encoding="utf-8")
+    path.write_text(dump_yaml(_edited_spec()), encoding="utf-8")
     return path
 
 

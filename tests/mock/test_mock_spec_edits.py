@@ -14,7 +14,6 @@ from typing import Any
 
 import httpx
 import pytest
-import yaml
 from conftest import MockProcess
 
 import malomo_spec
@@ -56,7 +55,7 @@ def edited(tmp_path: Path, *edits: Callable[[dict[str, Any]], None]) -> Path:
     for edit in edits:
         edit(spec)
     path = tmp_path / "edited.yaml"
-    path.write_text(yaml.safe_dump(spec, sort_keys=False), encoding="utf-8")
+    path.write_text(malomo_spec.dump_yaml(spec), encoding="utf-8")
     return path
 
 

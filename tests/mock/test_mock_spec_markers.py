@@ -13,7 +13,6 @@ from typing import Any
 
 import httpx
 import pytest
-import yaml
 
 import malomo_spec
 from malomo_mock import create_app, running
@@ -30,7 +29,7 @@ def edited(tmp_path: Path, edit: Callable[[dict[str, Any]], None]) -> Path:
     spec = copy.deepcopy(SPEC)
     edit(spec)
     path = tmp_path / f"{edit.__name__}.yaml"
-    path.write_text(yaml.safe_dump(spec, sort_keys=False), encoding="utf-8")
+    path.write_text(malomo_spec.dump_yaml(spec), encoding="utf-8")
     return path
 
 

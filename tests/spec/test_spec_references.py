@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 import malomo_spec
 from malomo_spec.references import dangling_references, main
@@ -83,6 +82,6 @@ def test_what_names_a_missing_operation_field_or_method_is_reported(
     field = spec.pop("x-test-renamed", None)
     reported = reported.format(operation=operation, field=field)
     path = tmp_path / "edited.yaml"
-    path.write_text(yaml.safe_dump(spec, sort_keys=False), encoding="utf-8")
+    path.write_text(malomo_spec.dump_yaml(spec), encoding="utf-8")
     assert main([str(path)]) == 1
     assert reported in capsys.readouterr().err

@@ -7,8 +7,6 @@ import subprocess
 import tomllib
 from pathlib import Path
 
-import yaml
-
 import malomo_spec
 from support import ROOT
 
@@ -59,5 +57,5 @@ def narrow_names(repo: Path) -> str:
     name = document["components"]["schemas"]["Name"]
     before = name["maxLength"]
     name["maxLength"] = before - 1
-    spec.write_text(yaml.safe_dump(document, sort_keys=False))
+    spec.write_text(malomo_spec.dump_yaml(document))
     return f"maxLength {before} → {before - 1}"

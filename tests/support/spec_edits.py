@@ -16,7 +16,6 @@ from typing import Any
 
 import jsonpatch
 import pytest
-import yaml
 
 import malomo_spec
 from support import ROOT
@@ -224,5 +223,5 @@ def edited_copy(edit: Any, into: Path) -> Path:
     spec = copy.deepcopy(malomo_spec.load(ROOT / "openapi" / "malomo.yaml").tree)
     edit(spec)
     path = into / f"{edit.__name__}.yaml"
-    path.write_text(yaml.safe_dump(spec, sort_keys=False), encoding="utf-8")
+    path.write_text(malomo_spec.dump_yaml(spec), encoding="utf-8")
     return path

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import yaml
-
 import malomo_spec
 from support import ROOT
 from tools.docs.api_reference import reference_page
@@ -54,7 +52,7 @@ def test_an_operation_added_to_a_copy_of_the_spec_appears_in_its_reference(tmp_p
         },
     }
     edited = tmp_path / "edited.yaml"
-    edited.write_text(yaml.safe_dump(spec, sort_keys=False), encoding="utf-8")
+    edited.write_text(malomo_spec.dump_yaml(spec), encoding="utf-8")
     page = reference_page(edited)
     assert "### `client.customers.events.create()`" in page
     assert "`POST /customers/{customer_id}/events` (`createCustomerEvent`)" in page

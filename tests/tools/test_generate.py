@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 import malomo_spec
 from support import ROOT
@@ -85,7 +84,7 @@ def test_overrides_cast_a_nullable_name_and_leave_a_nullable_timestamp_to_upstre
     spec = malomo_spec.parse_yaml(generate.SPEC.read_text())
     spec["components"]["schemas"]["Customer"]["properties"]["updated_at"]["nullable"] = True
     spec_file, config = tmp_path / "spec.yaml", tmp_path / "config.yaml"
-    spec_file.write_text(yaml.safe_dump(spec))
+    spec_file.write_text(malomo_spec.dump_yaml(spec))
     config.write_text("package_name_override: probe_client\nproject_name_override: probe\n")
     generate.generate(tmp_path / "probe_client", spec_file, config, formatted=False)
     monkeypatch.syspath_prepend(str(tmp_path))
@@ -106,7 +105,7 @@ def test_overrides_cast_a_nullable_name_and_leave_a_nullable_timestamp_to_upstre
 def generate_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, spec: dict[str, Any], name: str) -> Any:
     """Generate `spec` as the package `name` (unformatted, for speed) and import its resources module."""
     spec_file, config = tmp_path / f"{name}.yaml", tmp_path / f"{name}_config.yaml"
-    spec_file.write_text(yaml.safe_dump(spec))
+    spec_file.write_text(malomo_spec.dump_yaml(spec))
     config.write_text(f"package_name_override: {name}\nproject_name_override: {name}\n")
     generate.generate(tmp_path / name, spec_file, config, formatted=False)
     monkeypatch.syspath_prepend(str(tmp_path))

@@ -16,7 +16,6 @@ from typing import Any
 import griffe
 import jsonpatch
 import pytest
-import yaml
 
 import malomo_spec
 from support import ROOT, SPEC_PATH, spec_edits
@@ -41,7 +40,7 @@ def base() -> Iterator[SpecSource]:
 
 
 def written(document: Any, path: Path) -> Path:
-    path.write_text(yaml.safe_dump(document, sort_keys=False))
+    path.write_text(malomo_spec.dump_yaml(document))
     return path
 
 
@@ -123,7 +122,7 @@ def test_breaking_edit_exits_1_with_a_markdown_report_grouped_breaking_first(
     document["components"]["schemas"]["Name"]["maxLength"] = limit - 1  # breaking
     document["components"]["schemas"]["Customer"]["description"] = "Someone who buys."  # docs
     edited = tmp_path / "edited.yaml"
-    edited.write_text(yaml.safe_dump(document, sort_keys=False))
+    edited.write_text(malomo_spec.dump_yaml(document))
     result = cli(str(SPEC), str(edited))
     assert result.returncode == 1, result.stderr
     report = result.stdout

@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 import jsonpatch
-import yaml
 
 import malomo_spec
 from tools.codegen import generate
@@ -154,7 +153,7 @@ def example_report() -> str:
     with spec_source(str(generate.SPEC)) as base, tempfile.TemporaryDirectory() as tmp:
         targets, field, parameter, patch = example_edit(base.document)
         edited = Path(tmp) / "edited.yaml"
-        edited.write_text(yaml.safe_dump(jsonpatch.apply_patch(base.document.tree, patch), sort_keys=False))
+        edited.write_text(malomo_spec.dump_yaml(jsonpatch.apply_patch(base.document.tree, patch)))
         with spec_source(str(edited)) as new:
             changes = compare(base, new)
     names, items, item = (
