@@ -18,7 +18,8 @@ from dataclasses import dataclass
 
 DEFAULT_COMMAND = (
     sys.executable,
-    *("-m", "pytest", "tests", "-n", "auto", "--dist", "loadgroup", "-p", "no:cacheprovider"),
+    *("-m", "pytest", "tests", "-n", "auto", "--dist", "loadgroup", "--no-loadscope-reorder"),
+    *("-p", "no:cacheprovider"),
 )
 # A tight loop that stops by itself once the process that started it is gone (even if that one was killed).
 HOG = "import os\nparent = os.getppid()\nwhile os.getppid() == parent:\n    for _ in range(1_000_000): pass\n"

@@ -21,13 +21,24 @@ if TYPE_CHECKING:  # the reference server is imported by the fixtures that start
     from malomo_mock import RunningServer
     from support.contract_suite_runs import VariantRun
 
+TESTS = Path(__file__).resolve().parent
 MALOMO_MOCK = str(Path(sys.executable).parent / "malomo-mock")
 # Session fixtures that run the whole contract suite, once per broken variant.
 SUITE_RUNNING_FIXTURES = frozenset({"broken_variant_runs"})
+# The xdist groups that take longest (CPU seconds, bench/README.md "Issue 31"), longest first: each makes
+# several contract-suite runs, builds a wheel or generates a client per spec edit.
+HEAVIEST_GROUPS = (
+    "contract_package",
+    "tests/contract/test_contract_large_store.py",
+    "broken_variant_runs",
+    "tests/contract/test_contract_cli.py",
+    "tests/tools/test_spec_diff.py",
+    "paging_runs",
+)
 
 
 @pytest.hookimpl(tryfirst=True)  # before pytest-xdist's own hook reads the `xdist_group` marks
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Mark `slow` every test that uses a fixture running the suite against every broken variant, and put
     every test without an `xdist_group` in its module's group: `--dist loadgroup` then runs a module on one
     worker, so a module-scoped fixture (a suite run, a filled store, a built wheel) is made once, not once
@@ -37,16 +48,22 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.slow)
         if item.get_closest_marker("xdist_group") is None:
             item.add_marker(pytest.mark.xdist_group(item.nodeid.partition("::")[0]))
-    # Groups holding a slow test first, as collected, then the others largest first, each group's tests kept
-    # together (a module-scoped fixture is still made once): xdist hands out groups in this order, so the long
-    # ones start at once and the run does not end with one worker finishing a long group while the other has
-    # nothing left to do.
-    slow_groups = {_group(item) for item in items if item.get_closest_marker("slow") is not None}
+    # The heaviest groups first, then those holding a slow test, then the others, largest first; each group's
+    # tests kept together (a module-scoped fixture is still made once). xdist hands groups out in this order
+    # (tox runs it with --no-loadscope-reorder, which would sort them by test count), so the long ones start
+    # at once and the run does not end with one worker finishing a long group while the other has nothing
+    # left to do.
+    groups = {_group(item) for item in items}
     sizes = Counter(_group(item) for item in items)
+    slow_groups = {_group(item) for item in items if item.get_closest_marker("slow") is not None}
+    whole_run = TESTS in {(config.invocation_params.dir / arg).resolve() for arg in config.args}
+    if whole_run and (stale := sorted(set(HEAVIEST_GROUPS) - groups)):
+        raise pytest.UsageError(f"tests/conftest.py: HEAVIEST_GROUPS names groups no test is in: {stale}")
 
-    def rank(item: pytest.Item) -> tuple[bool, int, str]:
+    def rank(item: pytest.Item) -> tuple[int, bool, int, str]:
         group = _group(item)
-        return (False, 0, "") if group in slow_groups else (True, -sizes[group], group)
+        heavy = HEAVIEST_GROUPS.index(group) if group in HEAVIEST_GROUPS else len(HEAVIEST_GROUPS)
+        return (heavy, group not in slow_groups, -sizes[group], group)
 
     items.sort(key=rank)
 
