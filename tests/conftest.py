@@ -29,7 +29,6 @@ SUITE_RUNNING_FIXTURES = frozenset({"broken_variant_runs"})
 # several contract-suite runs, builds a wheel or generates a client per spec edit.
 HEAVIEST_GROUPS = (
     "contract_package",
-    "tests/contract/test_contract_large_store.py",
     "broken_variant_runs",
     "tests/contract/test_contract_cli.py",
     "tests/tools/test_spec_diff.py",

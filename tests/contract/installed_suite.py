@@ -1,7 +1,8 @@
 """The installed contract suite as the package tests run it: one virtualenv with the wheel and its `contract`
 extra, the passing and the failing `malomo-contract` runs made once per session (side by side), and the
-parts of their HTML reports the tests read. Shared by test_contract_package.py and
-test_contract_package_reports.py."""
+parts of their HTML reports the tests read. Shared by test_contract_package.py,
+test_contract_package_reports.py and test_contract_large_store.py: the passing run's server holds a large
+store, so that one `default` run serves both the package's tests and the large store's."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import tomllib
 import xml.etree.ElementTree as ElementTree
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -38,6 +40,10 @@ REAL_CUSTOMER = {
     "phone_number": "555-010-7788",
 }
 RUN_TIMEOUT = 300
+# The passing run's store: 20,000 customers in pages of 10 (2,000 pages), seeded, not created over HTTP.
+LARGE_STORE = 20_000
+LARGE_STORE_PAGE_SIZE = 10
+SEEDED_FROM = datetime(2023, 11, 14, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -195,7 +201,8 @@ def shared_suite_runs(
 
 def _suite_runs(contract_venv: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, ContractRun]:
     """`malomo-contract` with both reports, from folders outside the checkout, side by side (`PROFILES`):
-    `passing` against the installed `malomo-mock`, `failing` against a broken variant of it."""
+    `passing` against the installed `malomo-mock` seeded with `LARGE_STORE` customers, `failing` against a
+    broken variant of it."""
 
     class InstalledMock(MockProcess):
         executable = str(contract_venv / "bin" / "malomo-mock")
@@ -204,7 +211,12 @@ def _suite_runs(contract_venv: Path, tmp_path_factory: pytest.TempPathFactory) -
     variant = next(variant for variant in BROKEN_VARIANTS if variant.name == BROKEN_VARIANT)
     seed = folder / "seed.json"
     seed.write_text(json.dumps({"customers": [REAL_CUSTOMER]}), encoding="utf-8")
-    mock = InstalledMock("--page-size", str(PAGE_SIZE), env={"MALOMO_API_KEY": CANARY_KEY})
+    large_seed = folder / "large-seed.json"
+    large_seed.write_text(json.dumps({"customers": made_up_customers(LARGE_STORE)}), encoding="utf-8")
+    mock = InstalledMock(
+        *("--page-size", str(LARGE_STORE_PAGE_SIZE), "--seed", str(large_seed)),
+        env={"MALOMO_API_KEY": CANARY_KEY},
+    )
     try:
         with (
             running(
@@ -231,6 +243,19 @@ def _suite_runs(contract_venv: Path, tmp_path_factory: pytest.TempPathFactory) -
     finally:
         mock.stop(signal.SIGKILL)
     return runs
+
+
+def made_up_customers(count: int) -> list[dict[str, str]]:
+    """`count` customers for a seed file, created a second apart in the past: made-up test data."""
+    return [
+        {
+            "email": f"stored-{i}@example.com",
+            "first_name": "Stored",
+            "last_name": f"Customer{i}",
+            "created_at": (SEEDED_FROM + timedelta(seconds=i)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        }
+        for i in range(count)
+    ]
 
 
 def project_version() -> str:

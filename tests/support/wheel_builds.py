@@ -39,12 +39,18 @@ def build_distributions(work: Path) -> Path:
 
 
 def built_wheel(work: Path) -> Path:
-    """$MALOMO_WHEEL, else a wheel built under `work` (beside its sdist)."""
+    """$MALOMO_WHEEL, else a wheel built under `work` (beside its sdist), or the one this test process built
+    before (test_lean_wheel.py and the contract package's tests share one xdist worker, and one build)."""
     given = os.environ.get("MALOMO_WHEEL")
     if given:
         return Path(given).resolve()
-    (wheel,) = build_distributions(work).glob("*.whl")
-    return wheel
+    if not _BUILT:
+        (wheel,) = build_distributions(work).glob("*.whl")
+        _BUILT.append(wheel)
+    return _BUILT[0]
+
+
+_BUILT: list[Path] = []
 
 
 def install_wheel(work: Path, extras: str = "", wheel: Path | None = None) -> Path:

@@ -19,8 +19,8 @@ from support import ROOT
 from support.customer_bodies import new_customer
 from support.wheel_builds import built_wheel, install_wheel
 
-# An sdist, a wheel and a fresh virtualenv are built.
-pytestmark = pytest.mark.slow
+# An sdist, a wheel and a fresh virtualenv are built; the wheel is the contract package tests' (one worker).
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("contract_package")]
 
 NOT_INSTALLED = ["starlette", "uvicorn", "schemathesis", "pytest", "hypothesis", "yaml"]
 
