@@ -4,7 +4,9 @@ httpx clients the suite's own tests reach it through.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
+import ssl
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -117,6 +119,7 @@ class ContractTarget:
             headers=self.auth_headers if with_key else {"Accept": accept_header()},
             timeout=30.0,
             event_hooks={"request": [*refusal, *pacing], "response": list(observers)},
+            verify=tls_settings(),
         )
 
     def refuse_write(self, request: httpx.Request) -> None:
@@ -154,3 +157,9 @@ def request_pacer(rate: str) -> Callable[[httpx.Request], None]:
             time.sleep(wait)
 
     return pace
+
+
+@functools.cache
+def tls_settings() -> ssl.SSLContext:
+    """httpx's default TLS settings, made once per process: each client would load the CA bundle again."""
+    return httpx.create_ssl_context()

@@ -26,7 +26,7 @@ from support import ROOT
 
 def import_what_every_run_imports() -> None:
     """pytest's plugins, schemathesis' and the suite's modules (not its conftest and tests, which pytest
-    imports itself to rewrite their asserts) and the server's protocol modules."""
+    imports itself to rewrite their asserts), the server's protocol modules and the clients' TLS settings."""
     sys.path.insert(0, str(ROOT))
     for plugin in importlib.metadata.entry_points(group="pytest11"):
         plugin.load()
@@ -39,6 +39,8 @@ def import_what_every_run_imports() -> None:
         "uvicorn.protocols.http.httptools_impl",
     ):
         importlib.import_module(name)
+    # Made once here rather than by every run's clients (loading the CA bundle).
+    importlib.import_module("malomo_contract.target").tls_settings()
 
 
 def write_output_to(workdir: Path, name: str) -> None:
