@@ -6,10 +6,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
 import re
 import secrets
-import subprocess
-import sys
 import uuid
 import xml.etree.ElementTree as ElementTree
 from collections.abc import Iterator
@@ -30,7 +29,7 @@ from malomo_client.api.customers import (
 )
 from malomo_client.models import CustomerCreate, CustomerUpdate
 from malomo_mock import RunningServer, running
-from support import ROOT
+from support.contract_suite_runs import run_pytest
 from support.customer_bodies import new_customer
 from support.spec_deletes import CUSTOMER_DELETE, generated_module
 
@@ -42,7 +41,6 @@ CANARY = {
     "phone_number": "+1 (415) 867-5309",
 }
 PAGE_SIZE = 2
-SUITE_TIMEOUT = 120
 # Variants whose break shows in recorded exchanges, and the exchange (method, path) that must fail.
 _ID = "[0-9a-f-]{36}"
 BROKEN_EXCHANGES = {
@@ -133,16 +131,16 @@ class CheckRun:
 
 
 def check_recordings(paths: list[Path], junit: Path) -> CheckRun:
-    command = [sys.executable, "-m", "pytest", "src/malomo_contract/suite", "-q", "-p", "no:cacheprovider"]
-    command += [f"--junitxml={junit}", *(f"--recording={path}" for path in paths)]
-    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=SUITE_TIMEOUT)
+    args = ["src/malomo_contract/suite", "-q", "-p", "no:cacheprovider", f"--junitxml={junit}"]
+    recordings = [f"--recording={path}" for path in paths]
+    exit_code, stdout, stderr = run_pytest([*args, *recordings], junit.parent, dict(os.environ))
     outcomes: dict[str, str | None] = {}
     if junit.exists():
         for case in ElementTree.parse(junit).iter("testcase"):
             failure = case.find("failure")
             name = case.get("name", "")
             outcomes[name] = None if failure is None else (failure.get("message") or failure.text or "")
-    return CheckRun(done.returncode, done.stdout + done.stderr, outcomes)
+    return CheckRun(exit_code, stdout + stderr, outcomes)
 
 
 def assert_no_canary(data: str) -> None:

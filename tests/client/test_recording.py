@@ -17,7 +17,6 @@ from recording_sessions import (
     BROKEN_EXCHANGES,
     CANARY_KEY,
     PAGE_SIZE,
-    SUITE_TIMEOUT,
     assert_no_canary,
     check_recordings,
     har_entries,
@@ -29,8 +28,8 @@ from starlette.types import ASGIApp
 
 from malomo_contract import recorded_traffic
 from malomo_mock import RunningServer, running
-from support import ROOT
 from support.broken_servers import BROKEN_VARIANTS, BrokenVariant
+from support.contract_suite_runs import run_pytest
 from support.spec_document import operations
 
 # Fixtures, from functions shared with the other module of this behaviour.
@@ -143,19 +142,8 @@ def test_a_bad_recording_is_refused_in_one_line(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_recorded_traffic_tests_run_only_with_a_recording(tmp_path: Path) -> None:
-    command = [
-        sys.executable,
-        "-m",
-        "pytest",
-        "src/malomo_contract/suite",
-        "--collect-only",
-        "-q",
-        "-p",
-        "no:cacheprovider",
-    ]
-    done = subprocess.run(
-        command, cwd=ROOT, capture_output=True, text=True, timeout=SUITE_TIMEOUT, env=os.environ
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
-    assert "test_recorded_traffic" not in done.stdout
-    assert "test_generated_requests.py" in done.stdout
+    args = ["src/malomo_contract/suite", "--collect-only", "-q", "-p", "no:cacheprovider"]
+    exit_code, stdout, stderr = run_pytest(args, tmp_path, dict(os.environ))
+    assert exit_code == 0, stdout + stderr
+    assert "test_recorded_traffic" not in stdout
+    assert "test_generated_requests.py" in stdout

@@ -123,6 +123,16 @@ def _suite_run(exit_code: int, seconds: float, stdout: str, stderr: str, junit_p
     return SuiteRun(exit_code, seconds, stdout, stderr, junit_xml, first_failure(junit_xml))
 
 
+def run_pytest(args: Sequence[str], workdir: Path, env: dict[str, str]) -> tuple[int, str, str]:
+    """`python -m pytest ARGS` from the checkout's root with `env`, in a child of this test process's forking
+    process (`suite_forker`): its exit code, stdout and stderr (kept in files in `workdir`)."""
+    name = f"pytest-{uuid.uuid4().hex[:8]}"
+    request = {"kind": "pytest", "args": list(args), "env": env, "workdir": str(workdir), "name": name}
+    exit_code = forker().call({**request, "timeout": SUITE_TIMEOUT})
+    stdout, stderr = (workdir / f"{name}.{suffix}" for suffix in ("stdout", "stderr"))
+    return exit_code, stdout.read_text(errors="replace"), stderr.read_text(errors="replace")
+
+
 def run_suite(
     base_url: str,
     api_key: str,
@@ -132,31 +142,14 @@ def run_suite(
     key_on_command_line: bool = False,
     paths: Sequence[str] = SUITE_PATHS,
 ) -> SuiteRun:
-    """Run the suite against `base_url` as `python -m pytest` would, in a child of this test process's
-    forking process (`suite_forker`); the key goes in the environment, as the README recommends, or with
-    `key_on_command_line` in `--api-key` (with a wrong key in the environment). Its output goes to files
-    beside `junit_path`."""
-    name = f"{junit_path.stem}-{uuid.uuid4().hex[:8]}"
+    """Run the suite against `base_url` as `python -m pytest` would (`run_pytest`); the key goes in the
+    environment, as the README recommends, or with `key_on_command_line` in `--api-key` (with a wrong key in
+    the environment). Its output goes to files beside `junit_path`."""
     started = time.monotonic()
     args = _suite_args(base_url, api_key, junit_path, extra_args, profile, key_on_command_line, paths)
-    exit_code = forker().call(
-        {
-            "kind": "pytest",
-            "args": args,
-            "env": _suite_env(api_key, key_on_command_line),
-            "workdir": str(junit_path.parent),
-            "name": name,
-            "timeout": SUITE_TIMEOUT,
-        }
-    )
-    stdout, stderr = (junit_path.parent / f"{name}.{suffix}" for suffix in ("stdout", "stderr"))
-    return _suite_run(
-        exit_code,
-        time.monotonic() - started,
-        stdout.read_text(errors="replace"),
-        stderr.read_text(errors="replace"),
-        junit_path,
-    )
+    env = _suite_env(api_key, key_on_command_line)
+    exit_code, stdout, stderr = run_pytest(args, junit_path.parent, env)
+    return _suite_run(exit_code, time.monotonic() - started, stdout, stderr, junit_path)
 
 
 @dataclass(frozen=True)
