@@ -49,9 +49,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.xdist_group(item.nodeid.partition("::")[0]))
     # The heaviest groups first, then those holding a slow test, then the others, largest first; each group's
     # tests kept together (a module-scoped fixture is still made once). xdist hands groups out in this order
-    # (tox runs it with --no-loadscope-reorder, which would sort them by test count), so the long ones start
-    # at once and the run does not end with one worker finishing a long group while the other has nothing
-    # left to do.
+    # when told --no-loadscope-reorder, as tox tells it (else it sorts them by test count), so the long ones
+    # start at once and the run does not end with one worker finishing a long group while the other has
+    # nothing left to do.
     groups = {_group(item) for item in items}
     sizes = Counter(_group(item) for item in items)
     slow_groups = {_group(item) for item in items if item.get_closest_marker("slow") is not None}

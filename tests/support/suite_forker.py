@@ -112,6 +112,8 @@ def _child(request: dict[str, Any]) -> int:
 def _serve(answers: IO[str]) -> None:
     """Read requests (a JSON a line) from stdin, fork a child for each, write its exit code to `answers`."""
     import_what_every_run_imports()
+    # What the imports made is kept out of the collector's reach: a child's collections then skip it, and do
+    # not write to (and so copy) the pages it shares with this process.
     gc.freeze()
     for line in sys.stdin:
         request = json.loads(line)
