@@ -14,7 +14,6 @@ import tomllib
 import xml.etree.ElementTree as ElementTree
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -24,7 +23,7 @@ from conftest import MockProcess
 from malomo_mock import running
 from support import ROOT
 from support.broken_servers import BROKEN_VARIANTS
-from support.contract_suite_runs import CANARY_KEY, PAGE_SIZE
+from support.contract_suite_runs import CANARY_KEY, PAGE_SIZE, write_seed
 from support.spec_document import documented_statuses
 from support.wheel_builds import install_wheel
 
@@ -43,7 +42,6 @@ RUN_TIMEOUT = 300
 # The passing run's store: 20,000 customers in pages of 10 (2,000 pages), seeded, not created over HTTP.
 LARGE_STORE = 20_000
 LARGE_STORE_PAGE_SIZE = 10
-SEEDED_FROM = datetime(2023, 11, 14, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -211,8 +209,7 @@ def _suite_runs(contract_venv: Path, tmp_path_factory: pytest.TempPathFactory) -
     variant = next(variant for variant in BROKEN_VARIANTS if variant.name == BROKEN_VARIANT)
     seed = folder / "seed.json"
     seed.write_text(json.dumps({"customers": [REAL_CUSTOMER]}), encoding="utf-8")
-    large_seed = folder / "large-seed.json"
-    large_seed.write_text(json.dumps({"customers": made_up_customers(LARGE_STORE)}), encoding="utf-8")
+    large_seed = write_seed(folder / "large-seed.json", LARGE_STORE)
     mock = InstalledMock(
         *("--page-size", str(LARGE_STORE_PAGE_SIZE), "--seed", str(large_seed)),
         env={"MALOMO_API_KEY": CANARY_KEY},
@@ -243,19 +240,6 @@ def _suite_runs(contract_venv: Path, tmp_path_factory: pytest.TempPathFactory) -
     finally:
         mock.stop(signal.SIGKILL)
     return runs
-
-
-def made_up_customers(count: int) -> list[dict[str, str]]:
-    """`count` customers for a seed file, created a second apart in the past: made-up test data."""
-    return [
-        {
-            "email": f"stored-{i}@example.com",
-            "first_name": "Stored",
-            "last_name": f"Customer{i}",
-            "created_at": (SEEDED_FROM + timedelta(seconds=i)).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        }
-        for i in range(count)
-    ]
 
 
 def project_version() -> str:

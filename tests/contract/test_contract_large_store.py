@@ -2,7 +2,7 @@
 the suite's `default` profile (the one `malomo-contract` runs when given none; `quick` only does less of the
 same): that is the installed suite's passing run (installed_suite.py), whose server is seeded so. One
 longer than the walk budget (lowered to 200 pages: quick's 5,000 would be 5,000 requests) has its walks
-skipped as not tested to the end, with the size seen. The stores are filled directly, not over HTTP.
+skipped as not tested to the end, with the size seen. The stores are seeded from a file, not filled over HTTP.
 """
 
 from __future__ import annotations

@@ -19,6 +19,7 @@ import uuid
 import xml.etree.ElementTree as ElementTree
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +53,8 @@ VERBOSE_ARGS = ("-rA", "--tb=long", "--showlocals", "-vv")
 # failure report (schemathesis' included, with curl lines). Wrong types in every customer answer.
 FULL_REPORT_VARIANT = "phone_number_as_integer"
 PARALLEL_RUNS = 2
+# The creation time of the first customer `write_seed` makes.
+SEEDED_FROM = datetime(2023, 11, 14, tzinfo=UTC)
 # The variants the whole suite is run against. The paging variants are left out: the paging module, which is
 # what catches them, runs against each at four page sizes (tests/contract/test_contract_paging_sizes.py).
 WHOLE_SUITE_VARIANTS: tuple[BrokenVariant, ...] = tuple(
@@ -196,7 +199,7 @@ def run_every_broken_variant(workdir: Path) -> list[VariantRun]:
 def run_plans(workdir: Path, plans: list[dict[str, Any]]) -> dict[str, SuiteRun]:
     """Make the runs `plans` describe, by their names. A plan names its run and may give `variant` (a name
     from `BROKEN_VARIANTS` or `CORRECT_VARIANTS`; none: the reference server as it is), `page_size`
-    (default `PAGE_SIZE`), `customers` (a store filled with that many beforehand, default none), `profile`
+    (default `PAGE_SIZE`), `customers` (a store seeded with that many, `write_seed`, default none), `profile`
     (default quick), `max_walk_pages` (the profile's budget lowered), `paths` (default the whole suite), and
     the options of `_variant_plan`.
 
@@ -222,25 +225,28 @@ def run_plans(workdir: Path, plans: list[dict[str, Any]]) -> dict[str, SuiteRun]
     }
 
 
-def fill_store(store: Any, count: int) -> None:
-    """Put `count` customers straight into a reference server's store (not over HTTP), created a
-    microsecond apart in the past; they are made-up test data."""
-    at = 1_700_000_000_000_000
-    store.bulk_insert_customers(
-        (str(uuid.UUID(int=i + 1)), f"stored-{i}@example.com", "Stored", f"Customer{i}", None, at + i, at + i)
+def write_seed(path: Path, count: int) -> Path:
+    """A seed file (`malomo-mock --seed`) of `count` customers created a second apart in the past, so that a
+    store is filled directly, not over HTTP; they are made-up test data."""
+    customers = [
+        {
+            "email": f"stored-{i}@example.com",
+            "first_name": "Stored",
+            "last_name": f"Customer{i}",
+            "created_at": (SEEDED_FROM + timedelta(seconds=i)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        }
         for i in range(count)
-    )
+    ]
+    path.write_text(json.dumps({"customers": customers}), encoding="utf-8")
+    return path
 
 
 def _served_app(plan: dict[str, Any], api_key: str, boards: list[Switchboard]) -> Any:
-    """`wrap_app` for `running`: the store filled as the plan says, then the plan's variant, or for a plan
-    with a `schedule` (variant -> tests) a switchboard over every variant it names (kept in `boards`)."""
+    """`wrap_app` for `running`: the plan's variant, or for a plan with a `schedule` (variant -> tests) a
+    switchboard over every variant it names (kept in `boards`)."""
     variant = variant_named(plan.get("variant"))
-    customers = plan.get("customers", 0)
 
     def wrap(app: Any) -> Any:
-        if customers:
-            fill_store(app.state.store, customers)
         if "schedule" in plan:
             boards.append(switchboard_over(app, api_key, plan["schedule"]))
             return boards[-1]
@@ -270,7 +276,9 @@ def _run_in_child(plan: dict[str, Any], workdir: Path, api_key: str) -> int:
             PROFILES[profile.name] = dataclasses.replace(profile, max_walk_pages=plan["max_walk_pages"])
         boards: list[Switchboard] = []
         wrap = _served_app(plan, api_key, boards)
-        with running(api_key=api_key, page_size=plan.get("page_size", PAGE_SIZE), wrap_app=wrap) as server:
+        seed = write_seed(workdir / f"{name}.seed.json", plan["customers"]) if plan.get("customers") else None
+        page_size = plan.get("page_size", PAGE_SIZE)
+        with running(api_key=api_key, page_size=page_size, seed=seed, wrap_app=wrap) as server:
             args = _suite_args(
                 server.base_url,
                 api_key,
