@@ -2,7 +2,8 @@
 
 `run_every_broken_variant` makes the runs the kill-rate test and the key-leak test both judge: the first
 by their exit codes, the second by their output and reports. `run_plans` makes any set of runs the same way
-(the paging tests at several page sizes).
+(the paging tests at several page sizes), `run_suite` one run against a server of the test's, and
+`run_pytest` any other pytest command line of the suite.
 """
 
 from __future__ import annotations
